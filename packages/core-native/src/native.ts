@@ -1,0 +1,74 @@
+/**
+ * The one place that loads the compiled addon and declares its surface.
+ *
+ * The native surface is internal and flat: functions over contiguous typed arrays and plain numbers.
+ * Validation, defaults and friendly messages belong to `@faceclust/cluster`; the addon re-checks only
+ * what is cheap (lengths, n×dim) and throws errors carrying a stable `code` (ERR_FACECLUST_*).
+ */
+
+/** Distance metrics the kernels implement. `dot` is the raw inner product kernel (used by GEMM paths). */
+export type NativeMetric = 'euclidean' | 'sqeuclidean' | 'cosine' | 'manhattan' | 'chebyshev';
+
+/** Instruction-set paths. `scalar` is the reference and is always compiled. */
+export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'neon';
+
+export interface NativeCapabilities {
+  /** Paths compiled into this binary. */
+  compiled: NativeIsa[];
+  /** Compiled paths this CPU can run. */
+  supported: NativeIsa[];
+  /** Path in use now (best supported, or forced by FACECLUST_SIMD / setIsa). */
+  active: NativeIsa;
+  /** CPU features as detected (avx2, fma, avx512f, avx512bw, avx512vl, avx512bf16, avx512vnni, neon, ...). */
+  features: Record<string, boolean>;
+  /** std::thread::hardware_concurrency(). */
+  hardwareThreads: number;
+  napiVersion: number;
+}
+
+/**
+ * A sparse neighbour graph in CSR form. Row i's neighbours are indices[offsets[i] .. offsets[i+1]),
+ * sorted by ascending index, never containing i itself; distances[k] is the distance of that edge.
+ * The graph is symmetric for radius graphs.
+ */
+export interface NativeGraph {
+  offsets: Uint32Array; // length n + 1
+  indices: Int32Array; // length offsets[n]
+  distances: Float32Array; // length offsets[n]
+}
+
+export interface NativeChineseWhispersResult {
+  /** Raw labels (a node index per cluster), not renumbered. */
+  labels: Int32Array;
+  /** Iterations actually run (stops early when no label changes). */
+  iterations: number;
+}
+
+export interface NativeBinding {
+  capabilities(): NativeCapabilities;
+  /** Switch the active path (tests and benchmarks). Throws when `isa` is not supported here. */
+  setIsa(isa: NativeIsa): void;
+
+  /** Fast fp32 distances of every row of `a` (na×dim) to every row of `b` (nb×dim) into `out` (na×nb). */
+  pairwiseSync(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: NativeMetric, out: Float32Array): void;
+  pairwise(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: NativeMetric, out: Float32Array, threads: number): Promise<void>;
+
+  /**
+   * All pairs within `radius` (distance <= radius), streamed in blocks, never n×n in memory.
+   * Edge decisions and stored distances equal the float64 sequential reference exactly
+   * (see README: fast fp32 pass, then float64 recheck).
+   */
+  radiusGraph(vectors: Float32Array, n: number, dim: number, metric: NativeMetric, radius: number, threads: number): Promise<NativeGraph>;
+  radiusGraphSync(vectors: Float32Array, n: number, dim: number, metric: NativeMetric, radius: number, threads: number): NativeGraph;
+
+  /**
+   * Chinese Whispers over a CSR graph. Edge weight: 1 when `unitWeights`, else 1 / (1 + distance).
+   * Order per iteration: Fisher–Yates shuffle driven by mulberry32(seed), continuing across iterations.
+   */
+  chineseWhispers(offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, iterations: number, seed: number, unitWeights: boolean): Promise<NativeChineseWhispersResult>;
+  chineseWhispersSync(offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, iterations: number, seed: number, unitWeights: boolean): NativeChineseWhispersResult;
+
+  /** DBSCAN over a radius graph (self excluded from the graph; counted by the core test). Raw labels, −1 noise. */
+  dbscan(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Promise<Int32Array>;
+  dbscanSync(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Int32Array;
+}
