@@ -1,1 +1,4 @@
-export {};
+export { detectFaces, embedFace, DEFAULTS } from './pipeline.js';
+export type { DetectedFace, FaceRecord, DetectOptions, EmbedFaceOptions } from './pipeline.js';
+export { EmbedError } from './errors.js';
+export type { EmbedErrorCode } from './errors.js';

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Fetches the three default ONNX models from the npm registry tarball of faceplugin-face-recognition-js
+// (MIT) into packages/embed/models/, checked against pinned SHA-256 sums. The registry is the only network
+// this touches; the package itself is never installed (its dependencies drag in webpack, jest, babel).
+//
+//   node scripts/fetch-models.mjs [--if-missing] [--dir <models dir>]
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, copyFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SOURCE = 'faceplugin-face-recognition-js@0.0.1';
+export const MODELS = {
+  'fr_detect.onnx': '6c0256ccd3164f844736a401faf936ec2930764a87ae39442180887d0c5c8854',
+  'fr_landmark.onnx': 'f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258',
+  'fr_feature.onnx': '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581',
+};
+
+const args = process.argv.slice(2);
+const ifMissing = args.includes('--if-missing');
+const dirArg = args.indexOf('--dir');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const modelsDir = path.resolve(dirArg >= 0 ? args[dirArg + 1] : process.env.FACECLUST_MODELS_DIR || path.join(here, '..', 'models'));
+
+const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const ok = (name) => {
+  const file = path.join(modelsDir, name);
+  return existsSync(file) && sha256(file) === MODELS[name];
+};
+
+if (ifMissing && Object.keys(MODELS).every(ok)) process.exit(0);
+
+const work = mkdtempSync(path.join(tmpdir(), 'faceclust-models-'));
+try {
+  let tarball;
+  try {
+    const out = execFileSync('npm', ['pack', SOURCE, '--silent', '--pack-destination', work], {
+      cwd: work,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    tarball = path.join(work, out.trim().split('\n').pop());
+  } catch (err) {
+    const detail = String(err.stderr || err.message).trim().split('\n').slice(-3).join('\n');
+    throw new Error(
+      `fetch-models: could not download ${SOURCE} from the npm registry (is it reachable? check \`npm config get registry\`).\n${detail}`,
+    );
+  }
+  const members = Object.keys(MODELS).map((name) => `package/model/${name}`);
+  execFileSync('tar', ['-xzf', tarball, '-C', work, ...members], { stdio: ['ignore', 'ignore', 'pipe'] });
+  mkdirSync(modelsDir, { recursive: true });
+  for (const [name, expected] of Object.entries(MODELS)) {
+    const extracted = path.join(work, 'package', 'model', name);
+    const actual = sha256(extracted);
+    if (actual !== expected) {
+      throw new Error(`fetch-models: checksum mismatch for ${name} from ${SOURCE}: expected sha256 ${expected}, got ${actual}`);
+    }
+    // copy then rename, so a half-written model never sits under its final name
+    const tmp = path.join(modelsDir, `.${name}.${process.pid}.tmp`);
+    copyFileSync(extracted, tmp);
+    renameSync(tmp, path.join(modelsDir, name));
+  }
+  console.log(`fetch-models: ${Object.keys(MODELS).join(', ')} -> ${modelsDir}`);
+} catch (err) {
+  console.error(err.message);
+  process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+  for (const f of existsSync(modelsDir) ? readdirSync(modelsDir) : []) {
+    if (f.endsWith(`.${process.pid}.tmp`)) rmSync(path.join(modelsDir, f), { force: true });
+  }
+}

@@ -1,0 +1,175 @@
+import * as ort from 'onnxruntime-node';
+import { type Affine, warpAffine } from './align.js';
+import { type RgbImage, resizeRgb } from './decode.js';
+
+/** Detector input size (Ultra-Light-Fast RFB-320 style: decoded, normalised corner boxes come out). */
+export const DET_W = 320;
+export const DET_H = 240;
+/** Faces smaller than this in detector input pixels are found unreliably: finer tiled passes cover them. */
+const DET_MIN_PX = 20;
+/** Overlap between tiles, in detector pixels: a face up to this size is seen whole by some tile. */
+const TILE_OVERLAP = 96;
+
+export interface DetectorOptions {
+  /** Minimum face height in decoded-image pixels. */
+  minFaceSize: number;
+  /** Score threshold in [0, 1]. */
+  threshold: number;
+  /** Longest side, in decoded pixels, the finest tiled pass works at: caps the cost on large photos. */
+  maxDetectSide: number;
+  /** Re-check each candidate alone at a canonical scale (default true). */
+  verify?: boolean;
+}
+
+export interface RawDetection {
+  /** Corners x1, y1, x2, y2 in the image passed to detectRaw. */
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  score: number;
+}
+
+/** Packs a RGB region of `img` (at `img` scale) into the detector's [1,3,240,320] tensor, padding with 0 ( = pixel 127). */
+function toTensor(img: RgbImage, ox: number, oy: number, out: Float32Array): void {
+  out.fill(0);
+  const plane = DET_W * DET_H;
+  const w = Math.min(DET_W, img.width - ox), h = Math.min(DET_H, img.height - oy);
+  for (let y = 0; y < h; y++) {
+    let s = ((oy + y) * img.width + ox) * 3;
+    let d = y * DET_W;
+    for (let x = 0; x < w; x++, s += 3, d++) {
+      out[d] = (img.data[s] - 127) / 128;
+      out[plane + d] = (img.data[s + 1] - 127) / 128;
+      out[2 * plane + d] = (img.data[s + 2] - 127) / 128;
+    }
+  }
+}
+
+async function runTile(session: ort.InferenceSession, input: Float32Array, threshold: number): Promise<RawDetection[]> {
+  const out = await session.run({ input: new ort.Tensor('float32', input, [1, 3, DET_H, DET_W]) });
+  const scores = out.scores.data as Float32Array;
+  const boxes = out.boxes.data as Float32Array;
+  const found: RawDetection[] = [];
+  const n = scores.length / 2;
+  for (let i = 0; i < n; i++) {
+    const score = scores[2 * i + 1];
+    if (score < threshold) continue;
+    // the exported graph already decodes the priors: boxes are corners normalised to the 320×240 input
+    found.push({
+      x1: boxes[4 * i] * DET_W, y1: boxes[4 * i + 1] * DET_H,
+      x2: boxes[4 * i + 2] * DET_W, y2: boxes[4 * i + 3] * DET_H, score,
+    });
+  }
+  return found;
+}
+
+/** Tile origins covering [0, size) with windows of `win` and at least `overlap` shared. */
+function tileStarts(size: number, win: number, overlap: number): number[] {
+  if (size <= win) return [0];
+  const n = Math.ceil((size - overlap) / (win - overlap));
+  const step = (size - win) / (n - 1);
+  return Array.from({ length: n }, (_, i) => Math.round(i * step));
+}
+
+/**
+ * All faces in `img`: one whole-image pass (aspect kept, padded), then tiled passes at twice the resolution
+ * each until faces of `minFaceSize` reach the detector's reliable size or `maxDetectSide` is reached.
+ * Detections that touch a tile's inner edge are dropped (a neighbouring tile sees that face whole).
+ */
+export async function detectRaw(session: ort.InferenceSession, img: RgbImage, opts: DetectorOptions): Promise<RawDetection[]> {
+  const input = new Float32Array(3 * DET_W * DET_H);
+  const all: RawDetection[] = [];
+  const s0 = Math.max(img.width / DET_W, img.height / DET_H);
+  // finest scale (image pixels per detector pixel) worth running
+  const sMin = Math.max(1, opts.minFaceSize / DET_MIN_PX, Math.max(img.width, img.height) / opts.maxDetectSide);
+  for (let s = s0; ; s = Math.max(s / 2, sMin)) {
+    const lw = Math.max(1, Math.round(img.width / s)), lh = Math.max(1, Math.round(img.height / s));
+    const scaled = lw === img.width && lh === img.height ? img : await resizeRgb(img, lw, lh);
+    const sx = img.width / lw, sy = img.height / lh;
+    for (const oy of tileStarts(lh, DET_H, TILE_OVERLAP)) {
+      for (const ox of tileStarts(lw, DET_W, TILE_OVERLAP)) {
+        toTensor(scaled, ox, oy, input);
+        for (const d of await runTile(session, input, opts.threshold)) {
+          const m = 2;
+          const cut =
+            (ox > 0 && d.x1 < m) || (oy > 0 && d.y1 < m) ||
+            (ox + DET_W < lw && d.x2 > DET_W - m) || (oy + DET_H < lh && d.y2 > DET_H - m);
+          if (cut) continue;
+          all.push({
+            x1: Math.max(0, (d.x1 + ox) * sx), y1: Math.max(0, (d.y1 + oy) * sy),
+            x2: Math.min(img.width, (d.x2 + ox) * sx), y2: Math.min(img.height, (d.y2 + oy) * sy),
+            score: d.score,
+          });
+        }
+      }
+    }
+    if (s <= sMin * 1.05) break;
+  }
+  const candidates = nms(all.filter((d) => d.y2 - d.y1 >= opts.minFaceSize && d.x2 - d.x1 > 0), 0.4);
+  if (!opts.verify) return candidates;
+  const verified: RawDetection[] = [];
+  for (const c of candidates) {
+    const v = await verify(session, img, c, input, opts.threshold);
+    if (process.env.DBG) console.log('  cand', c.score.toFixed(3), 'h', (c.y2 - c.y1).toFixed(0), 'h/w', ((c.y2 - c.y1) / (c.x2 - c.x1)).toFixed(2), 'verify', v.toFixed(3));
+    const aspect = (c.y2 - c.y1) / (c.x2 - c.x1);
+    // this detector's face boxes are taller than wide; flat or very tall boxes were hands and sleeves on groups/
+    if (v >= opts.threshold && aspect >= MIN_ASPECT && aspect <= MAX_ASPECT) verified.push(c);
+  }
+  return verified;
+}
+
+/** Accepted height / width of a face box. */
+const MIN_ASPECT = 0.8;
+const MAX_ASPECT = 2.0;
+
+/** Context the verification pass gives a candidate: the face fills 1 / VERIFY_CONTEXT of the input height. */
+const VERIFY_CONTEXT = 3;
+
+/**
+ * Re-detects a candidate alone at the detector's most reliable scale (face ≈ 80 px, centred, with context):
+ * hands, fabric and texture that fire inside a tile rarely survive this second look. Returns the best score
+ * among re-detections overlapping the candidate.
+ */
+async function verify(session: ort.InferenceSession, img: RgbImage, c: RawDetection, input: Float32Array, threshold: number): Promise<number> {
+  const h = c.y2 - c.y1;
+  const s = (h * VERIFY_CONTEXT) / DET_H; // image px per detector px
+  const cx = (c.x1 + c.x2) / 2, cy = (c.y1 + c.y2) / 2;
+  const ox = cx - (DET_W / 2) * s, oy = cy - (DET_H / 2) * s;
+  const inv: Affine = [s, 0, ox + 0.5 * s - 0.5, 0, s, oy + 0.5 * s - 0.5];
+  const patch = { data: warpAffine(img.data, img.width, img.height, 3, inv, DET_W, DET_H), width: DET_W, height: DET_H };
+  toTensor(patch, 0, 0, input);
+  let best = 0;
+  const m = { x1: (c.x1 - ox) / s, y1: (c.y1 - oy) / s, x2: (c.x2 - ox) / s, y2: (c.y2 - oy) / s };
+  for (const d of await runTile(session, input, Math.min(threshold, 0.3))) {
+    const iw = Math.min(d.x2, m.x2) - Math.max(d.x1, m.x1), ih = Math.min(d.y2, m.y2) - Math.max(d.y1, m.y1);
+    if (iw <= 0 || ih <= 0) continue;
+    const inter = iw * ih;
+    const iou = inter / ((d.x2 - d.x1) * (d.y2 - d.y1) + (m.x2 - m.x1) * (m.y2 - m.y1) - inter);
+    if (iou > 0.3) best = Math.max(best, d.score);
+  }
+  return best;
+}
+
+/** Greedy NMS by score: drops a box overlapping a kept one by IoU > `iou`, or lying mostly (> 70 %) inside it. */
+export function nms(dets: RawDetection[], iou: number): RawDetection[] {
+  const sorted = [...dets].sort((a, b) => b.score - a.score);
+  const kept: RawDetection[] = [];
+  for (const d of sorted) {
+    const area = (d.x2 - d.x1) * (d.y2 - d.y1);
+    let drop = false;
+    for (const k of kept) {
+      const iw = Math.min(d.x2, k.x2) - Math.max(d.x1, k.x1);
+      const ih = Math.min(d.y2, k.y2) - Math.max(d.y1, k.y1);
+      if (iw <= 0 || ih <= 0) continue;
+      const inter = iw * ih;
+      const karea = (k.x2 - k.x1) * (k.y2 - k.y1);
+      if (inter / (area + karea - inter) > iou || inter / Math.min(area, karea) > 0.7) {
+        drop = true;
+        break;
+      }
+    }
+    if (!drop) kept.push(d);
+  }
+  return kept;
+}

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { EmbedError, describe } from './errors.js';
+
+/** File names of the default models, fetched by scripts/fetch-models.mjs. */
+export const DEFAULT_MODEL_FILES = {
+  detect: 'fr_detect.onnx',
+  landmark: 'fr_landmark.onnx',
+  feature: 'fr_feature.onnx',
+} as const;
+
+/** Name under which the default embedder's identity is recorded. */
+export const DEFAULT_EMBEDDER_NAME = 'faceplugin-fr-feature';
+
+/** Where the models live: `$FACECLUST_MODELS_DIR`, else `<package>/models/`. */
+export function modelsDir(): string {
+  const env = process.env.FACECLUST_MODELS_DIR;
+  if (env) return path.resolve(env);
+  return fileURLToPath(new URL('../models/', import.meta.url));
+}
+
+export function defaultModelPath(kind: keyof typeof DEFAULT_MODEL_FILES): string {
+  const file = path.join(modelsDir(), DEFAULT_MODEL_FILES[kind]);
+  if (!existsSync(file)) {
+    throw new EmbedError(
+      'ERR_MODEL_MISSING',
+      `Model ${DEFAULT_MODEL_FILES[kind]} not found in ${path.dirname(file)}: run \`node scripts/fetch-models.mjs\` in packages/embed (or set FACECLUST_MODELS_DIR)`,
+    );
+  }
+  return file;
+}
+
+/** Resolves the `model` option ('default' or a path to an .onnx) to an absolute file path. */
+export function resolveEmbedderPath(model: string | undefined): string {
+  if (model === undefined || model === 'default') return defaultModelPath('feature');
+  if (typeof model !== 'string' || model.length === 0) {
+    throw new TypeError(`Expected 'default' or a path to an .onnx file for model but received ${describe(model)}`);
+  }
+  const file = path.resolve(model);
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new EmbedError('ERR_MODEL_MISSING', `Embedding model file not found for model: ${file}`);
+  }
+  return file;
+}
+
+const hashCache = new Map<string, { mtimeMs: number; size: number; hash: string }>();
+
+/** SHA-256 of a model file, cached by path + size + mtime. */
+export function modelHash(file: string): string {
+  const st = statSync(file);
+  const hit = hashCache.get(file);
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.hash;
+  const hash = createHash('sha256').update(readFileSync(file)).digest('hex');
+  hashCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, hash });
+  return hash;
+}
+
+/**
+ * A model's identity: name + content hash, e.g. `faceplugin-fr-feature@sha256:87aacdfe5751`.
+ * Embeddings of different ids are never mixed. Custom models are named after their file name.
+ */
+export function embedderId(model?: string): string {
+  const file = resolveEmbedderPath(model);
+  const isDefault = model === undefined || model === 'default';
+  const name = isDefault ? DEFAULT_EMBEDDER_NAME : path.basename(file).replace(/\.onnx$/i, '');
+  return `${name}@sha256:${modelHash(file).slice(0, 16)}`;
+}
+
+export interface Normalization {
+  mean: number;
+  std: number;
+}
+
+/** The default models were trained on (p - 127) / 128. */
+export const DEFAULT_NORMALIZATION: Normalization = { mean: 127, std: 128 };
+
+export function validateNormalization(value: unknown): Normalization {
+  if (value === undefined) return DEFAULT_NORMALIZATION;
+  const v = value as Partial<Normalization>;
+  if (typeof value !== 'object' || value === null || typeof v.mean !== 'number' || typeof v.std !== 'number') {
+    throw new TypeError(`Expected { mean: number, std: number } for modelNormalization but received ${describe(value)}`);
+  }
+  if (!Number.isFinite(v.mean)) throw new RangeError(`Expected a finite number for modelNormalization.mean but received ${v.mean}`);
+  if (!Number.isFinite(v.std) || v.std <= 0) {
+    throw new RangeError(`Expected a positive number for modelNormalization.std but received ${v.std}`);
+  }
+  return { mean: v.mean, std: v.std };
+}
+
+export interface Sessions {
+  detect: ort.InferenceSession;
+  landmark: ort.InferenceSession;
+  feature: ort.InferenceSession;
+  featureInput: string;
+  featureOutput: string;
+  featureDim: number;
+  normalization: Normalization;
+}
+
+async function createSession(file: string): Promise<ort.InferenceSession> {
+  try {
+    // one thread per session: parallelism comes from worker threads, one image each
+    return await ort.InferenceSession.create(file, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+    });
+  } catch (err) {
+    throw new EmbedError('ERR_MODEL_LOAD', `Could not load ONNX model ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function inputShape(session: ort.InferenceSession, index = 0): readonly (number | string)[] | undefined {
+  const meta = session.inputMetadata?.[index] as { isTensor?: boolean; shape?: readonly (number | string)[] } | undefined;
+  return meta?.isTensor ? meta.shape : undefined;
+}
+
+/** Checks that an embedder takes one [1|N, 3, 112, 112] float tensor; throws naming the file otherwise. */
+export function checkEmbedderShape(session: ort.InferenceSession, file: string): void {
+  const shape = inputShape(session);
+  const fixed = (d: number | string | undefined, want: number) => typeof d !== 'number' || d === want || d < 0;
+  const ok =
+    session.inputNames.length === 1 &&
+    shape !== undefined &&
+    shape.length === 4 &&
+    fixed(shape[1], 3) &&
+    fixed(shape[2], 112) &&
+    fixed(shape[3], 112) &&
+    (typeof shape[0] !== 'number' || shape[0] === 1 || shape[0] < 0);
+  if (!ok) {
+    throw new EmbedError(
+      'ERR_MODEL_SHAPE',
+      `Embedding model ${file} has input shape [${shape?.join(', ') ?? '?'}] (${session.inputNames.length} input(s)); expected one input of shape [1, 3, 112, 112] (an ArcFace-style embedder)`,
+    );
+  }
+}
+
+/** Loads detector, landmark model and embedder; one set per worker thread. */
+export async function loadSessions(model?: string, normalization?: Normalization): Promise<Sessions> {
+  const featureFile = resolveEmbedderPath(model);
+  const [detect, landmark, feature] = await Promise.all([
+    createSession(defaultModelPath('detect')),
+    createSession(defaultModelPath('landmark')),
+    createSession(featureFile),
+  ]);
+  checkEmbedderShape(feature, featureFile);
+  const featureInput = feature.inputNames[0];
+  const featureOutput = feature.outputNames[0];
+  // probe once: gives the output size for any embedder and fails early on a model that cannot run
+  const probe = await feature.run({ [featureInput]: new ort.Tensor('float32', new Float32Array(3 * 112 * 112), [1, 3, 112, 112]) });
+  const featureDim = (probe[featureOutput].data as Float32Array).length;
+  return { detect, landmark, feature, featureInput, featureOutput, featureDim, normalization: normalization ?? DEFAULT_NORMALIZATION };
+}
