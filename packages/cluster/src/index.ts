@@ -1,1 +1,23 @@
-export {};
+/**
+ * @faceclust/cluster: cluster face embeddings by identity with Chinese Whispers or DBSCAN, on a native
+ * SIMD backend (`@faceclust/core-native`) or a pure-TypeScript one that gives the same labels, and score
+ * clusterings against ground truth. The exact algorithms are in docs/ALGORITHMS.md.
+ */
+export { chineseWhispers, chineseWhispersOnGraph, WEIGHTINGS } from './chinese-whispers.js';
+export type { ChineseWhispersGraphOptions, ChineseWhispersOptions, Weighting } from './chinese-whispers.js';
+export { dbscan, dbscanOnGraph } from './dbscan.js';
+export type { DbscanGraphOptions, DbscanOptions } from './dbscan.js';
+export { radiusGraph } from './radius-graph.js';
+export type { RadiusGraphOptions } from './radius-graph.js';
+export { edgeCount, filterGraph } from './graph.js';
+export type { NeighborGraph } from './graph.js';
+export { evaluate } from './evaluate.js';
+export type { Evaluation, PrecisionRecall } from './evaluate.js';
+export { renumberLabels } from './renumber.js';
+export type { Renumbered } from './renumber.js';
+export { METRICS } from './metrics.js';
+export type { Metric } from './metrics.js';
+export { BACKENDS } from './backend.js';
+export type { BackendName, BackendOption } from './backend.js';
+export type { VectorsInput } from './vectors.js';
+export type { BackendOptions, ClusterResult, MetricOptions, Timings } from './types.js';

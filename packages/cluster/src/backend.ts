@@ -1,0 +1,116 @@
+/**
+ * Chooses the backend: the native addon from `@faceclust/core-native` when it loads, else the pure
+ * TypeScript one. The addon is an optional dependency, imported lazily and once per process.
+ */
+import { availableParallelism } from 'node:os';
+import { expectInteger, expectOneOf } from './validate.js';
+import type { Metric } from './metrics.js';
+
+/** `auto` (default): native when the addon loads, else ts with a one-line warning on stderr (once). */
+export const BACKENDS = ['auto', 'native', 'ts'] as const;
+
+/** Which implementation runs: see {@link BACKENDS}. */
+export type BackendOption = (typeof BACKENDS)[number];
+
+/** The backend that actually ran. */
+export type BackendName = 'native' | 'ts';
+
+/**
+ * The part of `@faceclust/core-native`'s `NativeBinding` this package calls. Declared structurally so the
+ * package type-checks and runs (on the ts backend) without the addon; the binding satisfies it.
+ */
+export interface NativeClusterBinding {
+  radiusGraph(
+    vectors: Float32Array,
+    n: number,
+    dim: number,
+    metric: Metric,
+    radius: number,
+    threads: number,
+  ): Promise<{ offsets: Uint32Array; indices: Int32Array; distances: Float32Array }>;
+  chineseWhispers(
+    offsets: Uint32Array,
+    indices: Int32Array,
+    distances: Float32Array,
+    n: number,
+    iterations: number,
+    seed: number,
+    unitWeights: boolean,
+  ): Promise<{ labels: Int32Array; iterations: number }>;
+  dbscan(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Promise<Int32Array>;
+}
+
+/** The resolved backend: `native` is set exactly when `name` is 'native'. */
+export interface Backend {
+  name: BackendName;
+  native?: NativeClusterBinding;
+}
+
+type LoadOutcome = { binding: NativeClusterBinding } | { error: Error; fromLoader: boolean };
+
+async function importNative(): Promise<LoadOutcome> {
+  let mod: { loadNative?: unknown };
+  try {
+    // A variable specifier keeps TypeScript from requiring the optional package at build time.
+    const specifier = '@faceclust/core-native';
+    mod = (await import(specifier)) as { loadNative?: unknown };
+  } catch (error) {
+    return { error: error instanceof Error ? error : new Error(String(error)), fromLoader: false };
+  }
+  if (typeof mod.loadNative !== 'function') {
+    return { error: new Error('@faceclust/core-native does not export loadNative()'), fromLoader: false };
+  }
+  try {
+    return { binding: (mod.loadNative as () => NativeClusterBinding)() };
+  } catch (error) {
+    return { error: error instanceof Error ? error : new Error(String(error)), fromLoader: true };
+  }
+}
+
+let loader: () => Promise<LoadOutcome> = importNative;
+let outcome: Promise<LoadOutcome> | undefined;
+let warned = false;
+
+/** Tests only: replace the addon import (e.g. with one that fails) and forget the cached outcome. */
+export function setNativeImportForTesting(replacement?: () => Promise<LoadOutcome>): void {
+  loader = replacement ?? importNative;
+  outcome = undefined;
+  warned = false;
+}
+
+/**
+ * Resolves `option` (validated) to a backend. `native` that cannot load throws the loader's error;
+ * `auto` falls back to ts and writes one line to stderr, once per process.
+ */
+export async function resolveBackend(option: unknown = 'auto'): Promise<Backend> {
+  const choice = expectOneOf('backend', option, BACKENDS);
+  if (choice === 'ts') return { name: 'ts' };
+  outcome ??= loader();
+  const result = await outcome;
+  if ('binding' in result) return { name: 'native', native: result.binding };
+  if (choice === 'native') {
+    if (result.fromLoader) throw result.error;
+    throw new Error(
+      `backend 'native' was requested but @faceclust/core-native could not be loaded (${firstLine(result.error.message)}). ` +
+        `Build it with \`pnpm --filter @faceclust/core-native build\`, or pass backend: 'ts'.`,
+      { cause: result.error },
+    );
+  }
+  if (!warned) {
+    warned = true;
+    process.stderr.write(
+      `@faceclust/cluster: native addon unavailable, using the pure-TypeScript backend (${firstLine(result.error.message)})\n`,
+    );
+  }
+  return { name: 'ts' };
+}
+
+/** Validates `threads`; the default is every core Node reports. */
+export function resolveThreads(threads: unknown): number {
+  return threads === undefined ? availableParallelism() : expectInteger('threads', threads, 1, 1024);
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n', 1)[0];
+  return line.length > 200 ? line.slice(0, 200) + '…' : line;
+}

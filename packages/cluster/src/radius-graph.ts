@@ -1,0 +1,120 @@
+/**
+ * The radius neighbour graph (docs/ALGORITHMS.md, "Radius graph"): every pair within `radius`, as CSR.
+ */
+import { performance } from 'node:perf_hooks';
+import { resolveBackend, resolveThreads, type Backend } from './backend.js';
+import { rowDistance, rowNorms } from './distance.js';
+import type { NeighborGraph } from './graph.js';
+import { METRICS, type Metric } from './metrics.js';
+import type { MetricOptions } from './types.js';
+import { expectOneOf, expectOptions, expectPositiveFinite } from './validate.js';
+import { toMatrix, type Matrix, type VectorsInput } from './vectors.js';
+
+/** Options of {@link radiusGraph}. */
+export interface RadiusGraphOptions extends MetricOptions {
+  /** Keep pairs whose distance is `<= radius`; a finite number > 0. */
+  radius: number;
+}
+
+/**
+ * All pairs of rows within `radius` of each other, as a symmetric CSR graph (never an n×n matrix).
+ * Both backends give the same graph bit for bit: edges decided and distances computed in float64, stored
+ * as float32. Build it once at the largest threshold of a sweep, then use {@link filterGraph} with the
+ * `*OnGraph` functions.
+ *
+ * @param vectors n×dim embeddings: see {@link VectorsInput} (a `Float32Array` is used without copying).
+ * @param dim the number of values per row, an integer >= 1.
+ */
+export async function radiusGraph(vectors: VectorsInput, dim: number, options: RadiusGraphOptions): Promise<NeighborGraph> {
+  const opts = expectOptions('options', options, true);
+  const radius = expectPositiveFinite('radius', opts.radius);
+  const metric = expectOneOf('metric', opts.metric ?? 'euclidean', METRICS);
+  const threads = resolveThreads(opts.threads);
+  const matrix = toMatrix(vectors, dim);
+  const backend = await resolveBackend(opts.backend);
+  return buildRadiusGraph(matrix, metric, radius, backend, threads);
+}
+
+/** Validated inputs to a graph on the chosen backend. */
+export async function buildRadiusGraph(
+  matrix: Matrix,
+  metric: Metric,
+  radius: number,
+  backend: Backend,
+  threads: number,
+): Promise<NeighborGraph> {
+  const { data, n, dim } = matrix;
+  if (n === 0) return { n: 0, offsets: new Uint32Array(1), indices: new Int32Array(0), distances: new Float32Array(0) };
+  if (backend.native) {
+    const g = await backend.native.radiusGraph(data, n, dim, metric, radius, threads);
+    return { n, offsets: g.offsets, indices: g.indices, distances: g.distances };
+  }
+  return radiusGraphTs(data, n, dim, metric, radius);
+}
+
+/** Lets timers and I/O run between slices of a long pure-TypeScript computation. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const SLICE_MS = 50;
+
+/**
+ * The pure-TypeScript graph: every pair i < j once (distances are symmetric), kept pairs appended to
+ * growable upper-triangle buffers, then mirrored into the full CSR. Rows come out sorted because row i
+ * receives its neighbours k < i while rows k are processed, before its own j > i.
+ */
+export async function radiusGraphTs(data: Float32Array, n: number, dim: number, metric: Metric, radius: number): Promise<NeighborGraph> {
+  const kernel = rowDistance(metric);
+  const norms = metric === 'cosine' ? rowNorms(data, n, dim) : new Float64Array(n);
+  const degree = new Uint32Array(n);
+  const upperOffsets = new Uint32Array(n + 1);
+  let upperIndices = new Int32Array(1024);
+  let upperDistances = new Float32Array(1024);
+  let m = 0;
+  let sliceStart = performance.now();
+  for (let i = 0; i < n; i++) {
+    const a = i * dim;
+    const normA = norms[i];
+    for (let j = i + 1, b = a + dim; j < n; j++, b += dim) {
+      const d = kernel(data, a, b, dim, radius, normA, norms[j]);
+      if (d <= radius) {
+        if (m === upperIndices.length) {
+          const grownIndices = new Int32Array(m * 2);
+          grownIndices.set(upperIndices);
+          upperIndices = grownIndices;
+          const grownDistances = new Float32Array(m * 2);
+          grownDistances.set(upperDistances);
+          upperDistances = grownDistances;
+        }
+        upperIndices[m] = j;
+        upperDistances[m] = d;
+        m++;
+        degree[i]++;
+        degree[j]++;
+      }
+    }
+    upperOffsets[i + 1] = m;
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+  if (2 * m > 0xffffffff) throw new RangeError(`The radius graph has ${m} edges, more than a Uint32Array CSR can index: lower radius`);
+
+  const offsets = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + degree[i];
+  const cursor = offsets.slice(0, n);
+  const indices = new Int32Array(2 * m);
+  const distances = new Float32Array(2 * m);
+  for (let i = 0; i < n; i++) {
+    for (let k = upperOffsets[i], end = upperOffsets[i + 1]; k < end; k++) {
+      const j = upperIndices[k];
+      const d = upperDistances[k];
+      let w = cursor[i]++;
+      indices[w] = j;
+      distances[w] = d;
+      w = cursor[j]++;
+      indices[w] = i;
+      distances[w] = d;
+    }
+  }
+  return { n, offsets, indices, distances };
+}

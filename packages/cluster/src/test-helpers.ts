@@ -1,0 +1,44 @@
+/** Seeded test data shared by the test files (excluded from the build). */
+import { Mulberry32 } from './rng.js';
+
+/** Uniform float32 values in [−1, 1), n×dim, from mulberry32(seed). */
+export function randomVectors(n: number, dim: number, seed: number): Float32Array {
+  const rng = new Mulberry32(seed);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < out.length; i++) out[i] = rng.next() / 2 ** 31 - 1;
+  return out;
+}
+
+/**
+ * `clusters` tight blobs of `size` points each around random centres in [−10, 10)^dim (spread ±`spread`),
+ * rows interleaved so that blob members are not contiguous. truth[i] is the blob of row i.
+ */
+export function blobs(clusters: number, size: number, dim: number, spread: number, seed: number): { vectors: Float32Array; truth: Int32Array } {
+  const rng = new Mulberry32(seed);
+  const uniform = () => rng.next() / 2 ** 32;
+  const centres = Array.from({ length: clusters }, () => Array.from({ length: dim }, () => uniform() * 20 - 10));
+  const n = clusters * size;
+  const vectors = new Float32Array(n * dim);
+  const truth = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % clusters;
+    truth[i] = c;
+    for (let k = 0; k < dim; k++) vectors[i * dim + k] = centres[c][k] + (uniform() * 2 - 1) * spread;
+  }
+  return { vectors, truth };
+}
+
+/** True when two labelings are the same partition up to renaming (−1 must match exactly). */
+export function samePartition(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  const ab = new Map<number, number>();
+  const ba = new Map<number, number>();
+  for (let i = 0; i < a.length; i++) {
+    if ((a[i] === -1) !== (b[i] === -1)) return false;
+    if (a[i] === -1) continue;
+    if ((ab.get(a[i]) ?? b[i]) !== b[i] || (ba.get(b[i]) ?? a[i]) !== a[i]) return false;
+    ab.set(a[i], b[i]);
+    ba.set(b[i], a[i]);
+  }
+  return true;
+}
