@@ -1,3 +1,7 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 /**
  * The one place that loads the compiled addon and declares its surface.
  *
@@ -71,4 +75,48 @@ export interface NativeBinding {
   /** DBSCAN over a radius graph (self excluded from the graph; counted by the core test). Raw labels, −1 noise. */
   dbscan(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Promise<Int32Array>;
   dbscanSync(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Int32Array;
+}
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const requireAddon = createRequire(import.meta.url);
+
+/** Where a built addon may be, in the order they are tried. */
+export const addonPaths: readonly string[] = [
+  path.join(packageRoot, 'build', 'Release', 'faceclust_core.node'),
+  path.join(packageRoot, 'build', 'Debug', 'faceclust_core.node'),
+];
+
+let cached: { binding?: NativeBinding; error?: Error } | undefined;
+
+/**
+ * Loads the addon once and returns `{ binding }`, or `{ error }` (never throws) when it cannot load:
+ * for callers with a fallback, such as @faceclust/cluster's pure-TypeScript backend.
+ */
+export function tryLoadNative(): { binding?: NativeBinding; error?: Error } {
+  if (cached) return cached;
+  const failures: string[] = [];
+  for (const candidate of addonPaths) {
+    try {
+      cached = { binding: requireAddon(candidate) as NativeBinding };
+      return cached;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      failures.push(`  ${candidate}: ${e.code === 'MODULE_NOT_FOUND' ? 'not found' : e.message}`);
+    }
+  }
+  const error = new Error(
+    `@faceclust/core-native: could not load the native addon. Tried:\n${failures.join('\n')}\n` +
+      'Build it with `pnpm --filter @faceclust/core-native build` (in the faceclust repository) or ' +
+      '`npm rebuild @faceclust/core-native` (needs cmake and a C++17 compiler: `apt-get install cmake g++`).',
+  );
+  (error as NodeJS.ErrnoException).code = 'ERR_FACECLUST_NATIVE_LOAD';
+  cached = { error };
+  return cached;
+}
+
+/** Loads the addon once (cached) or throws one Error listing the paths tried, the causes and the fix. */
+export function loadNative(): NativeBinding {
+  const { binding, error } = tryLoadNative();
+  if (!binding) throw error;
+  return binding;
 }

@@ -1,0 +1,34 @@
+// Registers the native surface declared in native.ts; nothing else lives here.
+#include <napi.h>
+
+#include "capabilities.h"
+#include "chinese_whispers.h"
+#include "dbscan.h"
+#include "errors.h"
+#include "pairwise.h"
+#include "radius_graph.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  try {
+    fc::InitIsaFromEnvironment();
+  } catch (const fc::Failure& f) {
+    throw fc::MakeJsError(env, f);
+  }
+  exports.Set("capabilities", Napi::Function::New(env, fc::CapabilitiesJs, "capabilities"));
+  exports.Set("setIsa", Napi::Function::New(env, fc::SetIsaJs, "setIsa"));
+  exports.Set("pairwise", Napi::Function::New(env, fc::PairwiseJs, "pairwise"));
+  exports.Set("pairwiseSync", Napi::Function::New(env, fc::PairwiseSyncJs, "pairwiseSync"));
+  exports.Set("radiusGraph", Napi::Function::New(env, fc::RadiusGraphJs, "radiusGraph"));
+  exports.Set("radiusGraphSync", Napi::Function::New(env, fc::RadiusGraphSyncJs, "radiusGraphSync"));
+  exports.Set("chineseWhispers", Napi::Function::New(env, fc::ChineseWhispersJs, "chineseWhispers"));
+  exports.Set("chineseWhispersSync", Napi::Function::New(env, fc::ChineseWhispersSyncJs, "chineseWhispersSync"));
+  exports.Set("dbscan", Napi::Function::New(env, fc::DbscanJs, "dbscan"));
+  exports.Set("dbscanSync", Napi::Function::New(env, fc::DbscanSyncJs, "dbscanSync"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(faceclust_core, Init)

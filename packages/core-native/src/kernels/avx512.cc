@@ -1,0 +1,197 @@
+// AVX-512 (F/BW/VL/DQ + FMA) kernels. Compiled with its own -mavx512* flags; called only after
+// capabilities.cc has checked the CPU and OS support the state. fp32 FMA is requested explicitly through
+// intrinsics; the float64 recheck uses separate mul/add (the file is built with -ffp-contract=off).
+#include <immintrin.h>
+
+#include <cmath>
+
+#include "kernels/kernels.h"
+#include "kernels/reference.h"
+
+namespace fc {
+namespace {
+
+// ---- fast fp32 pair distances (pairwise) ----
+
+inline __mmask16 TailMask(size_t left) { return left >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1); }
+
+float SqEuclidean(const float* a, const float* b, size_t dim) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+  size_t k = 0;
+  for (; k + 32 <= dim; k += 32) {
+    __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(a + k), _mm512_loadu_ps(b + k));
+    __m512 d1 = _mm512_sub_ps(_mm512_loadu_ps(a + k + 16), _mm512_loadu_ps(b + k + 16));
+    s0 = _mm512_fmadd_ps(d0, d0, s0);
+    s1 = _mm512_fmadd_ps(d1, d1, s1);
+  }
+  for (; k < dim; k += 16) {
+    __mmask16 m = TailMask(dim - k);
+    __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + k), _mm512_maskz_loadu_ps(m, b + k));
+    s0 = _mm512_fmadd_ps(d, d, s0);
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+float Euclidean(const float* a, const float* b, size_t dim) { return std::sqrt(SqEuclidean(a, b, dim)); }
+
+float Cosine(const float* a, const float* b, size_t dim) {
+  __m512 ab = _mm512_setzero_ps(), aa = _mm512_setzero_ps(), bb = _mm512_setzero_ps();
+  for (size_t k = 0; k < dim; k += 16) {
+    __mmask16 m = TailMask(dim - k);
+    __m512 va = _mm512_maskz_loadu_ps(m, a + k), vb = _mm512_maskz_loadu_ps(m, b + k);
+    ab = _mm512_fmadd_ps(va, vb, ab);
+    aa = _mm512_fmadd_ps(va, va, aa);
+    bb = _mm512_fmadd_ps(vb, vb, bb);
+  }
+  float saa = _mm512_reduce_add_ps(aa), sbb = _mm512_reduce_add_ps(bb);
+  if (saa == 0.0f || sbb == 0.0f) return 1.0f;
+  return 1.0f - _mm512_reduce_add_ps(ab) / (std::sqrt(saa) * std::sqrt(sbb));
+}
+
+float Manhattan(const float* a, const float* b, size_t dim) {
+  __m512 s = _mm512_setzero_ps();
+  for (size_t k = 0; k < dim; k += 16) {
+    __mmask16 m = TailMask(dim - k);
+    s = _mm512_add_ps(s, _mm512_abs_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + k), _mm512_maskz_loadu_ps(m, b + k))));
+  }
+  return _mm512_reduce_add_ps(s);
+}
+
+float Chebyshev(const float* a, const float* b, size_t dim) {
+  __m512 s = _mm512_setzero_ps();
+  for (size_t k = 0; k < dim; k += 16) {
+    __mmask16 m = TailMask(dim - k);
+    s = _mm512_max_ps(s, _mm512_abs_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + k), _mm512_maskz_loadu_ps(m, b + k))));
+  }
+  return _mm512_reduce_max_ps(s);
+}
+
+// ---- float64 reference sums, one pair per lane ----
+// Each lane performs exactly the scalar sequence (convert, subtract, multiply, add in k order), so results
+// are bit-identical to kernels/reference.h; lanes only hide the latency of the sequential sum.
+
+template <SumOp OP>
+inline __m512d Step(__m512d s, __m512d a, __m512d b) {
+  if (OP == kSumDot) return _mm512_add_pd(s, _mm512_mul_pd(a, b));
+  __m512d d = _mm512_sub_pd(a, b);
+  if (OP == kSumSqDiff) return _mm512_add_pd(s, _mm512_mul_pd(d, d));
+  if (OP == kSumAbsDiff) return _mm512_add_pd(s, _mm512_abs_pd(d));
+  // max: take d only when d > s, as the reference does.
+  d = _mm512_abs_pd(d);
+  return _mm512_mask_mov_pd(s, _mm512_cmp_pd_mask(d, s, _CMP_GT_OQ), d);
+}
+
+template <SumOp OP>
+void SumsImpl(const float* a, const float* x, size_t dim, const uint32_t* js, size_t count, double* out) {
+  size_t t = 0;
+  for (; t + 16 <= count; t += 16) {
+    __m512i i0 = _mm512_mullo_epi64(_mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(js + t))),
+                                    _mm512_set1_epi64(static_cast<long long>(dim)));
+    __m512i i1 = _mm512_mullo_epi64(
+        _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(js + t + 8))),
+        _mm512_set1_epi64(static_cast<long long>(dim)));
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    for (size_t k = 0; k < dim; ++k) {
+      __m512d va = _mm512_set1_pd(static_cast<double>(a[k]));
+      __m512d b0 = _mm512_cvtps_pd(_mm512_i64gather_ps(i0, x + k, 4));
+      __m512d b1 = _mm512_cvtps_pd(_mm512_i64gather_ps(i1, x + k, 4));
+      s0 = Step<OP>(s0, va, b0);
+      s1 = Step<OP>(s1, va, b1);
+    }
+    _mm512_storeu_pd(out + t, s0);
+    _mm512_storeu_pd(out + t + 8, s1);
+  }
+  for (; t + 8 <= count; t += 8) {
+    __m512i i0 = _mm512_mullo_epi64(_mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(js + t))),
+                                    _mm512_set1_epi64(static_cast<long long>(dim)));
+    __m512d s0 = _mm512_setzero_pd();
+    for (size_t k = 0; k < dim; ++k)
+      s0 = Step<OP>(s0, _mm512_set1_pd(static_cast<double>(a[k])), _mm512_cvtps_pd(_mm512_i64gather_ps(i0, x + k, 4)));
+    _mm512_storeu_pd(out + t, s0);
+  }
+  for (; t < count; ++t) out[t] = ref::Sum(OP, a, x + static_cast<size_t>(js[t]) * dim, dim);
+}
+
+void ReferenceSums(SumOp op, const float* a, const float* x, size_t dim, const uint32_t* js, size_t count,
+                   double* out) {
+  switch (op) {
+    case kSumSqDiff: return SumsImpl<kSumSqDiff>(a, x, dim, js, count, out);
+    case kSumDot: return SumsImpl<kSumDot>(a, x, dim, js, count, out);
+    case kSumAbsDiff: return SumsImpl<kSumAbsDiff>(a, x, dim, js, count, out);
+    default: return SumsImpl<kSumMaxAbs>(a, x, dim, js, count, out);
+  }
+}
+
+// ---- radius-graph tile: MR rows × 32 columns held in 2·MR zmm accumulators ----
+
+constexpr int kNR = 32;
+constexpr int kMrDot = 14;  // 28 accumulators + 2 B vectors + 1 broadcast
+constexpr int kMrDiff = 8;  // |a-b| needs temporaries: 16 accumulators
+
+template <TileOp OP, int MR>
+void TileImpl(const float* ap, const float* bp, size_t dim, const float* row_t, const float* col_h,
+              uint64_t* masks) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
+  for (size_t k = 0; k < dim; ++k) {
+    const __m512 b0 = _mm512_load_ps(bp + k * kNR), b1 = _mm512_load_ps(bp + k * kNR + 16);
+    const float* a = ap + k * MR;
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const __m512 va = _mm512_set1_ps(a[r]);
+      if (OP == kTileDot) {
+        c0[r] = _mm512_fmadd_ps(va, b0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(va, b1, c1[r]);
+      } else if (OP == kTileL1) {
+        c0[r] = _mm512_add_ps(c0[r], _mm512_abs_ps(_mm512_sub_ps(va, b0)));
+        c1[r] = _mm512_add_ps(c1[r], _mm512_abs_ps(_mm512_sub_ps(va, b1)));
+      } else {
+        c0[r] = _mm512_max_ps(c0[r], _mm512_abs_ps(_mm512_sub_ps(va, b0)));
+        c1[r] = _mm512_max_ps(c1[r], _mm512_abs_ps(_mm512_sub_ps(va, b1)));
+      }
+    }
+  }
+  if (OP == kTileDot) {
+    const __m512 h0 = _mm512_loadu_ps(col_h), h1 = _mm512_loadu_ps(col_h + 16);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const __m512 t = _mm512_set1_ps(row_t[r]);
+      uint64_t m0 = _mm512_cmp_ps_mask(_mm512_sub_ps(c0[r], h0), t, _CMP_GE_OQ);
+      uint64_t m1 = _mm512_cmp_ps_mask(_mm512_sub_ps(c1[r], h1), t, _CMP_GE_OQ);
+      masks[r] = m0 | (m1 << 16);
+    }
+  } else {
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const __m512 t = _mm512_set1_ps(row_t[r]);
+      uint64_t m0 = _mm512_cmp_ps_mask(c0[r], t, _CMP_LE_OQ);
+      uint64_t m1 = _mm512_cmp_ps_mask(c1[r], t, _CMP_LE_OQ);
+      masks[r] = m0 | (m1 << 16);
+    }
+  }
+}
+
+void Tile(TileOp op, const float* ap, const float* bp, size_t dim, const float* row_t, const float* col_h,
+          uint64_t* masks) {
+  switch (op) {
+    case kTileDot: return TileImpl<kTileDot, kMrDot>(ap, bp, dim, row_t, col_h, masks);
+    case kTileL1: return TileImpl<kTileL1, kMrDiff>(ap, bp, dim, row_t, col_h, masks);
+    default: return TileImpl<kTileLinf, kMrDiff>(ap, bp, dim, row_t, col_h, masks);
+  }
+}
+
+const Kernels kAvx512 = {
+    "avx512",
+    {Euclidean, SqEuclidean, Cosine, Manhattan, Chebyshev},
+    ReferenceSums,
+    Tile,
+    {kMrDot, kMrDiff, kMrDiff},
+    kNR,
+};
+
+}  // namespace
+
+const Kernels& Avx512Kernels() { return kAvx512; }
+
+}  // namespace fc

@@ -1,0 +1,15 @@
+// Fast fp32 distances of every row of a to every row of b (na×nb output), through the active kernel table.
+#pragma once
+#include <napi.h>
+
+#include "kernels/kernels.h"
+
+namespace fc {
+
+void Pairwise(const Kernels& k, const float* a, size_t na, const float* b, size_t nb, size_t dim, Metric metric,
+              float* out, unsigned threads);
+
+Napi::Value PairwiseJs(const Napi::CallbackInfo& info);
+Napi::Value PairwiseSyncJs(const Napi::CallbackInfo& info);
+
+}  // namespace fc
