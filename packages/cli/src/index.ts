@@ -1,1 +1,12 @@
-export {};
+/**
+ * faceclust: find the unique people in a pile of photos. `FacialClustering` embeds every face once into
+ * an output folder and clusters them (Chinese Whispers or DBSCAN) as often as you like, writing log.txt,
+ * an xlsx and an HTML report per call. The `faceclust` command line is built on it.
+ */
+export { FacialClustering, AbortError } from './facial-clustering.js';
+export type { FacialClusteringOptions, EmbedSummary, ChineseWhispersCallOptions, DbscanCallOptions } from './facial-clustering.js';
+export type { ClusteringResult, FaceResult, SkippedFile, JsonOutput, Method } from './result.js';
+export { toJson } from './result.js';
+export type { ClusterSummary } from './cluster-stats.js';
+export { DEFAULTS, UsageError } from './options.js';
+export type { CwParams, DbscanParams, SaveAs } from './options.js';

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/** The `faceclust` command: run = embed + cluster; embed and cluster are the two halves. */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { clusterCommand } from './commands/cluster.js';
+import { embedCommand } from './commands/embed.js';
+import { EXIT } from './commands/common.js';
+import { runCommand } from './commands/run.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const argv = process.argv.slice(2);
+
+const program = new Command('faceclust')
+  .description('Find the unique people in a pile of photos: detect, align and embed every face, cluster them by identity.')
+  .version(version)
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride()
+  .addCommand(runCommand(argv))
+  .addCommand(embedCommand(argv))
+  .addCommand(clusterCommand(argv))
+  .addHelpText('after', `
+Examples:
+  $ faceclust run ~/Pictures/party                       embed and cluster, reports in ./faceclust-out
+  $ faceclust embed ~/Pictures --out pics-out            embed once (resumable) …
+  $ faceclust cluster cw --out pics-out --threshold 0.9  … then cluster as often as you like
+  $ faceclust cluster dbscan --out pics-out --saveas     DBSCAN, plus a folder of faces per cluster
+
+Outputs in --out: faces.sqlite (embeddings), log.txt (every call), clusters-NNN-*.xlsx,
+report.html (index) and report-NNN-*/report.html, saveas-NNN-*/ with --saveas.
+Exit codes: 0 done, 1 usage error, 2 done but some files were skipped, 130 interrupted.`);
+for (const cmd of program.commands) cmd.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // help and version exit 0; every parse error (unknown option, missing argument) is a usage error
+    process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    process.stderr.write(`faceclust: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = EXIT.usage;
+  }
+}

@@ -1,0 +1,56 @@
+/** The method flags of `run` and `cluster`, parsed and checked before any work starts. */
+import { BACKENDS, METRICS } from '@faceclust/cluster';
+import type { Command } from 'commander';
+import { cwParams, dbscanParams, DEFAULTS, parseChoiceFlag, parseNumberFlag, UsageError, type CwParams, type DbscanParams } from '../options.js';
+
+export interface MethodFlags {
+  threshold?: string;
+  iterations?: string;
+  seed?: string;
+  minClusterSize?: string;
+  eps?: string;
+  minSamples?: string;
+  metric?: string;
+  backend?: string;
+  saveas?: string | boolean;
+}
+
+export function addMethodFlags(cmd: Command): Command {
+  return cmd
+    .option('--threshold <distance>', `cw: join two faces when their distance is at most this (default ${DEFAULTS.threshold})`)
+    .option('--iterations <n>', `cw: maximum passes (default ${DEFAULTS.iterations})`)
+    .option('--seed <n>', `cw: seed of the visiting order (default ${DEFAULTS.seed})`)
+    .option('--min-cluster-size <n>', `cw: smaller clusters go to no_class (default ${DEFAULTS.minClusterSize})`)
+    .option('--eps <distance>', `dbscan: neighbourhood radius (default ${DEFAULTS.eps})`)
+    .option('--min-samples <n>', `dbscan: faces (itself included) within eps that make a core face (default ${DEFAULTS.minSamples})`)
+    .option('--metric <name>', `distance: ${METRICS.join(', ')} (default ${DEFAULTS.metric})`)
+    .option('--backend <name>', `clustering backend: ${BACKENDS.join(', ')} (default auto: native when it loads)`)
+    .option('--saveas [kind]', 'also copy each cluster\'s faces into a folder per cluster; --saveas=photos copies the whole photos');
+}
+
+const CW_ONLY = { threshold: '--threshold', iterations: '--iterations', seed: '--seed', minClusterSize: '--min-cluster-size' } as const;
+const DBSCAN_ONLY = { eps: '--eps', minSamples: '--min-samples' } as const;
+
+export function parseMethod(raw: string, flag: string): 'cw' | 'dbscan' {
+  if (raw === 'chinese-whispers') return 'cw';
+  return parseChoiceFlag(flag, ['cw', 'dbscan'] as const)(raw);
+}
+
+/** Parses the flags of `method`; a flag of the other method is a usage error rather than silently ignored. */
+export function parseMethodFlags(method: 'cw' | 'dbscan', f: MethodFlags): CwParams | DbscanParams {
+  const wrong = Object.entries(method === 'cw' ? DBSCAN_ONLY : CW_ONLY).find(([k]) => f[k as keyof MethodFlags] !== undefined);
+  if (wrong) throw new UsageError(`${wrong[1]} applies to ${method === 'cw' ? 'dbscan' : 'cw (chinese whispers)'}, not to ${method === 'cw' ? 'cw (chinese whispers)' : 'dbscan'}`);
+  const num = (flag: string, raw: string | undefined, o: Parameters<typeof parseNumberFlag>[1]) => (raw === undefined ? undefined : parseNumberFlag(flag, o)(raw));
+  const metric = f.metric === undefined ? undefined : parseChoiceFlag('--metric', METRICS)(f.metric);
+  const backend = f.backend === undefined ? undefined : parseChoiceFlag('--backend', BACKENDS)(f.backend);
+  if (method === 'cw') {
+    return cwParams({
+      threshold: num('--threshold', f.threshold, { min: 0, minOpen: true }),
+      iterations: num('--iterations', f.iterations, { min: 1, integer: true }),
+      seed: num('--seed', f.seed, { min: 0, max: 0xffffffff, integer: true }),
+      minClusterSize: num('--min-cluster-size', f.minClusterSize, { min: 1, integer: true }),
+      metric, backend,
+    });
+  }
+  return dbscanParams({ eps: num('--eps', f.eps, { min: 0, minOpen: true }), minSamples: num('--min-samples', f.minSamples, { min: 1, integer: true }), metric, backend });
+}

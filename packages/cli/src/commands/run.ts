@@ -1,0 +1,45 @@
+/** `faceclust run <inputs...>`: embed (or resume) and cluster in one go, then write the reports. */
+import { Command } from 'commander';
+import { DEFAULTS } from '../options.js';
+import { addCommonFlags, EXIT, failure, openClustering, parseSaveAs, printResult, Ui, type CommonFlags } from './common.js';
+import { addMethodFlags, parseMethod, parseMethodFlags, type MethodFlags } from './cluster-flags.js';
+
+export function runCommand(argv: string[]): Command {
+  const cmd = new Command('run')
+    .description('find the images, detect, align and embed every face, cluster them and write the reports')
+    .argument('<inputs...>', 'photos and folders (searched recursively)')
+    .option('-m, --method <cw|dbscan>', 'clustering method: cw (chinese whispers) or dbscan', 'cw');
+  addMethodFlags(cmd);
+  addCommonFlags(cmd, { embed: true });
+  cmd.action(async (inputs: string[], flags: CommonFlags & MethodFlags & { method: string }) => {
+    const ui = new Ui(flags);
+    let dispose = () => {};
+    try {
+      const method = parseMethod(flags.method, '--method');
+      const params = parseMethodFlags(method, flags);
+      const saveas = parseSaveAs(flags.saveas);
+      const opened = openClustering(inputs, flags, ui, `faceclust ${argv.join(' ')}`);
+      dispose = opened.dispose;
+      const { fc } = opened;
+      const emb = await fc.embed();
+      ui.info(`${emb.faces} faces in ${emb.images} photos (${emb.embedded} embedded now, ${emb.cached} from the store); clustering…`);
+      const r = method === 'cw' ? await fc.chineseWhispers({ ...params, saveas }) : await fc.dbscan({ ...params, saveas });
+      printResult(r, flags, ui);
+      process.exitCode = r.skipped.length ? EXIT.skipped : EXIT.ok;
+    } catch (err) {
+      process.exitCode = failure(err, ui);
+    } finally {
+      dispose();
+    }
+  });
+  cmd.addHelpText('after', `
+Examples:
+  $ faceclust run ~/Pictures/party                       cluster with the defaults into ./faceclust-out
+  $ faceclust run photos/ more.jpg --out people --saveas  also a folder of face crops per person
+  $ faceclust run crops/ --no-detect --method dbscan --eps 0.9 --min-samples 2
+  $ faceclust run photos/ --json > clusters.json         machine-readable result on stdout
+
+Defaults: --method cw --threshold ${DEFAULTS.threshold}; dbscan --eps ${DEFAULTS.eps} --min-samples ${DEFAULTS.minSamples}.
+Exit codes: 0 done, 1 usage error, 2 done but some files were skipped (listed on stderr), 130 interrupted.`);
+  return cmd;
+}

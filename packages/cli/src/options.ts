@@ -1,0 +1,152 @@
+/**
+ * Option values: defaults (with where each came from), parsing of command-line strings and validation of
+ * programmatic values. Every error names the option and the value received.
+ */
+import { BACKENDS, METRICS, type BackendOption, type Metric } from '@faceclust/cluster';
+
+/**
+ * Defaults measured on ../shared/data/lfw-dev (7,171 photos, 2,954 people; euclidean distance between
+ * L2-normalised 512-d embeddings of the built-in model) with scripts/eval-lfw.mjs; see README "Defaults".
+ */
+export const DEFAULTS = {
+  /** Chinese Whispers edge threshold: best pairwise F on lfw-dev lies in a flat plateau around this. */
+  threshold: 1.0,
+  iterations: 30,
+  seed: 0,
+  minClusterSize: 1,
+  /** DBSCAN radius: the same distance scale as the CW threshold, a little tighter since chains grow. */
+  eps: 0.95,
+  /**
+   * 1 = every face is a core point, so DBSCAN is connected components of the radius graph and nothing is
+   * noise. lfw-dev has 2,081 singleton people: larger values send them, and pairs, to no_class anyway.
+   */
+  minSamples: 1,
+  metric: 'euclidean' as Metric,
+  backend: 'auto' as BackendOption,
+  out: 'faceclust-out',
+} as const;
+
+/** A bad option value or a bad input: the CLI prints the message and exits with code 1. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Renders a received value for a message. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return `${JSON.stringify(value)} of type string`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${value} of type ${typeof value}`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  return `a value of type ${typeof value}`;
+}
+
+/** What `saveas` asks for: nothing, each face's aligned crop, or the whole photo of each face. */
+export type SaveAs = false | 'faces' | 'photos';
+
+export function expectNumber(name: string, value: unknown, opts: { min?: number; max?: number; minOpen?: boolean; integer?: boolean } = {}): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`Expected a number for ${name} but received ${describe(value)}`);
+  const { min = -Infinity, max = Infinity, minOpen = false, integer = false } = opts;
+  const what = `${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` ${minOpen ? '>' : '>='} ${min}` : ''}${max < Infinity ? ` and <= ${max}` : ''}`;
+  if ((integer && !Number.isInteger(value)) || !Number.isFinite(value) || value < min || (minOpen && value === min) || value > max) {
+    throw new RangeError(`Expected ${what} for ${name} but received ${value}`);
+  }
+  return value;
+}
+
+export function expectOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    const err = `Expected one of ${allowed.join(', ')} for ${name} but received ${describe(value)}`;
+    throw typeof value === 'string' ? new RangeError(err) : new TypeError(err);
+  }
+  return value as T;
+}
+
+export function expectSaveAs(value: unknown): SaveAs {
+  if (value === undefined || value === false) return false;
+  if (value === true || value === 'faces') return 'faces';
+  if (value === 'photos') return 'photos';
+  throw new RangeError(`Expected true, false, 'faces' or 'photos' for saveas but received ${describe(value)}`);
+}
+
+/** Validated Chinese Whispers parameters. */
+export interface CwParams {
+  threshold: number;
+  iterations: number;
+  seed: number;
+  minClusterSize: number;
+  metric: Metric;
+  backend: BackendOption;
+}
+
+/** Validated DBSCAN parameters. */
+export interface DbscanParams {
+  eps: number;
+  minSamples: number;
+  metric: Metric;
+  backend: BackendOption;
+}
+
+type Loose<T> = { [K in keyof T]?: unknown };
+
+export function cwParams(o: Loose<CwParams>): CwParams {
+  return {
+    threshold: expectNumber('threshold', o.threshold ?? DEFAULTS.threshold, { min: 0, minOpen: true }),
+    iterations: expectNumber('iterations', o.iterations ?? DEFAULTS.iterations, { min: 1, integer: true }),
+    seed: expectNumber('seed', o.seed ?? DEFAULTS.seed, { min: 0, max: 0xffffffff, integer: true }),
+    minClusterSize: expectNumber('minClusterSize', o.minClusterSize ?? DEFAULTS.minClusterSize, { min: 1, integer: true }),
+    metric: expectOneOf('metric', o.metric ?? DEFAULTS.metric, METRICS),
+    backend: expectOneOf('backend', o.backend ?? DEFAULTS.backend, BACKENDS),
+  };
+}
+
+export function dbscanParams(o: Loose<DbscanParams>): DbscanParams {
+  return {
+    eps: expectNumber('eps', o.eps ?? DEFAULTS.eps, { min: 0, minOpen: true }),
+    minSamples: expectNumber('minSamples', o.minSamples ?? DEFAULTS.minSamples, { min: 1, integer: true }),
+    metric: expectOneOf('metric', o.metric ?? DEFAULTS.metric, METRICS),
+    backend: expectOneOf('backend', o.backend ?? DEFAULTS.backend, BACKENDS),
+  };
+}
+
+// ---- command-line strings → values (commander argParser callbacks) ----
+
+/** Parses a number given on the command line; the message names the flag as typed. */
+export function parseNumberFlag(flag: string, opts: Parameters<typeof expectNumber>[2] = {}): (raw: string) => number {
+  return (raw: string) => {
+    const v = raw.trim() === '' ? NaN : Number(raw);
+    try {
+      return expectNumber(flag, v, opts);
+    } catch {
+      const range = opts.integer ? 'an integer' : 'a number';
+      const bounds = `${opts.min !== undefined ? ` ${opts.minOpen ? '>' : '>='} ${opts.min}` : ''}${opts.max !== undefined ? ` and <= ${opts.max}` : ''}`;
+      throw new UsageError(`Invalid value for ${flag}: expected ${range}${bounds} but received ${JSON.stringify(raw)}`);
+    }
+  };
+}
+
+export function parseChoiceFlag<T extends string>(flag: string, allowed: readonly T[]): (raw: string) => T {
+  return (raw: string) => {
+    if (!(allowed as readonly string[]).includes(raw)) {
+      throw new UsageError(`Invalid value for ${flag}: expected one of ${allowed.join(', ')} but received ${JSON.stringify(raw)}`);
+    }
+    return raw as T;
+  };
+}
+
+/** `--saveas` alone means face crops; `--saveas=photos` the whole photos. */
+export function parseSaveAsFlag(raw: string | boolean): SaveAs {
+  if (raw === true || raw === 'faces') return 'faces';
+  if (raw === 'photos') return 'photos';
+  throw new UsageError(`Invalid value for --saveas: expected faces or photos but received ${JSON.stringify(raw)}`);
+}
+
+/** A short tag of the main parameter for output names: `cw-t1`, `dbscan-e0.95-m1`. */
+export function paramTag(method: 'cw' | 'dbscan', p: CwParams | DbscanParams): string {
+  if (method === 'cw') return `cw-t${(p as CwParams).threshold}`;
+  const d = p as DbscanParams;
+  return `dbscan-e${d.eps}-m${d.minSamples}${d.metric === 'euclidean' ? '' : `-${d.metric}`}`;
+}

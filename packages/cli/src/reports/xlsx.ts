@@ -1,0 +1,82 @@
+/**
+ * One Excel workbook per clustering call (exceljs): `faces` (a row per face, with its thumbnail),
+ * `clusters` (size, cohesion, representative), `parameters`, and `skipped` files.
+ */
+import fs from 'node:fs';
+import ExcelJS from 'exceljs';
+import { clusterName, type ClusteringResult } from '../result.js';
+import { imageExtension, type CropSource } from './crops.js';
+
+/** Thumbnails make the workbook heavy: past this many faces the faces sheet has none (noted in parameters). */
+export const MAX_XLSX_THUMBNAILS = 5000;
+const THUMB_PX = 48;
+
+export const FACE_COLUMNS = ['file', 'face', 'x', 'y', 'width', 'height', 'score', 'cluster', 'distance', 'thumbnail'] as const;
+
+export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSource, extra: { command: string; created: Date }): Promise<void> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'faceclust';
+  wb.created = extra.created;
+  const thumbs = r.faces.length <= MAX_XLSX_THUMBNAILS;
+  const addThumb = (ws: ExcelJS.Worksheet, faceId: number, col: number, row: number): void => {
+    const buffer = crops(faceId);
+    // exceljs's Buffer type predates @types/node's generic Buffer
+    const id = wb.addImage({ buffer: buffer as unknown as ExcelJS.Buffer, extension: imageExtension(buffer) });
+    ws.addImage(id, { tl: { col, row }, ext: { width: THUMB_PX, height: THUMB_PX }, editAs: 'oneCell' });
+    ws.getRow(row + 1).height = THUMB_PX * 0.75 + 2;
+  };
+
+  const faces = wb.addWorksheet('faces', { views: [{ state: 'frozen', ySplit: 1 }] });
+  faces.columns = FACE_COLUMNS.map((header) => ({ header, key: header, width: header === 'file' ? 60 : header === 'thumbnail' ? 8 : 10 }));
+  r.faces.forEach((f, i) => {
+    faces.addRow({
+      file: f.file, face: f.face,
+      x: round(f.box[0]), y: round(f.box[1]), width: round(f.box[2]), height: round(f.box[3]),
+      score: round(f.score, 4), cluster: f.cluster < 0 ? 'no_class' : f.cluster,
+      distance: f.distance === null ? null : round(f.distance, 4),
+    });
+    if (thumbs) addThumb(faces, f.faceId, 9, i + 1);
+  });
+
+  const clusters = wb.addWorksheet('clusters', { views: [{ state: 'frozen', ySplit: 1 }] });
+  clusters.columns = [
+    { header: 'cluster', key: 'cluster', width: 10 },
+    { header: 'size', key: 'size', width: 8 },
+    { header: 'cohesion', key: 'cohesion', width: 10 },
+    { header: 'representative file', key: 'file', width: 60 },
+    { header: 'representative face', key: 'face', width: 10 },
+    { header: 'thumbnail', key: 'thumbnail', width: 8 },
+  ];
+  r.summaries.forEach((c, i) => {
+    const rep = r.faces[c.representative];
+    clusters.addRow({ cluster: clusterName(c.cluster), size: c.size, cohesion: c.cohesion === null ? null : round(c.cohesion, 4), file: rep.file, face: rep.face });
+    addThumb(clusters, rep.faceId, 5, i + 1);
+  });
+
+  const params = wb.addWorksheet('parameters');
+  params.columns = [{ header: 'parameter', key: 'k', width: 22 }, { header: 'value', key: 'v', width: 80 }];
+  const rows: [string, unknown][] = [
+    ['call', r.call], ['created', extra.created.toISOString()], ['command', extra.command],
+    ['method', r.method === 'cw' ? 'chinese whispers' : 'dbscan'],
+    ...Object.entries(r.params),
+    ['backend used', r.backend], ['model', r.model], ['images', r.images], ['faces', r.faces.length],
+    ['clusters', r.clusters], ['no_class', r.noise], ['skipped files', r.skipped.length],
+    ['cohesion', 'mean distance of a cluster\'s faces to its centre (mean embedding), in the clustering metric'],
+    ['thumbnails', thumbs ? 'yes' : `omitted: more than ${MAX_XLSX_THUMBNAILS} faces`],
+  ];
+  for (const [k, v] of rows) params.addRow({ k, v: typeof v === 'object' ? JSON.stringify(v) : v });
+
+  const skipped = wb.addWorksheet('skipped');
+  skipped.columns = [{ header: 'file', key: 'path', width: 60 }, { header: 'reason', key: 'reason', width: 80 }];
+  for (const s of r.skipped) skipped.addRow(s);
+
+  // write beside and rename, so an interrupted call never leaves a half-written workbook under the final name
+  const tmp = `${file}.partial`;
+  await wb.xlsx.writeFile(tmp);
+  fs.renameSync(tmp, file);
+}
+
+function round(v: number, digits = 1): number {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+}

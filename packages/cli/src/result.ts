@@ -1,0 +1,82 @@
+/** What a clustering call returns, and the `--json` shape derived from it. */
+import type { BackendName } from '@faceclust/cluster';
+import type { ClusterSummary } from './cluster-stats.js';
+import type { CwParams, DbscanParams, SaveAs } from './options.js';
+
+export type Method = 'cw' | 'dbscan';
+
+/** One face in a clustering. */
+export interface FaceResult {
+  /** The face's id in the embedding store. */
+  faceId: number;
+  /** Absolute path of the photo. */
+  file: string;
+  /** Index of the face within its photo (0, 1, …). */
+  face: number;
+  /** x, y, width, height in photo pixels. */
+  box: [number, number, number, number];
+  /** Detection confidence. */
+  score: number;
+  /** Cluster number, 0 = largest; −1 = no_class. */
+  cluster: number;
+  /** Distance to the centre of its cluster (clustering metric); null for no_class. */
+  distance: number | null;
+}
+
+/** A photo that could not be read, with the reason. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/** What {@link FacialClustering.chineseWhispers} and {@link FacialClustering.dbscan} return. */
+export interface ClusteringResult {
+  /** Call number in this output folder (1, 2, …): it names this call's outputs. */
+  call: number;
+  method: Method;
+  params: CwParams | DbscanParams;
+  /** Embedding model id (name + hash). */
+  model: string;
+  /** Photos considered (read or skipped). */
+  images: number;
+  /** Number of clusters (no_class excluded). */
+  clusters: number;
+  /** Faces left as no_class. */
+  noise: number;
+  /** One per face, in store order. */
+  faces: FaceResult[];
+  /** Labels as an Int32Array, aligned with `faces`. */
+  labels: Int32Array;
+  /** Largest cluster first, no_class last. */
+  summaries: ClusterSummary[];
+  skipped: SkippedFile[];
+  backend: BackendName;
+  timings: { graphMs: number; clusterMs: number; reportsMs: number; totalMs: number };
+  /** Absolute paths of what this call wrote. */
+  outputs: { log: string; xlsx: string; report: string; reportIndex: string; saveas?: string };
+  saveas: SaveAs;
+}
+
+/** The `--json` object, exactly: `{ method, params, clusters, noise, faces: [{ file, face, box, score, cluster }] }`. */
+export interface JsonOutput {
+  method: Method;
+  params: CwParams | DbscanParams;
+  clusters: number;
+  noise: number;
+  faces: { file: string; face: number; box: [number, number, number, number]; score: number; cluster: number }[];
+}
+
+export function toJson(r: ClusteringResult): JsonOutput {
+  return {
+    method: r.method,
+    params: r.params,
+    clusters: r.clusters,
+    noise: r.noise,
+    faces: r.faces.map((f) => ({ file: f.file, face: f.face, box: f.box, score: f.score, cluster: f.cluster })),
+  };
+}
+
+/** `no_class` for −1, else the cluster number: the name used in the xlsx and the folders. */
+export function clusterName(cluster: number): string {
+  return cluster < 0 ? 'no_class' : String(cluster);
+}
