@@ -32,7 +32,8 @@ export async function decodeImage(input: string | Buffer | Uint8Array, label = t
   const opts = { limitInputPixels: MAX_INPUT_PIXELS, pages: 1, page: 0 } as const;
   let meta: Metadata;
   try {
-    meta = await sharp(input, opts).metadata();
+    // the header only: no limit here, so a too-large image is reported with its size
+    meta = await sharp(input, { ...opts, limitInputPixels: false }).metadata();
   } catch (err) {
     throw decodeError(err, label);
   }

@@ -1,0 +1,70 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { embedImages } from './embed-images.js';
+import { EmbedError } from './errors.js';
+import { defaultModelPath, embedderId, modelHash } from './models.js';
+import { embedFace } from './pipeline.js';
+import { FaceStore } from './store.js';
+import { dataDir, hasData, hasDist } from './test-data.js';
+
+describe.skipIf(!hasData)('custom embedding models', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'faceclust-models-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const face = path.join(dataDir, 'lfw-dev/George_W_Bush/George_W_Bush_0002.jpg');
+  const custom = path.join(dir, 'my-arcface.onnx');
+  copyFileSync(defaultModelPath('feature'), custom);
+  const wrong = path.join(dir, 'not-an-embedder.onnx');
+  copyFileSync(defaultModelPath('detect'), wrong);
+
+  it('the default model id is its name and content hash', () => {
+    expect(embedderId()).toBe(`faceplugin-fr-feature@sha256:${modelHash(defaultModelPath('feature')).slice(0, 16)}`);
+    expect(embedderId('default')).toBe(embedderId());
+    expect(embedderId()).toBe('faceplugin-fr-feature@sha256:87aacdfe57510db2');
+  });
+
+  it('a model named by path is used, identified by its file name and hash, and normalisation applies', async () => {
+    const [a] = await embedFace(face);
+    const [b] = await embedFace(face, { model: custom });
+    expect(b.model).toBe('my-arcface@sha256:87aacdfe57510db2');
+    expect(b.embedding).toEqual(a.embedding); // same weights, same default normalisation
+    const [c] = await embedFace(face, { model: custom, modelNormalization: { mean: 127.5, std: 127.5 } });
+    let dot = 0;
+    for (let i = 0; i < a.embedding.length; i++) dot += a.embedding[i] * c.embedding[i];
+    expect(dot).toBeLessThan(1 - 1e-6); // the normalisation reached the model...
+    expect(dot).toBeGreaterThan(0.95); // ...and barely matters for this one
+  });
+
+  it('BAD CALL – a model with the wrong input shape names the file and the shape expected', async () => {
+    const err = await embedFace(face, { model: wrong }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EmbedError);
+    expect((err as EmbedError).code).toBe('ERR_MODEL_SHAPE');
+    expect((err as Error).message).toBe(
+      `Embedding model ${wrong} has input shape [1, 3, 240, 320] (1 input(s)); expected one input of shape [1, 3, 112, 112] (an ArcFace-style embedder)`,
+    );
+  });
+
+  it.skipIf(!hasDist)('BAD CALL – embedImages with the wrong-shape model throws the same error and records nothing', async () => {
+    const storePath = path.join(dir, 'wrong.sqlite');
+    const events = [];
+    const run = async () => {
+      for await (const ev of embedImages([face], { storePath, model: wrong, threads: 1 })) events.push(ev);
+    };
+    await expect(run()).rejects.toThrow(/has input shape \[1, 3, 240, 320\].*expected one input of shape \[1, 3, 112, 112\]/);
+    expect(events).toEqual([]);
+    const store = FaceStore.open(storePath);
+    expect(store.listImages()).toEqual([]);
+    store.close();
+  });
+
+  it('BAD CALL – a missing model file or a bad model option', async () => {
+    await expect(embedFace(face, { model: path.join(dir, 'nope.onnx') })).rejects.toThrow(`Embedding model file not found for model: ${path.join(dir, 'nope.onnx')}`);
+    await expect(embedFace(face, { model: 42 as never })).rejects.toThrow(
+      new TypeError("Expected 'default' or a path to an .onnx file for model but received 42 of type number"),
+    );
+    await expect(embedFace(face, { modelNormalization: { mean: 0, std: 0 } })).rejects.toThrow(
+      new RangeError('Expected a positive number for modelNormalization.std but received 0'),
+    );
+  });
+});
