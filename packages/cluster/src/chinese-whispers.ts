@@ -10,7 +10,7 @@ import { buildRadiusGraph } from './radius-graph.js';
 import { renumberLabels } from './renumber.js';
 import { shuffleInPlace, Mulberry32 } from './rng.js';
 import type { ClusterResult, MetricOptions } from './types.js';
-import { expectInteger, expectOneOf, expectOptions, expectPositiveFinite } from './validate.js';
+import { expectInteger, expectOneOf, expectOptions, expectPositiveFinite, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
 /** Edge weights: `similarity` = 1 / (1 + distance); `unit` = 1 for every edge (as dlib does). */
@@ -48,10 +48,10 @@ interface CwParams {
 
 function cwParams(opts: Record<string, unknown>): CwParams {
   return {
-    iterations: expectInteger('iterations', opts.iterations ?? 30, 1),
-    seed: expectInteger('seed', opts.seed ?? 0, 0, 0xffffffff),
-    unit: expectOneOf('weighting', opts.weighting ?? 'similarity', WEIGHTINGS) === 'unit',
-    minClusterSize: expectInteger('minClusterSize', opts.minClusterSize ?? 1, 1),
+    iterations: expectInteger('iterations', orDefault(opts.iterations, 30), 1),
+    seed: expectInteger('seed', orDefault(opts.seed, 0), 0, 0xffffffff),
+    unit: expectOneOf('weighting', orDefault(opts.weighting, 'similarity'), WEIGHTINGS) === 'unit',
+    minClusterSize: expectInteger('minClusterSize', orDefault(opts.minClusterSize, 1), 1),
   };
 }
 
@@ -70,7 +70,7 @@ export async function chineseWhispers(vectors: VectorsInput, dim: number, option
   const start = performance.now();
   const opts = expectOptions('options', options, true);
   const threshold = expectPositiveFinite('threshold', opts.threshold);
-  const metric = expectOneOf('metric', opts.metric ?? 'euclidean', METRICS);
+  const metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
   const params = cwParams(opts);
   const threads = resolveThreads(opts.threads);
   const matrix = toMatrix(vectors, dim);

@@ -8,7 +8,7 @@ import { METRICS } from './metrics.js';
 import { buildRadiusGraph } from './radius-graph.js';
 import { renumberLabels } from './renumber.js';
 import type { ClusterResult, MetricOptions } from './types.js';
-import { expectInteger, expectOneOf, expectOptions, expectPositiveFinite } from './validate.js';
+import { expectInteger, expectOneOf, expectOptions, expectPositiveFinite, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
 /** Options of {@link dbscanOnGraph}. */
@@ -42,8 +42,8 @@ export async function dbscan(vectors: VectorsInput, dim: number, options: Dbscan
   const start = performance.now();
   const opts = expectOptions('options', options, true);
   const eps = expectPositiveFinite('eps', opts.eps);
-  const minSamples = expectInteger('minSamples', opts.minSamples ?? 5, 1);
-  const metric = expectOneOf('metric', opts.metric ?? 'euclidean', METRICS);
+  const minSamples = expectInteger('minSamples', orDefault(opts.minSamples, 5), 1);
+  const metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
   const threads = resolveThreads(opts.threads);
   const matrix = toMatrix(vectors, dim);
   const backend = await resolveBackend(opts.backend);
@@ -61,7 +61,7 @@ export async function dbscanOnGraph(graph: NeighborGraph, options: DbscanGraphOp
   const start = performance.now();
   assertGraph(graph);
   const opts = expectOptions('options', options, false);
-  const minSamples = expectInteger('minSamples', opts.minSamples ?? 5, 1);
+  const minSamples = expectInteger('minSamples', orDefault(opts.minSamples, 5), 1);
   const backend = await resolveBackend(opts.backend);
   return runOnGraph(graph, minSamples, backend, start, 0);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { referenceDistance, rowDistance, rowNorms } from './distance.js';
+import { pairKernel, referenceDistance, rowNorms, squaredLimit } from './distance.js';
 import { METRICS } from './metrics.js';
 import { randomVectors } from './test-helpers.js';
 
@@ -32,22 +32,42 @@ describe('referenceDistance', () => {
   });
 });
 
-describe('rowDistance early exit', () => {
-  it.each(METRICS)('%s: returns the exact distance when <= limit and something > limit otherwise', (metric) => {
+describe('pair kernels', () => {
+  it.each(METRICS)('%s: one() and four() give the exact distance when <= radius and something > radius otherwise', (metric) => {
     const dim = 200;
-    const n = 40;
+    const n = 13;
     const data = randomVectors(n, dim, 11);
     const norms = rowNorms(data, n, dim);
-    const kernel = rowDistance(metric);
+    const kernel = pairKernel(metric);
+    const out = new Float64Array(4);
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
+      for (let j = 0; j + 4 <= n; j++) {
         const exact = referenceDistance(data, dim, i, j, metric);
-        for (const limit of [exact, exact * 0.999, exact * 0.5, exact * 1.001]) {
-          const d = kernel(data, i * dim, j * dim, dim, limit, norms[i], norms[j]);
-          if (exact <= limit) expect(d).toBe(exact);
-          else expect(d).toBeGreaterThan(limit);
+        for (const radius of [exact, exact * 0.999, exact * 0.5, exact * 1.001]) {
+          const limit = kernel.limit(radius);
+          const d = kernel.one(data, i * dim, j * dim, dim, limit, norms[i], norms[j]);
+          kernel.four(data, i * dim, j * dim, dim, limit, norms[i], norms, j, out);
+          for (const got of [d, out[0]]) {
+            if (exact <= radius) expect(got).toBe(exact);
+            else expect(got).toBeGreaterThan(radius);
+          }
+          for (let q = 1; q < 4; q++) {
+            const other = referenceDistance(data, dim, i, j + q, metric);
+            if (other <= radius) expect(out[q]).toBe(other);
+            else expect(out[q]).toBeGreaterThan(radius);
+          }
         }
       }
+    }
+  });
+
+  it('squaredLimit(r) is the largest double whose square root is <= r', () => {
+    for (const r of [1, 0.1, 0.7, 1.2345678, 3, 1e-5, 123.456, Math.SQRT2]) {
+      const s = squaredLimit(r);
+      expect(Math.sqrt(s)).toBeLessThanOrEqual(r);
+      const up = new Float64Array([s]);
+      new BigInt64Array(up.buffer)[0] += 1n;
+      expect(Math.sqrt(up[0])).toBeGreaterThan(r);
     }
   });
 });

@@ -3,11 +3,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { resolveBackend, resolveThreads, type Backend } from './backend.js';
-import { rowDistance, rowNorms } from './distance.js';
+import { pairKernel, rowNorms } from './distance.js';
 import type { NeighborGraph } from './graph.js';
 import { METRICS, type Metric } from './metrics.js';
 import type { MetricOptions } from './types.js';
-import { expectOneOf, expectOptions, expectPositiveFinite } from './validate.js';
+import { expectOneOf, expectOptions, expectPositiveFinite, orDefault } from './validate.js';
 import { toMatrix, type Matrix, type VectorsInput } from './vectors.js';
 
 /** Options of {@link radiusGraph}. */
@@ -28,7 +28,7 @@ export interface RadiusGraphOptions extends MetricOptions {
 export async function radiusGraph(vectors: VectorsInput, dim: number, options: RadiusGraphOptions): Promise<NeighborGraph> {
   const opts = expectOptions('options', options, true);
   const radius = expectPositiveFinite('radius', opts.radius);
-  const metric = expectOneOf('metric', opts.metric ?? 'euclidean', METRICS);
+  const metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
   const threads = resolveThreads(opts.threads);
   const matrix = toMatrix(vectors, dim);
   const backend = await resolveBackend(opts.backend);
@@ -57,39 +57,47 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 const SLICE_MS = 50;
 
 /**
- * The pure-TypeScript graph: every pair i < j once (distances are symmetric), kept pairs appended to
- * growable upper-triangle buffers, then mirrored into the full CSR. Rows come out sorted because row i
+ * The pure-TypeScript graph: every pair i < j once (distances are symmetric), four columns at a time,
+ * kept pairs appended to growable upper-triangle buffers, then mirrored into the full CSR. Rows come out sorted because row i
  * receives its neighbours k < i while rows k are processed, before its own j > i.
  */
 export async function radiusGraphTs(data: Float32Array, n: number, dim: number, metric: Metric, radius: number): Promise<NeighborGraph> {
-  const kernel = rowDistance(metric);
+  const kernel = pairKernel(metric);
+  const limit = kernel.limit(radius);
   const norms = metric === 'cosine' ? rowNorms(data, n, dim) : new Float64Array(n);
   const degree = new Uint32Array(n);
   const upperOffsets = new Uint32Array(n + 1);
   let upperIndices = new Int32Array(1024);
   let upperDistances = new Float32Array(1024);
   let m = 0;
+  const four = new Float64Array(4);
+  const keep = (i: number, j: number, d: number) => {
+    if (m === upperIndices.length) {
+      const grownIndices = new Int32Array(m * 2);
+      grownIndices.set(upperIndices);
+      upperIndices = grownIndices;
+      const grownDistances = new Float32Array(m * 2);
+      grownDistances.set(upperDistances);
+      upperDistances = grownDistances;
+    }
+    upperIndices[m] = j;
+    upperDistances[m] = d;
+    m++;
+    degree[i]++;
+    degree[j]++;
+  };
   let sliceStart = performance.now();
   for (let i = 0; i < n; i++) {
     const a = i * dim;
     const normA = norms[i];
-    for (let j = i + 1, b = a + dim; j < n; j++, b += dim) {
-      const d = kernel(data, a, b, dim, radius, normA, norms[j]);
-      if (d <= radius) {
-        if (m === upperIndices.length) {
-          const grownIndices = new Int32Array(m * 2);
-          grownIndices.set(upperIndices);
-          upperIndices = grownIndices;
-          const grownDistances = new Float32Array(m * 2);
-          grownDistances.set(upperDistances);
-          upperDistances = grownDistances;
-        }
-        upperIndices[m] = j;
-        upperDistances[m] = d;
-        m++;
-        degree[i]++;
-        degree[j]++;
-      }
+    let j = i + 1;
+    for (; j + 4 <= n; j += 4) {
+      kernel.four(data, a, j * dim, dim, limit, normA, norms, j, four);
+      for (let q = 0; q < 4; q++) if (four[q] <= radius) keep(i, j + q, four[q]);
+    }
+    for (; j < n; j++) {
+      const d = kernel.one(data, a, j * dim, dim, limit, normA, norms[j]);
+      if (d <= radius) keep(i, j, d);
     }
     upperOffsets[i + 1] = m;
     if (performance.now() - sliceStart > SLICE_MS) {

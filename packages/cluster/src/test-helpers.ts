@@ -42,3 +42,23 @@ export function samePartition(a: ArrayLike<number>, b: ArrayLike<number>): boole
   }
   return true;
 }
+
+/** The error `run` throws or rejects with (fails the test when it returns normally). */
+export async function caught(run: () => unknown): Promise<Error> {
+  try {
+    await run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the call to throw');
+}
+
+/**
+ * Where two typed arrays first differ ("length 3 vs 4", "index 5: 0.25 vs 0.5"), or undefined when they
+ * are equal element for element. Much faster than toEqual on large typed arrays.
+ */
+export function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): string | undefined {
+  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `index ${i}: ${a[i]} vs ${b[i]}`;
+  return undefined;
+}

@@ -74,3 +74,8 @@ export function expectOptions(name: string, value: unknown, required: boolean): 
   }
   return value as Record<string, unknown>;
 }
+
+/** `value`, or `fallback` when it is undefined (null is not a default: it is reported as received). */
+export function orDefault<T>(value: unknown, fallback: T): unknown {
+  return value === undefined ? fallback : value;
+}
