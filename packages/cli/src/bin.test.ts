@@ -1,0 +1,286 @@
+/**
+ * End to end: the real `faceclust` command (dist/bin.js, as built by tsc) on ../shared/data, in folders
+ * whose names have spaces and non-ASCII characters. One embedding pass per describe, many clusterings.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { evaluate } from '@faceclust/cluster';
+import { FaceStore } from '@faceclust/embed';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { folderTag } from './reports/folders.js';
+import { dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, runCli, tempDir, type CliRun } from './test-helpers.js';
+
+const e2e = describe.skipIf(!hasData || !hasBin);
+const cleanups: string[] = [];
+afterAll(() => {
+  for (const d of cleanups) fs.rmSync(d, { recursive: true, force: true });
+});
+function work(): string {
+  const d = tempDir();
+  cleanups.push(d);
+  return d;
+}
+function newestXlsx(out: string): string {
+  return path.join(out, fs.readdirSync(out).filter((f) => f.endsWith('.xlsx')).sort().at(-1)!);
+}
+function storeFaces(out: string) {
+  const store = FaceStore.open(path.join(out, 'faces.sqlite'));
+  try {
+    return store.loadFaces('default').faces;
+  } finally {
+    store.close();
+  }
+}
+
+e2e('faceclust run / cluster on photos-small', () => {
+  let input: string;
+  let out: string;
+  let first: CliRun;
+  beforeAll(async () => {
+    const dir = work();
+    input = path.join(dir, 'фото party');
+    fs.cpSync(path.join(dataDir, 'photos-small'), input, { recursive: true });
+    out = path.join(dir, 'out ü');
+    first = await runCli(['run', input, '--out', out, '--saveas', '--threads', '2']);
+  }, 240_000);
+
+  it('runs with no method flags, prints a summary and writes log, xlsx, report and folders', async () => {
+    expect(first.stderr).not.toMatch(/Error/);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^\d+ faces in 9 photos → \d+ clusters?, 0 in no_class/);
+    expect(logBlocks(out)).toBe(2); // embed + call 1
+    const faces = storeFaces(out);
+    expect(faces.length).toBeGreaterThanOrEqual(9);
+    const x = await readXlsx(path.join(out, 'clusters-001-cw-t1.xlsx'));
+    expect(x.sheets).toEqual(['faces', 'clusters', 'parameters', 'skipped']);
+    // a row per face found, in store order, with the same file, index and box
+    expect(x.faces.map((r) => [r.file, r.face])).toEqual(faces.map((f) => [f.file, f.faceIndex]));
+    x.faces.forEach((r, i) => r.box.forEach((v, k) => expect(v).toBeCloseTo(faces[i].box[k], 0)));
+    expect(x.images).toBeGreaterThanOrEqual(faces.length); // a thumbnail per face (+ one per cluster)
+    expect(x.clusters.reduce((s, c) => s + c.size, 0)).toBe(faces.length);
+    expect(x.params.get('threshold')).toBe(1);
+    expect(fs.existsSync(path.join(out, 'report-001-cw-t1', 'report.html'))).toBe(true);
+    expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('report-001-cw-t1/report.html');
+  });
+
+  it('--saveas puts every face in exactly one cluster folder, same-named photos from two folders both kept', async () => {
+    const faces = storeFaces(out);
+    const x = await readXlsx(path.join(out, 'clusters-001-cw-t1.xlsx'));
+    const files = listFiles(path.join(out, 'saveas-001-cw-t1'));
+    expect(files.length).toBe(faces.length);
+    const expected = x.faces.map((r) => {
+      const stem = path.basename(r.file).replace(/\.[^.]+$/, '');
+      return `${r.cluster}/${folderTag(r.file)}_${stem}_face${r.face}.png`;
+    });
+    expect(files).toEqual([...expected].sort());
+    // alex_lacamoire/img1.jpg and rose_leslie/img1.jpg
+    expect(files.filter((f) => f.endsWith('_img1_face0.png')).length).toBe(2);
+  });
+
+  it('cluster cw --json prints exactly the result object, matching that call\'s xlsx; log.txt grows by one block', async () => {
+    const before = logBlocks(out);
+    const r = await runCli(['cluster', 'cw', '--out', out, '--json', '--threshold', '0.9']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(Object.keys(json)).toEqual(['method', 'params', 'clusters', 'noise', 'faces']);
+    expect(json.method).toBe('cw');
+    expect(json.params).toMatchObject({ threshold: 0.9, iterations: 30, seed: 0 });
+    expect(Object.keys(json.faces[0])).toEqual(['file', 'face', 'box', 'score', 'cluster']);
+    expect(logBlocks(out)).toBe(before + 2); // load store + call 2
+    const xlsx = newestXlsx(out);
+    expect(path.basename(xlsx)).toBe('clusters-002-cw-t0.9.xlsx');
+    const x = await readXlsx(xlsx);
+    expect(x.faces.length).toBe(json.faces.length);
+    json.faces.forEach((f: { file: string; face: number; box: number[]; score: number; cluster: number }, i: number) => {
+      const row = x.faces[i];
+      expect([row.file, row.face, row.cluster]).toEqual([f.file, f.face, f.cluster < 0 ? 'no_class' : f.cluster]);
+      expect(row.score).toBeCloseTo(f.score, 3);
+      f.box.forEach((v, k) => expect(row.box[k]).toBeCloseTo(v, 0));
+    });
+    expect(json.clusters).toBe(new Set(json.faces.map((f: { cluster: number }) => f.cluster).filter((c: number) => c >= 0)).size);
+  });
+
+  it('cluster dbscan --saveas=photos: noise goes to no_class, whole photos copied once per cluster', async () => {
+    const r = await runCli(['cluster', 'dbscan', '--out', out, '--min-samples', '3', '--saveas=photos', '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    // photos-small has at most two photos of anyone: with min-samples 3 every face is noise
+    expect(json.clusters).toBe(0);
+    expect(json.noise).toBe(json.faces.length);
+    const dir = fs.readdirSync(out).find((d) => d.startsWith('saveas-003-dbscan'))!;
+    expect(dir).toBe('saveas-003-dbscan-e0.95-m3');
+    const files = listFiles(path.join(out, dir));
+    const photos = new Set(json.faces.map((f: { file: string }) => f.file));
+    expect(files.length).toBe(photos.size);
+    expect(files.every((f) => f.startsWith('no_class/'))).toBe(true);
+    const x = await readXlsx(path.join(out, 'clusters-003-dbscan-e0.95-m3.xlsx'));
+    expect(x.faces.every((f) => f.cluster === 'no_class' && f.distance === null)).toBe(true);
+  });
+
+  it('a second run resumes from the store: nothing re-embedded, a new call number', async () => {
+    const r = await runCli(['run', input, '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const log = fs.readFileSync(path.join(out, 'log.txt'), 'utf8');
+    expect(log).toMatch(/images:\s+9 \(0 embedded now, 9 already in the store, 0 skipped\)/);
+    expect(fs.existsSync(path.join(out, 'clusters-004-cw-t1.xlsx'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'clusters-001-cw-t1.xlsx'))).toBe(true);
+  });
+});
+
+e2e('bad input', () => {
+  let bad: string;
+  let out: string;
+  let res: CliRun;
+  const good = () => path.join(dataDir, 'photos-small', 'obama', 'obama.jpg');
+  beforeAll(async () => {
+    const dir = work();
+    bad = path.join(dir, 'bad files ñ');
+    fs.mkdirSync(bad);
+    fs.copyFileSync(good(), path.join(bad, 'good.jpg'));
+    fs.writeFileSync(path.join(bad, 'zero.jpg'), '');
+    fs.writeFileSync(path.join(bad, 'text.jpg'), 'this is not an image\n');
+    fs.writeFileSync(path.join(bad, 'truncated.jpg'), fs.readFileSync(good()).subarray(0, 3000));
+    fs.writeFileSync(path.join(bad, 'corrupt.png'), Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(500, 7)]));
+    await sharp({ create: { width: 200, height: 200, channels: 3, background: '#808080' } }).png().toFile(path.join(bad, 'gray no face.png'));
+    await sharp({ create: { width: 10_000, height: 10_000, channels: 3, background: '#707880' } }).jpeg().toFile(path.join(bad, 'huge.jpg'));
+    fs.writeFileSync(path.join(bad, 'notes.txt'), 'not looked at');
+    out = path.join(dir, 'out');
+    res = await runCli(['run', bad, '--out', out, '--threads', '2']);
+  }, 240_000);
+
+  it('skips each bad file with its name and reason, goes on, exits 2', async () => {
+    expect(res.code).toBe(2);
+    for (const name of ['zero.jpg', 'text.jpg', 'truncated.jpg', 'corrupt.png']) {
+      expect(res.stderr).toContain(path.join(bad, name));
+    }
+    expect(res.stderr).toMatch(/4 files were skipped/);
+    expect(res.stderr).not.toContain('gray no face.png'); // read fine, no face: not an error
+    const x = await readXlsx(path.join(out, 'clusters-001-cw-t1.xlsx'));
+    expect(x.skipped.sort()).toEqual(['corrupt.png', 'text.jpg', 'truncated.jpg', 'zero.jpg'].map((n) => path.join(bad, n)));
+    expect(new Set(x.faces.map((f) => path.basename(f.file)))).toEqual(new Set(['good.jpg']));
+    expect(fs.readFileSync(path.join(out, 'log.txt'), 'utf8')).toMatch(/no face found:\s+2/); // gray + the huge flat image
+  });
+
+  it('a missing folder is a usage error naming it', async () => {
+    const r = await runCli(['run', path.join(bad, 'nope'), '--out', path.join(bad, '..', 'o2')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`Input not found: ${path.join(bad, 'nope')}`);
+  });
+
+  it('a folder with no images is a usage error naming it', async () => {
+    const empty = path.join(bad, '..', 'empty');
+    fs.mkdirSync(empty);
+    fs.writeFileSync(path.join(empty, 'readme.txt'), 'x');
+    const r = await runCli(['run', empty, '--out', path.join(bad, '..', 'o3')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`No images found in ${empty}`);
+  });
+
+  it('an output folder that cannot be created is a usage error naming it', async () => {
+    const file = path.join(bad, '..', 'a file');
+    fs.writeFileSync(file, 'x');
+    const r = await runCli(['run', bad, '--out', path.join(file, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`Output folder ${path.join(file, 'out')} is not writable`);
+  });
+
+  it('cluster with no store says to embed first', async () => {
+    const r = await runCli(['cluster', 'cw', '--out', path.join(bad, '..', 'no store')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/No embedding store at .*no store\/faces\.sqlite: run `faceclust embed/);
+  });
+
+  it.each([
+    [['--threshold', '-1'], /Invalid value for --threshold: expected a number > 0 but received "-1"/],
+    [['--threshold', 'abc'], /--threshold: expected a number > 0 but received "abc"/],
+    [['--iterations', '0'], /--iterations: expected an integer >= 1 but received "0"/],
+    [['--metric', 'foo'], /--metric: expected one of euclidean, sqeuclidean, cosine, manhattan, chebyshev but received "foo"/],
+    [['--method', 'kmeans'], /--method: expected one of cw, dbscan but received "kmeans"/],
+    [['--method', 'dbscan', '--eps', '0'], /--eps: expected a number > 0 but received "0"/],
+    [['--method', 'dbscan', '--min-samples', '1.5'], /--min-samples: expected an integer >= 1 but received "1.5"/],
+    [['--eps', '0.5'], /--eps applies to dbscan/],
+    [['--backend', 'gpu'], /--backend: expected one of auto, native, ts but received "gpu"/],
+    [['--saveas=bogus'], /--saveas: expected faces or photos but received "bogus"/],
+    [['--threads', '0'], /--threads: expected an integer >= 1 and <= 256 but received "0"/],
+    [['--frobnicate'], /unknown option '--frobnicate'/],
+  ])('run %j is a usage error naming the option and value', async (flags, message) => {
+    const r = await runCli(['run', bad, '--out', path.join(bad, '..', 'o-opts'), ...flags]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('cluster with an unknown method is a usage error', async () => {
+    const r = await runCli(['cluster', 'kmeans', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/method: expected one of cw, dbscan but received "kmeans"/);
+  });
+
+  it('--help lists the commands and examples', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/run \[options\] <inputs\.\.\.>/);
+    expect(r.stdout).toMatch(/Examples:/);
+    const sub = await runCli(['run', '--help']);
+    expect(sub.stdout).toMatch(/--min-samples <n>/);
+    expect(sub.stdout).toMatch(/Exit codes: 0 done, 1 usage error, 2/);
+  });
+});
+
+e2e('Ctrl-C while embedding a slice of lfw-dev, then resume', () => {
+  // the first 100 photos of people with 2+ photos: enough to interrupt midway and to score the clusters
+  const slice: string[] = [];
+  const lfw = path.join(dataDir, 'lfw-dev');
+  if (fs.existsSync(lfw)) {
+    for (const person of fs.readdirSync(lfw).sort()) {
+      const photos = fs.readdirSync(path.join(lfw, person)).filter((f) => f.endsWith('.jpg')).sort();
+      if (photos.length < 2) continue;
+      for (const p of photos.slice(0, 6)) if (slice.length < 100) slice.push(path.join(lfw, person, p));
+    }
+  }
+
+  it.skipIf(slice.length < 100)('exits 130 with how to resume, leaves a consistent store, and the rerun finishes the rest', async () => {
+    const out = path.join(work(), 'lfw out');
+    const args = ['run', ...slice, '--out', out, '--threads', '2'];
+    let seen = '';
+    let sent = false;
+    const first = await runCli([...args, '--verbose'], {
+      onStderr(chunk, child) {
+        seen += chunk;
+        if (!sent && (seen.match(/^embedded /gm)?.length ?? 0) >= 10) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(first.code).toBe(130);
+    expect(first.stderr).toMatch(/Interrupted after \d+ of 100 photos; they are saved in .*faces\.sqlite/);
+    expect(first.stderr).toMatch(/To resume, run the same command again/);
+    expect(fs.readFileSync(path.join(out, 'log.txt'), 'utf8')).toContain('embed (interrupted)');
+    expect(fs.readdirSync(out).filter((f) => f.endsWith('.xlsx'))).toEqual([]);
+    const store = FaceStore.open(path.join(out, 'faces.sqlite'));
+    const kept = store.listImages();
+    store.close();
+    expect(kept.length).toBeGreaterThanOrEqual(10);
+    expect(kept.length).toBeLessThan(100);
+    expect(kept.every((r) => r.status === 'done')).toBe(true);
+
+    const second = await runCli([...args, '--json']);
+    expect(second.code).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'log.txt'), 'utf8')).toMatch(new RegExp(`images:\\s+100 \\(${100 - kept.length} embedded now, ${kept.length} already in the store, 0 skipped\\)`));
+    const json = JSON.parse(second.stdout) as { faces: { file: string; face: number; cluster: number }[] };
+    // score the main face of each photo (the first; LFW photos are centred on the person) against its folder
+    const main = json.faces.filter((f) => f.face === 0);
+    expect(main.length).toBe(100);
+    const names = new Map<string, number>();
+    const truth = Int32Array.from(main, (f) => {
+      const person = path.basename(path.dirname(f.file));
+      if (!names.has(person)) names.set(person, names.size);
+      return names.get(person)!;
+    });
+    const q = evaluate(Int32Array.from(main, (f) => f.cluster), truth);
+    expect(q.pairwise.f).toBeGreaterThan(0.9);
+    expect(q.bcubed.f).toBeGreaterThan(0.9);
+  }, 300_000);
+});
