@@ -10,6 +10,7 @@ import { clusterName, type ClusteringResult } from '../result.js';
 import { imageExtension, type CropSource } from './crops.js';
 
 const SHEET_THUMB = 96;
+const LAZY_ABOVE = 1000;
 /** A contact sheet shows at most this many faces (the page still shows all). */
 export const MAX_SHEET_FACES = 600;
 
@@ -37,6 +38,8 @@ export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: C
   fs.mkdirSync(path.join(dir, 'faces'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'sheets'), { recursive: true });
   const sections: string[] = [];
+  // a big page loads its faces as they scroll into view; a small one all at once (and prints whole)
+  const lazy = r.faces.length > LAZY_ABOVE ? ' loading="lazy"' : '';
   for (const c of r.summaries) {
     const name = clusterName(c.cluster);
     const sheet = `sheets/cluster-${name}.png`;
@@ -48,7 +51,7 @@ export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: C
       const src = `faces/${f.faceId}.${imageExtension(bytes) === 'jpeg' ? 'jpg' : 'png'}`;
       await fs.promises.writeFile(path.join(dir, src), bytes);
       const tip = `${f.file} — face ${f.face}${f.distance === null ? '' : `, distance ${f.distance.toFixed(3)}`}`;
-      imgs.push(`<img src="${src}" alt="${escapeHtml(path.basename(f.file))}" title="${escapeHtml(tip)}" width="96" height="96" loading="lazy" data-face="${f.faceId}">`);
+      imgs.push(`<img src="${src}" alt="${escapeHtml(path.basename(f.file))}" title="${escapeHtml(tip)}" width="96" height="96"${lazy} data-face="${f.faceId}">`);
     }
     const heading = c.cluster < 0 ? `no_class <small>${c.size} face${c.size === 1 ? '' : 's'} in no cluster</small>` : `Cluster ${name} <small>${c.size} face${c.size === 1 ? '' : 's'}</small>`;
     sections.push(`<section id="cluster-${name}"><h2>${heading} <a href="${sheet}">contact sheet</a></h2><div class="grid">${imgs.join('')}</div></section>`);
