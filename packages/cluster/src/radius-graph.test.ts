@@ -73,6 +73,20 @@ describe('radiusGraph (ts backend)', () => {
     for (const input of [view, rows, numbers]) expect(await radiusGraph(input, dim, options)).toEqual(expected);
   });
 
+  it('yields to the event loop during a long pure-TypeScript graph', async () => {
+    let ticks = 0;
+    let running = true;
+    const tick = () => {
+      ticks++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const graph = await radiusGraph(randomVectors(1500, 256, 8), 256, { radius: 1, backend: 'ts' });
+    running = false;
+    expect(graph.n).toBe(1500);
+    expect(ticks).toBeGreaterThan(1);
+  });
+
   it('gives an empty graph for empty input and for one point', async () => {
     expect(await radiusGraph(new Float32Array(0), 4, { radius: 1, backend: 'ts' })).toEqual({
       n: 0,
