@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chineseWhispers, chineseWhispersOnGraph, chineseWhispersTs } from './chinese-whispers.js';
+import { dbscan } from './dbscan.js';
 import { filterGraph, type NeighborGraph } from './graph.js';
 import { radiusGraph } from './radius-graph.js';
 import { Mulberry32, shuffleInPlace } from './rng.js';
@@ -46,6 +47,23 @@ describe('chineseWhispers', () => {
       expect(result.backend).toBe('ts');
       expect(result.iterations).toBeGreaterThanOrEqual(1);
       expect(result.iterations).toBeLessThan(30);
+    }
+  });
+
+  it('gives the same labels for a subarray view, Float32Array[] rows and number[][] rows (both algorithms)', async () => {
+    const dim = 6;
+    const { vectors } = blobs(4, 15, dim, 1, 21);
+    const backing = new Float32Array(vectors.length + 5 * dim);
+    backing.set(vectors, 2 * dim);
+    const view = backing.subarray(2 * dim, 2 * dim + vectors.length);
+    const rows = Array.from({ length: 60 }, (_, i) => vectors.slice(i * dim, (i + 1) * dim));
+    const numbers = rows.map((r) => Array.from(r));
+    const cw = await chineseWhispers(vectors, dim, { threshold: 4, seed: 3, backend: 'ts' });
+    const db = await dbscan(vectors, dim, { eps: 3, minSamples: 3, backend: 'ts' });
+    expect(cw.clusterCount).toBe(4);
+    for (const input of [view, rows, numbers]) {
+      expect((await chineseWhispers(input, dim, { threshold: 4, seed: 3, backend: 'ts' })).labels).toEqual(cw.labels);
+      expect((await dbscan(input, dim, { eps: 3, minSamples: 3, backend: 'ts' })).labels).toEqual(db.labels);
     }
   });
 
