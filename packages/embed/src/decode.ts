@@ -72,6 +72,7 @@ export async function decodeImage(input: string | Buffer | Uint8Array, label = t
 function decodeError(err: unknown, label: string): EmbedError {
   if (err instanceof EmbedError) return err;
   const msg = errorMessage(err).replace(/\s+/g, ' ').trim();
+  if (/Input file is missing/i.test(msg)) return new EmbedError('ERR_IMAGE_READ', `Could not read image ${label}: no such file`);
   if (/pixel limit/i.test(msg)) return new EmbedError('ERR_IMAGE_TOO_LARGE', `Image ${label} is too large to decode: ${msg}`);
   return new EmbedError('ERR_IMAGE_DECODE', `Could not decode image ${label}: ${msg}`, { cause: err });
 }

@@ -47,7 +47,7 @@ describe.skipIf(!hasData)('custom embedding models', () => {
 
   it.skipIf(!hasDist)('BAD CALL – embedImages with the wrong-shape model throws the same error and records nothing', async () => {
     const storePath = path.join(dir, 'wrong.sqlite');
-    const events = [];
+    const events: unknown[] = [];
     const run = async () => {
       for await (const ev of embedImages([face], { storePath, model: wrong, threads: 1 })) events.push(ev);
     };
