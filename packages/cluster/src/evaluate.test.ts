@@ -114,6 +114,15 @@ describe('evaluate', () => {
     }
   });
 
+  it('does not depend on label values (large and sparse labels take another path)', () => {
+    const rng = new Mulberry32(5);
+    const labels = Int32Array.from({ length: 300 }, () => rng.below(12) - 1);
+    const truth = Int32Array.from({ length: 300 }, () => rng.below(9));
+    const sparse = labels.map((l) => (l < 0 ? l : l * 100_003 + 2_000_000_000 - 1_200_036));
+    const sparseTruth = truth.map((t) => 2_147_483_647 - t * 7);
+    expect(evaluate(sparse, sparseTruth)).toEqual(evaluate(labels, truth));
+  });
+
   it('scores 500k labels from contingency counts (a renamed perfect clustering scores 1)', () => {
     const n = 500_000;
     const rng = new Mulberry32(3);

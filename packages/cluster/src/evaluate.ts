@@ -1,6 +1,6 @@
 /**
- * External clustering scores against ground-truth identities, computed from contingency counts in O(n)
- * (one Map keyed by the pair of labels), never by enumerating pairs.
+ * External clustering scores against ground-truth identities, computed from contingency counts in
+ * O(n log n) (the pairs of labels sorted, then counted), never by enumerating pairs of items.
  */
 import { describe } from './validate.js';
 
@@ -29,16 +29,24 @@ export interface Evaluation {
 
 /** Maps labels to 0..k−1 in order of first appearance; every negative label gets a fresh id (a singleton). */
 function compact(labels: Int32Array): { ids: Int32Array; sizes: number[] } {
-  const ids = new Int32Array(labels.length);
-  const idOf = new Map<number, number>();
+  const n = labels.length;
+  const ids = new Int32Array(n);
   const sizes: number[] = [];
-  for (let i = 0; i < labels.length; i++) {
+  let max = -1;
+  for (let i = 0; i < n; i++) if (labels[i] > max) max = labels[i];
+  // Labels are usually small (renumbered): a lookup table then beats a Map by far.
+  const table = max < 4 * n + 1024 ? new Int32Array(max + 1).fill(-1) : undefined;
+  const map = table ? undefined : new Map<number, number>();
+  for (let i = 0; i < n; i++) {
     const l = labels[i];
-    let id: number | undefined = l < 0 ? undefined : idOf.get(l);
-    if (id === undefined) {
+    let id = l < 0 ? -1 : table ? table[l] : (map!.get(l) ?? -1);
+    if (id === -1) {
       id = sizes.length;
       sizes.push(0);
-      if (l >= 0) idOf.set(l, id);
+      if (l >= 0) {
+        if (table) table[l] = id;
+        else map!.set(l, id);
+      }
     }
     sizes[id]++;
     ids[i] = id;
@@ -83,11 +91,10 @@ export function evaluate(labels: Int32Array, truth: Int32Array): Evaluation {
   const pred = compact(labels);
   const real = compact(truth);
   const k = real.sizes.length;
-  const cells = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const key = pred.ids[i] * k + real.ids[i];
-    cells.set(key, (cells.get(key) ?? 0) + 1);
-  }
+  // Contingency cells n_ij: sort the pair keys (native typed-array sort), then count runs.
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = pred.ids[i] * k + real.ids[i];
+  keys.sort();
 
   let tp = 0;
   let sumSquares = 0;
@@ -95,7 +102,12 @@ export function evaluate(labels: Int32Array, truth: Int32Array): Evaluation {
   let bcubedRecall = 0;
   let mi = 0;
   const logN = Math.log(n);
-  for (const [key, count] of cells) {
+  for (let start = 0; start < n; ) {
+    const key = keys[start];
+    let end = start + 1;
+    while (end < n && keys[end] === key) end++;
+    const count = end - start;
+    start = end;
     const a = pred.sizes[Math.floor(key / k)];
     const b = real.sizes[key % k];
     tp += (count * (count - 1)) / 2;
