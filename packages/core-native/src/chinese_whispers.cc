@@ -109,7 +109,7 @@ Napi::Value ChineseWhispersSyncJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ChineseWhispersJs(const Napi::CallbackInfo& info) {
-  return Guard(info, [&]() -> Napi::Value {
+  return GuardAsync(info, [&]() -> Napi::Value {
     CwArgs a = ParseArgs(info);
     auto* worker = new ChineseWhispersWorker(info.Env(), a);
     for (int i = 0; i < 3; ++i) worker->Keep(info[i]);

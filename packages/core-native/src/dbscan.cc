@@ -78,7 +78,7 @@ Napi::Value DbscanSyncJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value DbscanJs(const Napi::CallbackInfo& info) {
-  return Guard(info, [&]() -> Napi::Value {
+  return GuardAsync(info, [&]() -> Napi::Value {
     DbscanArgs a = ParseArgs(info);
     auto* worker = new DbscanWorker(info.Env(), a);
     worker->Keep(info[0]);

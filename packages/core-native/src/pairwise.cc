@@ -69,7 +69,7 @@ Napi::Value PairwiseSyncJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value PairwiseJs(const Napi::CallbackInfo& info) {
-  return Guard(info, [&]() -> Napi::Value {
+  return GuardAsync(info, [&]() -> Napi::Value {
     PairwiseArgs p = ParseArgs(info, true);
     auto* worker = new PairwiseWorker(info.Env(), p, ActiveKernels());
     worker->Keep(info[0]);

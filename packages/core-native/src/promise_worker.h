@@ -64,4 +64,22 @@ Napi::Value Guard(const Napi::CallbackInfo& info, Fn&& fn) {
   }
 }
 
+// For Promise-returning calls: argument errors reject the promise instead of throwing synchronously.
+template <typename Fn>
+Napi::Value GuardAsync(const Napi::CallbackInfo& info, Fn&& fn) {
+  Napi::Env env = info.Env();
+  auto reject = [&](const Napi::Error& e) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Reject(e.Value());
+    return d.Promise();
+  };
+  try {
+    return fn();
+  } catch (const Failure& f) {
+    return reject(MakeJsError(env, f));
+  } catch (const std::bad_alloc&) {
+    return reject(MakeJsError(env, "ERR_FACECLUST_MEMORY", "Out of memory", ErrorKind::kError));
+  }
+}
+
 }  // namespace fc

@@ -337,7 +337,7 @@ Napi::Value RadiusGraphSyncJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value RadiusGraphJs(const Napi::CallbackInfo& info) {
-  return Guard(info, [&]() -> Napi::Value {
+  return GuardAsync(info, [&]() -> Napi::Value {
     RadiusArgs a = ParseArgs(info);
     auto* worker = new RadiusGraphWorker(info.Env(), a, ActiveKernels());
     worker->Keep(info[0]);

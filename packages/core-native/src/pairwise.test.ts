@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { loadNative } from './native.js';
+import { METRICS, randomVectors, referenceDistance } from './test-helpers.js';
+
+const native = loadNative();
+const { supported, active } = native.capabilities();
+
+// fp32 kernels against the float64 reference: error bounds grow with dim (sums of dim fp32 terms).
+function tolerance(metric: string, ref: number, dim: number): number {
+  const u = 2 ** -24;
+  switch (metric) {
+    case 'chebyshev':
+      return 2 * u * Math.abs(ref);
+    case 'cosine':
+      return 4 * (dim + 4) * u;
+    case 'euclidean':
+      return 4 * (dim + 4) * u * Math.max(1, Math.abs(ref));
+    default:
+      return 4 * (dim + 4) * u * Math.max(1, Math.abs(ref));
+  }
+}
+
+describe.each(supported)('pairwiseSync on %s', (isa) => {
+  it.each([1, 3, 7, 16, 31, 128, 512])('dim=%i, every metric, within fp32 error of the float64 reference', (dim) => {
+    native.setIsa(isa);
+    try {
+      const na = 5;
+      const nb = 7;
+      const a = randomVectors(na, dim, dim);
+      const b = randomVectors(nb, dim, dim + 1000);
+      const both = new Float32Array([...a, ...b]);
+      for (const metric of METRICS) {
+        const out = new Float32Array(na * nb);
+        native.pairwiseSync(a, na, b, nb, dim, metric, out);
+        for (let i = 0; i < na; i++) {
+          for (let j = 0; j < nb; j++) {
+            const ref = referenceDistance(both, i, na + j, dim, metric);
+            expect(Math.abs(out[i * nb + j] - ref), `${metric} (${i}, ${j}): ${out[i * nb + j]} vs ${ref}`).toBeLessThanOrEqual(
+              tolerance(metric, ref, dim),
+            );
+          }
+        }
+      }
+    } finally {
+      native.setIsa(active);
+    }
+  });
+});
+
+describe('pairwise', () => {
+  it('scalar is the float64 reference rounded once', () => {
+    native.setIsa('scalar');
+    try {
+      const a = randomVectors(3, 33, 1);
+      const b = randomVectors(4, 33, 2);
+      const both = new Float32Array([...a, ...b]);
+      for (const metric of METRICS) {
+        const out = new Float32Array(12);
+        native.pairwiseSync(a, 3, b, 4, 33, metric, out);
+        for (let t = 0; t < 12; t++) {
+          expect(out[t]).toBe(Math.fround(referenceDistance(both, Math.floor(t / 4), 3 + (t % 4), 33, metric)));
+        }
+      }
+    } finally {
+      native.setIsa(active);
+    }
+  });
+
+  it('async (threads) equals sync, and reads subarray() views', async () => {
+    const dim = 19;
+    const backing = randomVectors(60, dim, 3);
+    const a = backing.subarray(dim, 41 * dim); // 40 rows at a byteOffset
+    const b = backing.subarray(41 * dim, 60 * dim); // 19 rows
+    const outBacking = new Float32Array(5 + 40 * 19);
+    const out = outBacking.subarray(5);
+    for (const metric of METRICS) {
+      const expected = new Float32Array(40 * 19);
+      native.pairwiseSync(Float32Array.from(a), 40, Float32Array.from(b), 19, dim, metric, expected);
+      await native.pairwise(a, 40, b, 19, dim, metric, out, 2);
+      expect(Array.from(out)).toEqual(Array.from(expected));
+      expect(outBacking.subarray(0, 5).every((v) => v === 0)).toBe(true);
+    }
+  });
+
+  it('BAD CALL - out of the wrong length, a of the wrong length', async () => {
+    const a = new Float32Array(6);
+    expect(() => native.pairwiseSync(a, 2, a, 2, 3, 'euclidean', new Float32Array(3))).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_FACECLUST_DIM', message: expect.stringMatching(/out\.length == na \* nb = 4 but received length 3/) }),
+    );
+    await expect(native.pairwise(a, 3, a, 2, 3, 'euclidean', new Float32Array(6), 1)).rejects.toMatchObject({
+      code: 'ERR_FACECLUST_DIM',
+      message: expect.stringMatching(/a\.length == na \* dim = 3 \* 3 but received length 6/),
+    });
+  });
+});
