@@ -8,7 +8,7 @@ export const DET_H = 240;
 /** Faces smaller than this in detector input pixels are found unreliably: finer tiled passes cover them. */
 const DET_MIN_PX = 20;
 /** Overlap between tiles, in detector pixels: a face up to this size is seen whole by some tile. */
-const TILE_OVERLAP = 96;
+const TILE_OVERLAP = 64;
 
 export interface DetectorOptions {
   /** Minimum face height in decoded-image pixels. */
@@ -73,8 +73,20 @@ function tileStarts(size: number, win: number, overlap: number): number[] {
 }
 
 /**
- * All faces in `img`: one whole-image pass (aspect kept, padded), then tiled passes at twice the resolution
- * each until faces of `minFaceSize` reach the detector's reliable size or `maxDetectSide` is reached.
+ * Scales (image pixels per detector pixel) of the passes: the whole image at `s0`, and from the finest useful
+ * scale `sMin` up in steps of 2 while clearly finer than `s0`. Each pass covers faces of about 20 to 50
+ * detector pixels well; larger faces are the coarser passes' job.
+ */
+export function detectionScales(s0: number, sMin: number): number[] {
+  const scales = [s0];
+  for (let s = sMin; s < s0 / 1.5; s *= 2) scales.push(s);
+  return scales;
+}
+
+/**
+ * All faces in `img`: one whole-image pass (aspect kept, padded), then tiled passes at finer scales (see
+ * detectionScales), the finest where faces of `minFaceSize` reach the detector's reliable size, capped by
+ * `maxDetectSide`.
  * Detections that touch a tile's inner edge are dropped (a neighbouring tile sees that face whole).
  */
 export async function detectRaw(session: ort.InferenceSession, img: RgbImage, opts: DetectorOptions): Promise<RawDetection[]> {
@@ -83,7 +95,7 @@ export async function detectRaw(session: ort.InferenceSession, img: RgbImage, op
   const s0 = Math.max(img.width / DET_W, img.height / DET_H);
   // finest scale (image pixels per detector pixel) worth running
   const sMin = Math.max(1, opts.minFaceSize / DET_MIN_PX, Math.max(img.width, img.height) / opts.maxDetectSide);
-  for (let s = s0; ; s = Math.max(s / 2, sMin)) {
+  for (const s of detectionScales(s0, sMin)) {
     const lw = Math.max(1, Math.round(img.width / s)), lh = Math.max(1, Math.round(img.height / s));
     const scaled = lw === img.width && lh === img.height ? img : await resizeRgb(img, lw, lh);
     const sx = img.width / lw, sy = img.height / lh;
@@ -104,7 +116,6 @@ export async function detectRaw(session: ort.InferenceSession, img: RgbImage, op
         }
       }
     }
-    if (s <= sMin * 1.05) break;
   }
   const candidates = nms(all.filter((d) => d.y2 - d.y1 >= opts.minFaceSize && d.x2 - d.x1 > 0), 0.4);
   if (!opts.verify) return candidates;
@@ -112,6 +123,7 @@ export async function detectRaw(session: ort.InferenceSession, img: RgbImage, op
   for (const c of candidates) {
     // every false face seen on groups/ scored < 0.97 and nearly all real ones >= 0.995: spare those the second look
     const v = c.score >= SURE_SCORE ? c.score : await verify(session, img, c, input, opts.threshold);
+    if (process.env.FACECLUST_DEBUG_DETECT) console.error(`candidate ${c.score.toFixed(3)} h ${(c.y2 - c.y1).toFixed(0)} h/w ${((c.y2 - c.y1) / (c.x2 - c.x1)).toFixed(2)} verify ${v.toFixed(3)}`);
     if (process.env.DBG) console.log('  cand', c.score.toFixed(3), 'h', (c.y2 - c.y1).toFixed(0), 'h/w', ((c.y2 - c.y1) / (c.x2 - c.x1)).toFixed(2), 'verify', v.toFixed(3));
     const aspect = (c.y2 - c.y1) / (c.x2 - c.x1);
     // this detector's face boxes are taller than wide; flat or very tall boxes were hands and sleeves on groups/
@@ -156,7 +168,8 @@ async function verify(session: ort.InferenceSession, img: RgbImage, c: RawDetect
 }
 
 /**
- * Greedy NMS by score: drops a box overlapping a kept one by IoU > `iou`; then drops any box lying mostly
+ * Greedy NMS by score: drops a box overlapping a kept one by IoU > `iou` or with each centre inside the
+ * other box; then drops any box lying mostly
  * (> 70 %) inside a larger kept one, whatever its score (an eye or mouth firing on its own; faces do not
  * contain faces).
  */
@@ -167,9 +180,18 @@ export function nms(dets: RawDetection[], iou: number): RawDetection[] {
     const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
     return iw > 0 && ih > 0 ? iw * ih : 0;
   };
+  const inside = (a: RawDetection, b: RawDetection) => {
+    const cx = (a.x1 + a.x2) / 2, cy = (a.y1 + a.y2) / 2;
+    return cx > b.x1 && cx < b.x2 && cy > b.y1 && cy < b.y2;
+  };
   const kept: RawDetection[] = [];
   for (const d of [...dets].sort((a, b) => b.score - a.score)) {
-    if (!kept.some((k) => { const i = inter(d, k); return i / (area(d) + area(k) - i) > iou; })) kept.push(d);
+    const same = (k: RawDetection) => {
+      const i = inter(d, k);
+      // or each box's centre inside the other: one face boxed twice at two scales, never two faces
+      return i / (area(d) + area(k) - i) > iou || (inside(d, k) && inside(k, d));
+    };
+    if (!kept.some(same)) kept.push(d);
   }
   return kept.filter((d) => !kept.some((k) => k !== d && area(k) > area(d) && inter(d, k) / area(d) > 0.7));
 }

@@ -1,8 +1,11 @@
 import * as ort from 'onnxruntime-node';
 import type { Sessions } from './models.js';
 
-/** Embeds one aligned 112×112 RGB crop: (p − mean) / std in CHW order, model output L2-normalised. */
-export async function embedCrop(sessions: Sessions, crop: Uint8Array): Promise<Float32Array> {
+/**
+ * Embeds one aligned 112×112 RGB crop: (p − mean) / std in CHW order, model output L2-normalised. `norm` is
+ * the output's length before normalising: ArcFace-style models give non-faces and unusable faces a short one.
+ */
+export async function embedCrop(sessions: Sessions, crop: Uint8Array): Promise<{ embedding: Float32Array; norm: number }> {
   const { mean, std } = sessions.normalization;
   const plane = 112 * 112;
   const input = new Float32Array(3 * plane);
@@ -13,7 +16,9 @@ export async function embedCrop(sessions: Sessions, crop: Uint8Array): Promise<F
   }
   const out = await sessions.feature.run({ [sessions.featureInput]: new ort.Tensor('float32', input, [1, 3, 112, 112]) });
   const v = Float32Array.from(out[sessions.featureOutput].data as Float32Array);
-  return l2normalize(v);
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return { embedding: l2normalize(v), norm: Math.sqrt(s) };
 }
 
 export function l2normalize(v: Float32Array): Float32Array {

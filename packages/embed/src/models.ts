@@ -98,7 +98,16 @@ export interface Sessions {
   featureOutput: string;
   featureDim: number;
   normalization: Normalization;
+  /**
+   * Faces whose raw embedding is shorter than this are dropped as not-a-face (0 = no gate). Only known for
+   * the default embedder: on groups/ and lfw-dev its real faces measured >= 2.4, false detections
+   * (hands, fabric, a pendant) and cut-off or blurred background faces 1.4-2.1.
+   */
+  minFaceNorm: number;
 }
+
+/** See Sessions.minFaceNorm. */
+export const DEFAULT_MIN_FACE_NORM = 2.0;
 
 async function createSession(file: string): Promise<ort.InferenceSession> {
   try {
@@ -153,5 +162,10 @@ export async function loadSessions(model?: string, normalization?: Normalization
   // probe once: gives the output size for any embedder and fails early on a model that cannot run
   const probe = await feature.run({ [featureInput]: new ort.Tensor('float32', new Float32Array(3 * 112 * 112), [1, 3, 112, 112]) });
   const featureDim = (probe[featureOutput].data as Float32Array).length;
-  return { detect, landmark, feature, featureInput, featureOutput, featureDim, normalization: normalization ?? DEFAULT_NORMALIZATION };
+  const isDefault = model === undefined || model === 'default';
+  return {
+    detect, landmark, feature, featureInput, featureOutput, featureDim,
+    normalization: normalization ?? DEFAULT_NORMALIZATION,
+    minFaceNorm: isDefault ? DEFAULT_MIN_FACE_NORM : 0,
+  };
 }

@@ -79,6 +79,13 @@ export async function analyzeImage(sessions: Sessions, img: DecodedImage, opts: 
     const lm68 = await predictLandmarks(sessions.landmark, img, d);
     const pts5 = landmarks68to5(lm68);
     const { crop } = alignFace(img.data, img.width, img.height, pts5);
+    // the embedding doubles as the last face check, so it runs even when only detecting
+    let embedding: Float32Array | undefined;
+    if (embed || sessions.minFaceNorm > 0) {
+      const e = await embedCrop(sessions, crop);
+      if (opts.detect && e.norm < sessions.minFaceNorm) continue;
+      embedding = e.embedding;
+    }
     const s = img.scale;
     const face: AnalyzedFace = {
       box: [d.x1 * s, d.y1 * s, (d.x2 - d.x1) * s, (d.y2 - d.y1) * s],
@@ -87,7 +94,7 @@ export async function analyzeImage(sessions: Sessions, img: DecodedImage, opts: 
       crop,
       quality: { sharpness: sharpness(crop), size: (d.y2 - d.y1) * s },
     };
-    if (embed) face.embedding = await embedCrop(sessions, crop);
+    if (embed) face.embedding = embedding;
     faces.push(face);
   }
   return faces;
