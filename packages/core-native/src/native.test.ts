@@ -31,12 +31,14 @@ describe('loader', () => {
     expect(caps.supported).toContain('scalar');
     for (const isa of caps.supported) expect(caps.compiled).toContain(isa);
     expect(caps.supported).toContain(caps.active);
-    expect(caps.active).toBe(caps.supported[caps.supported.length - 1]);
+    // the most capable automatic path; avx512bf16 is opt-in (FACECLUST_SIMD / setIsa)
+    expect(caps.active).toBe(caps.supported.filter((i) => i !== 'avx512bf16').at(-1));
     expect(caps.napiVersion).toBe(8);
     expect(caps.hardwareThreads).toBeGreaterThanOrEqual(1);
     for (const v of Object.values(caps.features)) expect(typeof v).toBe('boolean');
     if (process.arch === 'x64') {
-      expect(caps.compiled).toEqual(['scalar', 'avx2', 'avx512']);
+      expect(caps.compiled).toEqual(['scalar', 'avx2', 'avx512', 'avx512bf16']);
+      expect(caps.supported.includes('avx512bf16')).toBe(caps.supported.includes('avx512') && caps.features.avx512bf16);
       expect('avx512f' in caps.features && 'avx512bf16' in caps.features && 'avx2' in caps.features).toBe(true);
       expect(caps.supported.includes('avx512')).toBe(caps.features.avx512f && caps.features.avx512bw && caps.features.avx512vl);
     }

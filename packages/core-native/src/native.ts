@@ -13,8 +13,12 @@ import { fileURLToPath } from 'node:url';
 /** Distance metrics the kernels implement. `dot` is the raw inner product kernel (used by GEMM paths). */
 export type NativeMetric = 'euclidean' | 'sqeuclidean' | 'cosine' | 'manhattan' | 'chebyshev';
 
-/** Instruction-set paths. `scalar` is the reference and is always compiled. */
-export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'neon';
+/**
+ * Instruction-set paths. `scalar` is the reference and is always compiled. `avx512bf16` is `avx512` with a
+ * bf16 (vdpbf16ps) candidate pass for the GEMM-form metrics; its graphs are still exact. It is opt-in
+ * (FACECLUST_SIMD / setIsa): never chosen automatically, because it measured slower than fp32 here.
+ */
+export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'avx512bf16' | 'neon';
 
 export interface NativeCapabilities {
   /** Paths compiled into this binary. */

@@ -12,7 +12,7 @@ import {
 } from './test-helpers.js';
 
 const native = loadNative();
-const supported = native.capabilities().supported;
+const { supported, active: initialIsa } = native.capabilities();
 
 /** A radius equal to the float64 distance of one real pair, near the given quantile: an exact tie. */
 function tieRadius(x: Float32Array, n: number, dim: number, metric: (typeof METRICS)[number], q: number): number {
@@ -62,7 +62,7 @@ describe.each(supported)('radiusGraph on %s equals the float64 reference exactly
         }
       }
     } finally {
-      native.setIsa(supported[supported.length - 1]);
+      native.setIsa(initialIsa);
     }
   });
 
@@ -80,7 +80,7 @@ describe.each(supported)('radiusGraph on %s equals the float64 reference exactly
         }
       }
     } finally {
-      native.setIsa(supported[supported.length - 1]);
+      native.setIsa(initialIsa);
     }
   });
 
@@ -105,7 +105,7 @@ describe.each(supported)('radiusGraph on %s equals the float64 reference exactly
         }
       }
     } finally {
-      native.setIsa(supported[supported.length - 1]);
+      native.setIsa(initialIsa);
     }
   });
 });

@@ -51,6 +51,36 @@ float FloatUp(double v) {
   return static_cast<double>(f) < v ? std::nextafter(f, std::numeric_limits<float>::infinity()) : f;
 }
 
+// bf16 by round-to-nearest-even; subnormals become (signed) zero, as vdpbf16ps would treat them anyway.
+inline uint32_t ToBf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  if ((u & 0x7f800000u) == 0) return (u >> 16) & 0x8000u;
+  u += 0x7FFFu + ((u >> 16) & 1u);
+  return u >> 16;
+}
+
+// Packs rows [first, first + count) of src (width rows per panel, zeros past count) k-major:
+// fp32 → dst[k * width + c]; bf16 → 32-bit word (bf16(x[2kk]) | bf16(x[2kk+1]) << 16) at [kk * width + c].
+void PackPanel(float* dst, const float* src, size_t first, size_t count, size_t width, size_t dim, bool bf16) {
+  if (!bf16) {
+    for (size_t c = 0; c < width; ++c) {
+      const float* row = c < count ? src + (first + c) * dim : nullptr;
+      for (size_t k = 0; k < dim; ++k) dst[k * width + c] = row ? row[k] : 0.0f;
+    }
+    return;
+  }
+  uint32_t* out = reinterpret_cast<uint32_t*>(dst);
+  const size_t pairs = (dim + 1) / 2;
+  for (size_t c = 0; c < width; ++c) {
+    const float* row = c < count ? src + (first + c) * dim : nullptr;
+    for (size_t kk = 0; kk < pairs; ++kk) {
+      uint32_t lo = row ? ToBf16(row[2 * kk]) : 0, hi = row && 2 * kk + 1 < dim ? ToBf16(row[2 * kk + 1]) : 0;
+      out[kk * width + c] = lo | (hi << 16);
+    }
+  }
+}
+
 class Builder {
  public:
   Builder(const Kernels& k, const float* x, size_t n, size_t dim, Metric metric, double radius, unsigned threads)
@@ -89,7 +119,7 @@ class Builder {
   }
 
   // The fp32 bounds need finite inputs whose squares and sums cannot overflow, and a radius >= 0.
-  bool UseTiles() const {
+  bool UseTiles() {
     if (!k_.tile || n_ < 2 || !(radius_ >= 0)) return false;
     float maxAbs = 0.0f;
     for (size_t t = 0, len = n_ * dim_; t < len; ++t) {
@@ -99,6 +129,7 @@ class Builder {
         maxAbs = v;
       }
     }
+    max_abs_ = maxAbs;
     return metric_ == kManhattan || metric_ == kChebyshev ? maxAbs < 1e30f : maxAbs < 1e15f;
   }
 
@@ -128,13 +159,19 @@ class Builder {
     const size_t panels = (n_ + nr - 1) / nr;
     const double u = std::ldexp(1.0, -24);
     const double dimd = static_cast<double>(dim_);
+    const bool bf16 = op == kTileDot && k_.tile_bf16_dot;
+    // Floats per packed panel row: dim fp32 values, or dim/2 words of two bf16.
+    const size_t depth = bf16 ? (dim_ + 1) / 2 : dim_;
 
     // Source rows for the fast pass (cosine: normalised once) and per-row/per-column thresholds.
     const float* src = x_;
     std::vector<float> normalised;
     std::vector<float> rowT(n_), colH(panels * nr, std::numeric_limits<float>::infinity());
     if (op == kTileDot) {
-      const double slack = (4.0 * dimd + 40.0) * u;
+      // fp32: γ_dim plus epilogue roundings. bf16: inputs rounded to 8 bits (2·2⁻⁹ per product) on top, and
+      // flushed subnormals (absolute, `tiny`).
+      const double slack = (4.0 * dimd + 40.0) * u + (bf16 ? std::ldexp(1.0, -7) : 0.0);
+      const double tiny = 1e-36 + (bf16 ? dimd * std::ldexp(1.0, -120) * (1.0 + max_abs_) : 0.0);
       if (metric_ == kCosine) {
         normalised.resize(n_ * dim_);
         ParallelFor(threads_, n_, [&](size_t i, unsigned) {
@@ -142,7 +179,7 @@ class Builder {
           for (size_t k = 0; k < dim_; ++k) normalised[i * dim_ + k] = static_cast<float>(Row(i)[k] * inv);
         });
         src = normalised.data();
-        float t = FloatDown(1.0 - radius_ - slack - 1e-36);
+        float t = FloatDown(1.0 - radius_ - slack - tiny);
         std::fill(rowT.begin(), rowT.end(), t);
         std::fill(colH.begin(), colH.begin() + n_, 0.0f);
       } else {
@@ -152,7 +189,7 @@ class Builder {
         ParallelFor(threads_, n_, [&](size_t i, unsigned) {
           double nn = ref::Dot(Row(i), Row(i), dim_);
           colH[i] = FloatDown(half * nn);
-          rowT[i] = FloatDown(half * nn - 0.5 * r2 - 1e-36);
+          rowT[i] = FloatDown(half * nn - 0.5 * r2 - tiny);
         });
       }
     } else {
@@ -161,24 +198,15 @@ class Builder {
     }
 
     // B: every column panel packed once, k-major, nr values per k, zero-padded past n.
-    AlignedFloats packedB(panels * nr * dim_);
+    AlignedFloats packedB(panels * nr * depth);
     ParallelFor(threads_, panels, [&](size_t q, unsigned) {
-      float* dst = packedB.data() + q * nr * dim_;
-      for (size_t c = 0; c < nr; ++c) {
-        size_t j = q * nr + c;
-        if (j < n_) {
-          const float* s = src + j * dim_;
-          for (size_t k = 0; k < dim_; ++k) dst[k * nr + c] = s[k];
-        } else {
-          for (size_t k = 0; k < dim_; ++k) dst[k * nr + c] = 0.0f;
-        }
-      }
+      PackPanel(packedB.data() + q * nr * depth, src, q * nr, std::min(nr, n_ - q * nr), nr, dim_, bf16);
     });
 
     // Row blocks of ~112 rows (A block in L2), column blocks of ~768 KiB of packed B (also L2).
     const size_t rowPanels = std::max<size_t>(1, 112 / mr);
     const size_t blockRows = rowPanels * mr;
-    const size_t colPanels = std::max<size_t>(1, (768u << 10) / (nr * dim_ * sizeof(float)));
+    const size_t colPanels = std::max<size_t>(1, (768u << 10) / (nr * depth * sizeof(float)));
     const size_t units = (n_ + blockRows - 1) / blockRows;
     std::vector<std::vector<Edge>> parts(units);
     unsigned nthreads = ResolveThreads(threads_);
@@ -195,20 +223,12 @@ class Builder {
       Scratch& s = scratch[tid];
       const size_t i0 = unit * blockRows, i1 = std::min(n_, i0 + blockRows);
       const size_t P = (i1 - i0 + mr - 1) / mr;
-      s.a.Resize(P * mr * dim_);
+      s.a.Resize(P * mr * depth);
       s.t.assign(P * mr, 0.0f);
       for (size_t p = 0; p < P; ++p) {
-        float* dst = s.a.data() + p * mr * dim_;
-        for (size_t r = 0; r < mr; ++r) {
-          size_t i = i0 + p * mr + r;
-          if (i < i1) {
-            const float* row = src + i * dim_;
-            for (size_t k = 0; k < dim_; ++k) dst[k * mr + r] = row[k];
-            s.t[p * mr + r] = rowT[i];
-          } else {
-            for (size_t k = 0; k < dim_; ++k) dst[k * mr + r] = 0.0f;
-          }
-        }
+        const size_t first = i0 + p * mr;
+        PackPanel(s.a.data() + p * mr * depth, src, first, std::min(mr, i1 - first), mr, dim_, bf16);
+        for (size_t r = 0; r < mr && first + r < i1; ++r) s.t[p * mr + r] = rowT[first + r];
       }
       s.cand.clear();
       uint64_t masks[64];
@@ -218,7 +238,7 @@ class Builder {
           const size_t rlo = i0 + p * mr;
           for (size_t q = qb; q < qe; ++q) {
             if ((q + 1) * nr <= rlo + 1) continue;  // every column <= every row of the panel
-            k_.tile(op, s.a.data() + p * mr * dim_, packedB.data() + q * nr * dim_, dim_, s.t.data() + p * mr,
+            k_.tile(op, s.a.data() + p * mr * depth, packedB.data() + q * nr * depth, dim_, s.t.data() + p * mr,
                     colH.data() + q * nr, masks);
             for (size_t r = 0; r < mr; ++r) {
               const size_t i = rlo + r;
@@ -286,6 +306,7 @@ class Builder {
   unsigned threads_;
   SumOp sum_op_;
   std::vector<double> norms_;
+  double max_abs_ = 0;
 };
 
 struct RadiusArgs {

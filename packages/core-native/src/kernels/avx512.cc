@@ -81,35 +81,73 @@ inline __m512d Step(__m512d s, __m512d a, __m512d b) {
   return _mm512_mask_mov_pd(s, _mm512_cmp_pd_mask(d, s, _CMP_GT_OQ), d);
 }
 
+// Rows of 8 candidates are streamed (sequential loads the prefetcher follows), 8 values at a time, converted
+// to double and transposed so that lane t holds candidate t; then the 8 k-steps run in order per lane.
+inline void Transpose8x8(__m512d r[8]) {
+  const __m512i lo128 = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), hi128 = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+  const __m512i lo256 = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11), hi256 = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
+  __m512d t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm512_unpacklo_pd(r[i], r[i + 1]);      // k0 k2 k4 k6 of rows i, i+1
+    t[i + 1] = _mm512_unpackhi_pd(r[i], r[i + 1]);  // k1 k3 k5 k7
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i + 0] = _mm512_permutex2var_pd(t[i], lo128, t[i + 2]);      // k0 | k4 of 4 rows
+    u[i + 1] = _mm512_permutex2var_pd(t[i], hi128, t[i + 2]);      // k2 | k6
+    u[i + 2] = _mm512_permutex2var_pd(t[i + 1], lo128, t[i + 3]);  // k1 | k5
+    u[i + 3] = _mm512_permutex2var_pd(t[i + 1], hi128, t[i + 3]);  // k3 | k7
+  }
+  r[0] = _mm512_permutex2var_pd(u[0], lo256, u[4]);
+  r[4] = _mm512_permutex2var_pd(u[0], hi256, u[4]);
+  r[2] = _mm512_permutex2var_pd(u[1], lo256, u[5]);
+  r[6] = _mm512_permutex2var_pd(u[1], hi256, u[5]);
+  r[1] = _mm512_permutex2var_pd(u[2], lo256, u[6]);
+  r[5] = _mm512_permutex2var_pd(u[2], hi256, u[6]);
+  r[3] = _mm512_permutex2var_pd(u[3], lo256, u[7]);
+  r[7] = _mm512_permutex2var_pd(u[3], hi256, u[7]);
+}
+
+// Two groups of 8 candidates in flight to hide the latency of the sequential sums.
+template <SumOp OP, int G>
+void SumsGroups(const float* a, const float* const* rows, size_t dim, double* out) {
+  __m512d s[G];
+  for (int g = 0; g < G; ++g) s[g] = _mm512_setzero_pd();
+  size_t k = 0;
+  for (; k + 8 <= dim; k += 8) {
+    __m512d va[8];
+    for (int q = 0; q < 8; ++q) va[q] = _mm512_set1_pd(static_cast<double>(a[k + q]));
+    for (int g = 0; g < G; ++g) {
+      __m512d r[8];
+      for (int t = 0; t < 8; ++t) r[t] = _mm512_cvtps_pd(_mm256_loadu_ps(rows[g * 8 + t] + k));
+      Transpose8x8(r);
+      for (int q = 0; q < 8; ++q) s[g] = Step<OP>(s[g], va[q], r[q]);
+    }
+  }
+  for (; k < dim; ++k) {
+    __m512d va = _mm512_set1_pd(static_cast<double>(a[k]));
+    for (int g = 0; g < G; ++g) {
+      const float* const* rw = rows + g * 8;
+      __m512d b = _mm512_setr_pd(rw[0][k], rw[1][k], rw[2][k], rw[3][k], rw[4][k], rw[5][k], rw[6][k], rw[7][k]);
+      s[g] = Step<OP>(s[g], va, b);
+    }
+  }
+  for (int g = 0; g < G; ++g) _mm512_storeu_pd(out + g * 8, s[g]);
+}
+
 template <SumOp OP>
 void SumsImpl(const float* a, const float* x, size_t dim, const uint32_t* js, size_t count, double* out) {
-  size_t t = 0;
-  for (; t + 16 <= count; t += 16) {
-    __m512i i0 = _mm512_mullo_epi64(_mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(js + t))),
-                                    _mm512_set1_epi64(static_cast<long long>(dim)));
-    __m512i i1 = _mm512_mullo_epi64(
-        _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(js + t + 8))),
-        _mm512_set1_epi64(static_cast<long long>(dim)));
-    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
-    for (size_t k = 0; k < dim; ++k) {
-      __m512d va = _mm512_set1_pd(static_cast<double>(a[k]));
-      __m512d b0 = _mm512_cvtps_pd(_mm512_i64gather_ps(i0, x + k, 4));
-      __m512d b1 = _mm512_cvtps_pd(_mm512_i64gather_ps(i1, x + k, 4));
-      s0 = Step<OP>(s0, va, b0);
-      s1 = Step<OP>(s1, va, b1);
+  const float* rows[16];
+  double tmp[16];
+  for (size_t t = 0; t < count; t += 16) {
+    const size_t m = count - t < 16 ? count - t : 16;
+    for (size_t q = 0; q < 16; ++q) rows[q] = x + static_cast<size_t>(js[t + (q < m ? q : m - 1)]) * dim;
+    if (m > 8) {
+      SumsGroups<OP, 2>(a, rows, dim, tmp);
+    } else {
+      SumsGroups<OP, 1>(a, rows, dim, tmp);
     }
-    _mm512_storeu_pd(out + t, s0);
-    _mm512_storeu_pd(out + t + 8, s1);
+    for (size_t q = 0; q < m; ++q) out[t + q] = tmp[q];
   }
-  for (; t + 8 <= count; t += 8) {
-    __m512i i0 = _mm512_mullo_epi64(_mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(js + t))),
-                                    _mm512_set1_epi64(static_cast<long long>(dim)));
-    __m512d s0 = _mm512_setzero_pd();
-    for (size_t k = 0; k < dim; ++k)
-      s0 = Step<OP>(s0, _mm512_set1_pd(static_cast<double>(a[k])), _mm512_cvtps_pd(_mm512_i64gather_ps(i0, x + k, 4)));
-    _mm512_storeu_pd(out + t, s0);
-  }
-  for (; t < count; ++t) out[t] = ref::Sum(OP, a, x + static_cast<size_t>(js[t]) * dim, dim);
 }
 
 void ReferenceSums(SumOp op, const float* a, const float* x, size_t dim, const uint32_t* js, size_t count,
@@ -135,6 +173,9 @@ void TileImpl(const float* ap, const float* bp, size_t dim, const float* row_t, 
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
   for (size_t k = 0; k < dim; ++k) {
+    // B streams from L2 (a 32-column panel of dim 512 is 64 KiB); fetch a few k ahead.
+    _mm_prefetch(reinterpret_cast<const char*>(bp + (k + 8) * kNR), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(bp + (k + 8) * kNR + 16), _MM_HINT_T0);
     const __m512 b0 = _mm512_load_ps(bp + k * kNR), b1 = _mm512_load_ps(bp + k * kNR + 16);
     const float* a = ap + k * MR;
 #pragma GCC unroll 16

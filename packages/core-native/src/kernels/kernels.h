@@ -54,6 +54,8 @@ struct Kernels {
                const float* col_h, uint64_t* masks);
   int tile_mr[kTileOpCount];
   int tile_nr;
+  // The kTileDot tile reads bf16 pairs (one 32-bit word per k-pair: k even low, k odd high) instead of fp32.
+  bool tile_bf16_dot = false;
 };
 
 const Kernels& ScalarKernels();
@@ -62,6 +64,9 @@ const Kernels& Avx2Kernels();
 #endif
 #if defined(FACECLUST_HAVE_AVX512)
 const Kernels& Avx512Kernels();
+#endif
+#if defined(FACECLUST_HAVE_AVX512BF16)
+const Kernels& Avx512Bf16Kernels();
 #endif
 #if defined(FACECLUST_HAVE_NEON)
 const Kernels& NeonKernels();
