@@ -1,0 +1,112 @@
+/**
+ * k-distances, DBSCAN's classic aid for choosing eps: each point's distance to its k-th nearest neighbour,
+ * counting the point itself as the first, as scikit-learn counts `min_samples`.
+ */
+import { performance } from 'node:perf_hooks';
+import { resolveBackend } from './backend.js';
+import { pairKernel, rowNorms } from './distance.js';
+import { assertGraph, type NeighborGraph } from './graph.js';
+import { METRICS } from './metrics.js';
+import type { BackendOptions, MetricOptions } from './types.js';
+import { expectInteger, expectOneOf, expectOptions, orDefault } from './validate.js';
+import { toMatrix, type VectorsInput } from './vectors.js';
+
+/** Options of {@link kDistances}. */
+export interface KDistanceOptions extends MetricOptions {
+  /** Which neighbour, the point itself counted as the 1st (so k = minSamples); an integer >= 1. */
+  k: number;
+}
+
+/**
+ * Each row's k-distance read off a radius graph: with the point itself as its own 1st neighbour (distance
+ * 0), the k-th is its (k−1)-th nearest other point. So with k = `minSamples`, a point is a DBSCAN core point
+ * at `eps` exactly when its k-distance is `<= eps`. k = 1 gives 0 for every row. A row with fewer than k−1
+ * neighbours in the graph gets `Infinity`: its k-distance exceeds the graph's radius. Values are the
+ * graph's stored float32 distances. O(edges) plus a partial sort per row.
+ */
+export function kDistancesOnGraph(graph: NeighborGraph, k: number): Float64Array {
+  assertGraph(graph);
+  expectInteger('k', k, 1);
+  const { n, offsets, distances } = graph;
+  const out = new Float64Array(n);
+  if (k === 1) return out;
+  const want = k - 1;
+  for (let i = 0; i < n; i++) {
+    const begin = offsets[i];
+    const degree = offsets[i + 1] - begin;
+    if (degree < want) {
+      out[i] = Infinity;
+      continue;
+    }
+    out[i] = kthSmallest(distances.subarray(begin, begin + degree), want);
+  }
+  return out;
+}
+
+/** The k-th smallest value (k >= 1) of `values` (not modified). */
+function kthSmallest(values: Float32Array, k: number): number {
+  if (k === 1) {
+    let m = Infinity;
+    for (const v of values) if (v < m) m = v;
+    return m;
+  }
+  return Float32Array.from(values).sort()[k - 1];
+}
+
+/**
+ * Each row's k-distance (see {@link kDistancesOnGraph}: the point itself is its 1st neighbour, so k =
+ * `minSamples` and a point is core at eps iff its k-distance is `<= eps`) computed from the vectors by
+ * brute force with the float64 reference distance of docs/ALGORITHMS.md: exact, O(n²·dim) time, O(n·k)
+ * memory, on the main thread (yielding every ~50 ms). For large n prefer {@link kDistancesOnGraph} on the
+ * graph a sweep already built.
+ *
+ * @param vectors n×dim embeddings: see {@link VectorsInput}.
+ * @param dim the number of values per row, an integer >= 1.
+ * @returns one value per row, in row order; `Infinity` when fewer than k points exist.
+ */
+export async function kDistances(vectors: VectorsInput, dim: number, options: KDistanceOptions): Promise<Float64Array> {
+  const opts = expectOptions('options', options, true);
+  const k = expectInteger('k', opts.k, 1);
+  const metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
+  const { data, n } = toMatrix(vectors, dim);
+  await resolveBackend((opts as BackendOptions).backend); // validates; the brute force is the ts reference
+  const out = new Float64Array(n);
+  if (k === 1 || n === 0) return out;
+  const want = k - 1;
+  if (n - 1 < want) return out.fill(Infinity);
+  const kernel = pairKernel(metric);
+  const norms = metric === 'cosine' ? rowNorms(data, n, dim) : new Float64Array(n);
+  // A sorted buffer of the `want` smallest distances so far; its last value bounds the early exit.
+  const best = new Float64Array(want);
+  const four = new Float64Array(4);
+  let sliceStart = performance.now();
+  for (let i = 0; i < n; i++) {
+    best.fill(Infinity);
+    const a = i * dim;
+    const insert = (d: number) => {
+      if (!(d < best[want - 1])) return;
+      let p = want - 1;
+      while (p > 0 && best[p - 1] > d) {
+        best[p] = best[p - 1];
+        p--;
+      }
+      best[p] = d;
+    };
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const limit = kernel.limit(best[want - 1]);
+      kernel.four(data, a, j * dim, dim, limit, norms[i], norms, j, four);
+      for (let q = 0; q < 4; q++) if (j + q !== i) insert(four[q]);
+    }
+    for (; j < n; j++) {
+      if (j === i) continue;
+      insert(kernel.one(data, a, j * dim, dim, kernel.limit(best[want - 1]), norms[i], norms[j]));
+    }
+    out[i] = best[want - 1];
+    if (performance.now() - sliceStart > 50) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+  return out;
+}

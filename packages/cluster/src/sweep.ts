@@ -1,0 +1,219 @@
+/**
+ * Threshold sweeps: one radius graph at the largest threshold, re-clustered for every smaller one (the
+ * graph at a smaller threshold is a subgraph of the larger one's), so 30 values cost little more than one
+ * clustering call.
+ */
+import { performance } from 'node:perf_hooks';
+import { resolveBackend, resolveThreads, type BackendName, type BackendOption } from './backend.js';
+import { chineseWhispersOnGraph, WEIGHTINGS, type Weighting } from './chinese-whispers.js';
+import { dbscanOnGraph } from './dbscan.js';
+import { assertGraph, edgeCount, filterGraph, type NeighborGraph } from './graph.js';
+import { evaluate, type Evaluation } from './evaluate.js';
+import { METRICS, type Metric } from './metrics.js';
+import { buildRadiusGraph } from './radius-graph.js';
+import type { ClusterResult, MetricOptions } from './types.js';
+import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, orDefault } from './validate.js';
+import { toMatrix, type VectorsInput } from './vectors.js';
+
+/** The clustering methods a sweep can run: Chinese Whispers or DBSCAN. */
+export const SWEEP_METHODS = ['cw', 'dbscan'] as const;
+
+/** See {@link SWEEP_METHODS}. */
+export type SweepMethod = (typeof SWEEP_METHODS)[number];
+
+/** Options of {@link sweepGraph}: the method, the thresholds and the method's other parameters. */
+export interface SweepGraphOptions {
+  /** `'cw'` (Chinese Whispers, threshold = `threshold`) or `'dbscan'` (threshold = `eps`). */
+  method: SweepMethod;
+  /** The values to try, each a finite number > 0, in any order; rows come back in this order. */
+  thresholds: readonly number[];
+  /** Chinese Whispers: maximum passes, default 30. */
+  iterations?: number;
+  /** Chinese Whispers: seed of the visiting order, default 0. */
+  seed?: number;
+  /** Chinese Whispers: edge weighting, default `'similarity'`. */
+  weighting?: Weighting;
+  /** Chinese Whispers: smaller clusters become noise, default 1. */
+  minClusterSize?: number;
+  /** DBSCAN: points (itself included) within eps that make a core point, default 5. */
+  minSamples?: number;
+  /** Ground-truth identity per row: adds the scores of {@link evaluate} to every row. */
+  truth?: Int32Array;
+  /** `'auto'` (default), `'native'` or `'ts'`. */
+  backend?: BackendOption;
+}
+
+/** Options of {@link sweepThresholds}. */
+export interface SweepOptions extends SweepGraphOptions, MetricOptions {}
+
+/** One threshold's outcome. */
+export interface SweepRow {
+  threshold: number;
+  /** Clusters (noise excluded). */
+  clusters: number;
+  /** Rows labelled −1 (DBSCAN noise, or CW clusters below `minClusterSize`). */
+  noise: number;
+  /** Size of the largest cluster (0 when there is none). */
+  largest: number;
+  /** Clusters of exactly one member (noise excluded). */
+  singletons: number;
+  /** Undirected edges of the graph at this threshold. */
+  edges: number;
+  /** With `truth`: pairwise F (noise counted as clusters of one). */
+  pairwiseF?: number;
+  /** With `truth`: BCubed F. */
+  bcubedF?: number;
+  /** With `truth`: every score of {@link evaluate}. */
+  evaluation?: Evaluation;
+}
+
+/** What {@link sweepThresholds} and {@link sweepGraph} return. */
+export interface SweepResult {
+  method: SweepMethod;
+  /** One row per requested threshold, in the order given. */
+  rows: SweepRow[];
+  /** The backend that clustered. */
+  backend: BackendName;
+  /** The graph at the largest threshold (reuse it for {@link kDistancesOnGraph} or another sweep). */
+  graph: NeighborGraph;
+  timings: { graphMs: number; clusterMs: number; totalMs: number };
+}
+
+interface Params {
+  method: SweepMethod;
+  thresholds: number[];
+  iterations: number;
+  seed: number;
+  weighting: Weighting;
+  minClusterSize: number;
+  minSamples: number;
+  truth?: Int32Array;
+}
+
+function sweepParams(opts: Record<string, unknown>): Params {
+  const method = expectOneOf('method', opts.method, SWEEP_METHODS);
+  const thresholds = opts.thresholds;
+  if (!Array.isArray(thresholds)) throw new TypeError(`Expected thresholds to be an array of numbers but received ${describe(thresholds)}`);
+  if (thresholds.length === 0) throw new RangeError('Expected thresholds to hold at least one value but received an empty array');
+  thresholds.forEach((t, i) => expectPositiveFinite(`thresholds[${i}]`, t));
+  const truth = opts.truth;
+  if (truth !== undefined && !(truth instanceof Int32Array)) {
+    throw new TypeError(`Expected truth to be an Int32Array but received ${describe(truth)}`);
+  }
+  return {
+    method,
+    thresholds: thresholds as number[],
+    iterations: expectInteger('iterations', orDefault(opts.iterations, 30), 1),
+    seed: expectInteger('seed', orDefault(opts.seed, 0), 0, 0xffffffff),
+    weighting: expectOneOf('weighting', orDefault(opts.weighting, 'similarity'), WEIGHTINGS),
+    minClusterSize: expectInteger('minClusterSize', orDefault(opts.minClusterSize, 1), 1),
+    minSamples: expectInteger('minSamples', orDefault(opts.minSamples, 5), 1),
+    truth,
+  };
+}
+
+/**
+ * Clusters `vectors` at every threshold of `options.thresholds` with Chinese Whispers or DBSCAN, building
+ * the radius graph once at the largest threshold and filtering it down for each smaller one
+ * ({@link filterGraph}: exact except for an edge whose float64 distance lies within half a float32 ulp of a
+ * threshold). Each row equals a separate `chineseWhispers` / `dbscan` call at that value.
+ *
+ * @param vectors n×dim embeddings: see {@link VectorsInput} (a `Float32Array` is used without copying).
+ * @param dim the number of values per row, an integer >= 1.
+ * @example
+ * const { rows } = await sweepThresholds(embeddings, 512, { method: 'cw', thresholds: [0.8, 0.9, 1.0], truth });
+ */
+export async function sweepThresholds(vectors: VectorsInput, dim: number, options: SweepOptions): Promise<SweepResult> {
+  const start = performance.now();
+  const opts = expectOptions('options', options, true);
+  const params = sweepParams(opts);
+  const metric: Metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
+  const threads = resolveThreads(opts.threads);
+  const matrix = toMatrix(vectors, dim);
+  checkTruth(params.truth, matrix.n);
+  const backend = await resolveBackend(opts.backend);
+  const graphStart = performance.now();
+  const graph = await buildRadiusGraph(matrix, metric, Math.max(...params.thresholds), backend, threads);
+  const graphMs = performance.now() - graphStart;
+  return runSweep(graph, params, backend.name, start, graphMs);
+}
+
+/**
+ * {@link sweepThresholds} on a prebuilt graph (from {@link radiusGraph} at a radius at least the largest
+ * threshold; thresholds above the graph's radius see only the graph's edges). `timings.graphMs` is 0.
+ */
+export async function sweepGraph(graph: NeighborGraph, options: SweepGraphOptions): Promise<SweepResult> {
+  const start = performance.now();
+  assertGraph(graph);
+  const opts = expectOptions('options', options, true);
+  const params = sweepParams(opts);
+  checkTruth(params.truth, graph.n);
+  const backend = await resolveBackend(opts.backend);
+  return runSweep(graph, params, backend.name, start, 0);
+}
+
+function checkTruth(truth: Int32Array | undefined, n: number): void {
+  if (truth && truth.length !== n) {
+    throw new RangeError(`Expected truth to have one label per row (${n}) but received length ${truth.length}`);
+  }
+}
+
+async function runSweep(graph: NeighborGraph, p: Params, backend: BackendName, start: number, graphMs: number): Promise<SweepResult> {
+  const clusterStart = performance.now();
+  // Largest first, each graph filtered from the previous one: every filter pass reads fewer edges.
+  const distinct = [...new Set(p.thresholds)].sort((a, b) => b - a);
+  const byThreshold = new Map<number, SweepRow>();
+  let current = graph;
+  for (const t of distinct) {
+    current = filterGraph(current, t);
+    const result: ClusterResult =
+      p.method === 'cw'
+        ? await chineseWhispersOnGraph(current, { iterations: p.iterations, seed: p.seed, weighting: p.weighting, minClusterSize: p.minClusterSize, backend })
+        : await dbscanOnGraph(current, { minSamples: p.minSamples, backend });
+    byThreshold.set(t, rowOf(t, result, edgeCount(current), p.truth));
+  }
+  const end = performance.now();
+  return {
+    method: p.method,
+    rows: p.thresholds.map((t) => ({ ...byThreshold.get(t)! })),
+    backend,
+    graph,
+    timings: { graphMs, clusterMs: end - clusterStart, totalMs: end - start },
+  };
+}
+
+/** The row of one clustering: counts from the renumbered labels (label 0 is the largest cluster). */
+export function rowOf(threshold: number, result: Pick<ClusterResult, 'labels' | 'clusterCount' | 'noiseCount'>, edges: number, truth?: Int32Array): SweepRow {
+  const sizes = new Int32Array(result.clusterCount);
+  for (const l of result.labels) if (l >= 0) sizes[l]++;
+  let singletons = 0;
+  for (const s of sizes) if (s === 1) singletons++;
+  const row: SweepRow = {
+    threshold,
+    clusters: result.clusterCount,
+    noise: result.noiseCount,
+    largest: result.clusterCount > 0 ? sizes[0] : 0,
+    singletons,
+    edges,
+  };
+  if (truth) {
+    const evaluation = evaluate(result.labels, truth);
+    row.pairwiseF = evaluation.pairwise.f;
+    row.bcubedF = evaluation.bcubed.f;
+    row.evaluation = evaluation;
+  }
+  return row;
+}
+
+/**
+ * `steps` evenly spaced values from `from` to `to` inclusive (one value when steps is 1), rounded to 6
+ * decimals so that printed thresholds read as typed.
+ */
+export function thresholdRange(from: number, to: number, steps: number): number[] {
+  expectPositiveFinite('from', from);
+  expectPositiveFinite('to', to);
+  expectInteger('steps', steps, 1, 10000);
+  if (to < from) throw new RangeError(`Expected to (${to}) to be >= from (${from})`);
+  if (steps === 1) return [from];
+  return Array.from({ length: steps }, (_, i) => Math.round((from + ((to - from) * i) / (steps - 1)) * 1e6) / 1e6);
+}
