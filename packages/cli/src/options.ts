@@ -6,21 +6,23 @@ import { BACKENDS, METRICS, type BackendOption, type Metric } from '@faceclust/c
 
 /**
  * Defaults measured on ../shared/data/lfw-dev (7,171 photos, 2,954 people; euclidean distance between
- * L2-normalised 512-d embeddings of the built-in model) with scripts/eval-lfw.mjs; see README "Defaults".
+ * L2-normalised 512-d embeddings of the built-in model) with scripts/eval-lfw.mjs --sweep; the numbers
+ * are in README.md, "Defaults".
  */
 export const DEFAULTS = {
-  /** Chinese Whispers edge threshold: best pairwise F on lfw-dev lies in a flat plateau around this. */
+  /** Chinese Whispers: precision stays ≈1 up to 1.0, then people merge fast (0.98 at 1.05, 0.90 at 1.10). */
   threshold: 1.0,
   iterations: 30,
   seed: 0,
   minClusterSize: 1,
-  /** DBSCAN radius: the same distance scale as the CW threshold, a little tighter since chains grow. */
+  /** DBSCAN chains neighbours of neighbours, so its radius sits a little below the CW threshold. */
   eps: 0.95,
   /**
-   * 1 = every face is a core point, so DBSCAN is connected components of the radius graph and nothing is
-   * noise. lfw-dev has 2,081 singleton people: larger values send them, and pairs, to no_class anyway.
+   * 2: a face with one match is core, so pairs stay together (lfw-dev has 873 people with 2+ photos and
+   * 2,081 seen once). Scores equal minSamples 1 (noise counts as clusters of one), but faces that match
+   * nobody land in no_class; 3+ sends every pair there too (BCubed F 0.96 instead of 0.98 on lfw-dev).
    */
-  minSamples: 1,
+  minSamples: 2,
   metric: 'euclidean' as Metric,
   backend: 'auto' as BackendOption,
   out: 'faceclust-out',

@@ -62,9 +62,9 @@ describe.skipIf(!hasData)('report.html and contact sheets (groups/)', () => {
     expect(fs.readdirSync(sheets).length).toBe(result.summaries.length);
     const big = result.summaries[0];
     const meta = await sharp(path.join(sheets, 'cluster-0.png')).metadata();
-    const cols = Math.round((meta.width! - 4) / 100);
+    const cols = Math.round((meta.width! - 4) / 116);
     expect(cols * Math.ceil(big.size / cols)).toBeGreaterThanOrEqual(big.size);
-    expect(Math.round((meta.height! - 4) / 100)).toBe(Math.ceil(big.size / cols));
+    expect(Math.round((meta.height! - 4) / 116)).toBe(Math.ceil(big.size / cols));
   });
 
   it.skipIf(!chromium)('renders in headless chromium with every face image loaded', () => {

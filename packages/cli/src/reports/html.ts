@@ -6,11 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { ClusterSummary } from '../cluster-stats.js';
 import { clusterName, type ClusteringResult } from '../result.js';
 import { imageExtension, type CropSource } from './crops.js';
 
-const SHEET_THUMB = 96;
+/** Tiles are the 112×112 aligned crops as they are: no resampling. */
+const TILE = 112;
+const GAP = 4;
 const LAZY_ABOVE = 1000;
+/** Past this many faces in all, a cluster's grid shows its first SHOWN_PER_CLUSTER faces and says how many more. */
+export const FULL_PAGE_MAX = 20_000;
+const SHOWN_PER_CLUSTER = 300;
 /** A contact sheet shows at most this many faces (the page still shows all). */
 export const MAX_SHEET_FACES = 600;
 
@@ -18,44 +24,62 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-/** One PNG grid of a cluster's faces. */
+/**
+ * One PNG grid of a cluster's faces. sharp decodes each crop and encodes the sheet; the tiles are laid
+ * out by copying rows into one RGB buffer, which is ~10× faster than a sharp composite of many inputs.
+ */
 export async function contactSheet(faceIds: number[], crops: CropSource): Promise<Buffer> {
   const ids = faceIds.slice(0, MAX_SHEET_FACES);
   const cols = Math.min(ids.length, Math.max(4, Math.ceil(Math.sqrt(ids.length * 1.6))), 24);
   const rows = Math.ceil(ids.length / cols);
-  const gap = 4;
-  const tiles = await Promise.all(ids.map((id) => sharp(crops(id)).resize(SHEET_THUMB, SHEET_THUMB).png().toBuffer()));
-  return sharp({
-    create: { width: cols * (SHEET_THUMB + gap) + gap, height: rows * (SHEET_THUMB + gap) + gap, channels: 3, background: '#ffffff' },
-  })
-    .composite(tiles.map((input, k) => ({ input, left: gap + (k % cols) * (SHEET_THUMB + gap), top: gap + Math.floor(k / cols) * (SHEET_THUMB + gap) })))
-    .png()
-    .toBuffer();
+  const width = cols * (TILE + GAP) + GAP;
+  const height = rows * (TILE + GAP) + GAP;
+  const canvas = Buffer.alloc(width * height * 3, 255);
+  const tiles = await Promise.all(ids.map((id) => sharp(crops(id)).removeAlpha().toColourspace('srgb').resize(TILE, TILE, { fit: 'fill' }).raw().toBuffer()));
+  tiles.forEach((tile, k) => {
+    const left = GAP + (k % cols) * (TILE + GAP);
+    const top = GAP + Math.floor(k / cols) * (TILE + GAP);
+    for (let y = 0; y < TILE; y++) tile.copy(canvas, ((top + y) * width + left) * 3, y * TILE * 3, (y + 1) * TILE * 3);
+  });
+  return sharp(canvas, { raw: { width, height, channels: 3 } }).png().toBuffer();
 }
 
 /** Writes `dir/report.html`, `dir/faces/*` and `dir/sheets/cluster-*.png`; returns the page's path. */
 export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: CropSource, title: string): Promise<string> {
   fs.mkdirSync(path.join(dir, 'faces'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'sheets'), { recursive: true });
-  const sections: string[] = [];
   // a big page loads its faces as they scroll into view; a small one all at once (and prints whole)
   const lazy = r.faces.length > LAZY_ABOVE ? ' loading="lazy"' : '';
-  for (const c of r.summaries) {
+  const section = async (c: ClusterSummary): Promise<string> => {
     const name = clusterName(c.cluster);
     const sheet = `sheets/cluster-${name}.png`;
-    await fs.promises.writeFile(path.join(dir, sheet), await contactSheet(c.members.map((i) => r.faces[i].faceId), crops));
+    const shown = r.faces.length > FULL_PAGE_MAX ? c.members.slice(0, SHOWN_PER_CLUSTER) : c.members;
     const imgs: string[] = [];
-    for (const i of c.members) {
+    const writes: Promise<void>[] = [];
+    for (const i of shown) {
       const f = r.faces[i];
       const bytes = crops(f.faceId);
       const src = `faces/${f.faceId}.${imageExtension(bytes) === 'jpeg' ? 'jpg' : 'png'}`;
-      await fs.promises.writeFile(path.join(dir, src), bytes);
+      writes.push(fs.promises.writeFile(path.join(dir, src), bytes));
       const tip = `${f.file} — face ${f.face}${f.distance === null ? '' : `, distance ${f.distance.toFixed(3)}`}`;
       imgs.push(`<img src="${src}" alt="${escapeHtml(path.basename(f.file))}" title="${escapeHtml(tip)}" width="96" height="96"${lazy} data-face="${f.faceId}">`);
     }
+    writes.push(contactSheet(c.members.map((i) => r.faces[i].faceId), crops).then((png) => fs.promises.writeFile(path.join(dir, sheet), png)));
+    await Promise.all(writes);
     const heading = c.cluster < 0 ? `no_class <small>${c.size} face${c.size === 1 ? '' : 's'} in no cluster</small>` : `Cluster ${name} <small>${c.size} face${c.size === 1 ? '' : 's'}</small>`;
-    sections.push(`<section id="cluster-${name}"><h2>${heading} <a href="${sheet}">contact sheet</a></h2><div class="grid">${imgs.join('')}</div></section>`);
-  }
+    const more = c.members.length - shown.length;
+    const note = more > 0 ? `<p>… and ${more} more faces (see the xlsx)</p>` : '';
+    return `<section id="cluster-${name}"><h2>${heading} <a href="${sheet}">contact sheet</a></h2><div class="grid">${imgs.join('')}</div>${note}</section>`;
+  };
+  // a few clusters at a time keep sharp's threads and the disk busy without holding every sheet in memory
+  const sections: string[] = new Array(r.summaries.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(4, r.summaries.length) }, async () => {
+    while (next < r.summaries.length) {
+      const k = next++;
+      sections[k] = await section(r.summaries[k]);
+    }
+  }));
   const p = r.params as unknown as Record<string, unknown>;
   const params = Object.entries(p).map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(String(v))}`).join(', ');
   const html = `<!doctype html>

@@ -14,10 +14,18 @@ const THUMB_PX = 48;
 export const FACE_COLUMNS = ['file', 'face', 'x', 'y', 'width', 'height', 'score', 'cluster', 'distance', 'thumbnail'] as const;
 
 export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSource, extra: { command: string; created: Date }): Promise<void> {
-  const wb = new ExcelJS.Workbook();
+  // write beside and rename, so an interrupted call never leaves a half-written workbook under the final name
+  const tmp = `${file}.partial`;
+  const thumbs = r.faces.length <= MAX_XLSX_THUMBNAILS;
+  // without thumbnails, stream rows to disk: a workbook of 500k faces must not be held in memory
+  const streaming = !thumbs;
+  const wb: ExcelJS.Workbook = streaming ? (new ExcelJS.stream.xlsx.WorkbookWriter({ filename: tmp, useStyles: false, useSharedStrings: false }) as unknown as ExcelJS.Workbook) : new ExcelJS.Workbook();
   wb.creator = 'faceclust';
   wb.created = extra.created;
-  const thumbs = r.faces.length <= MAX_XLSX_THUMBNAILS;
+  const add = (ws: ExcelJS.Worksheet, values: Record<string, unknown>): void => {
+    const row = ws.addRow(values);
+    if (streaming) row.commit();
+  };
   const addThumb = (ws: ExcelJS.Worksheet, faceId: number, col: number, row: number): void => {
     const buffer = crops(faceId);
     // exceljs's Buffer type predates @types/node's generic Buffer
@@ -29,7 +37,7 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
   const faces = wb.addWorksheet('faces', { views: [{ state: 'frozen', ySplit: 1 }] });
   faces.columns = FACE_COLUMNS.map((header) => ({ header, key: header, width: header === 'file' ? 60 : header === 'thumbnail' ? 8 : 10 }));
   r.faces.forEach((f, i) => {
-    faces.addRow({
+    add(faces, {
       file: f.file, face: f.face,
       x: round(f.box[0]), y: round(f.box[1]), width: round(f.box[2]), height: round(f.box[3]),
       score: round(f.score, 4), cluster: f.cluster < 0 ? 'no_class' : f.cluster,
@@ -49,8 +57,8 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
   ];
   r.summaries.forEach((c, i) => {
     const rep = r.faces[c.representative];
-    clusters.addRow({ cluster: clusterName(c.cluster), size: c.size, cohesion: c.cohesion === null ? null : round(c.cohesion, 4), file: rep.file, face: rep.face });
-    addThumb(clusters, rep.faceId, 5, i + 1);
+    add(clusters, { cluster: clusterName(c.cluster), size: c.size, cohesion: c.cohesion === null ? null : round(c.cohesion, 4), file: rep.file, face: rep.face });
+    if (thumbs) addThumb(clusters, rep.faceId, 5, i + 1);
   });
 
   const params = wb.addWorksheet('parameters');
@@ -64,15 +72,14 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
     ['cohesion', 'mean distance of a cluster\'s faces to its centre (mean embedding), in the clustering metric'],
     ['thumbnails', thumbs ? 'yes' : `omitted: more than ${MAX_XLSX_THUMBNAILS} faces`],
   ];
-  for (const [k, v] of rows) params.addRow({ k, v: typeof v === 'object' ? JSON.stringify(v) : v });
+  for (const [k, v] of rows) add(params, { k, v: typeof v === 'object' ? JSON.stringify(v) : v });
 
   const skipped = wb.addWorksheet('skipped');
   skipped.columns = [{ header: 'file', key: 'path', width: 60 }, { header: 'reason', key: 'reason', width: 80 }];
-  for (const s of r.skipped) skipped.addRow(s);
+  for (const s of r.skipped) add(skipped, { ...s });
 
-  // write beside and rename, so an interrupted call never leaves a half-written workbook under the final name
-  const tmp = `${file}.partial`;
-  await wb.xlsx.writeFile(tmp);
+  if (streaming) await (wb as unknown as ExcelJS.stream.xlsx.WorkbookWriter).commit();
+  else await wb.xlsx.writeFile(tmp);
   fs.renameSync(tmp, file);
 }
 
