@@ -50,7 +50,7 @@ describe('backend selection', () => {
   });
 
   it('uses the binding when it loads', async () => {
-    const binding = { radiusGraph: vi.fn(), chineseWhispers: vi.fn(), dbscan: vi.fn() };
+    const binding = { radiusGraph: vi.fn(), chineseWhispers: vi.fn(), dbscan: vi.fn(), pairwise: vi.fn() };
     setNativeImportForTesting(async () => ({ binding }));
     expect(await resolveBackend('auto')).toEqual({ name: 'native', native: binding });
     expect(await resolveBackend('native')).toEqual({ name: 'native', native: binding });

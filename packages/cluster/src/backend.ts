@@ -38,6 +38,8 @@ export interface NativeClusterBinding {
     unitWeights: boolean,
   ): Promise<{ labels: Int32Array; iterations: number }>;
   dbscan(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Promise<Int32Array>;
+  /** Fast fp32 distances of every row of `a` (na×dim) to every row of `b` (nb×dim) into `out` (na×nb). */
+  pairwise(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: Metric, out: Float32Array, threads: number): Promise<void>;
 }
 
 /** The resolved backend: `native` is set exactly when `name` is 'native'. */

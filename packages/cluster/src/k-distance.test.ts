@@ -4,7 +4,7 @@ import { kDistances, kDistancesOnGraph } from './k-distance.js';
 import { radiusGraph } from './radius-graph.js';
 import { referenceDistance } from './distance.js';
 import { METRICS } from './metrics.js';
-import { blobs, caught, randomVectors } from './test-helpers.js';
+import { blobs, caught, firstDifference, randomVectors } from './test-helpers.js';
 
 describe('kDistances', () => {
   it('counts the point itself as the 1st neighbour (sklearn): k = 2 is the distance to the nearest other point', async () => {
@@ -24,7 +24,7 @@ describe('kDistances', () => {
     const data = backing.subarray(dim, (n + 1) * dim);
     for (const metric of METRICS) {
       for (const k of [2, 3, 6]) {
-        const got = await kDistances(data, dim, { k, metric });
+        const got = await kDistances(data, dim, { k, metric, backend: 'ts' });
         for (let i = 0; i < n; i++) {
           const d: number[] = [];
           for (let j = 0; j < n; j++) if (j !== i) d.push(referenceDistance(data, dim, i, j, metric));
@@ -35,10 +35,27 @@ describe('kDistances', () => {
     }
   });
 
+  it('native (fp32 blocks, float64 recheck) equals the ts reference bit for bit, every metric', async (ctx) => {
+    const { vectors } = blobs(8, 40, 24, 1.5, 17);
+    try {
+      await kDistances(vectors, 24, { k: 2, backend: 'native' });
+    } catch (err) {
+      if (process.env.CI) throw err;
+      ctx.skip(`native addon unavailable: ${(err as Error).message.split('\n')[0]}`);
+    }
+    for (const metric of METRICS) {
+      for (const k of [2, 5]) {
+        const ts = await kDistances(vectors, 24, { k, metric, backend: 'ts' });
+        const native = await kDistances(vectors, 24, { k, metric, backend: 'native', threads: 2 });
+        expect(firstDifference(native, ts), `${metric} k=${k}`).toBeUndefined();
+      }
+    }
+  });
+
   it('a point is a DBSCAN core point at eps exactly when its minSamples-distance is <= eps', async () => {
     const { vectors } = blobs(5, 30, 6, 1.2, 9);
     const minSamples = 4;
-    const kd = await kDistances(vectors, 6, { k: minSamples });
+    const kd = await kDistances(vectors, 6, { k: minSamples, backend: 'ts' });
     const eps = [...kd].sort((a, b) => a - b)[90];
     const graph = await radiusGraph(vectors, 6, { radius: eps, backend: 'ts' });
     const fromGraph = kDistancesOnGraph(graph, minSamples);

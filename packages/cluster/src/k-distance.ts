@@ -3,10 +3,10 @@
  * counting the point itself as the first, as scikit-learn counts `min_samples`.
  */
 import { performance } from 'node:perf_hooks';
-import { resolveBackend } from './backend.js';
+import { resolveBackend, resolveThreads, type NativeClusterBinding } from './backend.js';
 import { pairKernel, rowNorms } from './distance.js';
 import { assertGraph, type NeighborGraph } from './graph.js';
-import { METRICS } from './metrics.js';
+import { METRICS, type Metric } from './metrics.js';
 import type { BackendOptions, MetricOptions } from './types.js';
 import { expectInteger, expectOneOf, expectOptions, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
@@ -56,9 +56,11 @@ function kthSmallest(values: Float32Array, k: number): number {
 /**
  * Each row's k-distance (see {@link kDistancesOnGraph}: the point itself is its 1st neighbour, so k =
  * `minSamples` and a point is core at eps iff its k-distance is `<= eps`) computed from the vectors by
- * brute force with the float64 reference distance of docs/ALGORITHMS.md: exact, O(n²·dim) time, O(n·k)
- * memory, on the main thread (yielding every ~50 ms). For large n prefer {@link kDistancesOnGraph} on the
- * graph a sweep already built.
+ * brute force, O(n²·dim) time, never an n×n matrix. Values are float64 reference distances of
+ * docs/ALGORITHMS.md. The ts backend computes every distance that way (exact, on the main thread,
+ * yielding every ~50 ms). The native backend computes fp32 distances in blocks of rows on its threads,
+ * then rechecks in float64 every candidate within 0.1% (plus 1e-4 for cosine) of each row's fp32 k-th
+ * value: far above the fp32 kernels' rounding error, so the result is the reference's.
  *
  * @param vectors n×dim embeddings: see {@link VectorsInput}.
  * @param dim the number of values per row, an integer >= 1.
@@ -69,13 +71,15 @@ export async function kDistances(vectors: VectorsInput, dim: number, options: KD
   const k = expectInteger('k', opts.k, 1);
   const metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
   const { data, n } = toMatrix(vectors, dim);
-  await resolveBackend((opts as BackendOptions).backend); // validates; the brute force is the ts reference
+  const threads = resolveThreads((opts as BackendOptions).threads);
+  const backend = await resolveBackend((opts as BackendOptions).backend);
   const out = new Float64Array(n);
   if (k === 1 || n === 0) return out;
   const want = k - 1;
   if (n - 1 < want) return out.fill(Infinity);
   const kernel = pairKernel(metric);
   const norms = metric === 'cosine' ? rowNorms(data, n, dim) : new Float64Array(n);
+  if (backend.native) return kDistancesNative(backend.native, data, n, dim, metric, want, threads, norms, out);
   // A sorted buffer of the `want` smallest distances so far; its last value bounds the early exit.
   const best = new Float64Array(want);
   const four = new Float64Array(4);
@@ -106,6 +110,58 @@ export async function kDistances(vectors: VectorsInput, dim: number, options: KD
     if (performance.now() - sliceStart > 50) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       sliceStart = performance.now();
+    }
+  }
+  return out;
+}
+
+/** Rows per native block: about 4M fp32 distances (16 MB) at a time. */
+const blockRows = (n: number) => Math.max(1, Math.min(1024, Math.floor((4 << 20) / n)));
+
+async function kDistancesNative(
+  native: NativeClusterBinding,
+  data: Float32Array,
+  n: number,
+  dim: number,
+  metric: Metric,
+  want: number,
+  threads: number,
+  norms: Float64Array,
+  out: Float64Array,
+): Promise<Float64Array> {
+  const kernel = pairKernel(metric);
+  const rows = blockRows(n);
+  const block = new Float32Array(rows * n);
+  const smallest = new Float64Array(want);
+  const candidates: number[] = [];
+  for (let i0 = 0; i0 < n; i0 += rows) {
+    const na = Math.min(rows, n - i0);
+    const view = block.subarray(0, na * n);
+    await native.pairwise(data.subarray(i0 * dim, (i0 + na) * dim), na, data, n, dim, metric, view, threads);
+    for (let r = 0; r < na; r++) {
+      const i = i0 + r;
+      const row = view.subarray(r * n, (r + 1) * n);
+      row[i] = Infinity; // never its own neighbour
+      // the fp32 `want`-th smallest, by insertion into a sorted buffer
+      smallest.fill(Infinity);
+      for (let j = 0; j < n; j++) {
+        const d = row[j];
+        if (!(d < smallest[want - 1])) continue;
+        let p = want - 1;
+        while (p > 0 && smallest[p - 1] > d) {
+          smallest[p] = smallest[p - 1];
+          p--;
+        }
+        smallest[p] = d;
+      }
+      const v = smallest[want - 1];
+      const margin = v * (1 + 1e-3) + (metric === 'cosine' ? 1e-4 : 0);
+      candidates.length = 0;
+      for (let j = 0; j < n; j++) {
+        if (row[j] <= margin) candidates.push(kernel.one(data, i * dim, j * dim, dim, Infinity, norms[i], norms[j]));
+      }
+      candidates.sort((a, b) => a - b);
+      out[i] = candidates[want - 1];
     }
   }
   return out;
