@@ -49,7 +49,7 @@ e2e('faceclust run / cluster on photos-small', () => {
     expect(first.stderr).not.toMatch(/Error/);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^\d+ faces in 9 photos → \d+ clusters?, 0 in no_class/);
-    expect(logBlocks(out)).toBe(2); // embed + call 1
+    expect(logBlocks(out)).toBe(1); // one block per call, embedding included
     const faces = storeFaces(out);
     expect(faces.length).toBeGreaterThanOrEqual(9);
     const x = await readXlsx(path.join(out, 'clusters-001-cw-t1.xlsx'));
@@ -87,7 +87,7 @@ e2e('faceclust run / cluster on photos-small', () => {
     expect(json.method).toBe('cw');
     expect(json.params).toMatchObject({ threshold: 0.9, iterations: 30, seed: 0 });
     expect(Object.keys(json.faces[0])).toEqual(['file', 'face', 'box', 'score', 'cluster']);
-    expect(logBlocks(out)).toBe(before + 2); // load store + call 2
+    expect(logBlocks(out)).toBe(before + 1);
     const xlsx = newestXlsx(out);
     expect(path.basename(xlsx)).toBe('clusters-002-cw-t0.9.xlsx');
     const x = await readXlsx(xlsx);
@@ -116,6 +116,15 @@ e2e('faceclust run / cluster on photos-small', () => {
     expect(files.every((f) => f.startsWith('no_class/'))).toBe(true);
     const x = await readXlsx(path.join(out, 'clusters-003-dbscan-e0.95-m3.xlsx'));
     expect(x.faces.every((f) => f.cluster === 'no_class' && f.distance === null)).toBe(true);
+  });
+
+  it('faceclust embed on a done folder finds everything in the store and logs one block', async () => {
+    const before = logBlocks(out);
+    const r = await runCli(['embed', input, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\d+ faces in 9 photos \(0 embedded now, 9 already in the store, 0 skipped\)/);
+    expect(logBlocks(out)).toBe(before + 1);
+    expect(fs.readFileSync(path.join(out, 'log.txt'), 'utf8')).toMatch(/=== faceclust embed — /);
   });
 
   it('a second run resumes from the store: nothing re-embedded, a new call number', async () => {

@@ -104,6 +104,7 @@ export class FacialClustering {
   private faceSet: FaceSet | undefined;
   private skipped: SkippedFile[] = [];
   private images = 0;
+  private embedLog: { when: Date; entries: LogEntries } | undefined;
 
   /** Checks the options and creates the output folder and its log.txt (opened for appending, never truncated). */
   constructor(options: FacialClusteringOptions = {}) {
@@ -131,16 +132,39 @@ export class FacialClustering {
   }
 
   /**
-   * Finds the photos and embeds every face not yet in the store (once per instance; later calls return
-   * the same summary). Appends an `embed` block to log.txt.
+   * Finds the photos and embeds every face not yet in the store (once per instance; clustering calls do it
+   * themselves when needed). Appends an `embed` block to log.txt.
    * @throws UsageError when an input is missing or holds no image; AbortError when `signal` aborts.
    */
-  embed(): Promise<EmbedSummary> {
+  async embed(): Promise<EmbedSummary> {
+    const summary = await this.prepare();
+    this.flushEmbedLog();
+    return summary;
+  }
+
+  /** Embeds once; the log entries wait for the call that needed them (one block per call). */
+  private prepare(): Promise<EmbedSummary> {
     this.embedding ??= this.runEmbed().catch((err) => {
       this.embedding = undefined;
+      if (!(err instanceof AbortError)) {
+        appendLog(this.outPath, 'embed (failed)', new Date(), [
+          ['command', this.options.command ?? 'FacialClustering.embed()'],
+          ['inputs', this.pathlist?.join('\n') ?? '(every photo in the store)'],
+          ['error', (err as Error)?.message ?? String(err)],
+        ]);
+      }
       throw err;
     });
     return this.embedding;
+  }
+
+  private flushEmbedLog(): void {
+    if (!this.embedLog) return;
+    appendLog(this.outPath, this.pathlist ? 'embed' : 'load store', this.embedLog.when, [
+      ['command', this.options.command ?? 'FacialClustering.embed()'],
+      ...this.embedLog.entries,
+    ]);
+    this.embedLog = undefined;
   }
 
   private async runEmbed(): Promise<EmbedSummary> {
@@ -198,18 +222,20 @@ export class FacialClustering {
       images: this.images, embedded, cached, skipped, faces: this.faceSet.faces.length, model, storePath: this.storePath, ms: performance.now() - start,
     };
     const noFace = files ? countNoFace(this.store, model, files) : undefined;
-    appendLog(this.outPath, files ? 'embed' : 'load store', when, [
-      ['command', this.options.command ?? 'FacialClustering.embed()'],
-      ['inputs', this.pathlist?.join('\n') ?? '(every photo in the store)'],
-      ['detect', this.preprocess ? 'yes (detect and align faces)' : 'no (inputs are face crops)'],
-      ['model', model],
-      ['images', files ? `${files.length} (${embedded} embedded now, ${cached} already in the store, ${skipped.length} skipped)` : this.images],
-      ['no face found', noFace],
-      ['faces', summary.faces],
-      ['skipped', listSkipped(skipped)],
-      ['time', ms(summary.ms)],
-      ['store', this.storePath],
-    ]);
+    this.embedLog = {
+      when,
+      entries: [
+        ['inputs', this.pathlist?.join('\n') ?? '(every photo in the store)'],
+        ['detect', this.preprocess ? 'yes (detect and align faces)' : 'no (inputs are face crops)'],
+        ['model', model],
+        ['images', files ? `${files.length} (${embedded} embedded now, ${cached} already in the store, ${skipped.length} skipped)` : this.images],
+        ['no face found', noFace],
+        ['faces', summary.faces],
+        ['skipped', listSkipped(skipped)],
+        ['embed time', ms(summary.ms)],
+        ['store', this.storePath],
+      ],
+    };
     return summary;
   }
 
@@ -241,7 +267,9 @@ export class FacialClustering {
     saveas: SaveAs,
     run: (vectors: Float32Array, dim: number) => Promise<ClusterResult>,
   ): Promise<ClusteringResult> {
-    await this.embed();
+    await this.prepare();
+    const embedded = this.embedLog?.entries ?? [];
+    this.embedLog = undefined;
     const start = performance.now();
     const when = new Date();
     const set = this.faceSet!;
@@ -275,19 +303,24 @@ export class FacialClustering {
     result.timings.reportsMs = performance.now() - reportsStart;
     result.timings.totalMs = performance.now() - start;
     const sizes = clusters.filter((c) => c.cluster >= 0).map((c) => c.size);
+    const from = new Map(embedded);
     appendLog(this.outPath, `call ${String(call).padStart(3, '0')}: ${method === 'cw' ? 'chinese whispers' : 'dbscan'}`, when, [
       ['command', command],
+      ['inputs', from.get('inputs') ?? '(every photo in the store)'],
+      ['detect', from.get('detect')],
+      ['model', set.model],
+      ['images', from.get('images') ?? this.images],
+      ['no face found', from.get('no face found')],
+      ['faces', n],
       ['method', method === 'cw' ? 'chinese whispers' : 'dbscan'],
       ['parameters', Object.entries({ ...params, saveas: saveas || 'no' }).map(([k, v]) => `${k}=${v}`).join(' ')],
       ['backend', res.backend],
-      ['model', set.model],
-      ['images', this.images],
-      ['faces', n],
       ['clusters', `${res.clusterCount}${sizes.length ? ` (sizes ${sizes.slice(0, 20).join(', ')}${sizes.length > 20 ? ', …' : ''})` : ''}`],
       ['no_class', res.noiseCount],
       ['graph edges', res.graph.edges],
       ['skipped', listSkipped(this.skipped)],
-      ['timings', `graph ${ms(res.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
+      ['timings', `${from.has('embed time') ? `embed ${from.get('embed time')}, ` : ''}graph ${ms(res.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
+      ['store', this.storePath],
       ['outputs', [result.outputs.xlsx, result.outputs.report, result.outputs.saveas].filter(Boolean).join('\n')],
     ] satisfies LogEntries);
     return result;

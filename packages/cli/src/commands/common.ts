@@ -69,7 +69,8 @@ export function parseSaveAs(raw: string | boolean | undefined): SaveAs {
 
 /**
  * Builds the FacialClustering of a command with its progress bar and SIGINT handling: the first Ctrl-C
- * during embedding aborts cleanly (photos in flight are finished and stored), a second one exits at once.
+ * during embedding aborts cleanly (photos in flight are finished and stored), a second one, or one after
+ * embedding, exits at once (outputs are written under temporary names and renamed, or in new folders).
  */
 export function openClustering(inputs: string[] | undefined, flags: CommonFlags, ui: Ui, command: string): { fc: FacialClustering; dispose: () => void } {
   const controller = new AbortController();
@@ -97,18 +98,18 @@ export function openClustering(inputs: string[] | undefined, flags: CommonFlags,
         started = true;
       }
       bar.update(ev.done);
+      if (ev.done === ev.total) {
+        bar.stop();
+        embedding = false;
+      }
       if (ev.status === 'skipped') ui.verbose(`skipped ${ev.path}: ${ev.error}`);
       else ui.verbose(`${ev.status === 'cached' ? 'cached' : 'embedded'} ${ev.path}: ${ev.faces} face${ev.faces === 1 ? '' : 's'}`);
     },
   });
-  const embedDone = fc.embed().finally(() => {
-    if (started) bar.stop();
-    embedding = false;
-  });
-  embedDone.catch(() => {}); // the command awaits it; this only keeps the rejection from being unhandled
   return {
     fc,
     dispose() {
+      if (started) bar.stop();
       process.off('SIGINT', onSigint);
       fc.close();
     },

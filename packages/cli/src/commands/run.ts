@@ -21,8 +21,6 @@ export function runCommand(argv: string[]): Command {
       const opened = openClustering(inputs, flags, ui, `faceclust ${argv.join(' ')}`);
       dispose = opened.dispose;
       const { fc } = opened;
-      const emb = await fc.embed();
-      ui.info(`${emb.faces} faces in ${emb.images} photos (${emb.embedded} embedded now, ${emb.cached} from the store); clustering…`);
       const r = method === 'cw' ? await fc.chineseWhispers({ ...params, saveas }) : await fc.dbscan({ ...params, saveas });
       printResult(r, flags, ui);
       process.exitCode = r.skipped.length ? EXIT.skipped : EXIT.ok;
