@@ -169,7 +169,8 @@ e2e('bad input', () => {
     const x = await readXlsx(path.join(out, 'clusters-001-cw-t1.xlsx'));
     expect(x.skipped.sort()).toEqual(['corrupt.png', 'text.jpg', 'truncated.jpg', 'zero.jpg'].map((n) => path.join(bad, n)));
     expect(new Set(x.faces.map((f) => path.basename(f.file)))).toEqual(new Set(['good.jpg']));
-    expect(fs.readFileSync(path.join(out, 'log.txt'), 'utf8')).toMatch(/no face found:\s+2/); // gray + the huge flat image
+    expect(fs.readFileSync(path.join(out, 'log.txt'), 'utf8')).toMatch(/no face found:\s+2\n\s+.*gray no face\.png\n\s+.*huge\.jpg\n/); // read fine, listed
+    expect(res.stderr).toContain('2 photos with no face found');
   });
 
   it('a missing folder is a usage error naming it', async () => {

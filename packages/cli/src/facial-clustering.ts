@@ -49,6 +49,8 @@ export interface EmbedSummary {
   cached: number;
   skipped: SkippedFile[];
   faces: number;
+  /** Photos read fine in which no face was found. */
+  noFace: string[];
   model: string;
   storePath: string;
   ms: number;
@@ -104,6 +106,7 @@ export class FacialClustering {
   private faceSet: FaceSet | undefined;
   private skipped: SkippedFile[] = [];
   private images = 0;
+  private noFace: string[] = [];
   private embedLog: { when: Date; entries: LogEntries } | undefined;
 
   /** Checks the options and creates the output folder and its log.txt (opened for appending, never truncated). */
@@ -219,9 +222,11 @@ export class FacialClustering {
     }
     this.skipped = skipped;
     const summary: EmbedSummary = {
-      images: this.images, embedded, cached, skipped, faces: this.faceSet.faces.length, model, storePath: this.storePath, ms: performance.now() - start,
+      images: this.images, embedded, cached, skipped, faces: this.faceSet.faces.length, noFace: [], model, storePath: this.storePath, ms: performance.now() - start,
     };
-    const noFace = files ? countNoFace(this.store, model, files) : undefined;
+    const noFace = noFaceFiles(this.store, model, files);
+    this.noFace = noFace;
+    summary.noFace = noFace;
     this.embedLog = {
       when,
       entries: [
@@ -229,7 +234,7 @@ export class FacialClustering {
         ['detect', this.preprocess ? 'yes (detect and align faces)' : 'no (inputs are face crops)'],
         ['model', model],
         ['images', files ? `${files.length} (${embedded} embedded now, ${cached} already in the store, ${skipped.length} skipped)` : this.images],
-        ['no face found', noFace],
+        ['no face found', noFace.length ? `${noFace.length}\n${noFace.slice(0, 50).join('\n')}${noFace.length > 50 ? '\n…' : ''}` : 0],
         ['faces', summary.faces],
         ['skipped', listSkipped(skipped)],
         ['embed time', ms(summary.ms)],
@@ -287,7 +292,7 @@ export class FacialClustering {
     const out = (name: string) => path.join(this.outPath, name);
     const result: ClusteringResult = {
       call, method, params, model: set.model, images: this.images, clusters: res.clusterCount, noise: res.noiseCount, faces, labels: res.labels,
-      summaries: clusters, skipped: this.skipped, backend: res.backend,
+      summaries: clusters, skipped: this.skipped, noFace: this.noFace, backend: res.backend,
       timings: { graphMs: res.timings.graphMs, clusterMs: res.timings.clusterMs, reportsMs: 0, totalMs: 0 },
       outputs: { log: out('log.txt'), xlsx: out(names.xlsx), report: path.join(out(names.report), 'report.html'), reportIndex: out('report.html') },
       saveas,
@@ -332,7 +337,8 @@ function checkCallOptions<T extends object>(options: T): T {
   return options;
 }
 
-function countNoFace(store: FaceStore, model: string, files: string[]): number {
-  const wanted = new Set(files);
-  return store.listImages({ model }).filter((r) => r.status === 'done' && r.faces === 0 && wanted.has(r.path)).length;
+/** Photos read fine in which no face was found (of `files`, or of the whole store). */
+function noFaceFiles(store: FaceStore, model: string, files: string[] | undefined): string[] {
+  const wanted = files && new Set(files);
+  return store.listImages({ model }).filter((r) => r.status === 'done' && r.faces === 0 && (!wanted || wanted.has(r.path))).map((r) => r.path);
 }

@@ -50,6 +50,8 @@ export interface ClusteringResult {
   /** Largest cluster first, no_class last. */
   summaries: ClusterSummary[];
   skipped: SkippedFile[];
+  /** Photos read fine in which no face was found. */
+  noFace: string[];
   backend: BackendName;
   timings: { graphMs: number; clusterMs: number; reportsMs: number; totalMs: number };
   /** Absolute paths of what this call wrote. */

@@ -137,6 +137,7 @@ export function printResult(r: ClusteringResult, flags: CommonFlags, ui: Ui): vo
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   ui.skipped(r.skipped);
+  if (r.noFace.length) ui.info(`${r.noFace.length} photo${r.noFace.length === 1 ? '' : 's'} with no face found (listed in ${r.outputs.log})`);
 }
 
 /** Maps what a command threw to a message and an exit code. */

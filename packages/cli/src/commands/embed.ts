@@ -20,6 +20,7 @@ export function embedCommand(argv: string[]): Command {
         process.stdout.write(`${s.faces} faces in ${s.images} photos (${s.embedded} embedded now, ${s.cached} already in the store, ${s.skipped.length} skipped)\nstore: ${s.storePath}\nnext:  faceclust cluster cw --out ${JSON.stringify(opened.fc.outPath)}\n`);
       }
       ui.skipped(s.skipped);
+      if (s.noFace.length) ui.info(`${s.noFace.length} photo${s.noFace.length === 1 ? '' : 's'} with no face found (listed in log.txt)`);
       process.exitCode = s.skipped.length ? EXIT.skipped : EXIT.ok;
     } catch (err) {
       process.exitCode = failure(err, ui);
