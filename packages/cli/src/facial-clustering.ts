@@ -34,6 +34,8 @@ export interface FacialClusteringOptions {
   threads?: number;
   /** Called once per photo while embedding. */
   onProgress?: (event: EmbedEvent) => void;
+  /** Called as each later step starts (clustering, each report), with a line for people. */
+  onStep?: (message: string) => void;
   /** Aborts embedding: photos in flight are finished and stored, the call rejects with an AbortError. */
   signal?: AbortSignal;
   /** Recorded in log.txt and the xlsx as the command that made each call; default a description of the API call. */
@@ -280,6 +282,8 @@ export class FacialClustering {
     const set = this.faceSet!;
     const store = this.store!;
     const n = set.faces.length;
+    const step = this.options.onStep ?? (() => {});
+    step(`clustering ${n} faces (${method === 'cw' ? 'chinese whispers' : 'dbscan'})`);
     const res: ClusterResult = n > 0
       ? await run(set.vectors, set.dim)
       : { labels: new Int32Array(0), clusterCount: 0, noiseCount: 0, backend: 'ts', timings: { graphMs: 0, clusterMs: 0, totalMs: 0 }, graph: { edges: 0 } };
@@ -301,9 +305,12 @@ export class FacialClustering {
     const command = this.options.command ?? `FacialClustering.${method === 'cw' ? 'chineseWhispers' : 'dbscan'}(${JSON.stringify({ ...params, saveas })})`;
     const crops = (id: number) => store.getCrop(id);
     const reportsStart = performance.now();
+    step(`writing ${names.xlsx}`);
     await writeXlsx(result.outputs.xlsx, result, crops, { command, created: when });
+    step(`writing ${names.report}/report.html and contact sheets`);
     await writeHtmlReport(out(names.report), result, crops, `faceclust call ${call}: ${method === 'cw' ? 'Chinese Whispers' : 'DBSCAN'}`);
     writeReportIndex(this.outPath);
+    if (saveas) step(`writing ${names.saveas}/`);
     if (saveas) await writeFolders(result.outputs.saveas!, result, saveas, crops);
     result.timings.reportsMs = performance.now() - reportsStart;
     result.timings.totalMs = performance.now() - start;

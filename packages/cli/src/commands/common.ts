@@ -92,6 +92,7 @@ export function openClustering(inputs: string[] | undefined, flags: CommonFlags,
     threads: parseThreads(flags.threads),
     signal: controller.signal,
     command,
+    onStep: (message) => ui.verbose(message),
     onProgress(ev) {
       if (!started) {
         bar.start(ev.total);
