@@ -55,6 +55,8 @@ CpuFeatures Detect() {
       {"avx512vnni", bit(r7[2], 11) && osAvx512},
       {"avx512bf16", bit(r71[0], 5) && osAvx512},
       {"avx512fp16", bit(r7[3], 23) && osAvx512},
+      {"amxbf16", bit(r7[3], 22) && (xcr0 & 0x60000) == 0x60000},
+      {"amxtile", bit(r7[3], 24) && (xcr0 & 0x60000) == 0x60000},
       {"neon", false},
   };
 #elif defined(__aarch64__)
@@ -93,6 +95,13 @@ const Entry kEntries[] = {
               c.Has("avx2") && c.Has("avx512bf16");
      },
      false},
+#endif
+#if defined(FACECLUST_HAVE_AMX)
+    {"amx", [] { return &AmxKernels(); },
+     [](const CpuFeatures& c) {
+       return c.Has("avx512f") && c.Has("avx512bw") && c.Has("avx512vl") && c.Has("avx512dq") && c.Has("fma") &&
+              c.Has("avx2") && c.Has("amxbf16") && c.Has("amxtile") && AmxPermitted();
+     }},
 #endif
 #if defined(FACECLUST_HAVE_NEON)
     {"neon", [] { return &NeonKernels(); }, [](const CpuFeatures& c) { return c.Has("neon"); }},

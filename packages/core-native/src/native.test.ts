@@ -37,7 +37,8 @@ describe('loader', () => {
     expect(caps.hardwareThreads).toBeGreaterThanOrEqual(1);
     for (const v of Object.values(caps.features)) expect(typeof v).toBe('boolean');
     if (process.arch === 'x64') {
-      expect(caps.compiled).toEqual(['scalar', 'avx2', 'avx512', 'avx512bf16']);
+      expect(caps.compiled).toEqual(['scalar', 'avx2', 'avx512', 'avx512bf16', 'amx']);
+      expect(caps.supported.includes('amx')).toBe(caps.supported.includes('avx512') && caps.features.amxbf16 && caps.features.amxtile);
       expect(caps.supported.includes('avx512bf16')).toBe(caps.supported.includes('avx512') && caps.features.avx512bf16);
       expect('avx512f' in caps.features && 'avx512bf16' in caps.features && 'avx2' in caps.features).toBe(true);
       expect(caps.supported.includes('avx512')).toBe(caps.features.avx512f && caps.features.avx512bw && caps.features.avx512vl);
@@ -53,7 +54,7 @@ describe('loader', () => {
       expect(() => native.setIsa('sse9' as never)).toThrow(
         expect.objectContaining({ name: 'RangeError', code: 'ERR_FACECLUST_ISA', message: expect.stringMatching(/expected one of scalar.* but received 'sse9'/) }),
       );
-      const unsupported = (['avx2', 'avx512', 'neon'] as const).find((i) => !native.capabilities().supported.includes(i));
+      const unsupported = (['avx2', 'avx512', 'avx512bf16', 'amx', 'neon'] as const).find((i) => !native.capabilities().supported.includes(i));
       if (unsupported) expect(() => native.setIsa(unsupported)).toThrow(expect.objectContaining({ code: 'ERR_FACECLUST_ISA' }));
     } finally {
       native.setIsa(initial);

@@ -17,8 +17,9 @@ export type NativeMetric = 'euclidean' | 'sqeuclidean' | 'cosine' | 'manhattan' 
  * Instruction-set paths. `scalar` is the reference and is always compiled. `avx512bf16` is `avx512` with a
  * bf16 (vdpbf16ps) candidate pass for the GEMM-form metrics; its graphs are still exact. It is opt-in
  * (FACECLUST_SIMD / setIsa): never chosen automatically, because it measured slower than fp32 here.
+ * `amx` is `avx512` with an AMX-BF16 tile candidate pass (Linux, Sapphire Rapids and later); exact too.
  */
-export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'avx512bf16' | 'neon';
+export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'avx512bf16' | 'amx' | 'neon';
 
 export interface NativeCapabilities {
   /** Paths compiled into this binary. */
@@ -27,7 +28,7 @@ export interface NativeCapabilities {
   supported: NativeIsa[];
   /** Path in use now (best supported, or forced by FACECLUST_SIMD / setIsa). */
   active: NativeIsa;
-  /** CPU features as detected (avx2, fma, avx512f, avx512bw, avx512vl, avx512bf16, avx512vnni, neon, ...). */
+  /** CPU features as detected (avx2, fma, avx512f, avx512bw, avx512vl, avx512bf16, avx512vnni, amxbf16, amxtile, neon, ...). */
   features: Record<string, boolean>;
   /** std::thread::hardware_concurrency(). */
   hardwareThreads: number;

@@ -60,9 +60,13 @@ inline uint32_t ToBf16(float f) {
   return u >> 16;
 }
 
-// Packs rows [first, first + count) of src (width rows per panel, zeros past count) k-major:
-// fp32 → dst[k * width + c]; bf16 → 32-bit word (bf16(x[2kk]) | bf16(x[2kk+1]) << 16) at [kk * width + c].
-void PackPanel(float* dst, const float* src, size_t first, size_t count, size_t width, size_t dim, bool bf16) {
+// Packs rows [first, first + count) of src (width rows per panel, zeros past count):
+//   fp32:            dst[k * width + c]
+//   bf16:            32-bit word bf16(x[2kk]) | bf16(x[2kk+1]) << 16 at [kk * width + c], kk < depth
+//   bf16 row-major:  the same words at [c * depth + kk] (AMX A tiles)
+// Words past the row's (dim + 1) / 2 pairs are zero (depth may be padded).
+void PackPanel(float* dst, const float* src, size_t first, size_t count, size_t width, size_t dim, bool bf16,
+               size_t depth, bool rowMajor) {
   if (!bf16) {
     for (size_t c = 0; c < width; ++c) {
       const float* row = c < count ? src + (first + c) * dim : nullptr;
@@ -74,9 +78,10 @@ void PackPanel(float* dst, const float* src, size_t first, size_t count, size_t 
   const size_t pairs = (dim + 1) / 2;
   for (size_t c = 0; c < width; ++c) {
     const float* row = c < count ? src + (first + c) * dim : nullptr;
-    for (size_t kk = 0; kk < pairs; ++kk) {
-      uint32_t lo = row ? ToBf16(row[2 * kk]) : 0, hi = row && 2 * kk + 1 < dim ? ToBf16(row[2 * kk + 1]) : 0;
-      out[kk * width + c] = lo | (hi << 16);
+    for (size_t kk = 0; kk < depth; ++kk) {
+      uint32_t lo = row && kk < pairs ? ToBf16(row[2 * kk]) : 0;
+      uint32_t hi = row && 2 * kk + 1 < dim ? ToBf16(row[2 * kk + 1]) : 0;
+      out[rowMajor ? c * depth + kk : kk * width + c] = lo | (hi << 16);
     }
   }
 }
@@ -161,7 +166,8 @@ class Builder {
     const double dimd = static_cast<double>(dim_);
     const bool bf16 = op == kTileDot && k_.tile_bf16_dot;
     // Floats per packed panel row: dim fp32 values, or dim/2 words of two bf16.
-    const size_t depth = bf16 ? (dim_ + 1) / 2 : dim_;
+    const bool amx = bf16 && k_.tile_amx;
+    const size_t depth = !bf16 ? dim_ : amx ? ((dim_ + 1) / 2 + 15) / 16 * 16 : (dim_ + 1) / 2;
 
     // Source rows for the fast pass (cosine: normalised once) and per-row/per-column thresholds.
     const float* src = x_;
@@ -200,7 +206,7 @@ class Builder {
     // B: every column panel packed once, k-major, nr values per k, zero-padded past n.
     AlignedFloats packedB(panels * nr * depth);
     ParallelFor(threads_, panels, [&](size_t q, unsigned) {
-      PackPanel(packedB.data() + q * nr * depth, src, q * nr, std::min(nr, n_ - q * nr), nr, dim_, bf16);
+      PackPanel(packedB.data() + q * nr * depth, src, q * nr, std::min(nr, n_ - q * nr), nr, dim_, bf16, depth, false);
     });
 
     // Row blocks of ~112 rows (A block in L2), column blocks of ~768 KiB of packed B (also L2).
@@ -227,7 +233,7 @@ class Builder {
       s.t.assign(P * mr, 0.0f);
       for (size_t p = 0; p < P; ++p) {
         const size_t first = i0 + p * mr;
-        PackPanel(s.a.data() + p * mr * depth, src, first, std::min(mr, i1 - first), mr, dim_, bf16);
+        PackPanel(s.a.data() + p * mr * depth, src, first, std::min(mr, i1 - first), mr, dim_, bf16, depth, amx);
         for (size_t r = 0; r < mr && first + r < i1; ++r) s.t[p * mr + r] = rowT[first + r];
       }
       s.cand.clear();

@@ -56,6 +56,8 @@ struct Kernels {
   int tile_nr;
   // The kTileDot tile reads bf16 pairs (one 32-bit word per k-pair: k even low, k odd high) instead of fp32.
   bool tile_bf16_dot = false;
+  // With tile_bf16_dot: A panels are row-major (depth words per row) and depth is padded to 16 words (AMX).
+  bool tile_amx = false;
 };
 
 const Kernels& ScalarKernels();
@@ -67,6 +69,10 @@ const Kernels& Avx512Kernels();
 #endif
 #if defined(FACECLUST_HAVE_AVX512BF16)
 const Kernels& Avx512Bf16Kernels();
+#endif
+#if defined(FACECLUST_HAVE_AMX)
+const Kernels& AmxKernels();
+bool AmxPermitted();  // asks Linux for the AMX tile state once
 #endif
 #if defined(FACECLUST_HAVE_NEON)
 const Kernels& NeonKernels();
