@@ -84,6 +84,32 @@ describe.each(supported)('radiusGraph on %s equals the float64 reference exactly
     }
   });
 
+  it('adversarial: every pair at (or within 1e-4 of) the radius, where bf16 candidates are least accurate', () => {
+    native.setIsa(isa);
+    try {
+      const n = 70;
+      const dim = 64;
+      const jitter = randomVectors(n, dim, 21, 1e-4);
+      for (const noise of [0, 1]) {
+        // scaled basis vectors: every pair has the same reference distance, so radius = that distance ties them all
+        const x = new Float32Array(n * dim);
+        for (let i = 0; i < n; i++) {
+          x[i * dim + (i % dim)] = 0.7;
+          if (i >= dim) x[i * dim + ((i * 7) % dim)] += 0.3;
+          for (let k = 0; k < dim; k++) x[i * dim + k] += noise * jitter[i * dim + k];
+        }
+        for (const metric of ['euclidean', 'sqeuclidean', 'cosine'] as const) {
+          const radius = referenceDistance(x, 0, 1, dim, metric);
+          const expected = referenceGraph(x, n, dim, metric, radius);
+          expect(expected.indices.length).toBeGreaterThan(n);
+          expect(plain(native.radiusGraphSync(x, n, dim, metric, radius, 2)), `${metric} noise=${noise}`).toEqual(expected);
+        }
+      }
+    } finally {
+      native.setIsa(initialIsa);
+    }
+  });
+
   it('zero rows, very small and very large magnitudes, radius 0 and Infinity', () => {
     native.setIsa(isa);
     try {
@@ -128,6 +154,29 @@ describe('radiusGraph blocking at a larger size', () => {
         };
         expect(got, `${metric} row ${i}`).toEqual(referenceRow(x, n, dim, metric, radius, i));
       }
+    }
+  });
+});
+
+describe('radiusGraph candidate passes agree', () => {
+  it('n=3000 dim=512: every instruction set gives the identical graph (euclidean, cosine)', async () => {
+    const n = 3000;
+    const dim = 512;
+    const x = clusteredVectors(n, dim, 60, 99, 0.45);
+    try {
+      for (const metric of ['euclidean', 'cosine'] as const) {
+        const radius = tieRadius(x, n, dim, metric, 0.03);
+        let first: ReturnType<typeof plain> | undefined;
+        for (const isa of supported.filter((i) => i !== 'scalar')) {
+          native.setIsa(isa);
+          const g = plain(await native.radiusGraph(x, n, dim, metric, radius, 0));
+          if (!first) first = g;
+          else expect(g, `${metric} ${isa}`).toEqual(first);
+        }
+        expect(first!.indices.length).toBeGreaterThan(0);
+      }
+    } finally {
+      native.setIsa(initialIsa);
     }
   });
 });
