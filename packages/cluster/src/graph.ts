@@ -79,6 +79,37 @@ export function assertGraph(graph: unknown, name = 'graph'): asserts graph is Ne
 export function filterGraph(graph: NeighborGraph, maxDistance: number): NeighborGraph {
   assertGraph(graph);
   expectFinite('maxDistance', maxDistance);
+  return filterExact(graph, maxDistance);
+}
+
+/**
+ * {@link filterGraph} without the checks, for a graph already validated (sweeps filter one graph many
+ * times). One pass into arrays sized for every input edge, returned as views of their first `kept`
+ * entries: faster, but holds the larger buffers while the result lives.
+ */
+export function filterGraphUnchecked(graph: NeighborGraph, maxDistance: number): NeighborGraph {
+  const { n, offsets, indices, distances } = graph;
+  const total = offsets[n];
+  const outOffsets = new Uint32Array(n + 1);
+  const outIndices = new Int32Array(total);
+  const outDistances = new Float32Array(total);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    for (let k = offsets[i], end = offsets[i + 1]; k < end; k++) {
+      const d = distances[k];
+      if (d <= maxDistance) {
+        outIndices[w] = indices[k];
+        outDistances[w] = d;
+        w++;
+      }
+    }
+    outOffsets[i + 1] = w;
+  }
+  return { n, offsets: outOffsets, indices: outIndices.subarray(0, w), distances: outDistances.subarray(0, w) };
+}
+
+/** Two passes (count, then copy) into arrays of the exact size. */
+function filterExact(graph: NeighborGraph, maxDistance: number): NeighborGraph {
   const { n, offsets, indices, distances } = graph;
   let kept = 0;
   for (let k = 0; k < offsets[n]; k++) if (distances[k] <= maxDistance) kept++;

@@ -17,6 +17,8 @@ export { sweepGraph, sweepThresholds, thresholdRange, SWEEP_METHODS } from './sw
 export type { SweepGraphOptions, SweepMethod, SweepOptions, SweepResult, SweepRow } from './sweep.js';
 export { kDistances, kDistancesOnGraph } from './k-distance.js';
 export type { KDistanceOptions } from './k-distance.js';
+export { suggestThreshold } from './suggest-threshold.js';
+export type { SuggestOptions, ThresholdSuggestion } from './suggest-threshold.js';
 export { renumberLabels } from './renumber.js';
 export type { Renumbered } from './renumber.js';
 export { METRICS } from './metrics.js';

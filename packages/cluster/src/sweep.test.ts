@@ -64,6 +64,26 @@ describe('sweepThresholds', () => {
     expect(noisy).toBeGreaterThan(2);
   });
 
+  it('native: runs clusterings side by side and still equals separate native runs', async (ctx) => {
+    try {
+      await sweepThresholds(vectors, dim, { method: 'cw', thresholds: [1], backend: 'native' });
+    } catch (err) {
+      if (process.env.CI) throw err;
+      ctx.skip(`native addon unavailable: ${(err as Error).message.split('\n')[0]}`);
+    }
+    for (const method of ['cw', 'dbscan'] as const) {
+      const sweep = await sweepThresholds(vectors, dim, { method, thresholds, minSamples: 3, truth, backend: 'native', threads: 4 });
+      expect(sweep.backend).toBe('native');
+      for (const row of sweep.rows) {
+        const single = method === 'cw'
+          ? await chineseWhispers(vectors, dim, { threshold: row.threshold, backend: 'native' })
+          : await dbscan(vectors, dim, { eps: row.threshold, minSamples: 3, backend: 'native' });
+        expect(row.evaluation).toEqual(evaluate(single.labels, truth));
+        expect([row.clusters, row.noise, row.edges]).toEqual([single.clusterCount, single.noiseCount, single.graph.edges]);
+      }
+    }
+  });
+
   it('sweepGraph on a prebuilt graph gives the same labels counts as the vectors form, also on a subarray view', async () => {
     const backing = new Float32Array(vectors.length + 3 * dim);
     backing.set(vectors, 2 * dim);

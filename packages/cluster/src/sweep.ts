@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { resolveBackend, resolveThreads, type BackendName, type BackendOption } from './backend.js';
 import { chineseWhispersOnGraph, WEIGHTINGS, type Weighting } from './chinese-whispers.js';
 import { dbscanOnGraph } from './dbscan.js';
-import { assertGraph, edgeCount, filterGraph, type NeighborGraph } from './graph.js';
+import { assertGraph, edgeCount, filterGraphUnchecked, type NeighborGraph } from './graph.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { METRICS, type Metric } from './metrics.js';
 import { buildRadiusGraph } from './radius-graph.js';
@@ -41,6 +41,8 @@ export interface SweepGraphOptions {
   truth?: Int32Array;
   /** `'auto'` (default), `'native'` or `'ts'`. */
   backend?: BackendOption;
+  /** Native backend: clusterings run side by side (at most 4) and the graph's worker threads; default every core. */
+  threads?: number;
 }
 
 /** Options of {@link sweepThresholds}. */
@@ -135,7 +137,7 @@ export async function sweepThresholds(vectors: VectorsInput, dim: number, option
   const graphStart = performance.now();
   const graph = await buildRadiusGraph(matrix, metric, Math.max(...params.thresholds), backend, threads);
   const graphMs = performance.now() - graphStart;
-  return runSweep(graph, params, backend.name, start, graphMs);
+  return runSweep(graph, params, backend.name, threads, start, graphMs);
 }
 
 /**
@@ -148,8 +150,9 @@ export async function sweepGraph(graph: NeighborGraph, options: SweepGraphOption
   const opts = expectOptions('options', options, true);
   const params = sweepParams(opts);
   checkTruth(params.truth, graph.n);
+  const threads = resolveThreads(opts.threads);
   const backend = await resolveBackend(opts.backend);
-  return runSweep(graph, params, backend.name, start, 0);
+  return runSweep(graph, params, backend.name, threads, start, 0);
 }
 
 function checkTruth(truth: Int32Array | undefined, n: number): void {
@@ -158,20 +161,32 @@ function checkTruth(truth: Int32Array | undefined, n: number): void {
   }
 }
 
-async function runSweep(graph: NeighborGraph, p: Params, backend: BackendName, start: number, graphMs: number): Promise<SweepResult> {
+async function runSweep(graph: NeighborGraph, p: Params, backend: BackendName, threads: number, start: number, graphMs: number): Promise<SweepResult> {
   const clusterStart = performance.now();
   // Largest first, each graph filtered from the previous one: every filter pass reads fewer edges.
   const distinct = [...new Set(p.thresholds)].sort((a, b) => b - a);
   const byThreshold = new Map<number, SweepRow>();
+  const cluster = (g: NeighborGraph): Promise<ClusterResult> =>
+    p.method === 'cw'
+      ? chineseWhispersOnGraph(g, { iterations: p.iterations, seed: p.seed, weighting: p.weighting, minClusterSize: p.minClusterSize, backend })
+      : dbscanOnGraph(g, { minSamples: p.minSamples, backend });
+  // Native clusterings run on their own threads: keep a few in flight while this thread filters the
+  // next graph and scores finished ones. Each run is independent, so the rows equal sequential runs.
+  const limit = backend === 'native' ? Math.max(1, Math.min(threads, 4)) : 1;
+  const inFlight = new Set<Promise<void>>();
   let current = graph;
   for (const t of distinct) {
-    current = filterGraph(current, t);
-    const result: ClusterResult =
-      p.method === 'cw'
-        ? await chineseWhispersOnGraph(current, { iterations: p.iterations, seed: p.seed, weighting: p.weighting, minClusterSize: p.minClusterSize, backend })
-        : await dbscanOnGraph(current, { minSamples: p.minSamples, backend });
-    byThreshold.set(t, rowOf(t, result, edgeCount(current), p.truth));
+    current = filterGraphUnchecked(current, t);
+    const g = current;
+    const job: Promise<void> = cluster(g).then((result) => {
+      byThreshold.set(t, rowOf(t, result, edgeCount(g), p.truth));
+      inFlight.delete(job);
+    });
+    job.catch(() => {}); // the race or the final Promise.all reports it; this keeps it from being unhandled
+    inFlight.add(job);
+    if (inFlight.size >= limit) await Promise.race(inFlight);
   }
+  await Promise.all(inFlight);
   const end = performance.now();
   return {
     method: p.method,
