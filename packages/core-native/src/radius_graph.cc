@@ -219,8 +219,7 @@ class Builder {
     struct Scratch {
       AlignedFloats a;
       std::vector<float> t;
-      std::vector<uint64_t> cand;
-      std::vector<uint32_t> js;
+      std::vector<std::vector<uint32_t>> cand;  // per row of the block; filled in ascending column order
       std::vector<double> sums;
     };
     std::vector<Scratch> scratch(nthreads);
@@ -236,7 +235,8 @@ class Builder {
         PackPanel(s.a.data() + p * mr * depth, src, first, std::min(mr, i1 - first), mr, dim_, bf16, depth, amx);
         for (size_t r = 0; r < mr && first + r < i1; ++r) s.t[p * mr + r] = rowT[first + r];
       }
-      s.cand.clear();
+      s.cand.resize(blockRows);
+      for (auto& c : s.cand) c.clear();
       uint64_t masks[64];
       for (size_t qb = i0 / nr; qb < panels; qb += colPanels) {
         const size_t qe = std::min(panels, qb + colPanels);
@@ -251,20 +251,16 @@ class Builder {
               if (i >= i1) break;
               for (uint64_t m = masks[r]; m; m &= m - 1) {
                 size_t j = q * nr + static_cast<size_t>(__builtin_ctzll(m));
-                if (j > i && j < n_) s.cand.push_back((static_cast<uint64_t>(i) << 32) | j);
+                if (j > i && j < n_) s.cand[i - i0].push_back(static_cast<uint32_t>(j));
               }
             }
           }
         }
       }
-      std::sort(s.cand.begin(), s.cand.end());
+      if (k_.tile_finish) k_.tile_finish();
+      // Column blocks, panels and mask bits are visited in ascending column order, so each row's list is sorted.
       std::vector<Edge>& out = parts[unit];
-      for (size_t a = 0; a < s.cand.size();) {
-        const size_t i = static_cast<size_t>(s.cand[a] >> 32);
-        s.js.clear();
-        for (; a < s.cand.size() && (s.cand[a] >> 32) == i; ++a) s.js.push_back(static_cast<uint32_t>(s.cand[a]));
-        Recheck(i, s.js.data(), s.js.size(), s.sums, out);
-      }
+      for (size_t i = i0; i < i1; ++i) Recheck(i, s.cand[i - i0].data(), s.cand[i - i0].size(), s.sums, out);
     });
     return parts;
   }

@@ -25,9 +25,17 @@ struct alignas(64) TileConfig {
   uint8_t rows[16] = {};
 };
 
-// Tile configuration is per-thread state: load it once on each thread that runs this kernel.
+// Tile configuration is per-thread state: loaded on first use on a thread, released by Finish() after each
+// block of work so that no thread (the main one included) keeps the 8 KiB AMX state live afterwards.
+thread_local bool configured = false;
+
+void Finish() {
+  if (!configured) return;
+  _tile_release();
+  configured = false;
+}
+
 void EnsureConfigured() {
-  static thread_local bool configured = false;
   if (configured) return;
   TileConfig cfg;
   for (int t = 0; t < 8; ++t) cfg.rows[t] = 16, cfg.colsb[t] = 64;
@@ -83,6 +91,7 @@ Kernels Make() {
   k.tile_mr[kTileDot] = kRows;
   k.tile_bf16_dot = true;
   k.tile_amx = true;
+  k.tile_finish = Finish;
   return k;
 }
 

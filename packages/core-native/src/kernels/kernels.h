@@ -58,6 +58,8 @@ struct Kernels {
   bool tile_bf16_dot = false;
   // With tile_bf16_dot: A panels are row-major (depth words per row) and depth is padded to 16 words (AMX).
   bool tile_amx = false;
+  // Called on the worker thread after its last tile call of a block (AMX releases its tile state).
+  void (*tile_finish)() = nullptr;
 };
 
 const Kernels& ScalarKernels();
