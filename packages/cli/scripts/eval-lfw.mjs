@@ -89,11 +89,11 @@ if (args.includes('--sweep')) {
     console.log(`sweep cw t ${th.toFixed(3)}: ${fmt(q)}`);
     out.sweep.push({ method: 'cw', threshold: th, ...q });
   }
-  for (const minSamples of [1, 2, 3]) {
-    for (let e = 0.8; e <= 1.16; e += 0.025) {
-      const eps = Math.fround(Number(e.toFixed(3)));
+  for (const minSamples of [1, 2, 3, 4]) {
+    for (let e = 0.85; e <= 1.01; e += 0.0125) {
+      const eps = Math.fround(Number(e.toFixed(4)));
       const q = score(await db(eps, minSamples));
-      console.log(`sweep dbscan eps ${eps.toFixed(3)} m ${minSamples}: ${fmt(q)}`);
+      console.log(`sweep dbscan eps ${eps.toFixed(4)} m ${minSamples}: ${fmt(q)}`);
       out.sweep.push({ method: 'dbscan', eps, minSamples, ...q });
     }
   }

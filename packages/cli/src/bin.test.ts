@@ -109,12 +109,12 @@ e2e('faceclust run / cluster on photos-small', () => {
     expect(json.clusters).toBe(0);
     expect(json.noise).toBe(json.faces.length);
     const dir = fs.readdirSync(out).find((d) => d.startsWith('saveas-003-dbscan'))!;
-    expect(dir).toBe('saveas-003-dbscan-e0.95-m3');
+    expect(dir).toBe('saveas-003-dbscan-e0.925-m3');
     const files = listFiles(path.join(out, dir));
     const photos = new Set(json.faces.map((f: { file: string }) => f.file));
     expect(files.length).toBe(photos.size);
     expect(files.every((f) => f.startsWith('no_class/'))).toBe(true);
-    const x = await readXlsx(path.join(out, 'clusters-003-dbscan-e0.95-m3.xlsx'));
+    const x = await readXlsx(path.join(out, 'clusters-003-dbscan-e0.925-m3.xlsx'));
     expect(x.faces.every((f) => f.cluster === 'no_class' && f.distance === null)).toBe(true);
   });
 

@@ -78,7 +78,7 @@ describe.skipIf(!hasData)('report.html and contact sheets (groups/)', () => {
     const second = await fc.dbscan({ minSamples: 2 });
     const index = fs.readFileSync(second.outputs.reportIndex, 'utf8');
     expect(index).toContain('report-001-cw-t1/report.html');
-    expect(index).toContain('report-002-dbscan-e0.95-m2/report.html');
+    expect(index).toContain('report-002-dbscan-e0.925-m2/report.html');
     if (chromium) expect(renderInChromium(second.outputs.report, path.join(dir, 'chromium-profile')).loaded).toBe(second.faces.length);
   }, 90_000);
 });
