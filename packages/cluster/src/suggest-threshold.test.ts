@@ -53,6 +53,12 @@ describe('suggestThreshold', () => {
     expect([s.below, s.above]).toEqual([700, 300]);
     expect(s.separation).toBeGreaterThan(0.8);
     expect(s.valleyDepth).toBeLessThan(0.1);
+    expect(s.valley).toBe(s.threshold);
+    // dbscan: the 95th percentile of the 700 low values (sorted index floor(0.95 · 699) = 664)
+    const db = suggestThreshold(Float64Array.from(values), { method: 'dbscan' });
+    expect(db.valley).toBe(s.valley);
+    expect(db.threshold).toBe(values.slice(0, 700).sort((a, b) => a - b)[664]);
+    expect(db.threshold).toBeLessThan(0.6);
   });
 
   it('on face-like embeddings with a known gap, the suggestion separates every same-person pair from every stranger, and clustering there recovers the people', async () => {
@@ -104,5 +110,8 @@ describe('suggestThreshold', () => {
     expect(err.message).toBe('Expected kDistances to hold numbers >= 0 or Infinity but received NaN at index 1');
     err = await caught(() => suggestThreshold([1, 2, 3, 4], { bins: 2 }));
     expect(err.message).toBe('Expected bins to be an integer between 16 and 4096 but received 2');
+    err = await caught(() => suggestThreshold([1, 2, 3, 4], { method: 'kmeans' as never }));
+    expect(err).toBeInstanceOf(RangeError);
+    expect(err.message).toBe(`Expected method to be one of 'cw', 'dbscan' but received "kmeans" of type string`);
   });
 });
