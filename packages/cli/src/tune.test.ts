@@ -1,6 +1,6 @@
 import { chineseWhispers, dbscan, evaluate } from '@faceclust/cluster';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from './options.js';
+import { DEFAULTS, UsageError } from './options.js';
 import { bestRow, defaultRange, tune, tuneCsv, tuneJson, tuneTable } from './tune.js';
 
 /** Seeded unit vectors: `people` directions, each with `per` noisy photos, plus `strangers` seen once. */
@@ -64,7 +64,10 @@ describe('tune', () => {
 
   it('BAD CALL – ranges', async () => {
     expect(() => defaultRange('cw', 'manhattan')).toThrow(new UsageError('No default range for --metric manhattan: give --from and --to'));
-    expect(defaultRange('cw', 'cosine')).toEqual([0.18, 0.72]);
+    const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+    expect(defaultRange('cw', 'euclidean')).toEqual([r4(0.7 * DEFAULTS.threshold), r4(1.15 * DEFAULTS.threshold)]);
+    expect(defaultRange('dbscan', 'euclidean')).toEqual([r4(0.6 * DEFAULTS.eps), r4(1.2 * DEFAULTS.eps)]);
+    expect(defaultRange('dbscan', 'cosine')).toEqual([r4((0.6 * DEFAULTS.eps) ** 2 / 2), r4((1.2 * DEFAULTS.eps) ** 2 / 2)]);
     await expect(tune(vectors, dim, { method: 'cw', from: 1, to: 0.5 })).rejects.toThrow('--to (0.5) must be >= --from (1)');
   });
 });

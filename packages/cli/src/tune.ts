@@ -45,10 +45,11 @@ export interface TuneResult {
 }
 
 /**
- * Default sweep range: 0.6× to 1.2× the method's default threshold (measured on lfw-dev for euclidean
- * distances between L2-normalised embeddings, converted for sqeuclidean (d²) and cosine (d²/2)). It
- * covers the same-person distances and the onset of merging; the graph at its top stays sparse. Metrics
- * with no such scale (manhattan, chebyshev) need --from and --to.
+ * Default sweep range, from the method's default threshold b (measured on lfw-dev for euclidean distances
+ * between L2-normalised embeddings; converted for sqeuclidean (d²) and cosine (d²/2)): cw 0.7·b to 1.15·b,
+ * dbscan 0.6·b to 1.2·b. It covers the same-person distances, the valley the suggestion looks for and the
+ * onset of merging, while the graph at its top stays sparse (Chinese Whispers slows down on the dense graphs
+ * past it, where everyone merges). Metrics with no such scale (manhattan, chebyshev) need --from and --to.
  */
 export function defaultRange(method: Method, metric: Metric): [number, number] {
   const base = method === 'cw' ? DEFAULTS.threshold : DEFAULTS.eps;
@@ -64,13 +65,15 @@ export function defaultRange(method: Method, metric: Metric): [number, number] {
         throw new UsageError(`No default range for --metric ${metric}: give --from and --to`);
     }
   };
-  return [Math.round(scale(0.6 * base) * 1e4) / 1e4, Math.round(scale(1.2 * base) * 1e4) / 1e4];
+  const [lo, hi] = method === 'cw' ? [0.7, 1.15] : [0.6, 1.2];
+  return [Math.round(scale(lo * base) * 1e4) / 1e4, Math.round(scale(hi * base) * 1e4) / 1e4];
 }
 
 /**
- * Sweeps the thresholds and suggests one. The suggestion is {@link suggestThreshold} on every face's
- * nearest-neighbour distance read off the sweep's graph (faces with no neighbour within `to` count in the
- * upper group), for both methods: a false merge starts wherever a face's nearest stranger is within reach.
+ * Sweeps the thresholds and suggests one: {@link suggestThreshold} on every face's nearest-neighbour
+ * distance read off the sweep's graph (faces with no neighbour within `to` count in the upper group), for
+ * both methods (a false merge starts wherever a face's nearest stranger is within reach); Chinese Whispers
+ * takes the valley, DBSCAN, which chains, the 95th percentile of the same-person side.
  */
 export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): Promise<TuneResult> {
   const metric = o.metric ?? DEFAULTS.metric;
@@ -88,7 +91,7 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
     method: o.method, thresholds, metric, backend: o.backend, threads: o.threads, truth: o.truth,
     iterations: o.iterations, seed: o.seed, minClusterSize: o.minClusterSize, minSamples: o.minSamples ?? (o.method === 'dbscan' ? DEFAULTS.minSamples : undefined),
   });
-  const suggestion = suggestThreshold(kDistancesOnGraph(sweep.graph, 2));
+  const suggestion = suggestThreshold(kDistancesOnGraph(sweep.graph, 2), { method: o.method });
   const suggested = Number.isFinite(suggestion.threshold) ? Math.round(suggestion.threshold * 1e4) / 1e4 : null;
   return {
     method: o.method,
@@ -171,7 +174,7 @@ export function tuneSummary(r: TuneResult): string {
     lines.push(`suggested ${what}: none (too few faces, or their nearest-neighbour distances do not split into two groups)`);
   } else {
     lines.push(
-      `suggested ${what}: ${r.suggested} (valley of the nearest-neighbour distances between ${s.lowMode.toFixed(3)} (same person) and ${s.highMode.toFixed(3)} (strangers); separation ${s.separation.toFixed(2)}${s.separation < 0.6 ? ': weak, treat as a guess' : ''})`,
+      `suggested ${what}: ${r.suggested} (${r.method === 'cw' ? 'the valley' : `95th percentile below the valley at ${s.valley.toFixed(3)}`} of the nearest-neighbour distances, between ${s.lowMode.toFixed(3)} (same person) and ${s.highMode.toFixed(3)} (strangers); separation ${s.separation.toFixed(2)}${s.separation < 0.6 ? ': weak, treat as a guess' : ''})`,
     );
   }
   const best = bestRow(r.rows);

@@ -9,7 +9,7 @@ import { DEFAULTS, parseChoiceFlag, parseNumberFlag, UsageError } from '../optio
 import { prepareOutDir, reserveCall, STORE_FILE } from '../output.js';
 import { kDistanceChartSvg, sweepChartSvg, writePng } from '../reports/chart.js';
 import { appendLog, ms } from '../reports/log.js';
-import { tune, tuneCsv, tuneJson, tuneSummary, tuneTable } from '../tune.js';
+import { defaultRange, tune, tuneCsv, tuneJson, tuneSummary, tuneTable } from '../tune.js';
 import { EXIT, failure, parseThreads, Ui } from './common.js';
 import { parseMethod } from './cluster-flags.js';
 
@@ -39,8 +39,8 @@ export function tuneCommand(argv: string[]): Command {
   const cmd = new Command('tune')
     .description('sweep the threshold (cw) or eps (dbscan) over the faces in <out>: a table, a CSV, a chart and a suggested value')
     .option('-m, --method <cw|dbscan>', 'clustering method', 'cw')
-    .option('--from <distance>', 'smallest threshold (default: cw 0.7, dbscan 0.57 for euclidean)')
-    .option('--to <distance>', 'largest threshold (default: cw 1.15, dbscan 1.14 for euclidean)')
+    .option('--from <distance>', `smallest threshold (default for euclidean: cw ${defaultRange('cw', 'euclidean')[0]}, dbscan ${defaultRange('dbscan', 'euclidean')[0]})`)
+    .option('--to <distance>', `largest threshold (default for euclidean: cw ${defaultRange('cw', 'euclidean')[1]}, dbscan ${defaultRange('dbscan', 'euclidean')[1]})`)
     .option('--steps <n>', 'values from --from to --to, ends included', '30')
     .option('--truth <folder|file.csv>', 'score every value against ground truth: each photo\'s parent folder name, or a CSV of file,identity')
     .option('--iterations <n>', `cw: maximum passes (default ${DEFAULTS.iterations})`)
