@@ -36,6 +36,8 @@ export interface FacialClusteringOptions {
   onProgress?: (event: EmbedEvent) => void;
   /** Called as each later step starts (clustering, each report), with a line for people. */
   onStep?: (message: string) => void;
+  /** Called while the reports are written: faces done over faces to do (each report counts every face). */
+  onReportProgress?: (done: number, total: number) => void;
   /** Aborts embedding: photos in flight are finished and stored, the call rejects with an AbortError. */
   signal?: AbortSignal;
   /** Recorded in log.txt and the xlsx as the command that made each call; default a description of the API call. */
@@ -305,13 +307,20 @@ export class FacialClustering {
     const command = this.options.command ?? `FacialClustering.${method === 'cw' ? 'chineseWhispers' : 'dbscan'}(${JSON.stringify({ ...params, saveas })})`;
     const crops = (id: number) => store.getCrop(id);
     const reportsStart = performance.now();
+    const reportTotal = n * (saveas ? 3 : 2);
+    let reportDone = 0;
+    const onReport = this.options.onReportProgress;
+    const tick = (k = 1) => {
+      reportDone += k;
+      onReport?.(reportDone, reportTotal);
+    };
     step(`writing ${names.xlsx}`);
-    await writeXlsx(result.outputs.xlsx, result, crops, { command, created: when });
+    await writeXlsx(result.outputs.xlsx, result, crops, { command, created: when }, tick);
     step(`writing ${names.report}/report.html and contact sheets`);
-    await writeHtmlReport(out(names.report), result, crops, `faceclust call ${call}: ${method === 'cw' ? 'Chinese Whispers' : 'DBSCAN'}`);
+    await writeHtmlReport(out(names.report), result, crops, `faceclust call ${call}: ${method === 'cw' ? 'Chinese Whispers' : 'DBSCAN'}`, tick);
     writeReportIndex(this.outPath);
     if (saveas) step(`writing ${names.saveas}/`);
-    if (saveas) await writeFolders(result.outputs.saveas!, result, saveas, crops);
+    if (saveas) await writeFolders(result.outputs.saveas!, result, saveas, crops, tick);
     result.timings.reportsMs = performance.now() - reportsStart;
     result.timings.totalMs = performance.now() - start;
     const sizes = clusters.filter((c) => c.cluster >= 0).map((c) => c.size);

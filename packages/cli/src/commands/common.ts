@@ -75,6 +75,8 @@ export function parseSaveAs(raw: string | boolean | undefined): SaveAs {
 export function openClustering(inputs: string[] | undefined, flags: CommonFlags, ui: Ui, command: string): { fc: FacialClustering; dispose: () => void } {
   const controller = new AbortController();
   const bar = createProgress('embedding', progressEnabled(flags));
+  const reportBar = createProgress('reports  ', progressEnabled(flags), 'faces');
+  let reporting = false;
   let started = false;
   let embedding = true;
   const onSigint = () => {
@@ -93,6 +95,16 @@ export function openClustering(inputs: string[] | undefined, flags: CommonFlags,
     signal: controller.signal,
     command,
     onStep: (message) => ui.verbose(message),
+    onReportProgress(done, total) {
+      // only worth a bar when there is something to wait for
+      if (total < 2000) return;
+      if (!reporting) {
+        reportBar.start(total);
+        reporting = true;
+      }
+      reportBar.update(done);
+      if (done === total) reportBar.stop();
+    },
     onProgress(ev) {
       if (!started) {
         bar.start(ev.total);
@@ -111,6 +123,7 @@ export function openClustering(inputs: string[] | undefined, flags: CommonFlags,
     fc,
     dispose() {
       if (started) bar.stop();
+      if (reporting) reportBar.stop();
       process.off('SIGINT', onSigint);
       fc.close();
     },

@@ -24,7 +24,7 @@ export function savedName(file: string, face: number | null, ext?: string): stri
 }
 
 /** Writes the folders under `dir` (which must not exist yet); returns the number of files written. */
-export async function writeFolders(dir: string, r: ClusteringResult, mode: Exclude<SaveAs, false>, crops: CropSource): Promise<number> {
+export async function writeFolders(dir: string, r: ClusteringResult, mode: Exclude<SaveAs, false>, crops: CropSource, tick: () => void = () => {}): Promise<number> {
   fs.mkdirSync(dir);
   let written = 0;
   for (const c of r.summaries) {
@@ -33,6 +33,7 @@ export async function writeFolders(dir: string, r: ClusteringResult, mode: Exclu
     const done = new Set<string>();
     for (const i of c.members) {
       const f = r.faces[i];
+      tick();
       if (mode === 'photos') {
         // a photo with two faces in one cluster is copied once
         const name = savedName(f.file, null);

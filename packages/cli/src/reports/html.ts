@@ -44,8 +44,8 @@ export async function contactSheet(faceIds: number[], crops: CropSource): Promis
   return sharp(canvas, { raw: { width, height, channels: 3 } }).png().toBuffer();
 }
 
-/** Writes `dir/report.html`, `dir/faces/*` and `dir/sheets/cluster-*.png`; returns the page's path. */
-export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: CropSource, title: string): Promise<string> {
+/** Writes `dir/report.html`, `dir/faces/*` and `dir/sheets/cluster-*.png`; returns the page's path. `tick` counts faces done. */
+export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: CropSource, title: string, tick: (faces: number) => void = () => {}): Promise<string> {
   fs.mkdirSync(path.join(dir, 'faces'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'sheets'), { recursive: true });
   // a big page loads its faces as they scroll into view; a small one all at once (and prints whole)
@@ -66,6 +66,7 @@ export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: C
     }
     writes.push(contactSheet(c.members.map((i) => r.faces[i].faceId), crops).then((png) => fs.promises.writeFile(path.join(dir, sheet), png)));
     await Promise.all(writes);
+    tick(c.members.length);
     const heading = c.cluster < 0 ? `no_class <small>${c.size} face${c.size === 1 ? '' : 's'} in no cluster</small>` : `Cluster ${name} <small>${c.size} face${c.size === 1 ? '' : 's'}</small>`;
     const more = c.members.length - shown.length;
     const note = more > 0 ? `<p>… and ${more} more faces (see the xlsx)</p>` : '';

@@ -13,7 +13,8 @@ const THUMB_PX = 48;
 
 export const FACE_COLUMNS = ['file', 'face', 'x', 'y', 'width', 'height', 'score', 'cluster', 'distance', 'thumbnail'] as const;
 
-export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSource, extra: { command: string; created: Date }): Promise<void> {
+/** `tick` is called once per face row written (progress). */
+export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSource, extra: { command: string; created: Date }, tick: () => void = () => {}): Promise<void> {
   // write beside and rename, so an interrupted call never leaves a half-written workbook under the final name
   const tmp = `${file}.partial`;
   const thumbs = r.faces.length <= MAX_XLSX_THUMBNAILS;
@@ -44,6 +45,7 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
       distance: f.distance === null ? null : round(f.distance, 4),
     });
     if (thumbs) addThumb(faces, f.faceId, 9, i + 1);
+    tick();
   });
 
   const clusters = wb.addWorksheet('clusters', { views: [{ state: 'frozen', ySplit: 1 }] });
