@@ -5,7 +5,9 @@
 // normalised once), manhattan/chebyshev accumulate |a−b| directly. A pair is a candidate when its fp32 value is
 // within a proven bound of the radius: fp32 dot products over `dim` terms err by at most γ_dim·‖a‖‖b‖
 // (γ_dim = dim·u/(1−dim·u), u = 2⁻²⁴), and ‖a‖‖b‖ ≤ (‖a‖²+‖b‖²)/2; sums of non-negative |a−b| err by at most
-// (dim+1)·u relative to themselves. The slack used below is several times those bounds.
+// (dim+1)·u relative to themselves. With bf16 inputs (avx512bf16, amx) each product is also off by at most
+// 2·2⁻⁹ relative (bf16 products are exact in fp32) plus flushed subnormals. The slack used below is about
+// twice those bounds; on clustered face-like data it adds almost no candidates beyond the true edges.
 // Exact pass: every candidate is recomputed with the float64 reference (same operations, same order), the
 // decision is made on that value and it is what gets stored, so the graph equals the reference bit for bit.
 #include "radius_graph.h"
@@ -165,8 +167,8 @@ class Builder {
     const double u = std::ldexp(1.0, -24);
     const double dimd = static_cast<double>(dim_);
     const bool bf16 = op == kTileDot && k_.tile_bf16_dot;
-    // Floats per packed panel row: dim fp32 values, or dim/2 words of two bf16.
     const bool amx = bf16 && k_.tile_amx;
+    // 32-bit words per packed row: dim fp32 values, or (dim+1)/2 bf16 pairs (AMX: padded to 16 pairs).
     const size_t depth = !bf16 ? dim_ : amx ? ((dim_ + 1) / 2 + 15) / 16 * 16 : (dim_ + 1) / 2;
 
     // Source rows for the fast pass (cosine: normalised once) and per-row/per-column thresholds.
