@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // End-to-end throughput of embedImages (decode, detect, landmarks, align, embed, store) on a fresh store:
-// LFW-size photos (250×250) and 12-megapixel photos (made by upscaling groups/ photos to 4000×3000).
+// LFW-size photos (250×250) and 12-megapixel photos (groups/ photos upscaled to 12 MP, aspect kept).
 //
 //   node scripts/bench.mjs [--n 200] [--n12 6] [--threads N] [--json out.json]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+
+/** Width that makes a photo 12 megapixels with its aspect kept (upscaling, as a stand-in for a camera photo). */
+async function to12mp(file) {
+  const m = await sharp(file).rotate().metadata();
+  const [w, h] = (m.orientation ?? 1) >= 5 ? [m.height, m.width] : [m.width, m.height];
+  return Math.round(w * Math.sqrt(12e6 / (w * h)));
+}
 import { embedImages, findImages } from '../dist/index.js';
 
 const arg = (name, def) => {
@@ -53,7 +60,7 @@ try {
   const files12 = [];
   for (let i = 0; i < n12; i++) {
     const out = path.join(big, `photo${i}.jpg`);
-    await sharp(groups[i % groups.length]).rotate().resize(4000, 3000, { fit: 'fill' }).jpeg({ quality: 90 }).toFile(out);
+    await sharp(groups[i % groups.length]).rotate().resize(await to12mp(groups[i % groups.length])).jpeg({ quality: 90 }).toFile(out);
     files12.push(out);
   }
   console.log(`threads ${threads}, ${os.cpus().length} × ${os.cpus()[0]?.model}, calibration loop ${cal.toFixed(0)} ms, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);

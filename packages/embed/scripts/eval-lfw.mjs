@@ -112,7 +112,7 @@ const q = (arr, p) => {
   const s = [...arr].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 };
-const fmt = (arr) => ['min', 0, 0.01, 0.05, 0.5, 0.95, 0.99, 'max'].map((p) => (p === 'min' ? q(arr, 0) : p === 'max' ? q(arr, 0.999999) : q(arr, p)).toFixed(3)).join(' / ');
+const fmt = (arr) => ['min', 0.01, 0.05, 0.5, 0.95, 0.99, 'max'].map((p) => (p === 'min' ? q(arr, 0) : p === 'max' ? q(arr, 0.999999) : q(arr, p)).toFixed(3)).join(' / ');
 console.log(`verification: ${nS} same-person pairs vs ${nD} different-person pairs`);
 console.log(`  AUC ${auc.toFixed(5)}; best euclidean threshold ${best.t.toFixed(3)} -> accuracy ${(best.acc * 100).toFixed(2)}%; EER ${(eer.rate * 100).toFixed(2)}% at ${eer.t.toFixed(3)}`);
 console.log(`  same-person distance  min/1%/5%/50%/95%/99%/max: ${fmt(same)}`);

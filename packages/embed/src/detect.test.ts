@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { nms } from './detect.js';
+import { detectionScales, nms } from './detect.js';
 import { detectFaces } from './pipeline.js';
 import { dataDir, hasData } from './test-data.js';
 
@@ -18,6 +18,14 @@ describe('nms', () => {
       0.4,
     );
     expect(kept.map((d) => d.score)).toEqual([0.95, 0.8]);
+  });
+});
+
+describe('detectionScales', () => {
+  it('one pass for a photo no bigger than the detector input; coarse-to-fine passes for a large one', () => {
+    expect(detectionScales(250 / 240, 1)).toEqual([250 / 240]); // an LFW photo
+    expect(detectionScales(12.5, 2.5)).toEqual([12.5, 2.5, 5]); // 4000×3000 capped at 1600 px: 3 passes
+    expect(detectionScales(1366 / 320, 1)).toEqual([1366 / 320, 1, 2]);
   });
 });
 
@@ -45,6 +53,21 @@ describe.skipIf(!hasData)('detection on groups/', () => {
       // eyes above the mouth, left eye left of the right eye: a face, upright
       expect(f.landmarks[0]).toBeLessThan(f.landmarks[2]);
       expect(Math.max(f.landmarks[1], f.landmarks[3])).toBeLessThan(Math.min(f.landmarks[7], f.landmarks[9]));
+    }
+  });
+
+  it.each(['faceapi_bbt5.jpg', 'faceapi_bbt3.jpg'])('%s upscaled to 12 MP: the same faces, each once', async (file) => {
+    const full = path.join(dataDir, 'groups', file);
+    const m = await sharp(full).metadata();
+    const k = Math.sqrt(12e6 / (m.width! * m.height!));
+    const big = await sharp(full).resize(Math.round(m.width! * k)).jpeg({ quality: 90 }).toBuffer();
+    const small = await detectFaces(full);
+    const faces = await detectFaces(big);
+    expect(faces).toHaveLength(small.length);
+    // each face at the same place, scaled
+    for (const f of small) {
+      const cx = (f.box[0] + f.box[2] / 2) * k, cy = (f.box[1] + f.box[3] / 2) * k;
+      expect(faces.some((g) => Math.abs(g.box[0] + g.box[2] / 2 - cx) < 0.25 * g.box[2] && Math.abs(g.box[1] + g.box[3] / 2 - cy) < 0.25 * g.box[3])).toBe(true);
     }
   });
 

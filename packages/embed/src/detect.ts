@@ -96,6 +96,9 @@ export async function detectRaw(session: ort.InferenceSession, img: RgbImage, op
   // finest scale (image pixels per detector pixel) worth running
   const sMin = Math.max(1, opts.minFaceSize / DET_MIN_PX, Math.max(img.width, img.height) / opts.maxDetectSide);
   for (const s of detectionScales(s0, sMin)) {
+    // a tiled pass keeps only faces it sees whole for sure (no taller than the overlap); bigger ones are the
+    // coarser passes' job, and a big face cut by a tile edge otherwise comes back as a false "face"
+    const maxH = s === s0 ? Infinity : TILE_OVERLAP;
     const lw = Math.max(1, Math.round(img.width / s)), lh = Math.max(1, Math.round(img.height / s));
     const scaled = lw === img.width && lh === img.height ? img : await resizeRgb(img, lw, lh);
     const sx = img.width / lw, sy = img.height / lh;
@@ -107,7 +110,7 @@ export async function detectRaw(session: ort.InferenceSession, img: RgbImage, op
           const cut =
             (ox > 0 && d.x1 < m) || (oy > 0 && d.y1 < m) ||
             (ox + DET_W < lw && d.x2 > DET_W - m) || (oy + DET_H < lh && d.y2 > DET_H - m);
-          if (cut) continue;
+          if (cut || d.y2 - d.y1 > maxH) continue;
           all.push({
             x1: Math.max(0, (d.x1 + ox) * sx), y1: Math.max(0, (d.y1 + oy) * sy),
             x2: Math.min(img.width, (d.x2 + ox) * sx), y2: Math.min(img.height, (d.y2 + oy) * sy),

@@ -75,9 +75,13 @@ export async function analyzeImage(sessions: Sessions, img: DecodedImage, opts: 
     dets = [best ?? { x1: 0, y1: 0, x2: img.width, y2: img.height, score: 0 }];
   }
   const faces: AnalyzedFace[] = [];
-  for (const d of dets) {
+  const eyes: { x: number; y: number; iod: number }[] = [];
+  for (const d of [...dets].sort((a, b) => b.score - a.score)) {
     const lm68 = await predictLandmarks(sessions.landmark, img, d);
     const pts5 = landmarks68to5(lm68);
+    // two boxes whose landmarks put the eyes in the same place are one face found twice
+    const e = { x: (pts5[0] + pts5[2]) / 2, y: (pts5[1] + pts5[3]) / 2, iod: Math.hypot(pts5[2] - pts5[0], pts5[3] - pts5[1]) };
+    if (opts.detect && eyes.some((o) => Math.hypot(o.x - e.x, o.y - e.y) < 0.5 * Math.max(o.iod, e.iod))) continue;
     const { crop } = alignFace(img.data, img.width, img.height, pts5);
     // the embedding doubles as the last face check, so it runs even when only detecting
     let embedding: Float32Array | undefined;
@@ -86,6 +90,7 @@ export async function analyzeImage(sessions: Sessions, img: DecodedImage, opts: 
       if (opts.detect && e.norm < sessions.minFaceNorm) continue;
       embedding = e.embedding;
     }
+    eyes.push(e);
     const s = img.scale;
     const face: AnalyzedFace = {
       box: [d.x1 * s, d.y1 * s, (d.x2 - d.x1) * s, (d.y2 - d.y1) * s],
