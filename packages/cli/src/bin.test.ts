@@ -9,7 +9,7 @@ import { FaceStore } from '@faceclust/embed';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderTag } from './reports/folders.js';
-import { dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, runCli, tempDir, type CliRun } from './test-helpers.js';
+import { dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, repoRoot, runCli, tempDir, type CliRun } from './test-helpers.js';
 
 const e2e = describe.skipIf(!hasData || !hasBin);
 const cleanups: string[] = [];
@@ -215,7 +215,9 @@ e2e('bad input', () => {
     [['--saveas=bogus'], /--saveas: expected faces or photos but received "bogus"/],
     [['--threads', '0'], /--threads: expected an integer >= 1 and <= 256 but received "0"/],
     [['--frobnicate'], /unknown option '--frobnicate'/],
-  ])('run %j is a usage error naming the option and value', async (flags, message) => {
+    [['--model', '/nonexistent/model.onnx'], /\/nonexistent\/model\.onnx/],
+    [['--model', path.join(repoRoot, 'packages/embed/models/fr_detect.onnx')], /fr_detect\.onnx has input shape \[1, 3, 240, 320\].*expected one input of shape \[1, 3, 112, 112\]/],
+  ])('run %j is an error naming the option and value, exit 1', async (flags, message) => {
     const r = await runCli(['run', bad, '--out', path.join(bad, '..', 'o-opts'), ...flags]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);

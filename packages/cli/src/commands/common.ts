@@ -80,7 +80,14 @@ export function openClustering(inputs: string[] | undefined, flags: CommonFlags,
   let started = false;
   let embedding = true;
   const onSigint = () => {
-    if (!embedding || controller.signal.aborted) process.exit(EXIT.interrupted);
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    if (!embedding) {
+      // the store is complete and consistent; only this call's new report files may be partial
+      bar.stop();
+      reportBar.stop();
+      ui.error('interrupted while clustering or writing the reports: every face is safely in the store; run the command again for complete reports');
+      process.exit(EXIT.interrupted);
+    }
     bar.stop();
     ui.error('interrupted: finishing the photos in flight (Ctrl-C again to quit at once)…');
     controller.abort();
