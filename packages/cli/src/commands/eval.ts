@@ -45,7 +45,8 @@ export function evalCommand(argv: string[]): Command {
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ call: r.call, faces: r.faces, scored: r.scored, people: r.identities, ...r.evaluation })}\n`);
       } else if (!flags.quiet) {
-        process.stdout.write(`call ${id}: ${path.relative(process.cwd(), r.xlsx) || r.xlsx}\n${table}\n`);
+        const rel = path.relative(process.cwd(), r.xlsx);
+        process.stdout.write(`call ${id}: ${rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : r.xlsx}\n${table}\n`);
       }
       process.exitCode = EXIT.ok;
     } catch (err) {

@@ -122,7 +122,10 @@ export function tuneCommand(argv: string[]): Command {
       ]);
       if (flags.json) process.stdout.write(`${JSON.stringify(tuneJson(r))}\n`);
       else if (!flags.quiet) {
-        const rel = (p: string) => path.relative(process.cwd(), p) || p;
+        const rel = (p: string) => {
+          const r = path.relative(process.cwd(), p);
+          return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : p;
+        };
         process.stdout.write(`${table}\n\n${summary}\ncsv:   ${rel(csv)}\nchart: ${outputs.slice(1).map(rel).join(', ')}\nlog:   ${rel(path.join(out, 'log.txt'))}\n`);
       }
       ui.verbose(`graph ${ms(r.timings.graphMs)}, ${r.rows.length} clusterings ${ms(r.timings.clusterMs)} (${r.backend})`);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kDistanceChartSvg, sweepChartSvg, ticks, writePng } from './chart.js';
+import { kDistanceChartSvg, ordinal, sweepChartSvg, ticks, writePng } from './chart.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faceclust-chart-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -51,6 +51,8 @@ describe('k-distance chart', () => {
     const kd = Float64Array.from({ length: 5000 }, (_, i) => (i % 97 === 0 ? Infinity : 0.5 + (i % 1000) / 1600));
     const svg = kDistanceChartSvg(kd, { k: 3, title: 'k-distance', suggested: 0.9, width: 700, height: 360 });
     expect(svg).toContain('52 beyond');
+    expect(svg).toContain('distance to the 3rd neighbour');
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 111].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '111th']);
     expect(svg).toMatch(/suggested eps 0\.9: \d+ of 5000 faces core/);
     const file = path.join(dir, 'kd.png');
     await writePng(svg, file);

@@ -48,6 +48,13 @@ export function ticks(lo: number, hi: number, count = 6): number[] {
   return out;
 }
 
+/** 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, 21st … */
+export function ordinal(k: number): string {
+  const tens = k % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][k % 10] ?? 'th');
+  return `${k}${suffix}`;
+}
+
 function fmt(v: number): string {
   if (v !== 0 && Math.abs(v) < 0.01) return v.toExponential(1);
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
@@ -192,7 +199,7 @@ export function kDistanceChartSvg(kDistances: ArrayLike<number>, opts: ChartSize
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}">`,
     `<rect width="${width}" height="${height}" fill="#fafafa"/>`,
     `<text x="${left}" y="24" font-size="16" font-weight="bold">${esc(opts.title)}</text>`,
-    `<text x="${left}" y="44" font-size="12">distance to the ${opts.k}-th neighbour (the face itself is the 1st), sorted${capped ? `; ${capped} beyond ${fmt(top)} drawn at the top` : ''}</text>`,
+    `<text x="${left}" y="44" font-size="12">distance to the ${ordinal(opts.k)} neighbour (the face itself is the 1st), sorted${capped ? `; ${capped} beyond ${fmt(top)} drawn at the top` : ''}</text>`,
     axes(p, `${opts.k}-distance`, 'faces, sorted by k-distance'),
     polyline(p, xs, ys, '#1f77b4'),
   ];
