@@ -85,6 +85,12 @@ describe.skipIf(!hasData)('FacialClustering on bbt-crops (preprocess: false)', (
     }
   });
 
+  it('refuses to mix detected faces and ready crops in one output folder', async () => {
+    const other = new FacialClustering({ pathlist: [path.join(dataDir, 'bbt-crops')], outPath: fc.outPath, preprocess: true });
+    await expect(other.embed()).rejects.toThrow(`${fc.outPath} holds faces embedded as ready crops (--no-detect / preprocess: false); pass --no-detect (preprocess: false) or use another output folder`);
+    other.close();
+  });
+
   it.each([
     [{ threshold: -1 }, RangeError, 'Expected a number > 0 for threshold but received -1'],
     [{ threshold: '1' }, TypeError, 'Expected a number for threshold but received "1" of type string'],

@@ -81,6 +81,9 @@ export interface DbscanCallOptions {
   saveas?: boolean | 'faces' | 'photos';
 }
 
+/** Beside the store: `detect` or `crops`, the mode its faces were embedded in. */
+const MODE_FILE = '.faceclust-mode';
+
 /** Raised when `signal` aborts embedding; the store keeps every photo finished so far. */
 export class AbortError extends Error {
   constructor(readonly embedded: number, readonly total: number, readonly outPath: string) {
@@ -165,6 +168,23 @@ export class FacialClustering {
     return this.embedding;
   }
 
+  /**
+   * The store keys photos by path and model only, so photos embedded as crops (`preprocess: false`) would
+   * be reused as if detected, and the reverse: one output folder holds one mode, recorded beside the store.
+   */
+  private checkDetectMode(): void {
+    const file = path.join(this.outPath, MODE_FILE);
+    const mode = this.preprocess ? 'detect' : 'crops';
+    const prev = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : undefined;
+    if (prev && prev !== mode) {
+      throw new UsageError(
+        `${this.outPath} holds faces embedded ${prev === 'crops' ? 'as ready crops (--no-detect / preprocess: false)' : 'with face detection'}; ` +
+          `${this.preprocess ? 'pass --no-detect (preprocess: false)' : 'drop --no-detect (preprocess: true)'} or use another output folder`,
+      );
+    }
+    if (!prev) fs.writeFileSync(file, `${mode}\n`);
+  }
+
   private flushEmbedLog(): void {
     if (!this.embedLog) return;
     appendLog(this.outPath, this.pathlist ? 'embed' : 'load store', this.embedLog.when, [
@@ -191,6 +211,7 @@ export class FacialClustering {
         throw new UsageError(`No images found in ${this.pathlist.join(', ')} (looked recursively for .${[...IMAGE_EXTENSIONS].join(', .')} files)`);
       }
       files = found.files;
+      this.checkDetectMode();
       let done = 0;
       for await (const ev of embedImages(files, { storePath: this.storePath, model: this.model, detect: this.preprocess, threads, signal })) {
         done++;
