@@ -95,10 +95,10 @@ export class AbortError extends Error {
 /**
  * Finds, embeds and clusters the faces in a set of photos.
  * @example
- * const fc = new FacialClustering({ pathlist: ['~/Pictures/party'], outPath: 'party-out' });
+ * const fc = new FacialClustering({ pathlist: ['photos/party'], outPath: 'party-out' });
  * const cw = await fc.chineseWhispers({ threshold: 1.0, saveas: true });
  * console.log(cw.clusters, 'people;', cw.outputs.xlsx);
- * const db = await fc.dbscan({ eps: 0.95, minSamples: 2 });
+ * const db = await fc.dbscan({ eps: 0.925, minSamples: 2 });
  * fc.close();
  */
 export class FacialClustering {
