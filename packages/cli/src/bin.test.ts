@@ -2,6 +2,7 @@
  * End to end: the real `faceclust` command (dist/bin.js, as built by tsc) on ../shared/data, in folders
  * whose names have spaces and non-ASCII characters. One embedding pass per describe, many clusterings.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { evaluate } from '@faceclust/cluster';
@@ -9,7 +10,7 @@ import { FaceStore } from '@faceclust/embed';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderTag } from './reports/folders.js';
-import { dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, repoRoot, runCli, tempDir, type CliRun } from './test-helpers.js';
+import { binJs, dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, repoRoot, runCli, tempDir, type CliRun } from './test-helpers.js';
 
 const e2e = describe.skipIf(!hasData || !hasBin);
 const cleanups: string[] = [];
@@ -127,14 +128,30 @@ e2e('faceclust run / cluster on photos-small', () => {
     expect(fs.readFileSync(path.join(out, 'log.txt'), 'utf8')).toMatch(/=== faceclust embed — /);
   });
 
+  it('draws a progress bar on a terminal only', async () => {
+    expect(first.stderr).not.toMatch(/ETA|█/); // piped: no bar
+    const script = spawnSync('which', ['script'], { encoding: 'utf8' });
+    if (script.status !== 0) return console.warn('progress bar on a terminal: SKIPPED: no `script` command to make a pty');
+    const cmd = [process.execPath, binJs, 'run', input, '--out', out, '--quiet'].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    // quiet: no bar; then without --quiet on a pty: a bar with rate and time left
+    const quiet = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(quiet.status).toBe(0);
+    expect(quiet.stdout).not.toMatch(/ETA/);
+    const tty = spawnSync('script', ['-qec', cmd.replace(" '--quiet'", ''), '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/embedding .*\| 9\/9 photos \| [\d.]+\/s \| ETA/);
+  });
+
   it('a second run resumes from the store: nothing re-embedded, a new call number', async () => {
     const r = await runCli(['run', input, '--out', out, '--quiet']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     const log = fs.readFileSync(path.join(out, 'log.txt'), 'utf8');
     expect(log).toMatch(/images:\s+9 \(0 embedded now, 9 already in the store, 0 skipped\)/);
-    expect(fs.existsSync(path.join(out, 'clusters-004-cw-t1.xlsx'))).toBe(true);
-    expect(fs.existsSync(path.join(out, 'clusters-001-cw-t1.xlsx'))).toBe(true);
+    const calls = fs.readdirSync(out).filter((f) => /^clusters-\d{3}-cw-t1\.xlsx$/.test(f)).sort();
+    expect(calls[0]).toBe('clusters-001-cw-t1.xlsx'); // never overwritten
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(logBlocks(out)).toBe(Number(calls.at(-1)!.slice(9, 12)) + 1); // one block per call, plus the embed call
   });
 });
 
