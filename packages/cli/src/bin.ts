@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { clusterCommand } from './commands/cluster.js';
 import { embedCommand } from './commands/embed.js';
+import { evalCommand } from './commands/eval.js';
 import { EXIT } from './commands/common.js';
 import { runCommand } from './commands/run.js';
+import { tuneCommand } from './commands/tune.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 const argv = process.argv.slice(2);
@@ -18,6 +20,8 @@ const program = new Command('faceclust')
   .addCommand(runCommand(argv))
   .addCommand(embedCommand(argv))
   .addCommand(clusterCommand(argv))
+  .addCommand(tuneCommand(argv))
+  .addCommand(evalCommand(argv))
   .addHelpText('after', `
 Examples:
   $ faceclust run ~/Pictures/party                       embed and cluster, reports in ./faceclust-out
