@@ -53,6 +53,7 @@ describe('suggestThreshold', () => {
     expect([s.below, s.above]).toEqual([700, 300]);
     expect(s.separation).toBeGreaterThan(0.8);
     expect(s.valleyDepth).toBeLessThan(0.1);
+    expect(s.clear).toBe(true);
     expect(s.valley).toBe(s.threshold);
     // dbscan: the 95th percentile of the 700 low values (sorted index floor(0.95 · 699) = 664)
     const db = suggestThreshold(Float64Array.from(values), { method: 'dbscan' });
@@ -81,6 +82,7 @@ describe('suggestThreshold', () => {
     const s = suggestThreshold(kd);
     expect(s.threshold).toBeGreaterThan(sameMax);
     expect(s.threshold).toBeLessThan(strangerMin);
+    expect(s.clear).toBe(true);
     // read off a graph whose radius cuts the upper group (Infinity = beyond it), the valley stays in the gap
     const cut = suggestThreshold(kDistancesOnGraph(await radiusGraph(vectors, dim, { radius: (strangerMin + 1.4) / 2, backend: 'ts' }), 2));
     expect(cut.threshold).toBeGreaterThan(sameMax);
@@ -96,6 +98,7 @@ describe('suggestThreshold', () => {
     const rng = new Mulberry32(3);
     const one = Float64Array.from({ length: 2000 }, () => 0.8 + 0.1 * gaussian(rng));
     expect(suggestThreshold(one).separation).toBeLessThan(0.7);
+    expect(suggestThreshold(one).clear).toBe(false);
     expect(suggestThreshold([1, 2, 3]).threshold).toBeNaN();
     expect(suggestThreshold([1, 1, 1, 1, 1]).threshold).toBeNaN();
     expect(suggestThreshold([Infinity, Infinity]).above).toBe(2);

@@ -42,6 +42,12 @@ export interface ThresholdSuggestion {
   separation: number;
   /** The smoothed density at the valley over the smaller of the two mode peaks (lower is clearer). */
   valleyDepth: number;
+  /**
+   * Whether there is a real valley: a density minimum strictly inside the search range (not within 2% of
+   * either median) at most half as dense as the lower peak. False when the values have one mode, e.g.
+   * every person photographed many times (no face needs a stranger) or nobody twice.
+   */
+  clear: boolean;
   /** Kernel bandwidth used to smooth the histogram. */
   bandwidth: number;
 }
@@ -84,7 +90,7 @@ export function suggestThreshold(kDistances: ArrayLike<number>, options: Suggest
   }
   const m = finite.length;
   const none: ThresholdSuggestion = {
-    threshold: NaN, valley: NaN, split: NaN, lowMode: NaN, highMode: NaN, below: 0, above: kDistances.length, separation: 0, valleyDepth: 1, bandwidth: NaN,
+    threshold: NaN, valley: NaN, split: NaN, lowMode: NaN, highMode: NaN, below: 0, above: kDistances.length, separation: 0, valleyDepth: 1, clear: false, bandwidth: NaN,
   };
   if (m < 4) return none;
   let lo = Infinity;
@@ -158,6 +164,8 @@ export function suggestThreshold(kDistances: ArrayLike<number>, options: Suggest
   }
   let below = 0;
   for (const v of finite) if (v <= threshold) below++;
+  const valleyDepth = Math.min(peakLow, peakHigh) > 0 ? counts[valley] / Math.min(peakLow, peakHigh) : 1;
+  const edge = Math.max(1, Math.floor(bins * 0.02));
   return {
     threshold,
     valley: valleyAt,
@@ -167,7 +175,8 @@ export function suggestThreshold(kDistances: ArrayLike<number>, options: Suggest
     below,
     above: kDistances.length - below,
     separation,
-    valleyDepth: Math.min(peakLow, peakHigh) > 0 ? counts[valley] / Math.min(peakLow, peakHigh) : 1,
+    valleyDepth,
+    clear: valley >= edge && valley < bins - edge && valleyDepth <= 0.5,
     bandwidth,
   };
 }
