@@ -33,6 +33,7 @@ describe('tune', () => {
     expect(r.rows).toHaveLength(30);
     expect([r.rows[0].threshold, r.rows[29].threshold]).toEqual(defaultRange('cw', 'euclidean'));
     expect(r.suggested).not.toBeNull();
+    expect(r.suggestedFrom).toBe('valley');
     const atSuggestion = await chineseWhispers(vectors, dim, { threshold: r.suggested!, backend: 'ts' });
     const best = bestRow(r.rows)!;
     expect(evaluate(atSuggestion.labels, truth).pairwise.f).toBeGreaterThan(best.pairwiseF! - 0.02);

@@ -33,8 +33,14 @@ export interface TuneResult {
   metric: Metric;
   /** Every parameter the sweep ran with. */
   params: Record<string, number | string>;
-  /** The label-free suggestion (null when the data has no two modes to split, e.g. fewer than 4 faces). */
+  /**
+   * The label-free suggestion; when the nearest-neighbour distances show no clear valley (one mode: e.g.
+   * everyone photographed many times), the method's default for the metric (see `suggestedFrom`); null
+   * when there is neither (fewer than 4 faces and a metric without a default).
+   */
   suggested: number | null;
+  /** Where `suggested` comes from. */
+  suggestedFrom: 'valley' | 'default' | 'none';
   suggestion: ThresholdSuggestion;
   rows: SweepRow[];
   /** DBSCAN: each face's distance to its minSamples-th neighbour (itself the 1st); Infinity beyond `to`. */
@@ -52,6 +58,12 @@ export interface TuneResult {
  * past it, where everyone merges). Metrics with no such scale (manhattan, chebyshev) need --from and --to.
  */
 export function defaultRange(method: Method, metric: Metric): [number, number] {
+  const [lo, hi] = method === 'cw' ? [0.7, 1.15] : [0.6, 1.2];
+  return [methodDefault(method, metric, lo), methodDefault(method, metric, hi)];
+}
+
+/** `factor` × the method's default threshold, in `metric`'s units (rounded to 4 decimals). */
+export function methodDefault(method: Method, metric: Metric, factor = 1): number {
   const base = method === 'cw' ? DEFAULTS.threshold : DEFAULTS.eps;
   const scale = (d: number) => {
     switch (metric) {
@@ -65,8 +77,7 @@ export function defaultRange(method: Method, metric: Metric): [number, number] {
         throw new UsageError(`No default range for --metric ${metric}: give --from and --to`);
     }
   };
-  const [lo, hi] = method === 'cw' ? [0.7, 1.15] : [0.6, 1.2];
-  return [Math.round(scale(lo * base) * 1e4) / 1e4, Math.round(scale(hi * base) * 1e4) / 1e4];
+  return Math.round(scale(factor * base) * 1e4) / 1e4;
 }
 
 /**
@@ -92,12 +103,21 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
     iterations: o.iterations, seed: o.seed, minClusterSize: o.minClusterSize, minSamples: o.minSamples ?? (o.method === 'dbscan' ? DEFAULTS.minSamples : undefined),
   });
   const suggestion = suggestThreshold(kDistancesOnGraph(sweep.graph, 2), { method: o.method });
-  const suggested = Number.isFinite(suggestion.threshold) ? Math.round(suggestion.threshold * 1e4) / 1e4 : null;
+  let suggested: number | null = null;
+  let suggestedFrom: TuneResult['suggestedFrom'] = 'none';
+  if (suggestion.clear) {
+    suggested = Math.round(suggestion.threshold * 1e4) / 1e4;
+    suggestedFrom = 'valley';
+  } else if (metric === 'euclidean' || metric === 'sqeuclidean' || metric === 'cosine') {
+    suggested = methodDefault(o.method, metric);
+    suggestedFrom = 'default';
+  }
   return {
     method: o.method,
     metric,
     params,
     suggested,
+    suggestedFrom,
     suggestion,
     rows: sweep.rows,
     kDistances: o.method === 'dbscan' ? kDistancesOnGraph(sweep.graph, o.minSamples ?? DEFAULTS.minSamples) : undefined,
@@ -170,8 +190,11 @@ export function tuneSummary(r: TuneResult): string {
   const s = r.suggestion;
   const what = r.method === 'cw' ? 'threshold' : 'eps';
   const lines: string[] = [];
-  if (r.suggested === null) {
-    lines.push(`suggested ${what}: none (too few faces, or their nearest-neighbour distances do not split into two groups)`);
+  if (r.suggestedFrom !== 'valley') {
+    const why = Number.isFinite(s.threshold)
+      ? `the nearest-neighbour distances show no clear valley between same-person and stranger distances (separation ${s.separation.toFixed(2)}), as when everyone is photographed many times`
+      : 'too few faces to split';
+    lines.push(r.suggested === null ? `suggested ${what}: none (${why})` : `suggested ${what}: ${r.suggested}, the default (${why})`);
   } else {
     lines.push(
       `suggested ${what}: ${r.suggested} (${r.method === 'cw' ? 'the valley' : `95th percentile below the valley at ${s.valley.toFixed(3)}`} of the nearest-neighbour distances, between ${s.lowMode.toFixed(3)} (same person) and ${s.highMode.toFixed(3)} (strangers); separation ${s.separation.toFixed(2)}${s.separation < 0.6 ? ': weak, treat as a guess' : ''})`,

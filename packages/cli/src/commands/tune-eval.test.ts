@@ -75,7 +75,8 @@ describe.skipIf(!hasCrops)('faceclust tune / eval on bbt-crops', () => {
     const r = await run(['tune', '--method', 'dbscan', '--min-samples', '3', '--out', out, '--from', '0.5', '--to', '1.2', '--steps', '8']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\s+eps\s+clusters\s+noise\s+largest\s+singletons\n/);
-    expect(r.stdout).toMatch(/suggested eps: /);
+    // bbt-crops: everyone has 5 photos, so no face needs a stranger: no valley, the default is suggested
+    expect(r.stdout).toMatch(/suggested eps: [\d.]+, the default \(the nearest-neighbour distances show no clear valley/);
     const kd = fs.readdirSync(out).find((f) => /^tune-\d{3}-dbscan-kdistance\.png$/.test(f))!;
     expect(await sharp(path.join(out, kd)).metadata()).toMatchObject({ format: 'png', width: 960, height: 420 });
   });
