@@ -1,3 +1,4 @@
+// embedImages on every kind of bad input (made here, in a temp dir): each is recorded with its reason, the run goes on.
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
