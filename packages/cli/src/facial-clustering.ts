@@ -16,6 +16,7 @@ import { writeFolders } from './reports/folders.js';
 import { writeHtmlReport, writeReportIndex } from './reports/html.js';
 import { appendLog, listSkipped, ms, type LogEntries } from './reports/log.js';
 import { writeXlsx } from './reports/xlsx.js';
+import { keptRows, qualityGate, spreadLabels, type QualityGateOptions } from './quality-gate.js';
 import type { ClusteringResult, FaceResult, Method, SkippedFile } from './result.js';
 
 export interface FacialClusteringOptions {
@@ -70,6 +71,10 @@ export interface ChineseWhispersCallOptions {
   backend?: BackendOption;
   /** true or 'faces': a folder per cluster with each face's crop; 'photos': with the whole photos. */
   saveas?: boolean | 'faces' | 'photos';
+  /** Quality gate: faces whose quality (0–1, see quality-gate.ts) is below this go to no_class, with the reason. */
+  minFaceQuality?: number;
+  /** Quality gate: faces smaller than this (box height, photo pixels) go to no_class, with the reason. */
+  minFaceSize?: number;
 }
 
 /** Options of {@link FacialClustering.dbscan}. */
@@ -79,6 +84,10 @@ export interface DbscanCallOptions {
   metric?: Metric;
   backend?: BackendOption;
   saveas?: boolean | 'faces' | 'photos';
+  /** See {@link ChineseWhispersCallOptions.minFaceQuality}. */
+  minFaceQuality?: number;
+  /** See {@link ChineseWhispersCallOptions.minFaceSize}. */
+  minFaceSize?: number;
 }
 
 /** Beside the store: `detect` or `crops`, the mode its faces were embedded in. */
@@ -273,7 +282,7 @@ export class FacialClustering {
   async chineseWhispers(options: ChineseWhispersCallOptions = {}): Promise<ClusteringResult> {
     const p = cwParams(checkCallOptions(options));
     const saveas = expectSaveAs(options.saveas);
-    return this.cluster('cw', p, saveas, (v, dim) =>
+    return this.cluster('cw', p, saveas, gateOptions(options), (v, dim) =>
       chineseWhispers(v, dim, { threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend }),
     );
   }
@@ -282,7 +291,7 @@ export class FacialClustering {
   async dbscan(options: DbscanCallOptions = {}): Promise<ClusteringResult> {
     const p = dbscanParams(checkCallOptions(options));
     const saveas = expectSaveAs(options.saveas);
-    return this.cluster('dbscan', p, saveas, (v, dim) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend }));
+    return this.cluster('dbscan', p, saveas, gateOptions(options), (v, dim) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend }));
   }
 
   /** Closes the embedding store. */
@@ -295,6 +304,7 @@ export class FacialClustering {
     method: Method,
     params: CwParams | DbscanParams,
     saveas: SaveAs,
+    gateOpts: QualityGateOptions,
     run: (vectors: Float32Array, dim: number) => Promise<ClusterResult>,
   ): Promise<ClusteringResult> {
     await this.prepare();
@@ -307,18 +317,23 @@ export class FacialClustering {
     const n = set.faces.length;
     const step = this.options.onStep ?? (() => {});
     step(`clustering ${n} faces (${method === 'cw' ? 'chinese whispers' : 'dbscan'})`);
-    const res: ClusterResult = n > 0
-      ? await run(set.vectors, set.dim)
+    // the quality gate: rejected faces stay out of the graph (they would bridge people) and come back as no_class
+    const gate = qualityGate(set.faces, gateOpts);
+    const kept = gate.kept.length;
+    let res: ClusterResult = kept > 0
+      ? await run(gate.rejected ? keptRows(set.vectors, set.dim, gate.kept) : set.vectors, set.dim)
       : { labels: new Int32Array(0), clusterCount: 0, noiseCount: 0, backend: 'ts', timings: { graphMs: 0, clusterMs: 0, totalMs: 0 }, graph: { edges: 0 } };
+    if (gate.rejected) res = { ...res, labels: spreadLabels(res.labels, gate.kept, n), noiseCount: res.noiseCount + gate.rejected };
     const { distances, clusters } = clusterStats(set.vectors, set.dim, res.labels, res.clusterCount, params.metric);
     const faces: FaceResult[] = set.faces.map((f, i) => ({
       faceId: f.id, file: f.file, face: f.faceIndex, box: f.box, score: f.score, cluster: res.labels[i], distance: Number.isNaN(distances[i]) ? null : distances[i],
+      ...(gate.reasons[i] ? { rejected: gate.reasons[i]! } : {}),
     }));
     const call = reserveCall(this.outPath);
     const names = callPaths(call, paramTag(method, params));
     const out = (name: string) => path.join(this.outPath, name);
     const result: ClusteringResult = {
-      call, method, params, model: set.model, images: this.images, clusters: res.clusterCount, noise: res.noiseCount, faces, labels: res.labels,
+      call, method, params, gate: { ...gateOpts, rejected: gate.rejected }, model: set.model, images: this.images, clusters: res.clusterCount, noise: res.noiseCount, faces, labels: res.labels,
       summaries: clusters, skipped: this.skipped, noFace: this.noFace, backend: res.backend,
       timings: { graphMs: res.timings.graphMs, clusterMs: res.timings.clusterMs, reportsMs: 0, totalMs: 0 },
       outputs: { log: out('log.txt'), xlsx: out(names.xlsx), report: path.join(out(names.report), 'report.html'), reportIndex: out('report.html') },
@@ -358,7 +373,8 @@ export class FacialClustering {
       ['parameters', Object.entries({ ...params, saveas: saveas || 'no' }).map(([k, v]) => `${k}=${v}`).join(' ')],
       ['backend', res.backend],
       ['clusters', `${res.clusterCount}${sizes.length ? ` (sizes ${sizes.slice(0, 20).join(', ')}${sizes.length > 20 ? ', …' : ''})` : ''}`],
-      ['no_class', res.noiseCount],
+      ['no_class', `${res.noiseCount}${gate.rejected ? ` (${gate.rejected} rejected by the quality gate, reasons in the xlsx)` : ''}`],
+      ['quality gate', gateOpts.minFaceQuality === undefined && gateOpts.minFaceSize === undefined ? 'off' : `${Object.entries(gateOpts).map(([k, v]) => `${k}=${v}`).join(' ')}: ${gate.rejected} of ${n} faces rejected`],
       ['graph edges', res.graph.edges],
       ['skipped', listSkipped(this.skipped)],
       ['timings', `${from.has('embed time') ? `embed ${from.get('embed time')}, ` : ''}graph ${ms(res.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
@@ -367,6 +383,12 @@ export class FacialClustering {
     ] satisfies LogEntries);
     return result;
   }
+}
+
+/** The quality-gate thresholds of a call's options (validated by qualityGate). */
+function gateOptions(o: { minFaceQuality?: number; minFaceSize?: number }): QualityGateOptions {
+  qualityGate([], o); // validates now, before any embedding work
+  return { ...(o.minFaceQuality === undefined ? {} : { minFaceQuality: o.minFaceQuality }), ...(o.minFaceSize === undefined ? {} : { minFaceSize: o.minFaceSize }) };
 }
 
 function checkCallOptions<T extends object>(options: T): T {

@@ -45,3 +45,13 @@ describe('quality gate', () => {
     expect(() => qualityGate(faces, { minFaceSize: 'big' as never })).toThrow(new TypeError('Expected a number for minFaceSize but received "big" of type string'));
   });
 });
+
+describe('--min-face-quality / --min-face-size', () => {
+  it('parse as numbers, off when absent, usage errors naming the flag', async () => {
+    const { parseGateFlags } = await import('./commands/cluster-flags.js');
+    expect(parseGateFlags({})).toEqual({});
+    expect(parseGateFlags({ minFaceQuality: '0.4', minFaceSize: '48' })).toEqual({ minFaceQuality: 0.4, minFaceSize: 48 });
+    expect(() => parseGateFlags({ minFaceQuality: '2' })).toThrow('Invalid value for --min-face-quality: expected a number >= 0 and <= 1 but received "2"');
+    expect(() => parseGateFlags({ minFaceSize: 'big' })).toThrow('Invalid value for --min-face-size: expected a number >= 0 but received "big"');
+  });
+});

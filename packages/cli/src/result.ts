@@ -21,6 +21,8 @@ export interface FaceResult {
   cluster: number;
   /** Distance to the centre of its cluster (clustering metric); null for no_class. */
   distance: number | null;
+  /** Why the quality gate sent this face to no_class (absent when it was clustered). */
+  rejected?: string;
 }
 
 /** A photo that could not be read, with the reason. */
@@ -35,6 +37,8 @@ export interface ClusteringResult {
   call: number;
   method: Method;
   params: CwParams | DbscanParams;
+  /** The quality gate's thresholds (absent ones were off) and how many faces it rejected. */
+  gate: { minFaceQuality?: number; minFaceSize?: number; rejected: number };
   /** Embedding model id (name + hash). */
   model: string;
   /** Photos considered (read or skipped). */

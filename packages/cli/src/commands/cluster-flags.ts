@@ -13,6 +13,8 @@ export interface MethodFlags {
   metric?: string;
   backend?: string;
   saveas?: string | boolean;
+  minFaceQuality?: string;
+  minFaceSize?: string;
 }
 
 export function addMethodFlags(cmd: Command): Command {
@@ -25,7 +27,9 @@ export function addMethodFlags(cmd: Command): Command {
     .option('--min-samples <n>', `dbscan: faces (itself included) within eps that make a core face (default ${DEFAULTS.minSamples})`)
     .option('--metric <name>', `distance: ${METRICS.join(', ')} (default ${DEFAULTS.metric})`)
     .option('--backend <name>', `clustering backend: ${BACKENDS.join(', ')} (default auto: native when it loads)`)
-    .option('--saveas [kind]', 'also copy each cluster\'s faces into a folder per cluster; --saveas=photos copies the whole photos');
+    .option('--saveas [kind]', 'also copy each cluster\'s faces into a folder per cluster; --saveas=photos copies the whole photos')
+    .option('--min-face-quality <0-1>', 'quality gate: faces whose quality (weakest of detector confidence, sharpness/100, size/80 px) is lower go to no_class, with the reason in the xlsx')
+    .option('--min-face-size <px>', 'quality gate: faces smaller than this (box height in the photo) go to no_class, with the reason in the xlsx');
 }
 
 const CW_ONLY = { threshold: '--threshold', iterations: '--iterations', seed: '--seed', minClusterSize: '--min-cluster-size' } as const;
@@ -53,4 +57,12 @@ export function parseMethodFlags(method: 'cw' | 'dbscan', f: MethodFlags): CwPar
     });
   }
   return dbscanParams({ eps: num('--eps', f.eps, { min: 0, minOpen: true }), minSamples: num('--min-samples', f.minSamples, { min: 1, integer: true }), metric, backend });
+}
+
+/** The quality-gate flags (both optional; absent means off). */
+export function parseGateFlags(f: MethodFlags): { minFaceQuality?: number; minFaceSize?: number } {
+  return {
+    ...(f.minFaceQuality === undefined ? {} : { minFaceQuality: parseNumberFlag('--min-face-quality', { min: 0, max: 1 })(f.minFaceQuality) }),
+    ...(f.minFaceSize === undefined ? {} : { minFaceSize: parseNumberFlag('--min-face-size', { min: 0 })(f.minFaceSize) }),
+  };
 }

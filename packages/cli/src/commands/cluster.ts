@@ -1,7 +1,7 @@
 /** `faceclust cluster cw|dbscan`: the second half: cluster what `faceclust embed` stored, as often as you like. */
 import { Command } from 'commander';
 import { addCommonFlags, EXIT, failure, openClustering, parseSaveAs, printResult, Ui, type CommonFlags } from './common.js';
-import { addMethodFlags, parseMethod, parseMethodFlags, type MethodFlags } from './cluster-flags.js';
+import { addMethodFlags, parseGateFlags, parseMethod, parseMethodFlags, type MethodFlags } from './cluster-flags.js';
 
 export function clusterCommand(argv: string[]): Command {
   const cmd = new Command('cluster')
@@ -16,9 +16,10 @@ export function clusterCommand(argv: string[]): Command {
       const method = parseMethod(methodArg, 'method');
       const params = parseMethodFlags(method, flags);
       const saveas = parseSaveAs(flags.saveas);
+      const gate = parseGateFlags(flags);
       const opened = openClustering(undefined, { ...flags, detect: true }, ui, `faceclust ${argv.join(' ')}`);
       dispose = opened.dispose;
-      const r = method === 'cw' ? await opened.fc.chineseWhispers({ ...params, saveas }) : await opened.fc.dbscan({ ...params, saveas });
+      const r = method === 'cw' ? await opened.fc.chineseWhispers({ ...params, saveas, ...gate }) : await opened.fc.dbscan({ ...params, saveas, ...gate });
       printResult(r, flags, ui);
       process.exitCode = r.skipped.length ? EXIT.skipped : EXIT.ok;
     } catch (err) {

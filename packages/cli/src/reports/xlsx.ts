@@ -11,7 +11,8 @@ import { imageExtension, type CropSource } from './crops.js';
 export const MAX_XLSX_THUMBNAILS = 5000;
 const THUMB_PX = 48;
 
-export const FACE_COLUMNS = ['file', 'face', 'x', 'y', 'width', 'height', 'score', 'cluster', 'distance', 'thumbnail'] as const;
+/** `rejected`: why the quality gate sent the face to no_class (empty when it was clustered). */
+export const FACE_COLUMNS = ['file', 'face', 'x', 'y', 'width', 'height', 'score', 'cluster', 'distance', 'thumbnail', 'rejected'] as const;
 
 /** `tick` is called once per face row written (progress). */
 export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSource, extra: { command: string; created: Date }, tick: () => void = () => {}): Promise<void> {
@@ -36,13 +37,14 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
   };
 
   const faces = wb.addWorksheet('faces', { views: [{ state: 'frozen', ySplit: 1 }] });
-  faces.columns = FACE_COLUMNS.map((header) => ({ header, key: header, width: header === 'file' ? 60 : header === 'thumbnail' ? 8 : 10 }));
+  faces.columns = FACE_COLUMNS.map((header) => ({ header, key: header, width: header === 'file' ? 60 : header === 'thumbnail' ? 8 : header === 'rejected' ? 70 : 10 }));
   r.faces.forEach((f, i) => {
     add(faces, {
       file: f.file, face: f.face,
       x: round(f.box[0]), y: round(f.box[1]), width: round(f.box[2]), height: round(f.box[3]),
       score: round(f.score, 4), cluster: f.cluster < 0 ? 'no_class' : f.cluster,
       distance: f.distance === null ? null : round(f.distance, 4),
+      rejected: f.rejected ?? null,
     });
     if (thumbs) addThumb(faces, f.faceId, 9, i + 1);
     tick();
@@ -70,7 +72,8 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
     ['method', r.method === 'cw' ? 'chinese whispers' : 'dbscan'],
     ...Object.entries(r.params),
     ['backend used', r.backend], ['model', r.model], ['images', r.images], ['faces', r.faces.length],
-    ['clusters', r.clusters], ['no_class', r.noise], ['skipped files', r.skipped.length],
+    ['clusters', r.clusters], ['no_class', r.noise],
+    ['min face quality', r.gate.minFaceQuality ?? 'off'], ['min face size', r.gate.minFaceSize ?? 'off'], ['rejected by quality gate', r.gate.rejected], ['skipped files', r.skipped.length],
     ['cohesion', 'mean distance of a cluster\'s faces to its centre (mean embedding), in the clustering metric'],
     ['thumbnails', thumbs ? 'yes' : `omitted: more than ${MAX_XLSX_THUMBNAILS} faces`],
   ];
