@@ -42,6 +42,27 @@ export interface NativeClusterBinding {
   pairwise(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: Metric, out: Float32Array, threads: number): Promise<void>;
 }
 
+/** An HNSW index inside the addon (opaque). */
+export type NativeHnswHandle = { readonly __brand: 'NativeHnswIndex' };
+
+/** The addon's HNSW surface (see @faceclust/core-native's native.ts); used by hnsw.ts only. */
+export interface NativeHnswBinding {
+  hnswCreate(dim: number, metric: Metric, M: number, efConstruction: number, capacity: number, seed: number): NativeHnswHandle;
+  hnswLoad(path: string, dim: number, metric: Metric): NativeHnswHandle;
+  hnswSave(index: NativeHnswHandle, path: string): void;
+  hnswCount(index: NativeHnswHandle): number;
+  hnswAdd(index: NativeHnswHandle, vectors: Float32Array, n: number, threads: number): Promise<number>;
+  hnswKnnGraph(
+    index: NativeHnswHandle,
+    vectors: Float32Array,
+    n: number,
+    k: number,
+    ef: number,
+    radius: number,
+    threads: number,
+  ): Promise<{ offsets: Uint32Array; indices: Int32Array; distances: Float32Array }>;
+}
+
 /** The resolved backend: `native` is set exactly when `name` is 'native'. */
 export interface Backend {
   name: BackendName;

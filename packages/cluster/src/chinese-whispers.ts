@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { resolveBackend, resolveThreads, type Backend, type BackendOption } from './backend.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
 import { METRICS } from './metrics.js';
-import { buildRadiusGraph } from './radius-graph.js';
+import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
 import { renumberLabels } from './renumber.js';
 import { shuffleInPlace, Mulberry32 } from './rng.js';
 import type { ClusterResult, MetricOptions } from './types.js';
@@ -34,7 +34,7 @@ export interface ChineseWhispersGraphOptions {
 }
 
 /** Options of {@link chineseWhispers}. */
-export interface ChineseWhispersOptions extends ChineseWhispersGraphOptions, MetricOptions {
+export interface ChineseWhispersOptions extends ChineseWhispersGraphOptions, MetricOptions, NeighborOptions {
   /** Two faces are joined when their distance is `<= threshold`; a finite number > 0. */
   threshold: number;
 }
@@ -76,9 +76,9 @@ export async function chineseWhispers(vectors: VectorsInput, dim: number, option
   const matrix = toMatrix(vectors, dim);
   const backend = await resolveBackend(opts.backend);
   const graphStart = performance.now();
-  const graph = await buildRadiusGraph(matrix, metric, threshold, backend, threads);
+  const { graph, neighbors } = await buildNeighborGraph(matrix, metric, threshold, backend, threads, opts);
   const graphMs = performance.now() - graphStart;
-  return runOnGraph(graph, params, backend, start, graphMs);
+  return { ...(await runOnGraph(graph, params, backend, start, graphMs)), neighbors };
 }
 
 /**

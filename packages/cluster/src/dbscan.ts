@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { resolveBackend, resolveThreads, type Backend, type BackendOption } from './backend.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
 import { METRICS } from './metrics.js';
-import { buildRadiusGraph } from './radius-graph.js';
+import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
 import { renumberLabels } from './renumber.js';
 import type { ClusterResult, MetricOptions } from './types.js';
 import { expectInteger, expectOneOf, expectOptions, expectPositiveFinite, orDefault } from './validate.js';
@@ -23,7 +23,7 @@ export interface DbscanGraphOptions {
 }
 
 /** Options of {@link dbscan}. */
-export interface DbscanOptions extends DbscanGraphOptions, MetricOptions {
+export interface DbscanOptions extends DbscanGraphOptions, MetricOptions, NeighborOptions {
   /** Neighbourhood radius: points at distance `<= eps` are neighbours; a finite number > 0. */
   eps: number;
 }
@@ -48,9 +48,10 @@ export async function dbscan(vectors: VectorsInput, dim: number, options: Dbscan
   const matrix = toMatrix(vectors, dim);
   const backend = await resolveBackend(opts.backend);
   const graphStart = performance.now();
-  const graph = await buildRadiusGraph(matrix, metric, eps, backend, threads);
+  // hnsw: a core point needs its minSamples − 1 nearest within eps, so k must be at least that.
+  const { graph, neighbors } = await buildNeighborGraph(matrix, metric, eps, backend, threads, opts, minSamples - 1);
   const graphMs = performance.now() - graphStart;
-  return runOnGraph(graph, minSamples, backend, start, graphMs);
+  return { ...(await runOnGraph(graph, minSamples, backend, start, graphMs)), neighbors };
 }
 
 /**

@@ -7,11 +7,12 @@ import { pairKernel, rowNorms } from './distance.js';
 import type { NeighborGraph } from './graph.js';
 import { METRICS, type Metric } from './metrics.js';
 import type { MetricOptions } from './types.js';
+import type { NeighborOptions } from './neighbors.js';
 import { expectOneOf, expectOptions, expectPositiveFinite, orDefault } from './validate.js';
 import { toMatrix, type Matrix, type VectorsInput } from './vectors.js';
 
 /** Options of {@link radiusGraph}. */
-export interface RadiusGraphOptions extends MetricOptions {
+export interface RadiusGraphOptions extends MetricOptions, NeighborOptions {
   /** Keep pairs whose distance is `<= radius`; a finite number > 0. */
   radius: number;
 }
@@ -21,6 +22,10 @@ export interface RadiusGraphOptions extends MetricOptions {
  * Both backends give the same graph bit for bit: edges decided and distances computed in float64, stored
  * as float32. Build it once at the largest threshold of a sweep, then use {@link filterGraph} with the
  * `*OnGraph` functions.
+ *
+ * With `neighbors: 'hnsw'` (or `'auto'` at large n; unlike the clustering functions, this one defaults to
+ * `'exact'` when `neighbors` and `hnsw` are both absent) the graph is the HNSW kNN graph cut at `radius`:
+ * same form and distances, a subgraph of the exact one (see {@link HnswIndex.knnGraph}).
  *
  * @param vectors n×dim embeddings: see {@link VectorsInput} (a `Float32Array` is used without copying).
  * @param dim the number of values per row, an integer >= 1.
@@ -32,7 +37,10 @@ export async function radiusGraph(vectors: VectorsInput, dim: number, options: R
   const threads = resolveThreads(opts.threads);
   const matrix = toMatrix(vectors, dim);
   const backend = await resolveBackend(opts.backend);
-  return buildRadiusGraph(matrix, metric, radius, backend, threads);
+  if (opts.neighbors === undefined && opts.hnsw === undefined) return buildRadiusGraph(matrix, metric, radius, backend, threads);
+  // Imported lazily: neighbors.ts imports this module.
+  const { buildNeighborGraph } = await import('./neighbors.js');
+  return (await buildNeighborGraph(matrix, metric, radius, backend, threads, opts)).graph;
 }
 
 /** Validated inputs to a graph on the chosen backend. */

@@ -42,6 +42,8 @@ export interface ClusterResult {
   timings: Timings;
   /** Chinese Whispers only: passes actually run (it stops after the first pass that changes nothing). */
   iterations?: number;
+  /** `dbscan`/`chineseWhispers` only: how the neighbour graph was built ('exact' or 'hnsw', as `auto` chose). */
+  neighbors?: 'exact' | 'hnsw';
   /** The graph clustered: `edges` is its number of undirected edges (pairs within the threshold). */
   graph: { edges: number };
 }

@@ -5,6 +5,7 @@
 #include "chinese_whispers.h"
 #include "dbscan.h"
 #include "errors.h"
+#include "hnsw_index.h"
 #include "pairwise.h"
 #include "radius_graph.h"
 
@@ -26,6 +27,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("chineseWhispersSync", Napi::Function::New(env, fc::ChineseWhispersSyncJs, "chineseWhispersSync"));
   exports.Set("dbscan", Napi::Function::New(env, fc::DbscanJs, "dbscan"));
   exports.Set("dbscanSync", Napi::Function::New(env, fc::DbscanSyncJs, "dbscanSync"));
+  exports.Set("hnswCreate", Napi::Function::New(env, fc::HnswCreateJs, "hnswCreate"));
+  exports.Set("hnswLoad", Napi::Function::New(env, fc::HnswLoadJs, "hnswLoad"));
+  exports.Set("hnswSave", Napi::Function::New(env, fc::HnswSaveJs, "hnswSave"));
+  exports.Set("hnswCount", Napi::Function::New(env, fc::HnswCountJs, "hnswCount"));
+  exports.Set("hnswAdd", Napi::Function::New(env, fc::HnswAddJs, "hnswAdd"));
+  exports.Set("hnswKnnGraph", Napi::Function::New(env, fc::HnswKnnGraphJs, "hnswKnnGraph"));
   return exports;
 }
 

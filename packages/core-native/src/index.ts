@@ -3,6 +3,7 @@ export type {
   NativeCapabilities,
   NativeChineseWhispersResult,
   NativeGraph,
+  NativeHnswIndex,
   NativeIsa,
   NativeMetric,
 } from './native.js';

@@ -53,6 +53,9 @@ export interface NativeChineseWhispersResult {
   iterations: number;
 }
 
+/** An HNSW index (opaque handle). It stores row numbers and links only: every call passes the rows. */
+export type NativeHnswIndex = { readonly __brand: 'NativeHnswIndex' };
+
 export interface NativeBinding {
   capabilities(): NativeCapabilities;
   /** Switch the active path (tests and benchmarks). Throws when `isa` is not supported here. */
@@ -80,6 +83,28 @@ export interface NativeBinding {
   /** DBSCAN over a radius graph (self excluded from the graph; counted by the core test). Raw labels, −1 noise. */
   dbscan(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Promise<Int32Array>;
   dbscanSync(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Int32Array;
+
+  /**
+   * A new, empty HNSW index (hnswlib) over rows of `dim` values; `capacity` is a hint (it grows on add).
+   * Build/search distances use the active ISA's fp32 kernels (euclidean ranks by squared distance).
+   */
+  hnswCreate(dim: number, metric: NativeMetric, M: number, efConstruction: number, capacity: number, seed: number): NativeHnswIndex;
+  /** Loads an index written by hnswSave; `dim` and `metric` are not in hnswlib's file (keep them beside it). */
+  hnswLoad(path: string, dim: number, metric: NativeMetric): NativeHnswIndex;
+  hnswSave(index: NativeHnswIndex, path: string): void;
+  /** Rows indexed so far. */
+  hnswCount(index: NativeHnswIndex): number;
+  /**
+   * Indexes rows [hnswCount(index), n) of `vectors` (n×dim) in parallel; rows below the count must be the ones
+   * indexed before. Resolves to the new count. One operation at a time per index (else ERR_FACECLUST_BUSY).
+   */
+  hnswAdd(index: NativeHnswIndex, vectors: Float32Array, n: number, threads: number): Promise<number>;
+  /**
+   * Every row's `k` nearest (search width `ef` >= k), each recomputed with the float64 reference and kept when
+   * <= `radius`, symmetrised (union) into CSR like radiusGraph (sorted rows, no self, Math.fround distances).
+   * `n` must equal hnswCount(index).
+   */
+  hnswKnnGraph(index: NativeHnswIndex, vectors: Float32Array, n: number, k: number, ef: number, radius: number, threads: number): Promise<NativeGraph>;
 }
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,0 +1,237 @@
+/**
+ * Scale suite: exact vs HNSW neighbour graphs for Chinese Whispers at 50k–500k faces.
+ * `pnpm --filter @faceclust/benchmarks bench:scale` (after `pnpm build`).
+ *
+ *   --n 50000,100000,250000   sizes (env N); --with-500k adds 500000 (minutes)
+ *   --exact-max-n 100000      largest n for the exact path (its graph grows with n² on this data)
+ *   --dim 512 --seed 42 --threshold 1.0 --threads 0
+ *   --M 16 --ef-construction 100 --k 32 --ef 64
+ *   --sample 2000             rows whose exact neighbours are compared with the HNSW graph's
+ *   --out DIR                 default benchmarks/results
+ *
+ * Each (path, n) runs in a child process of its own, so peak memory is per case. Recall: for a sample of
+ * rows, the fraction of their exact within-threshold neighbours that the HNSW graph holds (all of them, and
+ * the k nearest of them, which is all a kNN graph can hold); agreement: pairwise F of the HNSW clustering
+ * against the exact one (evaluate), where the exact path ran. Output: JSON, a table, and an SVG of time vs n.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { generateClustered } from './generator.js';
+import { machineInfo } from './machine.js';
+import { formatTable } from './table.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+interface ScaleSpec {
+  path: 'exact' | 'hnsw';
+  n: number;
+  dim: number;
+  seed: number;
+  threshold: number;
+  threads: number;
+  M: number;
+  efConstruction: number;
+  k: number;
+  ef: number;
+  sample: number;
+  labelsFile: string;
+}
+
+interface ScaleResult {
+  path: 'exact' | 'hnsw';
+  n: number;
+  totalMs: number;
+  buildMs?: number;
+  queryMs?: number;
+  graphMs: number;
+  clusterMs: number;
+  edges: number;
+  clusters: number;
+  baseRssMiB: number;
+  peakRssMiB: number;
+  recallAll?: number;
+  recallK?: number;
+  pairwiseF?: number;
+}
+
+/** Exact within-threshold neighbours of sample rows (fp32 distances, blocks of rows) vs the graph's rows. */
+async function sampleRecall(vectors: Float32Array, n: number, dim: number, threshold: number, k: number, sample: number,
+  graph: { offsets: Uint32Array; indices: Int32Array }): Promise<{ recallAll: number; recallK: number }> {
+  const { loadNative } = await import('@faceclust/core-native');
+  const native = loadNative();
+  const rows = Array.from({ length: Math.min(sample, n) }, (_, s) => Math.floor((s * n) / Math.min(sample, n)));
+  const block = Math.max(1, Math.floor(25_000_000 / n));
+  let all = 0, foundAll = 0, nearest = 0, foundNearest = 0;
+  for (let b = 0; b < rows.length; b += block) {
+    const these = rows.slice(b, b + block);
+    const a = new Float32Array(these.length * dim);
+    these.forEach((r, t) => a.set(vectors.subarray(r * dim, (r + 1) * dim), t * dim));
+    const out = new Float32Array(these.length * n);
+    await native.pairwise(a, these.length, vectors, n, dim, 'euclidean', out, 0);
+    these.forEach((i, t) => {
+      const have = new Set<number>();
+      for (let e = graph.offsets[i]; e < graph.offsets[i + 1]; e++) have.add(graph.indices[e]);
+      const within: [number, number][] = [];
+      for (let j = 0; j < n; j++) {
+        const d = out[t * n + j];
+        if (j !== i && d <= threshold) within.push([d, j]);
+      }
+      within.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+      within.forEach(([, j], rank) => {
+        const hit = have.has(j) ? 1 : 0;
+        all++;
+        foundAll += hit;
+        if (rank < k) {
+          nearest++;
+          foundNearest += hit;
+        }
+      });
+    });
+  }
+  return { recallAll: all ? foundAll / all : 1, recallK: nearest ? foundNearest / nearest : 1 };
+}
+
+async function runCase(spec: ScaleSpec): Promise<ScaleResult> {
+  const cluster = await import('@faceclust/cluster');
+  const threads = spec.threads > 0 ? spec.threads : undefined; // 0: every core
+  const { vectors } = generateClustered({ n: spec.n, dim: spec.dim, seed: spec.seed });
+  const warm = vectors.subarray(0, 300 * spec.dim);
+  await cluster.chineseWhispers(warm, spec.dim, { threshold: spec.threshold, neighbors: spec.path, threads });
+  const baseRssMiB = mib(process.memoryUsage().rss);
+  const start = performance.now();
+  let graph;
+  let buildMs: number | undefined, queryMs: number | undefined;
+  if (spec.path === 'hnsw') {
+    const index = await cluster.HnswIndex.build(vectors, spec.dim, { M: spec.M, efConstruction: spec.efConstruction, threads });
+    buildMs = performance.now() - start;
+    graph = await index.knnGraph({ radius: spec.threshold, k: spec.k, ef: spec.ef, threads });
+    queryMs = performance.now() - start - buildMs;
+  } else {
+    graph = await cluster.radiusGraph(vectors, spec.dim, { radius: spec.threshold, threads });
+  }
+  const graphMs = performance.now() - start;
+  const run = await cluster.chineseWhispersOnGraph(graph);
+  const totalMs = performance.now() - start;
+  const peakRssMiB = mib(process.resourceUsage().maxRSS * 1024);
+  writeFileSync(spec.labelsFile, new Uint8Array(run.labels.buffer, run.labels.byteOffset, run.labels.byteLength));
+  const result: ScaleResult = {
+    path: spec.path, n: spec.n, totalMs, buildMs, queryMs, graphMs, clusterMs: run.timings.clusterMs,
+    edges: cluster.edgeCount(graph), clusters: run.clusterCount, baseRssMiB, peakRssMiB,
+  };
+  if (spec.path === 'hnsw' && spec.sample > 0) Object.assign(result, await sampleRecall(vectors, spec.n, spec.dim, spec.threshold, spec.k, spec.sample, graph));
+  return result;
+}
+
+function svgChart(results: ScaleResult[]): string {
+  const W = 640, H = 400, L = 70, B = 50, T = 30, R = 120;
+  const maxN = Math.max(...results.map((r) => r.n));
+  const maxS = Math.max(...results.map((r) => r.totalMs / 1000)) * 1.1;
+  const x = (n: number) => L + (n / maxN) * (W - L - R);
+  const y = (s: number) => H - B - (s / maxS) * (H - B - T);
+  const colours = { exact: '#d62728', hnsw: '#1f77b4' } as const;
+  let body = '';
+  for (const p of ['exact', 'hnsw'] as const) {
+    const pts = results.filter((r) => r.path === p).sort((a, b) => a.n - b.n);
+    if (!pts.length) continue;
+    body += `<polyline fill="none" stroke="${colours[p]}" stroke-width="2" points="${pts.map((r) => `${x(r.n).toFixed(1)},${y(r.totalMs / 1000).toFixed(1)}`).join(' ')}"/>`;
+    for (const r of pts) body += `<circle cx="${x(r.n).toFixed(1)}" cy="${y(r.totalMs / 1000).toFixed(1)}" r="3" fill="${colours[p]}"/>`;
+    const last = pts[pts.length - 1];
+    body += `<text x="${(x(last.n) + 6).toFixed(1)}" y="${y(last.totalMs / 1000).toFixed(1)}" font-size="12" fill="${colours[p]}">${p}</text>`;
+  }
+  let axes = `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#000"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#000"/>`;
+  for (let t = 0; t <= 4; t++) {
+    const n = (maxN * t) / 4, s = (maxS * t) / 4;
+    axes += `<text x="${x(n).toFixed(1)}" y="${H - B + 16}" font-size="11" text-anchor="middle">${Math.round(n / 1000)}k</text>`;
+    axes += `<text x="${L - 6}" y="${(y(s) + 4).toFixed(1)}" font-size="11" text-anchor="end">${s.toFixed(0)}</text>`;
+  }
+  axes += `<text x="${(L + W - R) / 2}" y="${H - 10}" font-size="12" text-anchor="middle">faces (n)</text>`;
+  axes += `<text x="16" y="${(T + H - B) / 2}" font-size="12" transform="rotate(-90 16 ${(T + H - B) / 2})" text-anchor="middle">Chinese Whispers end to end (s)</text>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>${axes}${body}</svg>\n`;
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--case') {
+    process.stdout.write(JSON.stringify(await runCase(JSON.parse(process.argv[3]) as ScaleSpec)) + '\n');
+    return;
+  }
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: process.env.N ?? '50000,100000,250000' },
+      'with-500k': { type: 'boolean', default: false },
+      'exact-max-n': { type: 'string', default: '100000' },
+      dim: { type: 'string', default: process.env.DIM ?? '512' },
+      seed: { type: 'string', default: process.env.SEED ?? '42' },
+      threshold: { type: 'string', default: '1.0' },
+      threads: { type: 'string', default: '0' },
+      M: { type: 'string', default: '16' },
+      'ef-construction': { type: 'string', default: '100' },
+      k: { type: 'string', default: '32' },
+      ef: { type: 'string', default: '64' },
+      sample: { type: 'string', default: '2000' },
+      out: { type: 'string', default: path.resolve(here, '..', 'results') },
+    },
+  });
+  const sizes = values.n.split(',').map(Number).concat(values['with-500k'] ? [500_000] : []);
+  const exactMax = Number(values['exact-max-n']);
+  mkdirSync(values.out, { recursive: true });
+  const tmp = path.join(os.tmpdir(), `faceclust-scale-${process.pid}`);
+  mkdirSync(tmp, { recursive: true });
+  const results: ScaleResult[] = [];
+  for (const n of sizes) {
+    const paths: ('exact' | 'hnsw')[] = n <= exactMax ? ['exact', 'hnsw'] : ['hnsw'];
+    const labels: Partial<Record<'exact' | 'hnsw', Int32Array>> = {};
+    for (const p of paths) {
+      const spec: ScaleSpec = {
+        path: p, n, dim: Number(values.dim), seed: Number(values.seed), threshold: Number(values.threshold), threads: Number(values.threads),
+        M: Number(values.M), efConstruction: Number(values['ef-construction']), k: Number(values.k), ef: Number(values.ef),
+        sample: Number(values.sample), labelsFile: path.join(tmp, `${p}-${n}.i32`),
+      };
+      const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--case', JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (child.status !== 0) {
+        process.stderr.write(`${p} n=${n} failed:\n${child.stderr}\n`);
+        continue;
+      }
+      const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as ScaleResult;
+      const buf = readFileSync(spec.labelsFile);
+      labels[p] = new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+      results.push(r);
+      process.stderr.write(`${p} n=${n}: ${(r.totalMs / 1000).toFixed(1)} s, peak ${r.peakRssMiB} MiB${r.recallK !== undefined ? `, recall@k ${r.recallK.toFixed(4)}, recall(all) ${r.recallAll!.toFixed(4)}` : ''}\n`);
+    }
+    if (labels.exact && labels.hnsw) {
+      const { evaluate } = await import('@faceclust/cluster');
+      const f = evaluate(labels.hnsw, labels.exact).pairwise.f;
+      const h = results.find((r) => r.path === 'hnsw' && r.n === n);
+      if (h) h.pairwiseF = f;
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  let capabilities: unknown;
+  try {
+    capabilities = (await import('@faceclust/core-native')).loadNative().capabilities();
+  } catch {
+    capabilities = null;
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const json = { suite: 'scale', date: new Date().toISOString(), machine: machineInfo(), capabilities, options: values, results };
+  const s = (ms?: number) => (ms === undefined ? '' : (ms / 1000).toFixed(1));
+  const table = formatTable(
+    ['path', 'n', 'total s', 'build s', 'query s', 'cluster s', 'edges', 'clusters', 'peak MiB', 'recall@k', 'recall all', 'F vs exact'],
+    results.map((r) => [r.path, r.n, s(r.totalMs), s(r.buildMs), s(r.queryMs), s(r.clusterMs), r.edges, r.clusters, r.peakRssMiB,
+      r.recallK?.toFixed(4) ?? '', r.recallAll?.toFixed(4) ?? '', r.pairwiseF?.toFixed(4) ?? '']),
+  );
+  writeFileSync(path.join(values.out, `scale-${stamp}.json`), JSON.stringify(json, null, 2) + '\n');
+  writeFileSync(path.join(values.out, `scale-${stamp}.txt`), table + '\n');
+  writeFileSync(path.join(values.out, `scale-${stamp}.svg`), svgChart(results));
+  process.stdout.write(table + '\n' + `written to ${values.out}/scale-${stamp}.{json,txt,svg}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

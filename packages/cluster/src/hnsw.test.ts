@@ -1,0 +1,136 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chineseWhispers } from './chinese-whispers.js';
+import { dbscan } from './dbscan.js';
+import { evaluate } from './evaluate.js';
+import { HnswIndex } from './hnsw.js';
+import { AUTO_HNSW_FROM, chooseNeighbors } from './neighbors.js';
+import { radiusGraph } from './radius-graph.js';
+import { blobs, caught, firstDifference, samePartition } from './test-helpers.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'faceclust-cluster-hnsw-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const dim = 32;
+// 40 blobs of 50: same-blob distances ≈ 4.6, other blobs ≈ 46.
+const mid = blobs(40, 50, dim, 1, 17);
+const small = blobs(8, 25, dim, 1, 5);
+const generous = { k: 199, ef: 200, efConstruction: 200 };
+
+function sameGraph(a: { offsets: Uint32Array; indices: Int32Array; distances: Float32Array }, b: typeof a) {
+  return firstDifference(a.offsets, b.offsets) ?? firstDifference(a.indices, b.indices) ?? firstDifference(a.distances, b.distances);
+}
+
+describe('neighbors: hnsw against exact', () => {
+  it('reproduces the exact radius graph and clusterings with generous parameters', async () => {
+    const exact = await radiusGraph(small.vectors, dim, { radius: 6 });
+    const approx = await radiusGraph(small.vectors, dim, { radius: 6, neighbors: 'hnsw', hnsw: generous });
+    expect(exact.offsets[exact.n]).toBeGreaterThan(0);
+    expect(sameGraph(approx, exact)).toBeUndefined();
+    const cwExact = await chineseWhispers(small.vectors, dim, { threshold: 6, neighbors: 'exact' });
+    const cwHnsw = await chineseWhispers(small.vectors, dim, { threshold: 6, neighbors: 'hnsw', hnsw: generous });
+    expect(cwExact.neighbors).toBe('exact');
+    expect(cwHnsw.neighbors).toBe('hnsw');
+    expect(firstDifference(cwHnsw.labels, cwExact.labels)).toBeUndefined();
+    const dbExact = await dbscan(small.vectors, dim, { eps: 6, minSamples: 5, neighbors: 'exact' });
+    const dbHnsw = await dbscan(small.vectors, dim, { eps: 6, minSamples: 5, neighbors: 'hnsw', hnsw: generous });
+    expect(dbHnsw.neighbors).toBe('hnsw');
+    expect(firstDifference(dbHnsw.labels, dbExact.labels)).toBeUndefined();
+  });
+
+  it('with default parameters on 2,000 points: a subgraph of the exact graph, same clustering', async () => {
+    const exact = await radiusGraph(mid.vectors, dim, { radius: 8 });
+    const index = await HnswIndex.build(mid.vectors, dim);
+    const approx = await index.knnGraph({ radius: 8 });
+    // Blobs of 50 with k = 32: every kept edge is exact; each row holds at least its 32 nearest.
+    let found = 0;
+    for (let i = 0; i < approx.n; i++) {
+      const row = new Map<number, number>();
+      for (let e = exact.offsets[i]; e < exact.offsets[i + 1]; e++) row.set(exact.indices[e], exact.distances[e]);
+      for (let e = approx.offsets[i]; e < approx.offsets[i + 1]; e++) expect(row.get(approx.indices[e])).toBe(approx.distances[e]);
+      found += Math.min(32, approx.offsets[i + 1] - approx.offsets[i]);
+    }
+    expect(found / (approx.n * 32)).toBeGreaterThan(0.98);
+    const a = await chineseWhispers(mid.vectors, dim, { threshold: 8, neighbors: 'hnsw', hnsw: { index } });
+    const e = await chineseWhispers(mid.vectors, dim, { threshold: 8, neighbors: 'exact' });
+    expect(evaluate(a.labels, e.labels).pairwise.f).toBeGreaterThanOrEqual(0.99);
+    expect(samePartition(a.labels, mid.truth)).toBe(true);
+  });
+
+  it("auto picks exact below AUTO_HNSW_FROM, hnsw from it (and whenever an index is given)", async () => {
+    const r = await chineseWhispers(small.vectors, dim, { threshold: 6 });
+    expect(r.neighbors).toBe('exact');
+    const native = { name: 'native' as const, native: {} as never };
+    expect(chooseNeighbors('auto', AUTO_HNSW_FROM - 1, native)).toBe('exact');
+    expect(chooseNeighbors('auto', AUTO_HNSW_FROM, native)).toBe('hnsw');
+    expect(chooseNeighbors('auto', AUTO_HNSW_FROM, { name: 'ts' })).toBe('exact');
+    const index = await HnswIndex.build(small.vectors, dim);
+    expect((await chineseWhispers(small.vectors, dim, { threshold: 6, hnsw: { index } })).neighbors).toBe('hnsw');
+  });
+});
+
+describe('HnswIndex: persistence and incremental add', () => {
+  it('save/load round trip: same rows, same graph, and the folder holds index + embeddings', async () => {
+    const index = await HnswIndex.build(mid.vectors, dim, { M: 12 });
+    const folder = path.join(tmp, 'round-trip');
+    await index.save(folder);
+    expect(readdirSync(folder).sort()).toEqual(['embeddings.f32', 'hnsw.index', 'hnsw.json']);
+    const loaded = await HnswIndex.load(folder);
+    expect([loaded.size, loaded.dim, loaded.metric, loaded.M]).toEqual([2000, dim, 'euclidean', 12]);
+    expect(firstDifference(loaded.vectors, mid.vectors)).toBeUndefined();
+    const a = await index.knnGraph({ radius: 8, k: 20 });
+    const b = await loaded.knnGraph({ radius: 8, k: 20 });
+    expect(sameGraph(a, b)).toBeUndefined();
+    // A second clustering at another threshold reuses the loaded index.
+    const r = await chineseWhispers(loaded.vectors, dim, { threshold: 7, hnsw: { index: loaded } });
+    expect(r.neighbors).toBe('hnsw');
+  });
+
+  it('incremental add (after a reload) clusters like a rebuild on the same data', async () => {
+    const first = 1400;
+    const part = await HnswIndex.build(mid.vectors.subarray(0, first * dim), dim);
+    const folder = path.join(tmp, 'grow');
+    await part.save(folder);
+    const grown = await HnswIndex.load(folder);
+    expect(await grown.add(mid.vectors.subarray(first * dim))).toBe(2000);
+    expect(firstDifference(grown.vectors, mid.vectors)).toBeUndefined();
+    const rebuilt = await HnswIndex.build(mid.vectors, dim);
+    const a = await chineseWhispers(grown.vectors, dim, { threshold: 8, hnsw: { index: grown } });
+    const b = await chineseWhispers(mid.vectors, dim, { threshold: 8, hnsw: { index: rebuilt } });
+    expect(firstDifference(a.labels, b.labels)).toBeUndefined();
+  });
+});
+
+describe('neighbors: BAD CALL', () => {
+  const cases: [string, Record<string, unknown>, ErrorConstructor, RegExp][] = [
+    ['M < 2', { hnsw: { M: 1 } }, RangeError, /Expected M to be an integer between 2 and 10000 but received 1/],
+    ['k < 1', { hnsw: { k: 0 } }, RangeError, /Expected k to be an integer >= 1 but received 0/],
+    ['ef < k', { hnsw: { k: 40, ef: 10 } }, RangeError, /Expected ef to be an integer >= k \(40\) but received 10/],
+    ['efConstruction 0', { hnsw: { efConstruction: 0 } }, RangeError, /Expected efConstruction to be an integer >= 1 but received 0/],
+    ['k not a number', { hnsw: { k: '8' } }, TypeError, /Expected k to be an integer >= 1 but received "8" of type string/],
+    ['unknown strategy', { neighbors: 'fast' }, RangeError, /Expected neighbors to be one of 'exact', 'hnsw', 'auto' but received "fast"/],
+    ['index of another type', { hnsw: { index: {} } }, TypeError, /Expected hnsw.index to be an HnswIndex but received an object/],
+    ['hnsw on the ts backend', { neighbors: 'hnsw', backend: 'ts' }, Error, /needs the native backend/],
+  ];
+  for (const [name, extra, ErrorClass, message] of cases) {
+    it(name, async () => {
+      const error = await caught(() => chineseWhispers(small.vectors, dim, { threshold: 6, neighbors: 'hnsw', ...extra }));
+      expect(error).toBeInstanceOf(ErrorClass);
+      expect(error.message).toMatch(message);
+    });
+  }
+
+  it('DBSCAN needs k >= minSamples − 1; an index must match the rows and metric', async () => {
+    const error = await caught(() => dbscan(small.vectors, dim, { eps: 6, minSamples: 10, neighbors: 'hnsw', hnsw: { k: 5 } }));
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error.message).toMatch(/Expected k to be an integer >= 9 .* but received 5/);
+    const index = await HnswIndex.build(small.vectors, dim);
+    const wrongRows = await caught(() => chineseWhispers(mid.vectors, dim, { threshold: 6, hnsw: { index } }));
+    expect(wrongRows.message).toMatch(/Expected hnsw.index to hold the 2000×32 rows being clustered but it holds 200×32/);
+    const wrongMetric = await caught(() => chineseWhispers(small.vectors, dim, { threshold: 0.5, metric: 'cosine', hnsw: { index } }));
+    expect(wrongMetric.message).toMatch(/metric 'cosine' but it uses 'euclidean'/);
+    expect((await caught(() => HnswIndex.load(path.join(tmp, 'nowhere')))).message).toMatch(/Cannot read the HNSW index description .*nowhere.hnsw\.json/);
+  });
+});

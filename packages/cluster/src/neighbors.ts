@@ -1,0 +1,87 @@
+/**
+ * How the clustering functions find neighbours: the exact radius graph (all pairs, O(n²) time) or an HNSW
+ * kNN graph cut at the threshold (near-linear), and `auto`'s choice between them.
+ */
+import type { Backend } from './backend.js';
+import type { NeighborGraph } from './graph.js';
+import { HnswIndex, hnswBuildParams, hnswGraphParams, type HnswBuildOptions } from './hnsw.js';
+import type { Metric } from './metrics.js';
+import { buildRadiusGraph } from './radius-graph.js';
+import { describe, expectOneOf, expectOptions, orDefault } from './validate.js';
+import type { Matrix } from './vectors.js';
+
+/** `exact`: every pair within the threshold; `hnsw`: approximate kNN graph; `auto`: by n (see {@link AUTO_HNSW_FROM}). */
+export const NEIGHBOR_STRATEGIES = ['exact', 'hnsw', 'auto'] as const;
+export type NeighborStrategy = (typeof NEIGHBOR_STRATEGIES)[number];
+
+/**
+ * `auto` uses hnsw from this many rows up (native backend only). Measured here (2 shared cores, Sapphire
+ * Rapids, AMX exact path, benchmarks' generator dim 512, CW at threshold 1.0; see benchmarks/ scale suite):
+ * see README "Scale". Below it the exact graph is both faster and exact.
+ */
+export const AUTO_HNSW_FROM = 60_000;
+
+/** Options for the hnsw path of {@link chineseWhispers}, {@link dbscan} and {@link radiusGraph}. */
+export interface HnswOptions extends Omit<HnswBuildOptions, 'metric' | 'threads'> {
+  /** Neighbours per face (default 32; DBSCAN: at least minSamples − 1). */
+  k?: number;
+  /** Search width, >= k (default max(64, k)). */
+  ef?: number;
+  /**
+   * A prebuilt or loaded index over the same rows (`index.size` must equal n, same metric): reused instead
+   * of building one, e.g. a second clustering at another threshold. Implies the hnsw path.
+   */
+  index?: HnswIndex;
+}
+
+/** Options shared by the vector-level calls. */
+export interface NeighborOptions {
+  /** `'auto'` (default), `'exact'` or `'hnsw'`: see {@link NEIGHBOR_STRATEGIES}. */
+  neighbors?: NeighborStrategy;
+  /** HNSW parameters (used when the hnsw path runs). */
+  hnsw?: HnswOptions;
+}
+
+/** Picks the path for `n` rows: what `auto` resolves to. */
+export function chooseNeighbors(strategy: NeighborStrategy, n: number, backend: Backend, hasIndex = false): 'exact' | 'hnsw' {
+  if (strategy !== 'auto') return strategy;
+  if (hasIndex) return 'hnsw';
+  return backend.native && n >= AUTO_HNSW_FROM ? 'hnsw' : 'exact';
+}
+
+/**
+ * Builds the graph at `radius` the chosen way. `minK` is the least k the caller needs (DBSCAN: minSamples − 1).
+ * Throws before any work on a bad strategy or bad hnsw parameters.
+ */
+export async function buildNeighborGraph(
+  matrix: Matrix,
+  metric: Metric,
+  radius: number,
+  backend: Backend,
+  threads: number,
+  opts: Record<string, unknown>,
+  minK = 1,
+): Promise<{ graph: NeighborGraph; neighbors: 'exact' | 'hnsw' }> {
+  const strategy = expectOneOf('neighbors', orDefault(opts.neighbors, 'auto'), NEIGHBOR_STRATEGIES);
+  const hnswOpts = expectOptions('hnsw', opts.hnsw, false);
+  const index = hnswOpts.index;
+  if (index !== undefined && !(index instanceof HnswIndex)) {
+    throw new TypeError(`Expected hnsw.index to be an HnswIndex but received ${describe(index)}`);
+  }
+  if (index && strategy === 'exact') throw new RangeError("hnsw.index was given but neighbors is 'exact': pass neighbors 'hnsw' or 'auto'");
+  const build = hnswBuildParams({ ...hnswOpts, metric });
+  const { k, ef } = hnswGraphParams(hnswOpts, minK);
+  const used = chooseNeighbors(strategy, matrix.n, backend, index !== undefined);
+  if (used === 'exact') return { graph: await buildRadiusGraph(matrix, metric, radius, backend, threads), neighbors: 'exact' };
+  if (backend.name === 'ts') throw new Error("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW); pass backend 'auto' or 'native', or neighbors 'exact'");
+  let idx = index;
+  if (idx) {
+    if (idx.size !== matrix.n || idx.dim !== matrix.dim) {
+      throw new RangeError(`Expected hnsw.index to hold the ${matrix.n}×${matrix.dim} rows being clustered but it holds ${idx.size}×${idx.dim}`);
+    }
+    if (idx.metric !== metric) throw new RangeError(`Expected hnsw.index to use metric '${metric}' but it uses '${idx.metric}'`);
+  } else {
+    idx = await HnswIndex.build(matrix.data.subarray(0, matrix.n * matrix.dim), matrix.dim, { ...build, threads });
+  }
+  return { graph: await idx.graph(radius, k, ef, threads), neighbors: 'hnsw' };
+}

@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadNative, type NativeGraph } from './native.js';
+import { METRICS, clusteredVectors, plain, randomVectors, referenceGraph } from './test-helpers.js';
+
+const native = loadNative();
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'faceclust-hnsw-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function build(x: Float32Array, n: number, dim: number, metric: (typeof METRICS)[number] = 'euclidean', M = 16, efc = 100) {
+  const index = native.hnswCreate(dim, metric, M, efc, n, 7);
+  expect(await native.hnswAdd(index, x, n, 2)).toBe(n);
+  return index;
+}
+
+/** Edges of `g` as "i-j" strings (i < j) with their distances. */
+function edgeMap(g: NativeGraph) {
+  const m = new Map<string, number>();
+  for (let i = 0; i + 1 < g.offsets.length; i++)
+    for (let e = g.offsets[i]; e < g.offsets[i + 1]; e++) if (i < g.indices[e]) m.set(`${i}-${g.indices[e]}`, g.distances[e]);
+  return m;
+}
+
+describe('hnsw: kNN graph cut at the radius', () => {
+  for (const metric of METRICS) {
+    it(`equals the exact graph with generous parameters (${metric})`, async () => {
+      const n = 300;
+      const dim = 24;
+      const x = clusteredVectors(n, dim, 6, 11);
+      const exact = await native.radiusGraph(x, n, dim, metric, metric === 'cosine' ? 0.3 : metric === 'chebyshev' ? 0.6 : metric === 'manhattan' ? 6 : metric === 'sqeuclidean' ? 4 : 2, 2);
+      const index = await build(x, n, dim, metric, 16, 400);
+      const radius = { cosine: 0.3, chebyshev: 0.6, manhattan: 6, sqeuclidean: 4, euclidean: 2 }[metric];
+      const g = await native.hnswKnnGraph(index, x, n, n - 1, n, radius, 2);
+      expect(exact.offsets[n]).toBeGreaterThan(0);
+      expect(plain(g)).toEqual(plain(exact));
+    });
+  }
+
+  it('matches the JS float64 reference (sorted rows, no self, Math.fround distances) on random data', async () => {
+    const n = 120;
+    const dim = 16;
+    const x = randomVectors(n, dim, 5);
+    const index = await build(x, n, dim);
+    const g = await native.hnswKnnGraph(index, x, n, n - 1, n, 1.6, 1);
+    const ref = referenceGraph(x, n, dim, 'euclidean', 1.6);
+    expect(plain(g)).toEqual({ offsets: ref.offsets, indices: ref.indices, distances: ref.distances });
+  });
+
+  it('is a symmetric subgraph of the exact graph with small k, and finds its k nearest well (recall floor)', async () => {
+    const n = 3000;
+    const dim = 64;
+    const x = clusteredVectors(n, dim, 60, 3, 0.35);
+    const radius = 4;
+    const exact = await native.radiusGraph(x, n, dim, 'euclidean', radius, 2);
+    const index = await build(x, n, dim);
+    const k = 10;
+    const g = await native.hnswKnnGraph(index, x, n, k, 40, radius, 2);
+    const ex = edgeMap(exact);
+    const hn = edgeMap(g);
+    for (const [key, d] of hn) expect(ex.get(key)).toBe(d); // every edge real, same stored distance
+    const sym = new Set<string>();
+    for (let i = 0; i < n; i++) for (let e = g.offsets[i]; e < g.offsets[i + 1]; e++) sym.add(`${g.indices[e]}>${i}`);
+    for (let i = 0; i < n; i++) for (let e = g.offsets[i]; e < g.offsets[i + 1]; e++) expect(sym.has(`${i}>${g.indices[e]}`)).toBe(true);
+    // Recall of each row's k nearest within the radius (what a kNN graph can hold).
+    let want = 0;
+    let found = 0;
+    for (let i = 0; i < n; i++) {
+      const row: [number, number][] = [];
+      for (let e = exact.offsets[i]; e < exact.offsets[i + 1]; e++) row.push([exact.distances[e], exact.indices[e]]);
+      row.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      for (const [, j] of row.slice(0, k)) {
+        want++;
+        if (hn.has(i < j ? `${i}-${j}` : `${j}-${i}`)) found++;
+      }
+    }
+    expect(want).toBeGreaterThan(n * 5);
+    expect(found / want).toBeGreaterThan(0.98);
+  });
+
+  it('reads subarray() views at their byteOffset', async () => {
+    const n = 80;
+    const dim = 8;
+    const backing = randomVectors(n + 3, dim, 9);
+    const view = backing.subarray(3 * dim);
+    const copy = view.slice();
+    const a = await native.hnswKnnGraph(await build(view, n, dim), view, n, n - 1, n, 1.2, 1);
+    const b = await native.hnswKnnGraph(await build(copy, n, dim), copy, n, n - 1, n, 1.2, 1);
+    expect(plain(a)).toEqual(plain(b));
+  });
+});
+
+describe('hnsw: persistence and incremental add', () => {
+  it('saves and loads: the loaded index gives the same graph', async () => {
+    const n = 1500;
+    const dim = 32;
+    const x = clusteredVectors(n, dim, 30, 21);
+    const index = await build(x, n, dim);
+    const before = await native.hnswKnnGraph(index, x, n, 12, 40, 3, 1);
+    const file = path.join(tmp, 'round-trip.index');
+    native.hnswSave(index, file);
+    const loaded = native.hnswLoad(file, dim, 'euclidean');
+    expect(native.hnswCount(loaded)).toBe(n);
+    expect(plain(await native.hnswKnnGraph(loaded, x, n, 12, 40, 3, 1))).toEqual(plain(before));
+  });
+
+  it('adds rows to a built (and to a loaded) index without a rebuild', async () => {
+    const n = 600;
+    const dim = 16;
+    const x = clusteredVectors(n, dim, 10, 31);
+    const first = 400;
+    const index = native.hnswCreate(dim, 'euclidean', 16, 200, 10, 7); // capacity grows as needed
+    expect(await native.hnswAdd(index, x.subarray(0, first * dim), first, 2)).toBe(first);
+    const file = path.join(tmp, 'grow.index');
+    native.hnswSave(index, file);
+    const loaded = native.hnswLoad(file, dim, 'euclidean');
+    expect(await native.hnswAdd(index, x, n, 2)).toBe(n);
+    expect(await native.hnswAdd(loaded, x, n, 2)).toBe(n);
+    const exact = await native.radiusGraph(x, n, dim, 'euclidean', 2.5, 2);
+    for (const idx of [index, loaded]) expect(plain(await native.hnswKnnGraph(idx, x, n, n - 1, n, 2.5, 2))).toEqual(plain(exact));
+  });
+});
+
+describe('hnsw: BAD CALL', () => {
+  it('rejects bad parameters with coded errors', async () => {
+    const x = randomVectors(10, 4, 1);
+    expect(() => native.hnswCreate(4, 'euclidean', 1, 100, 10, 0)).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_FACECLUST_ARG', message: expect.stringMatching(/M >= 2/) }),
+    );
+    expect(() => native.hnswCreate(4, 'hamming' as never, 16, 100, 10, 0)).toThrow(expect.objectContaining({ code: 'ERR_FACECLUST_METRIC' }));
+    const index = await build(x, 10, 4);
+    await expect(native.hnswKnnGraph(index, x, 10, 0, 10, 1, 1)).rejects.toThrow(/k >= 1 and ef >= k but received k = 0/);
+    await expect(native.hnswKnnGraph(index, x, 10, 5, 4, 1, 1)).rejects.toThrow(/ef >= k but received k = 5, ef = 4/);
+    await expect(native.hnswKnnGraph(index, x, 9, 5, 5, 1, 1)).rejects.toMatchObject({ code: 'ERR_FACECLUST_DIM' });
+    await expect(native.hnswKnnGraph(index, x.subarray(0, 36), 9, 5, 5, 1, 1)).rejects.toThrow(/n == the 10 rows indexed but received 9/);
+    await expect(native.hnswAdd(index, x.subarray(0, 36), 9, 1)).rejects.toThrow(/n >= the 10 rows already indexed but received 9/);
+    await expect(native.hnswKnnGraph({} as never, x, 10, 5, 5, 1, 1)).rejects.toMatchObject({ name: 'TypeError', message: expect.stringMatching(/HNSW index handle/) });
+  });
+
+  it('refuses a second operation while one runs, and files that are not indexes', async () => {
+    const n = 2000;
+    const dim = 32;
+    const x = randomVectors(n, dim, 2);
+    const index = native.hnswCreate(dim, 'euclidean', 16, 100, n, 0);
+    const running = native.hnswAdd(index, x, n, 1);
+    await expect(native.hnswKnnGraph(index, x, n, 5, 5, 1, 1)).rejects.toMatchObject({ code: 'ERR_FACECLUST_BUSY' });
+    await running;
+    const junk = path.join(tmp, 'junk.index');
+    writeFileSync(junk, 'not an index');
+    expect(() => native.hnswLoad(junk, dim, 'euclidean')).toThrow(expect.objectContaining({ code: 'ERR_FACECLUST_INDEX_FILE' }));
+    expect(() => native.hnswLoad(path.join(tmp, 'missing.index'), dim, 'euclidean')).toThrow(/Cannot load the HNSW index .*missing\.index/);
+  });
+});

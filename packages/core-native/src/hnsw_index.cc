@@ -1,0 +1,392 @@
+// HNSW index over rows of a Float32Array, built and queried in parallel batches off the event loop.
+//
+// hnswlib keeps a copy of every vector next to its links; here the "vector" it stores is the 4-byte row
+// number and the distance functor dereferences the caller's matrix (set before every operation). Distances
+// during build/search are the active ISA's fp32 kernels (euclidean ranks by squared distance). The kNN graph
+// is then decided exactly: each candidate is recomputed with the float64 reference, kept when <= radius,
+// and the directed kNN lists are symmetrised (union) into sorted CSR, the same form as the exact graph.
+#include "hnsw_index.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-variable"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#endif
+#include "hnswlib.h"
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+#include "args.h"
+#include "capabilities.h"
+#include "graph.h"
+#include "kernels/reference.h"
+#include "parallel.h"
+#include "promise_worker.h"
+
+namespace fc {
+namespace {
+
+struct RowSpaceParam {
+  const float* base = nullptr;
+  size_t dim = 0;
+  float (*fn)(const float*, const float*, size_t) = nullptr;
+};
+
+float RowDistance(const void* a, const void* b, const void* param) {
+  const auto* p = static_cast<const RowSpaceParam*>(param);
+  const uint32_t ia = *static_cast<const uint32_t*>(a), ib = *static_cast<const uint32_t*>(b);
+  return p->fn(p->base + static_cast<size_t>(ia) * p->dim, p->base + static_cast<size_t>(ib) * p->dim, p->dim);
+}
+
+class RowSpace : public hnswlib::SpaceInterface<float> {
+ public:
+  size_t get_data_size() override { return sizeof(uint32_t); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return RowDistance; }
+  void* get_dist_func_param() override { return &param; }
+  RowSpaceParam param;
+};
+
+// One index: its space (which must outlive it), metric and dim; `busy` serialises operations.
+struct Index {
+  RowSpace space;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
+  Metric metric = kEuclidean;
+  size_t dim = 0;
+  std::atomic<bool> busy{false};
+
+  // Points the distance functor at `x` with the active kernels; called on the main thread before queueing.
+  void Bind(const float* x) {
+    space.param.base = x;
+    space.param.dim = dim;
+    space.param.fn = ActiveKernels().distance[metric == kEuclidean ? kSqEuclidean : metric];
+  }
+};
+
+Index* GetIndex(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Value v = info[i];
+  if (!v.IsExternal()) {
+    throw Failure("ERR_FACECLUST_ARG", "Expected an HNSW index handle for index but received " + Describe(v), ErrorKind::kType);
+  }
+  return v.As<Napi::External<Index>>().Data();
+}
+
+Napi::Value Wrap(Napi::Env env, Index* index) {
+  return Napi::External<Index>::New(env, index, [](Napi::Env, Index* p) { delete p; });
+}
+
+// Claims the index for one operation; a second concurrent call is a caller bug, reported rather than raced.
+struct Claim {
+  explicit Claim(Index* index) : index_(index) {
+    bool expected = false;
+    if (!index->busy.compare_exchange_strong(expected, true)) {
+      throw Failure("ERR_FACECLUST_BUSY", "The HNSW index is busy with another operation; await it first");
+    }
+  }
+  ~Claim() { if (index_) index_->busy = false; }
+  Index* Release() { Index* p = index_; index_ = nullptr; return p; }
+  Index* index_;
+};
+
+void CheckRows(const Index& index, size_t length, size_t n) { CheckMatrix(length, n, index.dim, "vectors", "n"); }
+
+// Adds rows [first, n) of the bound matrix; grows capacity first (resizeIndex is not thread-safe).
+void AddRows(Index& index, size_t first, size_t n, unsigned threads) {
+  auto& h = *index.hnsw;
+  if (n > h.max_elements_) h.resizeIndex(std::max(n, h.max_elements_ + h.max_elements_ / 2));
+  if (first >= n) return;
+  // The first point alone, so that parallel inserts start from an entry point.
+  size_t start = first;
+  if (h.cur_element_count == 0) {
+    uint32_t row = static_cast<uint32_t>(first);
+    h.addPoint(&row, first);
+    ++start;
+  }
+  constexpr size_t kBatch = 64;
+  ParallelFor(threads, (n - start + kBatch - 1) / kBatch, [&](size_t b, unsigned) {
+    for (size_t i = start + b * kBatch, e = std::min(n, i + kBatch); i < e; ++i) {
+      uint32_t row = static_cast<uint32_t>(i);
+      h.addPoint(&row, i);
+    }
+  });
+}
+
+SumOp SumOpFor(Metric m) {
+  switch (m) {
+    case kEuclidean:
+    case kSqEuclidean: return kSumSqDiff;
+    case kCosine: return kSumDot;
+    case kManhattan: return kSumAbsDiff;
+    default: return kSumMaxAbs;
+  }
+}
+
+CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n, size_t k, size_t ef, double radius,
+                  unsigned threads) {
+  auto& h = *index.hnsw;
+  const size_t dim = index.dim;
+  const Metric metric = index.metric;
+  const SumOp op = SumOpFor(metric);
+  h.setEf(std::max(ef, k + 1));
+  std::vector<double> norms;
+  if (metric == kCosine) {
+    norms.resize(n);
+    ParallelFor(threads, n, [&](size_t i, unsigned) { norms[i] = ref::Dot(x + i * dim, x + i * dim, dim); });
+  }
+  // Directed kNN edges (self dropped), decided on the float64 reference: row i's kept list in out[i*k ..].
+  std::vector<uint32_t> kept(n, 0);
+  std::vector<int32_t> nbr(n * k);
+  std::vector<float> dist(n * k);
+  constexpr size_t kBatch = 64;
+  ParallelFor(threads, (n + kBatch - 1) / kBatch, [&](size_t b, unsigned) {
+    std::vector<uint32_t> js;
+    std::vector<double> sums;
+    for (size_t i = b * kBatch, e = std::min(n, i + kBatch); i < e; ++i) {
+      uint32_t row = static_cast<uint32_t>(i);
+      auto pq = h.searchKnn(&row, k + 1);
+      js.clear();
+      while (!pq.empty()) {
+        size_t j = pq.top().second;
+        pq.pop();
+        if (j != i && j < n) js.push_back(static_cast<uint32_t>(j));
+      }
+      if (js.size() > k) {  // self was not among the results: drop the farthest (popped first)
+        js.erase(js.begin(), js.begin() + (js.size() - k));
+      }
+      sums.resize(js.size());
+      kernels.reference_sums(op, x + i * dim, x, dim, js.data(), js.size(), sums.data());
+      uint32_t c = 0;
+      for (size_t t = 0; t < js.size(); ++t) {
+        double s = sums[t];
+        double d = metric == kEuclidean ? std::sqrt(s) : metric == kCosine ? ref::CosineFromSums(s, norms[i], norms[js[t]]) : s;
+        if (d <= radius) {
+          nbr[i * k + c] = static_cast<int32_t>(js[t]);
+          dist[i * k + c++] = static_cast<float>(d);
+        }
+      }
+      kept[i] = c;
+    }
+  });
+  // Union: every directed edge i→j lands in rows i and j, then each row is sorted and deduplicated (the
+  // float64 reference is symmetric, so both copies of a pair carry the same distance).
+  std::vector<uint32_t> deg(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) {
+    deg[i + 1] += kept[i];
+    for (uint32_t t = 0; t < kept[i]; ++t) ++deg[static_cast<size_t>(nbr[i * k + t]) + 1];
+  }
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; ++i) total += deg[i + 1];
+  if (total > 0xFFFFFFFFull) {
+    throw Failure("ERR_FACECLUST_GRAPH_TOO_LARGE", "The kNN graph has " + std::to_string(total) + " directed edges, more than 2^32-1; lower k",
+                  ErrorKind::kRange);
+  }
+  std::vector<uint32_t> start(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) start[i + 1] = start[i] + deg[i + 1];
+  std::vector<std::pair<int32_t, float>> tmp(total);
+  std::vector<uint32_t> pos(start.begin(), start.end() - 1);
+  for (size_t i = 0; i < n; ++i) {
+    for (uint32_t t = 0; t < kept[i]; ++t) {
+      int32_t j = nbr[i * k + t];
+      float d = dist[i * k + t];
+      tmp[pos[i]++] = {j, d};
+      tmp[pos[j]++] = {static_cast<int32_t>(i), d};
+    }
+  }
+  std::vector<uint32_t>().swap(kept);
+  std::vector<int32_t>().swap(nbr);
+  std::vector<float>().swap(dist);
+  std::vector<uint32_t> unique(n, 0);
+  ParallelFor(threads, (n + 1023) / 1024, [&](size_t b, unsigned) {
+    for (size_t i = b * 1024, e = std::min(n, i + 1024); i < e; ++i) {
+      auto first = tmp.begin() + start[i], last = tmp.begin() + start[i + 1];
+      std::sort(first, last, [](const auto& a, const auto& c) { return a.first < c.first; });
+      unique[i] = static_cast<uint32_t>(std::unique(first, last, [](const auto& a, const auto& c) { return a.first == c.first; }) - first);
+    }
+  });
+  CsrGraph g;
+  g.offsets.assign(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) g.offsets[i + 1] = g.offsets[i] + unique[i];
+  g.indices.resize(g.offsets[n]);
+  g.distances.resize(g.offsets[n]);
+  ParallelFor(threads, (n + 1023) / 1024, [&](size_t b, unsigned) {
+    for (size_t i = b * 1024, e = std::min(n, i + 1024); i < e; ++i) {
+      for (uint32_t t = 0; t < unique[i]; ++t) {
+        g.indices[g.offsets[i] + t] = tmp[start[i] + t].first;
+        g.distances[g.offsets[i] + t] = tmp[start[i] + t].second;
+      }
+    }
+  });
+  return g;
+}
+
+class AddWorker : public PromiseWorker {
+ public:
+  AddWorker(Napi::Env env, Index* index, size_t first, size_t n, unsigned threads)
+      : PromiseWorker(env), index_(index), first_(first), n_(n), threads_(threads) {}
+  ~AddWorker() override { index_->busy = false; }
+
+ protected:
+  void Run() override { AddRows(*index_, first_, n_, threads_); }
+  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, static_cast<double>(index_->hnsw->cur_element_count)); }
+
+ private:
+  Index* index_;
+  size_t first_, n_;
+  unsigned threads_;
+};
+
+class KnnWorker : public PromiseWorker {
+ public:
+  KnnWorker(Napi::Env env, Index* index, const float* x, size_t n, size_t k, size_t ef, double radius, unsigned threads)
+      : PromiseWorker(env), index_(index), kernels_(ActiveKernels()), x_(x), n_(n), k_(k), ef_(ef), radius_(radius), threads_(threads) {}
+  ~KnnWorker() override { index_->busy = false; }
+
+ protected:
+  void Run() override { graph_ = KnnGraph(*index_, kernels_, x_, n_, k_, ef_, radius_, threads_); }
+  Napi::Value Result(Napi::Env env) override { return CsrToJs(env, graph_); }
+
+ private:
+  Index* index_;
+  const Kernels& kernels_;
+  const float* x_;
+  size_t n_, k_, ef_;
+  double radius_;
+  unsigned threads_;
+  CsrGraph graph_;
+};
+
+}  // namespace
+
+// hnswCreate(dim, metric, M, efConstruction, capacity, seed) -> handle
+Napi::Value HnswCreateJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    size_t dim = GetCount(info, 0, "dim");
+    Metric metric = GetMetric(info, 1);
+    size_t m = GetCount(info, 2, "M");
+    size_t efc = GetCount(info, 3, "efConstruction");
+    size_t capacity = GetCount(info, 4, "capacity");
+    size_t seed = GetCount(info, 5, "seed");
+    if (dim < 1 || m < 2 || efc < 1) {
+      throw Failure("ERR_FACECLUST_ARG", "Expected dim >= 1, M >= 2 and efConstruction >= 1 but received " + std::to_string(dim) + ", " +
+                                             std::to_string(m) + ", " + std::to_string(efc), ErrorKind::kRange);
+    }
+    auto index = std::make_unique<Index>();
+    index->metric = metric;
+    index->dim = dim;
+    index->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(&index->space, std::max<size_t>(capacity, 1), m, efc, seed);
+    return Wrap(info.Env(), index.release());
+  });
+}
+
+// hnswLoad(path, dim, metric) -> handle (the file holds row numbers and links; the rows come with each call)
+Napi::Value HnswLoadJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    if (!info[0].IsString()) throw Failure("ERR_FACECLUST_ARG", "Expected a string for path but received " + Describe(info[0]), ErrorKind::kType);
+    std::string path = info[0].As<Napi::String>().Utf8Value();
+    size_t dim = GetCount(info, 1, "dim");
+    Metric metric = GetMetric(info, 2);
+    auto index = std::make_unique<Index>();
+    index->metric = metric;
+    index->dim = dim;
+    try {
+      index->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(&index->space, path);
+    } catch (const std::exception& e) {
+      throw Failure("ERR_FACECLUST_INDEX_FILE", "Cannot load the HNSW index " + path + ": " + e.what());
+    }
+    if (index->hnsw->data_size_ != sizeof(uint32_t)) {
+      throw Failure("ERR_FACECLUST_INDEX_FILE", "Cannot load the HNSW index " + path + ": not a faceclust index (element data size " +
+                                                    std::to_string(index->hnsw->data_size_) + ", expected 4)");
+    }
+    return Wrap(info.Env(), index.release());
+  });
+}
+
+Napi::Value HnswSaveJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    Index* index = GetIndex(info, 0);
+    if (!info[1].IsString()) throw Failure("ERR_FACECLUST_ARG", "Expected a string for path but received " + Describe(info[1]), ErrorKind::kType);
+    Claim claim(index);
+    std::string path = info[1].As<Napi::String>().Utf8Value();
+    try {
+      index->hnsw->saveIndex(path);
+    } catch (const std::exception& e) {
+      throw Failure("ERR_FACECLUST_INDEX_FILE", "Cannot save the HNSW index to " + path + ": " + e.what());
+    }
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value HnswCountJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), static_cast<double>(GetIndex(info, 0)->hnsw->cur_element_count));
+  });
+}
+
+// hnswAdd(index, vectors, n, threads): indexes rows [count, n) of vectors (n×dim; rows below count must be the
+// ones indexed before). Resolves to the new count.
+Napi::Value HnswAddJs(const Napi::CallbackInfo& info) {
+  return GuardAsync(info, [&]() -> Napi::Value {
+    Index* index = GetIndex(info, 0);
+    auto x = GetArray<float>(info, 1, "vectors");
+    size_t n = GetCount(info, 2, "n");
+    unsigned threads = GetThreads(info, 3);
+    CheckRows(*index, x.length, n);
+    if (n > 0xFFFFFFFFu) throw Failure("ERR_FACECLUST_ARG", "Expected n < 2^32 but received " + std::to_string(n), ErrorKind::kRange);
+    Claim claim(index);  // before reading the count: a running add changes it
+    size_t count = index->hnsw->cur_element_count;
+    if (n < count) {
+      throw Failure("ERR_FACECLUST_ARG", "Expected n >= the " + std::to_string(count) + " rows already indexed but received " + std::to_string(n),
+                    ErrorKind::kRange);
+    }
+    index->Bind(x.data);
+    auto* worker = new AddWorker(info.Env(), index, count, n, threads);
+    claim.Release();
+    worker->Keep(info[0]);
+    worker->Keep(info[1]);
+    worker->Queue();
+    return worker->Promise();
+  });
+}
+
+// hnswKnnGraph(index, vectors, n, k, ef, radius, threads): every indexed row's k nearest (search width ef),
+// decided exactly at radius, symmetrised; n must equal the index's count.
+Napi::Value HnswKnnGraphJs(const Napi::CallbackInfo& info) {
+  return GuardAsync(info, [&]() -> Napi::Value {
+    Index* index = GetIndex(info, 0);
+    auto x = GetArray<float>(info, 1, "vectors");
+    size_t n = GetCount(info, 2, "n");
+    size_t k = GetCount(info, 3, "k");
+    size_t ef = GetCount(info, 4, "ef");
+    double radius = GetNumber(info, 5, "radius");
+    unsigned threads = GetThreads(info, 6);
+    CheckRows(*index, x.length, n);
+    Claim claim(index);  // before reading the count: a running add changes it
+    if (n != index->hnsw->cur_element_count) {
+      throw Failure("ERR_FACECLUST_ARG", "Expected n == the " + std::to_string(index->hnsw->cur_element_count) +
+                                             " rows indexed but received " + std::to_string(n), ErrorKind::kRange);
+    }
+    if (k < 1 || ef < k) {
+      throw Failure("ERR_FACECLUST_ARG", "Expected k >= 1 and ef >= k but received k = " + std::to_string(k) + ", ef = " + std::to_string(ef),
+                    ErrorKind::kRange);
+    }
+    index->Bind(x.data);
+    auto* worker = new KnnWorker(info.Env(), index, x.data, n, k, ef, radius, threads);
+    claim.Release();
+    worker->Keep(info[0]);
+    worker->Keep(info[1]);
+    worker->Queue();
+    return worker->Promise();
+  });
+}
+
+}  // namespace fc
