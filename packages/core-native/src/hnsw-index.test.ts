@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNative, type NativeGraph } from './native.js';
-import { METRICS, clusteredVectors, plain, randomVectors, referenceGraph } from './test-helpers.js';
+import { METRICS, clusteredVectors, forEachIsa, plain, randomVectors, referenceGraph } from './test-helpers.js';
 
 const native = loadNative();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'faceclust-hnsw-'));
@@ -37,6 +37,21 @@ describe('hnsw: kNN graph cut at the radius', () => {
       expect(plain(g)).toEqual(plain(exact));
     });
   }
+
+  it(
+    'every search kernel (fp32 per ISA, bf16 copy on amx/avx512bf16) gives the exact graph with generous parameters',
+    forEachIsa(native, async (isa) => {
+      const n = 200;
+      const dim = 40; // not a multiple of 32: padded bf16 words
+      const x = clusteredVectors(n, dim, 5, 13);
+      for (const [metric, radius] of [['euclidean', 2.5], ['cosine', 0.2]] as const) {
+        const exact = await native.radiusGraph(x, n, dim, metric, radius, 2);
+        const g = await native.hnswKnnGraph(await build(x, n, dim, metric, 16, 300), x, n, n - 1, n, radius, 2);
+        expect(exact.offsets[n], `${isa} ${metric}`).toBeGreaterThan(0);
+        expect(plain(g), `${isa} ${metric}`).toEqual(plain(exact));
+      }
+    }),
+  );
 
   it('matches the JS float64 reference (sorted rows, no self, Math.fround distances) on random data', async () => {
     const n = 120;
@@ -88,6 +103,30 @@ describe('hnsw: kNN graph cut at the radius', () => {
     const a = await native.hnswKnnGraph(await build(view, n, dim), view, n, n - 1, n, 1.2, 1);
     const b = await native.hnswKnnGraph(await build(copy, n, dim), copy, n, n - 1, n, 1.2, 1);
     expect(plain(a)).toEqual(plain(b));
+  });
+});
+
+describe('hnsw: off the event loop', () => {
+  it('keeps ticking while an index is built and queried', async () => {
+    const n = 6000;
+    const dim = 128;
+    const x = clusteredVectors(n, dim, 100, 41, 0.3);
+    let ticks = 0;
+    let running = true;
+    const tick = () => {
+      ticks++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const index = native.hnswCreate(dim, 'euclidean', 16, 100, n, 1);
+    const started = performance.now();
+    await native.hnswAdd(index, x, n, 2);
+    const g = await native.hnswKnnGraph(index, x, n, 16, 32, 5, 2);
+    const ms = performance.now() - started;
+    running = false;
+    expect(g.offsets[n]).toBeGreaterThan(0);
+    // At least one tick per 5 ms of native work (a blocked loop would give ~2).
+    expect(ticks).toBeGreaterThan(Math.min(50, ms / 5));
   });
 });
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,11 +42,23 @@ struct RowSpaceParam {
   const float* base = nullptr;
   size_t dim = 0;
   float (*fn)(const float*, const float*, size_t) = nullptr;
+  // bf16 search copy (when used): `words` 32-bit words per row, and per-row squared norms (euclidean).
+  const uint32_t* bf16 = nullptr;
+  size_t words = 0;
+  const float* norms = nullptr;
+  Metric metric = kEuclidean;
 };
 
 float RowDistance(const void* a, const void* b, const void* param) {
   const auto* p = static_cast<const RowSpaceParam*>(param);
   const uint32_t ia = *static_cast<const uint32_t*>(a), ib = *static_cast<const uint32_t*>(b);
+#if defined(FACECLUST_HAVE_AVX512BF16)
+  if (p->bf16) {
+    float dot = DotBf16Words(p->bf16 + static_cast<size_t>(ia) * p->words, p->bf16 + static_cast<size_t>(ib) * p->words, p->words);
+    // cosine rows are normalised before rounding; euclidean ranks by ‖a‖² + ‖b‖² − 2a·b.
+    return p->metric == kCosine ? 1.0f - dot : p->norms[ia] + p->norms[ib] - 2.0f * dot;
+  }
+#endif
   return p->fn(p->base + static_cast<size_t>(ia) * p->dim, p->base + static_cast<size_t>(ib) * p->dim, p->dim);
 }
 
@@ -57,6 +70,15 @@ class RowSpace : public hnswlib::SpaceInterface<float> {
   RowSpaceParam param;
 };
 
+// bf16 by round-to-nearest-even; subnormals flushed to (signed) zero.
+inline uint32_t ToBf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  if ((u & 0x7f800000u) == 0) return (u >> 16) & 0x8000u;
+  u += 0x7FFFu + ((u >> 16) & 1u);
+  return u >> 16;
+}
+
 // One index: its space (which must outlive it), metric and dim; `busy` serialises operations.
 struct Index {
   RowSpace space;
@@ -64,12 +86,65 @@ struct Index {
   Metric metric = kEuclidean;
   size_t dim = 0;
   std::atomic<bool> busy{false};
+  // Search copy: rows as bf16 pairs (half the bytes of fp32, vdpbf16ps) when the active ISA is amx or
+  // avx512bf16 and the metric is euclidean, sqeuclidean or cosine. Not persisted: rebuilt from the rows.
+  bool useBf16 = false;
+  size_t words = 0;
+  std::vector<uint32_t> bf16;
+  std::vector<float> norms;
+  size_t converted = 0;  // rows present in bf16/norms
 
   // Points the distance functor at `x` with the active kernels; called on the main thread before queueing.
   void Bind(const float* x) {
     space.param.base = x;
     space.param.dim = dim;
     space.param.fn = ActiveKernels().distance[metric == kEuclidean ? kSqEuclidean : metric];
+    space.param.metric = metric;
+    std::string isa = ActiveIsa();
+    bool want = (isa == "amx" || isa == "avx512bf16") && (metric == kEuclidean || metric == kSqEuclidean || metric == kCosine);
+#if !defined(FACECLUST_HAVE_AVX512BF16)
+    want = false;
+#endif
+    if (want != useBf16) {
+      useBf16 = want;
+      converted = 0;
+      std::vector<uint32_t>().swap(bf16);
+      std::vector<float>().swap(norms);
+    }
+    words = ((dim + 1) / 2 + 31) / 32 * 32;
+  }
+
+  // Worker thread: brings the bf16 copy up to `n` rows of the bound matrix (grows by half), then publishes it.
+  void Convert(size_t n, unsigned threads) {
+    if (!useBf16) {
+      space.param.bf16 = nullptr;
+      return;
+    }
+    const float* x = space.param.base;
+    if (n > norms.size()) {
+      size_t cap = std::max(n, norms.size() + norms.size() / 2);
+      bf16.resize(cap * words);
+      norms.resize(cap);
+    }
+    if (n < converted) converted = 0;  // another matrix: redo
+    ParallelFor(threads, (n - converted + 255) / 256, [&](size_t b, unsigned) {
+      for (size_t i = converted + b * 256, e = std::min(n, i + 256); i < e; ++i) {
+        const float* row = x + i * dim;
+        double nn = ref::Dot(row, row, dim);
+        double scale = metric == kCosine ? (nn > 0 ? 1.0 / std::sqrt(nn) : 0.0) : 1.0;
+        uint32_t* out = bf16.data() + i * words;
+        for (size_t w = 0; w < words; ++w) {
+          uint32_t lo = 2 * w < dim ? ToBf16(static_cast<float>(row[2 * w] * scale)) : 0;
+          uint32_t hi = 2 * w + 1 < dim ? ToBf16(static_cast<float>(row[2 * w + 1] * scale)) : 0;
+          out[w] = lo | (hi << 16);
+        }
+        norms[i] = static_cast<float>(nn);
+      }
+    });
+    converted = n;
+    space.param.bf16 = bf16.data();
+    space.param.words = words;
+    space.param.norms = norms.data();
   }
 };
 
@@ -102,6 +177,7 @@ void CheckRows(const Index& index, size_t length, size_t n) { CheckMatrix(length
 
 // Adds rows [first, n) of the bound matrix; grows capacity first (resizeIndex is not thread-safe).
 void AddRows(Index& index, size_t first, size_t n, unsigned threads) {
+  index.Convert(n, threads);
   auto& h = *index.hnsw;
   if (n > h.max_elements_) h.resizeIndex(std::max(n, h.max_elements_ + h.max_elements_ / 2));
   if (first >= n) return;
@@ -137,6 +213,7 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
   const size_t dim = index.dim;
   const Metric metric = index.metric;
   const SumOp op = SumOpFor(metric);
+  index.Convert(n, threads);
   h.setEf(std::max(ef, k + 1));
   std::vector<double> norms;
   if (metric == kCosine) {

@@ -67,3 +67,17 @@ const Kernels& Avx512Bf16Kernels() {
 }
 
 }  // namespace fc
+
+namespace fc {
+
+// HNSW search distance on bf16 rows: Σ a·b over `words` 32-bit words (bf16 pairs), words a multiple of 32.
+float DotBf16Words(const uint32_t* a, const uint32_t* b, size_t words) {
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  for (size_t k = 0; k < words; k += 32) {
+    acc0 = _mm512_dpbf16_ps(acc0, (__m512bh)_mm512_loadu_si512(a + k), (__m512bh)_mm512_loadu_si512(b + k));
+    acc1 = _mm512_dpbf16_ps(acc1, (__m512bh)_mm512_loadu_si512(a + k + 16), (__m512bh)_mm512_loadu_si512(b + k + 16));
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+}
+
+}  // namespace fc

@@ -71,6 +71,8 @@ const Kernels& Avx512Kernels();
 #endif
 #if defined(FACECLUST_HAVE_AVX512BF16)
 const Kernels& Avx512Bf16Kernels();
+// Σ a·b over bf16 pairs packed in 32-bit words; `words` a multiple of 32 (HNSW search copies, hnsw_index.cc).
+float DotBf16Words(const uint32_t* a, const uint32_t* b, size_t words);
 #endif
 #if defined(FACECLUST_HAVE_AMX)
 const Kernels& AmxKernels();
