@@ -7,6 +7,7 @@ import { generateClustered } from './generator.js';
 
 export type CaseSpec =
   | { kind: 'kernel'; isa: string; metric: string; rows: number; cols: number; dim: number; seconds: number }
+  | { kind: 'graph-kernel'; isa: string; metric: string; n: number; dim: number; radius: number; seconds: number }
   | {
       kind: 'cluster';
       algorithm: 'graph' | 'cw' | 'dbscan';
@@ -59,10 +60,37 @@ async function runKernel(spec: Extract<CaseSpec, { kind: 'kernel' }>): Promise<C
   return { ms, gflops, baseRssMiB, peakRssMiB: mib(process.resourceUsage().maxRSS * 1024) };
 }
 
+/**
+ * The radius-graph pass on one thread: the blocked GEMM-form kernel of each instruction set plus its float64
+ * recheck. A small radius keeps the edge list short, so the time is the distance work over n(n−1)/2 pairs.
+ */
+async function runGraphKernel(spec: Extract<CaseSpec, { kind: 'graph-kernel' }>): Promise<CaseResult> {
+  const { loadNative } = await import('@faceclust/core-native');
+  const native = loadNative();
+  native.setIsa(spec.isa as never);
+  const { vectors } = generateClustered({ n: spec.n, dim: spec.dim, seed: 5 });
+  const baseRssMiB = mib(process.memoryUsage().rss);
+  native.radiusGraphSync(vectors.subarray(0, 256 * spec.dim), 256, spec.dim, spec.metric as never, spec.radius, 1); // warm-up
+  let calls = 0;
+  let edges = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < spec.seconds * 1000 || calls === 0) {
+    const graph = native.radiusGraphSync(vectors, spec.n, spec.dim, spec.metric as never, spec.radius, 1);
+    edges = graph.offsets[spec.n] / 2;
+    calls++;
+    elapsed = performance.now() - start;
+  }
+  const ms = elapsed / calls;
+  const gflops = (spec.n * (spec.n - 1) * spec.dim) / (ms * 1e6); // n(n−1)/2 pairs × 2·dim flops
+  return { ms, gflops, edges, baseRssMiB, peakRssMiB: mib(process.resourceUsage().maxRSS * 1024) };
+}
+
 async function runCluster(spec: Extract<CaseSpec, { kind: 'cluster' }>): Promise<CaseResult> {
   const cluster = await import('@faceclust/cluster');
   const { vectors } = generateClustered({ n: spec.n, dim: spec.dim, seed: spec.seed });
-  const common = { metric: 'euclidean' as const, backend: spec.backend, threads: spec.threads };
+  // threads 0 means the library's default (all cores).
+  const common = { metric: 'euclidean' as const, backend: spec.backend, threads: spec.threads > 0 ? spec.threads : undefined };
   // Warm-up on a slice: loads the addon, JIT-compiles the TypeScript loops.
   const warm = vectors.subarray(0, Math.min(spec.n, 300) * spec.dim);
   await cluster.chineseWhispers(warm, spec.dim, { ...common, threshold: spec.threshold });
@@ -97,7 +125,8 @@ async function runCluster(spec: Extract<CaseSpec, { kind: 'cluster' }>): Promise
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '') as CaseSpec;
-  const result = spec.kind === 'kernel' ? await runKernel(spec) : await runCluster(spec);
+  const result =
+    spec.kind === 'kernel' ? await runKernel(spec) : spec.kind === 'graph-kernel' ? await runGraphKernel(spec) : await runCluster(spec);
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
