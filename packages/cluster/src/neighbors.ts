@@ -1,6 +1,16 @@
 /**
  * How the clustering functions find neighbours: the exact radius graph (all pairs, O(n²) time) or an HNSW
  * kNN graph cut at the threshold (near-linear), and `auto`'s choice between them.
+ *
+ * The hnsw graph is a subgraph of the exact one (every kept edge is decided and stored with the float64
+ * reference), holding for each face at most its k nearest within the threshold, plus the edges other faces
+ * found to it. Chinese Whispers needs no more: on the benchmarks' generator its clustering agrees with the
+ * exact path's at pairwise F ≥ 0.999 (50k, 100k). What it changes against exact **DBSCAN** (k must be
+ * >= minSamples − 1, since a core point needs only its minSamples − 1 nearest within eps):
+ * - a point whose (minSamples − 1)-th neighbour the search missed is not core (border or noise instead);
+ * - two parts of a cluster joined only by pairs that are not among the k nearest of either end are split;
+ * - a border point may join a different neighbouring cluster.
+ * It never merges what exact DBSCAN separates: its core points and their links are subsets of the exact ones.
  */
 import type { Backend } from './backend.js';
 import type { NeighborGraph } from './graph.js';

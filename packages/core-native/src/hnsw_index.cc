@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,36 +39,59 @@
 namespace fc {
 namespace {
 
-struct RowSpaceParam {
-  const float* base = nullptr;
+// Two ways to store a point, fixed per index:
+//  - rows: the 4-byte row number; distances read the caller's fp32 matrix through the active ISA's kernels.
+//  - bf16: a search copy inside hnswlib's element (float ‖x‖², then the row as bf16 pairs, zero-padded to a
+//    multiple of 32 words), next to the links hnswlib already fetches and prefetches: half the bytes of fp32
+//    and vdpbf16ps. Chosen when created under amx/avx512bf16 for euclidean, sqeuclidean and cosine (rows
+//    normalised first); a loaded bf16 index still runs anywhere (scalar bf16 dot).
+enum class Storage { kRows, kBf16 };
+
+struct SpaceParam {
+  const float* base = nullptr;  // kRows: the bound matrix
   size_t dim = 0;
   float (*fn)(const float*, const float*, size_t) = nullptr;
-  // bf16 search copy (when used): `words` 32-bit words per row, and per-row squared norms (euclidean).
-  const uint32_t* bf16 = nullptr;
-  size_t words = 0;
-  const float* norms = nullptr;
-  Metric metric = kEuclidean;
+  size_t words = 0;  // kBf16
+  float (*dot)(const uint32_t*, const uint32_t*, size_t) = nullptr;
+  bool cosine = false;
 };
 
 float RowDistance(const void* a, const void* b, const void* param) {
-  const auto* p = static_cast<const RowSpaceParam*>(param);
+  const auto* p = static_cast<const SpaceParam*>(param);
   const uint32_t ia = *static_cast<const uint32_t*>(a), ib = *static_cast<const uint32_t*>(b);
-#if defined(FACECLUST_HAVE_AVX512BF16)
-  if (p->bf16) {
-    float dot = DotBf16Words(p->bf16 + static_cast<size_t>(ia) * p->words, p->bf16 + static_cast<size_t>(ib) * p->words, p->words);
-    // cosine rows are normalised before rounding; euclidean ranks by ‖a‖² + ‖b‖² − 2a·b.
-    return p->metric == kCosine ? 1.0f - dot : p->norms[ia] + p->norms[ib] - 2.0f * dot;
-  }
-#endif
   return p->fn(p->base + static_cast<size_t>(ia) * p->dim, p->base + static_cast<size_t>(ib) * p->dim, p->dim);
 }
 
-class RowSpace : public hnswlib::SpaceInterface<float> {
+float Bf16Distance(const void* a, const void* b, const void* param) {
+  const auto* p = static_cast<const SpaceParam*>(param);
+  const float* fa = static_cast<const float*>(a);
+  const float* fb = static_cast<const float*>(b);
+  float dot = p->dot(static_cast<const uint32_t*>(a) + 1, static_cast<const uint32_t*>(b) + 1, p->words);
+  // cosine rows were normalised before rounding; euclidean ranks by ‖a‖² + ‖b‖² − 2a·b.
+  return p->cosine ? 1.0f - dot : fa[0] + fb[0] - 2.0f * dot;
+}
+
+float DotBf16Scalar(const uint32_t* a, const uint32_t* b, size_t words) {
+  float s = 0.0f;
+  for (size_t k = 0; k < words; ++k) {
+    uint32_t alo = a[k] << 16, ahi = a[k] & 0xFFFF0000u, blo = b[k] << 16, bhi = b[k] & 0xFFFF0000u;
+    float x[4];
+    std::memcpy(&x[0], &alo, 4);
+    std::memcpy(&x[1], &ahi, 4);
+    std::memcpy(&x[2], &blo, 4);
+    std::memcpy(&x[3], &bhi, 4);
+    s += x[0] * x[2] + x[1] * x[3];
+  }
+  return s;
+}
+
+class Space : public hnswlib::SpaceInterface<float> {
  public:
-  size_t get_data_size() override { return sizeof(uint32_t); }
-  hnswlib::DISTFUNC<float> get_dist_func() override { return RowDistance; }
+  size_t get_data_size() override { return storage == Storage::kRows ? sizeof(uint32_t) : sizeof(float) + param.words * 4; }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return storage == Storage::kRows ? RowDistance : Bf16Distance; }
   void* get_dist_func_param() override { return &param; }
-  RowSpaceParam param;
+  Storage storage = Storage::kRows;
+  SpaceParam param;
 };
 
 // bf16 by round-to-nearest-even; subnormals flushed to (signed) zero.
@@ -81,70 +105,49 @@ inline uint32_t ToBf16(float f) {
 
 // One index: its space (which must outlive it), metric and dim; `busy` serialises operations.
 struct Index {
-  RowSpace space;
+  Space space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
   Metric metric = kEuclidean;
   size_t dim = 0;
   std::atomic<bool> busy{false};
-  // Search copy: rows as bf16 pairs (half the bytes of fp32, vdpbf16ps) when the active ISA is amx or
-  // avx512bf16 and the metric is euclidean, sqeuclidean or cosine. Not persisted: rebuilt from the rows.
-  bool useBf16 = false;
-  size_t words = 0;
-  std::vector<uint32_t> bf16;
-  std::vector<float> norms;
-  size_t converted = 0;  // rows present in bf16/norms
+
+  // Fixes the storage (before hnswlib is constructed or loaded).
+  void Init(Metric m, size_t d, Storage storage) {
+    metric = m;
+    dim = d;
+    space.storage = storage;
+    space.param.dim = d;
+    space.param.words = ((d + 1) / 2 + 31) / 32 * 32;
+    space.param.cosine = m == kCosine;
+    space.param.dot = DotBf16Scalar;
+#if defined(FACECLUST_HAVE_AVX512BF16)
+    if (DetectCpu().Has("avx512bf16") && DetectCpu().Has("avx512f")) space.param.dot = DotBf16Words;
+#endif
+  }
 
   // Points the distance functor at `x` with the active kernels; called on the main thread before queueing.
   void Bind(const float* x) {
     space.param.base = x;
-    space.param.dim = dim;
     space.param.fn = ActiveKernels().distance[metric == kEuclidean ? kSqEuclidean : metric];
-    space.param.metric = metric;
-    std::string isa = ActiveIsa();
-    bool want = (isa == "amx" || isa == "avx512bf16") && (metric == kEuclidean || metric == kSqEuclidean || metric == kCosine);
-#if !defined(FACECLUST_HAVE_AVX512BF16)
-    want = false;
-#endif
-    if (want != useBf16) {
-      useBf16 = want;
-      converted = 0;
-      std::vector<uint32_t>().swap(bf16);
-      std::vector<float>().swap(norms);
-    }
-    words = ((dim + 1) / 2 + 31) / 32 * 32;
   }
 
-  // Worker thread: brings the bf16 copy up to `n` rows of the bound matrix (grows by half), then publishes it.
-  void Convert(size_t n, unsigned threads) {
-    if (!useBf16) {
-      space.param.bf16 = nullptr;
-      return;
+  // What hnswlib stores (and searches with) for row i: the row number, or the bf16 copy written into `buf`.
+  const void* Point(const float* x, size_t i, uint32_t& row, std::vector<uint32_t>& buf) const {
+    row = static_cast<uint32_t>(i);
+    if (space.storage == Storage::kRows) return &row;
+    const size_t words = space.param.words;
+    buf.assign(1 + words, 0);
+    const float* r = x + i * dim;
+    double nn = ref::Dot(r, r, dim);
+    double scale = metric == kCosine ? (nn > 0 ? 1.0 / std::sqrt(nn) : 0.0) : 1.0;
+    float norm = static_cast<float>(nn);
+    std::memcpy(&buf[0], &norm, 4);
+    for (size_t w = 0; w < words && 2 * w < dim; ++w) {
+      uint32_t lo = ToBf16(static_cast<float>(r[2 * w] * scale));
+      uint32_t hi = 2 * w + 1 < dim ? ToBf16(static_cast<float>(r[2 * w + 1] * scale)) : 0;
+      buf[1 + w] = lo | (hi << 16);
     }
-    const float* x = space.param.base;
-    if (n > norms.size()) {
-      size_t cap = std::max(n, norms.size() + norms.size() / 2);
-      bf16.resize(cap * words);
-      norms.resize(cap);
-    }
-    if (n < converted) converted = 0;  // another matrix: redo
-    ParallelFor(threads, (n - converted + 255) / 256, [&](size_t b, unsigned) {
-      for (size_t i = converted + b * 256, e = std::min(n, i + 256); i < e; ++i) {
-        const float* row = x + i * dim;
-        double nn = ref::Dot(row, row, dim);
-        double scale = metric == kCosine ? (nn > 0 ? 1.0 / std::sqrt(nn) : 0.0) : 1.0;
-        uint32_t* out = bf16.data() + i * words;
-        for (size_t w = 0; w < words; ++w) {
-          uint32_t lo = 2 * w < dim ? ToBf16(static_cast<float>(row[2 * w] * scale)) : 0;
-          uint32_t hi = 2 * w + 1 < dim ? ToBf16(static_cast<float>(row[2 * w + 1] * scale)) : 0;
-          out[w] = lo | (hi << 16);
-        }
-        norms[i] = static_cast<float>(nn);
-      }
-    });
-    converted = n;
-    space.param.bf16 = bf16.data();
-    space.param.words = words;
-    space.param.norms = norms.data();
+    return buf.data();
   }
 };
 
@@ -176,24 +179,23 @@ struct Claim {
 void CheckRows(const Index& index, size_t length, size_t n) { CheckMatrix(length, n, index.dim, "vectors", "n"); }
 
 // Adds rows [first, n) of the bound matrix; grows capacity first (resizeIndex is not thread-safe).
-void AddRows(Index& index, size_t first, size_t n, unsigned threads) {
-  index.Convert(n, threads);
+void AddRows(Index& index, const float* x, size_t first, size_t n, unsigned threads) {
   auto& h = *index.hnsw;
   if (n > h.max_elements_) h.resizeIndex(std::max(n, h.max_elements_ + h.max_elements_ / 2));
   if (first >= n) return;
   // The first point alone, so that parallel inserts start from an entry point.
   size_t start = first;
+  uint32_t row;
+  std::vector<uint32_t> buf;
   if (h.cur_element_count == 0) {
-    uint32_t row = static_cast<uint32_t>(first);
-    h.addPoint(&row, first);
+    h.addPoint(index.Point(x, first, row, buf), first);
     ++start;
   }
   constexpr size_t kBatch = 64;
   ParallelFor(threads, (n - start + kBatch - 1) / kBatch, [&](size_t b, unsigned) {
-    for (size_t i = start + b * kBatch, e = std::min(n, i + kBatch); i < e; ++i) {
-      uint32_t row = static_cast<uint32_t>(i);
-      h.addPoint(&row, i);
-    }
+    uint32_t r;
+    std::vector<uint32_t> local;
+    for (size_t i = start + b * kBatch, e = std::min(n, i + kBatch); i < e; ++i) h.addPoint(index.Point(x, i, r, local), i);
   });
 }
 
@@ -213,7 +215,6 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
   const size_t dim = index.dim;
   const Metric metric = index.metric;
   const SumOp op = SumOpFor(metric);
-  index.Convert(n, threads);
   h.setEf(std::max(ef, k + 1));
   std::vector<double> norms;
   if (metric == kCosine) {
@@ -226,11 +227,11 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
   std::vector<float> dist(n * k);
   constexpr size_t kBatch = 64;
   ParallelFor(threads, (n + kBatch - 1) / kBatch, [&](size_t b, unsigned) {
-    std::vector<uint32_t> js;
+    std::vector<uint32_t> js, buf;
     std::vector<double> sums;
     for (size_t i = b * kBatch, e = std::min(n, i + kBatch); i < e; ++i) {
-      uint32_t row = static_cast<uint32_t>(i);
-      auto pq = h.searchKnn(&row, k + 1);
+      uint32_t row;
+      auto pq = h.searchKnn(index.Point(x, i, row, buf), k + 1);
       js.clear();
       while (!pq.empty()) {
         size_t j = pq.top().second;
@@ -308,16 +309,17 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
 
 class AddWorker : public PromiseWorker {
  public:
-  AddWorker(Napi::Env env, Index* index, size_t first, size_t n, unsigned threads)
-      : PromiseWorker(env), index_(index), first_(first), n_(n), threads_(threads) {}
+  AddWorker(Napi::Env env, Index* index, const float* x, size_t first, size_t n, unsigned threads)
+      : PromiseWorker(env), index_(index), x_(x), first_(first), n_(n), threads_(threads) {}
   ~AddWorker() override { index_->busy = false; }
 
  protected:
-  void Run() override { AddRows(*index_, first_, n_, threads_); }
+  void Run() override { AddRows(*index_, x_, first_, n_, threads_); }
   Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, static_cast<double>(index_->hnsw->cur_element_count)); }
 
  private:
   Index* index_;
+  const float* x_;
   size_t first_, n_;
   unsigned threads_;
 };
@@ -358,8 +360,9 @@ Napi::Value HnswCreateJs(const Napi::CallbackInfo& info) {
                                              std::to_string(m) + ", " + std::to_string(efc), ErrorKind::kRange);
     }
     auto index = std::make_unique<Index>();
-    index->metric = metric;
-    index->dim = dim;
+    std::string isa = ActiveIsa();
+    bool bf16 = (isa == "amx" || isa == "avx512bf16") && (metric == kEuclidean || metric == kSqEuclidean || metric == kCosine);
+    index->Init(metric, dim, bf16 ? Storage::kBf16 : Storage::kRows);
     index->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(&index->space, std::max<size_t>(capacity, 1), m, efc, seed);
     return Wrap(info.Env(), index.release());
   });
@@ -373,16 +376,24 @@ Napi::Value HnswLoadJs(const Napi::CallbackInfo& info) {
     size_t dim = GetCount(info, 1, "dim");
     Metric metric = GetMetric(info, 2);
     auto index = std::make_unique<Index>();
-    index->metric = metric;
-    index->dim = dim;
+    // The storage is in hnswlib's header: element data size = label_offset_ − offsetData_ (6 size_t fields).
+    size_t header[6] = {0, 0, 0, 0, 0, 0};
+    {
+      std::ifstream in(path, std::ios::binary);
+      if (!in.is_open()) throw Failure("ERR_FACECLUST_INDEX_FILE", "Cannot load the HNSW index " + path + ": cannot open the file");
+      in.read(reinterpret_cast<char*>(header), sizeof header);
+    }
+    const size_t dataSize = header[4] - header[5];
+    index->Init(metric, dim, Storage::kRows);
+    if (dataSize != sizeof(uint32_t)) index->Init(metric, dim, Storage::kBf16);
+    if (dataSize != index->space.get_data_size() || header[4] < header[5]) {
+      throw Failure("ERR_FACECLUST_INDEX_FILE", "Cannot load the HNSW index " + path + ": not a faceclust index of dim " +
+                                                    std::to_string(dim) + " (element data size " + std::to_string(dataSize) + ")");
+    }
     try {
       index->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(&index->space, path);
     } catch (const std::exception& e) {
       throw Failure("ERR_FACECLUST_INDEX_FILE", "Cannot load the HNSW index " + path + ": " + e.what());
-    }
-    if (index->hnsw->data_size_ != sizeof(uint32_t)) {
-      throw Failure("ERR_FACECLUST_INDEX_FILE", "Cannot load the HNSW index " + path + ": not a faceclust index (element data size " +
-                                                    std::to_string(index->hnsw->data_size_) + ", expected 4)");
     }
     return Wrap(info.Env(), index.release());
   });
@@ -426,7 +437,7 @@ Napi::Value HnswAddJs(const Napi::CallbackInfo& info) {
                     ErrorKind::kRange);
     }
     index->Bind(x.data);
-    auto* worker = new AddWorker(info.Env(), index, count, n, threads);
+    auto* worker = new AddWorker(info.Env(), index, x.data, count, n, threads);
     claim.Release();
     worker->Keep(info[0]);
     worker->Keep(info[1]);
