@@ -13,8 +13,10 @@ import { toMatrix, type VectorsInput } from './vectors.js';
 
 /**
  * Defaults for 512-d face embeddings. M = 16 links per node and efConstruction = 100 (as the issue's Python
- * reference); k = 32 neighbours per face at search width ef = 64 found 99.6% of each sampled face's 32
- * nearest within-threshold neighbours on the benchmarks' generator (20k, seed 42, threshold 1.0).
+ * reference); k = 32 neighbours per face at search width ef = 64. On the benchmarks' generator (seed 42,
+ * threshold 1.0) the graph held 99.5% (20k), 98.9% (50k), 97.8–98.3% (100k), 95.7% (250k) of each sampled
+ * face's 32 nearest within-threshold neighbours, and Chinese Whispers on it agreed with the exact path's
+ * clustering at pairwise F 0.9999 (50k) and 0.9998 (100k). Raise ef (and M) for more recall at large n.
  */
 export const HNSW_DEFAULTS = { M: 16, efConstruction: 100, k: 32, ef: 64, seed: 100 } as const;
 

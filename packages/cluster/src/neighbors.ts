@@ -25,11 +25,22 @@ export const NEIGHBOR_STRATEGIES = ['exact', 'hnsw', 'auto'] as const;
 export type NeighborStrategy = (typeof NEIGHBOR_STRATEGIES)[number];
 
 /**
- * `auto` uses hnsw from this many rows up (native backend only). Measured here (2 shared cores, Sapphire
- * Rapids, AMX exact path, benchmarks' generator dim 512, CW at threshold 1.0; see benchmarks/ scale suite):
- * see README "Scale". Below it the exact graph is both faster and exact.
+ * `auto` uses hnsw from this many rows up (native backend only). Measured with benchmarks/' scale suite
+ * (2 shared cores, Sapphire Rapids with AMX, generator dim 512 seed 42, Chinese Whispers at threshold 1.0,
+ * hnsw M 16 / efConstruction 100 / k 32 / ef 64), end to end:
+ *
+ * | n    | exact            | hnsw              |
+ * |------|------------------|-------------------|
+ * | 50k  | 4.1 s, 383 MiB   | 17.7 s, 250 MiB   |
+ * | 100k | 12.4 s, 996 MiB  | 36–53 s, 440 MiB  |
+ * | 250k | —                | 93.5 s, 1010 MiB  |
+ *
+ * By time alone the AMX exact graph wins up to about 300k (n² vs n log n extrapolated), but its size grows
+ * with n² on clustered faces (a few people with many photos): 1.0 GB peak at 100k, ≈ 1.5 GB at 120k,
+ * ≈ 6 GB at 250k. The switch is where the exact path leaves the 1.5 GB budget; from there hnsw keeps time
+ * and memory near-linear.
  */
-export const AUTO_HNSW_FROM = 60_000;
+export const AUTO_HNSW_FROM = 120_000;
 
 /** Options for the hnsw path of {@link chineseWhispers}, {@link dbscan} and {@link radiusGraph}. */
 export interface HnswOptions extends Omit<HnswBuildOptions, 'metric' | 'threads'> {
