@@ -7,6 +7,7 @@ import { type DecodedImage, decodeImage, encodePng } from './decode.js';
 import { EmbedError, errorMessage } from './errors.js';
 import { type Sessions, loadSessions } from './models.js';
 import { type AnalyzeOptions, analyzeImage } from './pipeline.js';
+import type { StoredFace } from './store.js';
 
 export interface WorkerInit {
   model?: string;
@@ -16,14 +17,8 @@ export interface WorkerInit {
 
 export type ToWorker = { type: 'job'; id: number; path: string };
 
-export interface WorkerFace {
-  box: [number, number, number, number];
-  score: number;
-  landmarks: number[];
-  quality: { sharpness: number; size: number };
-  crop: Uint8Array;
-  embedding: Float32Array;
-}
+/** A face as the worker sends it: exactly what the store keeps (a type-only import, so no SQLite here). */
+export type WorkerFace = StoredFace;
 
 export type FromWorker =
   | { type: 'ready'; dim: number }
