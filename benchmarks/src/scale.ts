@@ -5,7 +5,7 @@
  *   --n 50000,100000,250000   sizes (env N); --with-500k adds 500000 (minutes)
  *   --exact-max-n 100000      largest n for the exact path (its graph grows with n² on this data)
  *   --dim 512 --seed 42 --threshold 1.0 --threads 0
- *   --M 16 --ef-construction 100 --k 32 --ef 64
+ *   --M 16 --ef-construction 100 --k 32 --ef N  (default: the library's, 64, or 128 from 150k rows)
  *   --sample 2000             rows whose exact neighbours are compared with the HNSW graph's
  *   --out DIR                 default benchmarks/results
  *
@@ -38,7 +38,7 @@ interface ScaleSpec {
   M: number;
   efConstruction: number;
   k: number;
-  ef: number;
+  ef?: number;
   sample: number;
   labelsFile: string;
 }
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
       M: { type: 'string', default: '16' },
       'ef-construction': { type: 'string', default: '100' },
       k: { type: 'string', default: '32' },
-      ef: { type: 'string', default: '64' },
+      ef: { type: 'string', default: '' },
       sample: { type: 'string', default: '2000' },
       out: { type: 'string', default: path.resolve(here, '..', 'results') },
     },
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     for (const p of paths) {
       const spec: ScaleSpec = {
         path: p, n, dim: Number(values.dim), seed: Number(values.seed), threshold: Number(values.threshold), threads: Number(values.threads),
-        M: Number(values.M), efConstruction: Number(values['ef-construction']), k: Number(values.k), ef: Number(values.ef),
+        M: Number(values.M), efConstruction: Number(values['ef-construction']), k: Number(values.k), ef: values.ef ? Number(values.ef) : undefined,
         sample: Number(values.sample), labelsFile: path.join(tmp, `${p}-${n}.i32`),
       };
       const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--case', JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 24 });

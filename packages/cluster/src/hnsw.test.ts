@@ -134,3 +134,13 @@ describe('neighbors: BAD CALL', () => {
     expect((await caught(() => HnswIndex.load(path.join(tmp, 'nowhere')))).message).toMatch(/Cannot read the HNSW index description .*nowhere.hnsw\.json/);
   });
 });
+
+describe('hnsw defaults', () => {
+  it('widen the search (ef) from HNSW_DEFAULTS.largeFrom rows, never below k', async () => {
+    const { hnswGraphParams, HNSW_DEFAULTS } = await import('./hnsw.js');
+    expect(hnswGraphParams({}, 1, 1000)).toEqual({ k: 32, ef: 64 });
+    expect(hnswGraphParams({}, 1, HNSW_DEFAULTS.largeFrom)).toEqual({ k: 32, ef: 128 });
+    expect(hnswGraphParams({ k: 200 }, 1, HNSW_DEFAULTS.largeFrom)).toEqual({ k: 200, ef: 200 });
+    expect(hnswGraphParams({}, 50, 10)).toEqual({ k: 50, ef: 64 });
+  });
+});

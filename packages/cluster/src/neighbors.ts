@@ -46,7 +46,7 @@ export const AUTO_HNSW_FROM = 120_000;
 export interface HnswOptions extends Omit<HnswBuildOptions, 'metric' | 'threads'> {
   /** Neighbours per face (default 32; DBSCAN: at least minSamples − 1). */
   k?: number;
-  /** Search width, >= k (default max(64, k)). */
+  /** Search width, >= k (default max(64, k); max(128, k) from 150,000 rows). */
   ef?: number;
   /**
    * A prebuilt or loaded index over the same rows (`index.size` must equal n, same metric): reused instead
@@ -91,7 +91,7 @@ export async function buildNeighborGraph(
   }
   if (index && strategy === 'exact') throw new RangeError("hnsw.index was given but neighbors is 'exact': pass neighbors 'hnsw' or 'auto'");
   const build = hnswBuildParams({ ...hnswOpts, metric });
-  const { k, ef } = hnswGraphParams(hnswOpts, minK);
+  const { k, ef } = hnswGraphParams(hnswOpts, minK, matrix.n);
   const used = chooseNeighbors(strategy, matrix.n, backend, index !== undefined);
   if (used === 'exact') return { graph: await buildRadiusGraph(matrix, metric, radius, backend, threads), neighbors: 'exact' };
   if (backend.name === 'ts') throw new Error("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW); pass backend 'auto' or 'native', or neighbors 'exact'");
