@@ -81,9 +81,10 @@ describe('radiusGraph (ts backend)', () => {
       if (running) setImmediate(tick);
     };
     setImmediate(tick);
-    const graph = await radiusGraph(randomVectors(1500, 256, 8), 256, { radius: 1, backend: 'ts' });
+    // Large enough to outlast several 50 ms slices even on a fast, idle machine (~8M pairs of 256-d).
+    const graph = await radiusGraph(randomVectors(4000, 256, 8), 256, { radius: 1, backend: 'ts' });
     running = false;
-    expect(graph.n).toBe(1500);
+    expect(graph.n).toBe(4000);
     expect(ticks).toBeGreaterThan(1);
   });
 
