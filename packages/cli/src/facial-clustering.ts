@@ -7,17 +7,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { chineseWhispers, dbscan, type BackendOption, type ClusterResult, type Metric } from '@faceclust/cluster';
+import { AUTO_HNSW_FROM, chineseWhispers, dbscan, type BackendOption, type ClusterResult, type HnswIndex, type Metric, type NeighborStrategy } from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type EmbedEvent, type FaceSet } from '@faceclust/embed';
 import { clusterStats } from './cluster-stats.js';
-import { cwParams, dbscanParams, expectNumber, expectSaveAs, paramTag, UsageError, type CwParams, type DbscanParams, type SaveAs } from './options.js';
+import { openHnswIndex } from './hnsw-index.js';
+import {
+  cwParams, dbscanParams, expectNumber, expectSaveAs, hnswSearchParams, neighborParams, paramTag, UsageError,
+  type CwParams, type DbscanParams, type HnswCallOptions, type NeighborParams, type SaveAs,
+} from './options.js';
 import { callPaths, prepareOutDir, reserveCall, STORE_FILE } from './output.js';
 import { writeFolders } from './reports/folders.js';
 import { writeHtmlReport, writeReportIndex } from './reports/html.js';
 import { appendLog, listSkipped, ms, type LogEntries } from './reports/log.js';
 import { writeXlsx } from './reports/xlsx.js';
 import { keptRows, qualityGate, spreadLabels, type QualityGateOptions } from './quality-gate.js';
-import type { ClusteringResult, FaceResult, Method, SkippedFile } from './result.js';
+import type { ClusteringResult, FaceResult, Method, NeighborsUsed, SkippedFile } from './result.js';
 
 export interface FacialClusteringOptions {
   /**
@@ -75,6 +79,10 @@ export interface ChineseWhispersCallOptions {
   minFaceQuality?: number;
   /** Quality gate: faces smaller than this (box height, photo pixels) go to no_class, with the reason. */
   minFaceSize?: number;
+  /** Neighbour search: 'auto' (default: exact below 120,000 faces, hnsw from there), 'exact' or 'hnsw'. */
+  neighbors?: NeighborStrategy;
+  /** HNSW parameters; the index is kept in `<outPath>/hnsw/` and reused or extended by later calls. */
+  hnsw?: HnswCallOptions;
 }
 
 /** Options of {@link FacialClustering.dbscan}. */
@@ -88,6 +96,10 @@ export interface DbscanCallOptions {
   minFaceQuality?: number;
   /** See {@link ChineseWhispersCallOptions.minFaceSize}. */
   minFaceSize?: number;
+  /** See {@link ChineseWhispersCallOptions.neighbors}. */
+  neighbors?: NeighborStrategy;
+  /** See {@link ChineseWhispersCallOptions.hnsw}; k must be at least minSamples − 1. */
+  hnsw?: HnswCallOptions;
 }
 
 /** Beside the store: `detect` or `crops`, the mode its faces were embedded in. */
@@ -282,8 +294,9 @@ export class FacialClustering {
   async chineseWhispers(options: ChineseWhispersCallOptions = {}): Promise<ClusteringResult> {
     const p = cwParams(checkCallOptions(options));
     const saveas = expectSaveAs(options.saveas);
-    return this.cluster('cw', p, saveas, gateOptions(options), (v, dim) =>
-      chineseWhispers(v, dim, { threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend }),
+    const near = neighborParams(options);
+    return this.cluster('cw', p, saveas, gateOptions(options), near, 1, (v, dim, hnsw) =>
+      chineseWhispers(v, dim, { threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, ...hnsw }),
     );
   }
 
@@ -291,7 +304,10 @@ export class FacialClustering {
   async dbscan(options: DbscanCallOptions = {}): Promise<ClusteringResult> {
     const p = dbscanParams(checkCallOptions(options));
     const saveas = expectSaveAs(options.saveas);
-    return this.cluster('dbscan', p, saveas, gateOptions(options), (v, dim) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend }));
+    const near = neighborParams(options, p.minSamples - 1);
+    return this.cluster('dbscan', p, saveas, gateOptions(options), near, p.minSamples - 1, (v, dim, hnsw) =>
+      dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, ...hnsw }),
+    );
   }
 
   /** Closes the embedding store. */
@@ -305,7 +321,9 @@ export class FacialClustering {
     params: CwParams | DbscanParams,
     saveas: SaveAs,
     gateOpts: QualityGateOptions,
-    run: (vectors: Float32Array, dim: number) => Promise<ClusterResult>,
+    near: NeighborParams,
+    minK: number,
+    run: (vectors: Float32Array, dim: number, hnsw: { neighbors: 'exact' } | { neighbors: 'hnsw'; hnsw: { index: HnswIndex; k: number; ef: number } }) => Promise<ClusterResult>,
   ): Promise<ClusteringResult> {
     await this.prepare();
     const embedded = this.embedLog?.entries ?? [];
@@ -320,9 +338,40 @@ export class FacialClustering {
     // the quality gate: rejected faces stay out of the graph (they would bridge people) and come back as no_class
     const gate = qualityGate(set.faces, gateOpts);
     const kept = gate.kept.length;
-    let res: ClusterResult = kept > 0
-      ? await run(gate.rejected ? keptRows(set.vectors, set.dim, gate.kept) : set.vectors, set.dim)
-      : { labels: new Int32Array(0), clusterCount: 0, noiseCount: 0, backend: 'ts', timings: { graphMs: 0, clusterMs: 0, totalMs: 0 }, graph: { edges: 0 } };
+    const rows = gate.rejected ? keptRows(set.vectors, set.dim, gate.kept) : set.vectors;
+    // hnsw: the index lives in <out>/hnsw/ and is reused or extended by later calls; the library's own
+    // 'auto' would build a throwaway one, so the choice is made here (ts backend: no hnsw, as in the library)
+    const useHnsw = kept > 0 && (near.neighbors === 'hnsw' || (near.neighbors === 'auto' && kept >= AUTO_HNSW_FROM && params.backend !== 'ts'));
+    const search = hnswSearchParams(near, kept, minK);
+    let indexAction: string | undefined;
+    let indexMs = 0;
+    let res: ClusterResult;
+    if (kept === 0) {
+      res = { labels: new Int32Array(0), clusterCount: 0, noiseCount: 0, backend: 'ts', timings: { graphMs: 0, clusterMs: 0, totalMs: 0 }, graph: { edges: 0 } };
+    } else if (useHnsw) {
+      step(`preparing the hnsw index of ${kept} faces`);
+      const t0 = performance.now();
+      const ids = gate.rejected ? gate.kept.map((i) => set.faces[i]!.id) : set.faces.map((f) => f.id);
+      const opened = await openHnswIndex(this.outPath, {
+        vectors: rows, dim: set.dim, ids, model: set.model, metric: params.metric, M: near.M, efConstruction: near.efConstruction, persist: !gate.rejected,
+      });
+      indexMs = performance.now() - t0;
+      indexAction = opened.action;
+      res = await run(opened.index.vectors, set.dim, { neighbors: 'hnsw', hnsw: { index: opened.index, ...search } });
+      if (opened.order) {
+        // the index's row order (old faces, then added ones) back to the store's
+        const labels = new Int32Array(kept);
+        opened.order.forEach((row, r) => (labels[row] = res.labels[r]!));
+        res = { ...res, labels };
+      }
+    } else {
+      res = await run(rows, set.dim, { neighbors: 'exact' });
+    }
+    const neighbors: NeighborsUsed = {
+      requested: near.neighbors,
+      used: res.neighbors ?? 'exact',
+      ...(res.neighbors === 'hnsw' ? { hnsw: { M: near.M, efConstruction: near.efConstruction, ...search }, index: indexAction } : {}),
+    };
     if (gate.rejected) res = { ...res, labels: spreadLabels(res.labels, gate.kept, n), noiseCount: res.noiseCount + gate.rejected };
     const { distances, clusters } = clusterStats(set.vectors, set.dim, res.labels, res.clusterCount, params.metric);
     const faces: FaceResult[] = set.faces.map((f, i) => ({
@@ -334,8 +383,8 @@ export class FacialClustering {
     const out = (name: string) => path.join(this.outPath, name);
     const result: ClusteringResult = {
       call, method, params, gate: { ...gateOpts, rejected: gate.rejected }, model: set.model, images: this.images, clusters: res.clusterCount, noise: res.noiseCount, faces, labels: res.labels,
-      summaries: clusters, skipped: this.skipped, noFace: this.noFace, backend: res.backend,
-      timings: { graphMs: res.timings.graphMs, clusterMs: res.timings.clusterMs, reportsMs: 0, totalMs: 0 },
+      summaries: clusters, skipped: this.skipped, noFace: this.noFace, backend: res.backend, neighbors,
+      timings: { indexMs, graphMs: res.timings.graphMs, clusterMs: res.timings.clusterMs, reportsMs: 0, totalMs: 0 },
       outputs: { log: out('log.txt'), xlsx: out(names.xlsx), report: path.join(out(names.report), 'report.html'), reportIndex: out('report.html') },
       saveas,
     };
@@ -372,17 +421,26 @@ export class FacialClustering {
       ['method', method === 'cw' ? 'chinese whispers' : 'dbscan'],
       ['parameters', Object.entries({ ...params, saveas: saveas || 'no' }).map(([k, v]) => `${k}=${v}`).join(' ')],
       ['backend', res.backend],
+      ['neighbors', describeNeighbors(neighbors, kept)],
       ['clusters', `${res.clusterCount}${sizes.length ? ` (sizes ${sizes.slice(0, 20).join(', ')}${sizes.length > 20 ? ', …' : ''})` : ''}`],
       ['no_class', `${res.noiseCount}${gate.rejected ? ` (${gate.rejected} rejected by the quality gate, reasons in the xlsx)` : ''}`],
       ['quality gate', gateOpts.minFaceQuality === undefined && gateOpts.minFaceSize === undefined ? 'off' : `${Object.entries(gateOpts).map(([k, v]) => `${k}=${v}`).join(' ')}: ${gate.rejected} of ${n} faces rejected`],
       ['graph edges', res.graph.edges],
       ['skipped', listSkipped(this.skipped)],
-      ['timings', `${from.has('embed time') ? `embed ${from.get('embed time')}, ` : ''}graph ${ms(res.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
+      ['timings', `${from.has('embed time') ? `embed ${from.get('embed time')}, ` : ''}${indexMs ? `hnsw index ${ms(indexMs)}, ` : ''}graph ${ms(res.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
       ['store', this.storePath],
       ['outputs', [result.outputs.xlsx, result.outputs.report, result.outputs.saveas].filter(Boolean).join('\n')],
     ] satisfies LogEntries);
     return result;
   }
+}
+
+/** The log's `neighbors` line: the path that ran, why, and for hnsw its parameters and what became of the index. */
+export function describeNeighbors(n: NeighborsUsed, faces: number): string {
+  const why = n.requested === 'auto' ? ` (auto: ${faces} faces ${faces >= AUTO_HNSW_FROM ? '>=' : '<'} ${AUTO_HNSW_FROM})` : '';
+  if (n.used === 'exact' || !n.hnsw) return `exact${why}`;
+  const h = n.hnsw;
+  return `hnsw${why}: M=${h.M} efConstruction=${h.efConstruction} k=${h.k} ef=${h.ef}${n.index ? `\nindex ${n.index}` : ''}`;
 }
 
 /** The quality-gate thresholds of a call's options (validated by qualityGate). */

@@ -2,7 +2,7 @@
  * Option values: defaults (with where each came from), parsing of command-line strings and validation of
  * programmatic values. Every error names the option and the value received.
  */
-import { BACKENDS, METRICS, type BackendOption, type Metric } from '@faceclust/cluster';
+import { BACKENDS, HNSW_DEFAULTS, METRICS, NEIGHBOR_STRATEGIES, type BackendOption, type Metric, type NeighborStrategy } from '@faceclust/cluster';
 
 /**
  * Defaults measured on ../shared/data/lfw-dev (7,171 photos, 2,954 people; euclidean distance between
@@ -33,6 +33,8 @@ export const DEFAULTS = {
   metric: 'euclidean' as Metric,
   backend: 'auto' as BackendOption,
   out: 'faceclust-out',
+  /** `auto`: exact radius graph below AUTO_HNSW_FROM (120,000) faces, HNSW from there (see the cluster README). */
+  neighbors: 'auto' as NeighborStrategy,
 } as const;
 
 /** A bad option value or a bad input: the CLI prints the message and exits with code 1. */
@@ -119,6 +121,55 @@ export function dbscanParams(o: Loose<DbscanParams>): DbscanParams {
     metric: expectOneOf('metric', o.metric ?? DEFAULTS.metric, METRICS),
     backend: expectOneOf('backend', o.backend ?? DEFAULTS.backend, BACKENDS),
   };
+}
+
+/** HNSW parameters of a call (`hnsw` option); k and ef absent mean the library's defaults. */
+export interface HnswCallOptions {
+  /** Links per node, an integer >= 2 (default 16). */
+  M?: number;
+  /** Search width while building, an integer >= 1 (default 100). */
+  efConstruction?: number;
+  /** Neighbours per face, an integer >= 1 (default 32; dbscan: at least minSamples − 1). */
+  k?: number;
+  /** Search width of the graph step, an integer >= k (default max(64, k); 128 from 150,000 faces). */
+  ef?: number;
+}
+
+/** Validated neighbour options: the strategy asked for and the HNSW build and search parameters. */
+export interface NeighborParams {
+  neighbors: NeighborStrategy;
+  M: number;
+  efConstruction: number;
+  k?: number;
+  ef?: number;
+}
+
+/**
+ * Checks `neighbors` and `hnsw` up front (the library checks them too, but only once embedding is done).
+ * `minK` is dbscan's minSamples − 1: its core points need that many neighbours.
+ */
+export function neighborParams(o: { neighbors?: unknown; hnsw?: unknown }, minK = 1): NeighborParams {
+  const neighbors = expectOneOf('neighbors', o.neighbors ?? DEFAULTS.neighbors, NEIGHBOR_STRATEGIES);
+  if (o.hnsw !== undefined && (typeof o.hnsw !== 'object' || o.hnsw === null || Array.isArray(o.hnsw))) {
+    throw new TypeError(`Expected an object { M, efConstruction, k, ef } for hnsw but received ${describe(o.hnsw)}`);
+  }
+  const h = (o.hnsw ?? {}) as Loose<HnswCallOptions>;
+  const unknown = Object.keys(h).find((key) => !['M', 'efConstruction', 'k', 'ef'].includes(key));
+  if (unknown) throw new RangeError(`Unknown option hnsw.${unknown}: expected M, efConstruction, k or ef`);
+  const p: NeighborParams = {
+    neighbors,
+    M: expectNumber('hnsw.M', h.M ?? HNSW_DEFAULTS.M, { min: 2, max: 10000, integer: true }),
+    efConstruction: expectNumber('hnsw.efConstruction', h.efConstruction ?? HNSW_DEFAULTS.efConstruction, { min: 1, integer: true }),
+  };
+  if (h.k !== undefined) p.k = expectNumber('hnsw.k', h.k, { min: Math.max(1, minK), integer: true });
+  if (h.ef !== undefined) p.ef = expectNumber('hnsw.ef', h.ef, { min: p.k ?? Math.max(HNSW_DEFAULTS.k, minK), integer: true });
+  return p;
+}
+
+/** The k and ef the hnsw path uses for n faces (the library's defaults when absent). */
+export function hnswSearchParams(p: NeighborParams, n: number, minK = 1): { k: number; ef: number } {
+  const k = p.k ?? Math.max(HNSW_DEFAULTS.k, minK);
+  return { k, ef: p.ef ?? Math.max(n >= HNSW_DEFAULTS.largeFrom ? HNSW_DEFAULTS.efLarge : HNSW_DEFAULTS.ef, k) };
 }
 
 // ---- command-line strings → values (commander argParser callbacks) ----

@@ -1,5 +1,5 @@
 /** What a clustering call returns, and the `--json` shape derived from it. */
-import type { BackendName } from '@faceclust/cluster';
+import type { BackendName, NeighborStrategy } from '@faceclust/cluster';
 import type { ClusterSummary } from './cluster-stats.js';
 import type { CwParams, DbscanParams, SaveAs } from './options.js';
 
@@ -23,6 +23,16 @@ export interface FaceResult {
   distance: number | null;
   /** Why the quality gate sent this face to no_class (absent when it was clustered). */
   rejected?: string;
+}
+
+/** The neighbour search of a call: what was asked, what ran and, for hnsw, its parameters and index. */
+export interface NeighborsUsed {
+  requested: NeighborStrategy;
+  used: 'exact' | 'hnsw';
+  /** The HNSW parameters used (absent for exact). */
+  hnsw?: { M: number; efConstruction: number; k: number; ef: number };
+  /** What happened to `<out>/hnsw/`: reused, added N faces, built (and why), or built in memory. */
+  index?: string;
 }
 
 /** A photo that could not be read, with the reason. */
@@ -57,16 +67,21 @@ export interface ClusteringResult {
   /** Photos read fine in which no face was found. */
   noFace: string[];
   backend: BackendName;
-  timings: { graphMs: number; clusterMs: number; reportsMs: number; totalMs: number };
+  neighbors: NeighborsUsed;
+  /** indexMs: loading, extending or building the hnsw index (0 for exact). */
+  timings: { indexMs: number; graphMs: number; clusterMs: number; reportsMs: number; totalMs: number };
   /** Absolute paths of what this call wrote. */
   outputs: { log: string; xlsx: string; report: string; reportIndex: string; saveas?: string };
   saveas: SaveAs;
 }
 
-/** The `--json` object, exactly: `{ method, params, clusters, noise, faces: [{ file, face, box, score, cluster }] }`. */
+/**
+ * The `--json` object, exactly: `{ method, params, clusters, noise, faces: [{ file, face, box, score, cluster }] }`;
+ * params includes `neighbors` (the path that ran) and, for hnsw, `hnsw: { M, efConstruction, k, ef }`.
+ */
 export interface JsonOutput {
   method: Method;
-  params: CwParams | DbscanParams;
+  params: (CwParams | DbscanParams) & { neighbors: 'exact' | 'hnsw'; hnsw?: { M: number; efConstruction: number; k: number; ef: number } };
   clusters: number;
   noise: number;
   faces: { file: string; face: number; box: [number, number, number, number]; score: number; cluster: number }[];
@@ -75,7 +90,7 @@ export interface JsonOutput {
 export function toJson(r: ClusteringResult): JsonOutput {
   return {
     method: r.method,
-    params: r.params,
+    params: { ...r.params, neighbors: r.neighbors.used, ...(r.neighbors.hnsw ? { hnsw: r.neighbors.hnsw } : {}) },
     clusters: r.clusters,
     noise: r.noise,
     faces: r.faces.map((f) => ({ file: f.file, face: f.face, box: f.box, score: f.score, cluster: f.cluster })),

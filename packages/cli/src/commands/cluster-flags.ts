@@ -1,7 +1,7 @@
 /** The method flags of `run` and `cluster`, parsed and checked before any work starts. */
-import { BACKENDS, METRICS } from '@faceclust/cluster';
+import { AUTO_HNSW_FROM, BACKENDS, HNSW_DEFAULTS, METRICS, NEIGHBOR_STRATEGIES, type NeighborStrategy } from '@faceclust/cluster';
 import type { Command } from 'commander';
-import { cwParams, dbscanParams, DEFAULTS, parseChoiceFlag, parseNumberFlag, UsageError, type CwParams, type DbscanParams } from '../options.js';
+import { cwParams, dbscanParams, DEFAULTS, parseChoiceFlag, parseNumberFlag, UsageError, type CwParams, type DbscanParams, type HnswCallOptions } from '../options.js';
 
 export interface MethodFlags {
   threshold?: string;
@@ -15,6 +15,11 @@ export interface MethodFlags {
   saveas?: string | boolean;
   minFaceQuality?: string;
   minFaceSize?: string;
+  neighbors?: string;
+  hnswM?: string;
+  hnswEfConstruction?: string;
+  hnswK?: string;
+  hnswEf?: string;
 }
 
 export function addMethodFlags(cmd: Command): Command {
@@ -29,7 +34,12 @@ export function addMethodFlags(cmd: Command): Command {
     .option('--backend <name>', `clustering backend: ${BACKENDS.join(', ')} (default auto: native when it loads)`)
     .option('--saveas [kind]', 'also copy each cluster\'s faces into a folder per cluster; --saveas=photos copies the whole photos')
     .option('--min-face-quality <0-1>', 'quality gate: faces whose quality (weakest of detector confidence, sharpness/100, size/80 px) is lower go to no_class, with the reason in the xlsx')
-    .option('--min-face-size <px>', 'quality gate: faces smaller than this (box height in the photo) go to no_class, with the reason in the xlsx');
+    .option('--min-face-size <px>', 'quality gate: faces smaller than this (box height in the photo) go to no_class, with the reason in the xlsx')
+    .option('--neighbors <how>', `neighbour search: ${NEIGHBOR_STRATEGIES.join(', ')} (default auto: exact below ${AUTO_HNSW_FROM} faces, hnsw from there)`)
+    .option('--hnsw-m <n>', `hnsw: links per node (default ${HNSW_DEFAULTS.M}); the index is kept in <out>/hnsw/`)
+    .option('--hnsw-ef-construction <n>', `hnsw: search width while building (default ${HNSW_DEFAULTS.efConstruction})`)
+    .option('--hnsw-k <n>', `hnsw: neighbours per face (default ${HNSW_DEFAULTS.k}; dbscan: at least min-samples − 1)`)
+    .option('--hnsw-ef <n>', `hnsw: search width, >= k (default ${HNSW_DEFAULTS.ef}; ${HNSW_DEFAULTS.efLarge} from ${HNSW_DEFAULTS.largeFrom} faces)`);
 }
 
 const CW_ONLY = { threshold: '--threshold', iterations: '--iterations', seed: '--seed', minClusterSize: '--min-cluster-size' } as const;
@@ -65,4 +75,23 @@ export function parseGateFlags(f: MethodFlags): { minFaceQuality?: number; minFa
     ...(f.minFaceQuality === undefined ? {} : { minFaceQuality: parseNumberFlag('--min-face-quality', { min: 0, max: 1 })(f.minFaceQuality) }),
     ...(f.minFaceSize === undefined ? {} : { minFaceSize: parseNumberFlag('--min-face-size', { min: 0 })(f.minFaceSize) }),
   };
+}
+
+/** The neighbour flags; `minK` is dbscan's min-samples − 1 (1 for cw). Errors name the flag. */
+export function parseNeighborFlags(f: MethodFlags, minK = 1): { neighbors?: NeighborStrategy; hnsw: HnswCallOptions } {
+  const neighbors = f.neighbors === undefined ? undefined : parseChoiceFlag('--neighbors', NEIGHBOR_STRATEGIES)(f.neighbors);
+  const int = (flag: string, raw: string | undefined, min: number, max?: number) => (raw === undefined ? undefined : parseNumberFlag(flag, { min, max, integer: true })(raw));
+  const hnsw: HnswCallOptions = {};
+  const M = int('--hnsw-m', f.hnswM, 2, 10000);
+  const efConstruction = int('--hnsw-ef-construction', f.hnswEfConstruction, 1);
+  const k = int('--hnsw-k', f.hnswK, 1);
+  const ef = int('--hnsw-ef', f.hnswEf, 1);
+  if (k !== undefined && k < minK) throw new UsageError(`Invalid value for --hnsw-k: dbscan needs at least min-samples − 1 = ${minK} neighbours per face but received ${JSON.stringify(f.hnswK)}`);
+  const kUsed = k ?? Math.max(HNSW_DEFAULTS.k, minK);
+  if (ef !== undefined && ef < kUsed) throw new UsageError(`Invalid value for --hnsw-ef: expected an integer >= k (${kUsed}${k === undefined ? ', the default' : ', from --hnsw-k'}) but received ${JSON.stringify(f.hnswEf)}`);
+  if (M !== undefined) hnsw.M = M;
+  if (efConstruction !== undefined) hnsw.efConstruction = efConstruction;
+  if (k !== undefined) hnsw.k = k;
+  if (ef !== undefined) hnsw.ef = ef;
+  return { ...(neighbors === undefined ? {} : { neighbors }), hnsw };
 }

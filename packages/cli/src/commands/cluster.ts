@@ -1,7 +1,7 @@
 /** `faceclust cluster cw|dbscan`: the second half: cluster what `faceclust embed` stored, as often as you like. */
 import { Command } from 'commander';
 import { addCommonFlags, EXIT, failure, openClustering, parseSaveAs, printResult, Ui, type CommonFlags } from './common.js';
-import { addMethodFlags, parseGateFlags, parseMethod, parseMethodFlags, type MethodFlags } from './cluster-flags.js';
+import { addMethodFlags, parseGateFlags, parseMethod, parseMethodFlags, parseNeighborFlags, type MethodFlags } from './cluster-flags.js';
 
 export function clusterCommand(argv: string[]): Command {
   const cmd = new Command('cluster')
@@ -17,9 +17,10 @@ export function clusterCommand(argv: string[]): Command {
       const params = parseMethodFlags(method, flags);
       const saveas = parseSaveAs(flags.saveas);
       const gate = parseGateFlags(flags);
+      const near = parseNeighborFlags(flags, 'minSamples' in params ? params.minSamples - 1 : 1);
       const opened = openClustering(undefined, { ...flags, detect: true }, ui, `faceclust ${argv.join(' ')}`);
       dispose = opened.dispose;
-      const r = method === 'cw' ? await opened.fc.chineseWhispers({ ...params, saveas, ...gate }) : await opened.fc.dbscan({ ...params, saveas, ...gate });
+      const r = method === 'cw' ? await opened.fc.chineseWhispers({ ...params, saveas, ...gate, ...near }) : await opened.fc.dbscan({ ...params, saveas, ...gate, ...near });
       printResult(r, flags, ui);
       process.exitCode = r.skipped.length ? EXIT.skipped : EXIT.ok;
     } catch (err) {

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { DEFAULTS } from '../options.js';
 import { addCommonFlags, EXIT, failure, openClustering, parseSaveAs, printResult, Ui, type CommonFlags } from './common.js';
-import { addMethodFlags, parseGateFlags, parseMethod, parseMethodFlags, type MethodFlags } from './cluster-flags.js';
+import { addMethodFlags, parseGateFlags, parseMethod, parseMethodFlags, parseNeighborFlags, type MethodFlags } from './cluster-flags.js';
 
 export function runCommand(argv: string[]): Command {
   const cmd = new Command('run')
@@ -19,10 +19,11 @@ export function runCommand(argv: string[]): Command {
       const params = parseMethodFlags(method, flags);
       const saveas = parseSaveAs(flags.saveas);
       const gate = parseGateFlags(flags);
+      const near = parseNeighborFlags(flags, 'minSamples' in params ? params.minSamples - 1 : 1);
       const opened = openClustering(inputs, flags, ui, `faceclust ${argv.join(' ')}`);
       dispose = opened.dispose;
       const { fc } = opened;
-      const r = method === 'cw' ? await fc.chineseWhispers({ ...params, saveas, ...gate }) : await fc.dbscan({ ...params, saveas, ...gate });
+      const r = method === 'cw' ? await fc.chineseWhispers({ ...params, saveas, ...gate, ...near }) : await fc.dbscan({ ...params, saveas, ...gate, ...near });
       printResult(r, flags, ui);
       process.exitCode = r.skipped.length ? EXIT.skipped : EXIT.ok;
     } catch (err) {

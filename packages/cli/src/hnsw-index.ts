@@ -1,0 +1,113 @@
+/**
+ * The HNSW index of an output folder, `<out>/hnsw/`: reused when it indexes the faces of this call, extended
+ * with the faces it lacks (new photos), rebuilt when it holds faces this call does not (or another model,
+ * metric, M or efConstruction). `faces.json` beside the index records the store's face ids in row order.
+ * The store lists faces by path, so new photos may sort between old ones: the index keeps its own row
+ * order (old rows, then the added ones) and `order` maps its rows to the call's.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { HnswIndex, HNSW_FILES, type Metric } from '@faceclust/cluster';
+
+export const HNSW_DIR = 'hnsw';
+export const HNSW_FACES_FILE = 'faces.json';
+
+interface FacesFile {
+  model: string;
+  metric: Metric;
+  dim: number;
+  ids: number[];
+}
+
+export interface IndexRequest {
+  vectors: Float32Array;
+  dim: number;
+  /** Store face ids, one per row of `vectors`. */
+  ids: ArrayLike<number>;
+  model: string;
+  metric: Metric;
+  M: number;
+  efConstruction: number;
+  /** false: build in memory and write nothing (rows that are not the folder's faces, e.g. after the quality gate). */
+  persist: boolean;
+}
+
+/** The index to cluster with and what was done to get it, for the log. */
+export interface OpenedIndex {
+  index: HnswIndex;
+  /** Row r of the index is row order[r] of the request; absent when they are the same. */
+  order?: Int32Array;
+  /** e.g. `reused <out>/hnsw (9 faces)`, `added 3 faces to <out>/hnsw (now 12)`, `built …`. */
+  action: string;
+}
+
+export async function openHnswIndex(outPath: string, req: IndexRequest): Promise<OpenedIndex> {
+  const n = req.ids.length;
+  if (!req.persist) {
+    const index = await HnswIndex.build(req.vectors, req.dim, { metric: req.metric, M: req.M, efConstruction: req.efConstruction });
+    return { index, action: `built in memory for the ${n} faces past the quality gate (not saved: its rows are not the folder's faces)` };
+  }
+  const dir = path.join(outPath, HNSW_DIR);
+  const saved = await reusable(dir, req);
+  if (typeof saved !== 'string') {
+    const { index, order } = saved;
+    const identity = order.every((v, i) => v === i);
+    const added = n - index.size;
+    if (added > 0) {
+      const rows = new Float32Array(added * req.dim);
+      for (let r = index.size; r < n; r++) rows.set(req.vectors.subarray(order[r]! * req.dim, (order[r]! + 1) * req.dim), (r - index.size) * req.dim);
+      await index.add(rows);
+      await save(dir, index, req, order);
+    }
+    return { index, ...(identity ? {} : { order }), action: added > 0 ? `added ${added} faces to ${dir} (now ${index.size})` : `reused ${dir} (${n} faces)` };
+  }
+  const index = await HnswIndex.build(req.vectors, req.dim, { metric: req.metric, M: req.M, efConstruction: req.efConstruction });
+  await save(dir, index, req);
+  return { index, action: `built ${dir} (${n} faces; ${saved})` };
+}
+
+/** The saved index and its row order (saved rows first, then the rows to add), or why it cannot serve `req`. */
+async function reusable(dir: string, req: IndexRequest): Promise<{ index: HnswIndex; order: Int32Array } | string> {
+  if (!fs.existsSync(path.join(dir, HNSW_FILES.meta))) return 'no saved index';
+  let faces: FacesFile;
+  try {
+    faces = JSON.parse(fs.readFileSync(path.join(dir, HNSW_FACES_FILE), 'utf8')) as FacesFile;
+  } catch {
+    return `no readable ${HNSW_FACES_FILE}`;
+  }
+  if (faces.model !== req.model) return `the saved one is for model ${faces.model}`;
+  if (faces.metric !== req.metric || faces.dim !== req.dim) return `the saved one is for metric ${faces.metric}, dim ${faces.dim}`;
+  if (!Array.isArray(faces.ids)) return `no readable ${HNSW_FACES_FILE}`;
+  const rowOf = new Map<number, number>();
+  for (let i = 0; i < req.ids.length; i++) rowOf.set(req.ids[i]!, i);
+  const order = new Int32Array(req.ids.length);
+  const taken = new Uint8Array(req.ids.length);
+  for (let r = 0; r < faces.ids.length; r++) {
+    const row = rowOf.get(faces.ids[r]!);
+    if (row === undefined || taken[row]) return 'the saved one holds faces not in this call';
+    order[r] = row;
+    taken[row] = 1;
+  }
+  let next = faces.ids.length;
+  for (let i = 0; i < req.ids.length; i++) if (!taken[i]) order[next++] = i;
+  let index: HnswIndex;
+  try {
+    index = await HnswIndex.load(dir);
+  } catch (err) {
+    return `the saved one could not be loaded: ${(err as Error).message}`;
+  }
+  if (index.size !== faces.ids.length || index.dim !== req.dim || index.metric !== req.metric) return `the saved one does not match its ${HNSW_FACES_FILE}`;
+  if (index.M !== req.M || index.efConstruction !== req.efConstruction) return `the saved one has M ${index.M}, efConstruction ${index.efConstruction}`;
+  return { index, order };
+}
+
+async function save(dir: string, index: HnswIndex, req: IndexRequest, order?: Int32Array): Promise<void> {
+  // faces.json is removed first and written last: a crash mid-save reads as "no index", never as a wrong one
+  fs.rmSync(path.join(dir, HNSW_FACES_FILE), { force: true });
+  await index.save(dir);
+  const ids = (order ? Array.from(order, (row) => req.ids[row]!) : Array.from(req.ids)).slice(0, index.size);
+  const faces: FacesFile = { model: req.model, metric: req.metric, dim: req.dim, ids };
+  const file = path.join(dir, HNSW_FACES_FILE);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(faces));
+  fs.renameSync(`${file}.tmp`, file);
+}
