@@ -33,6 +33,7 @@ export function clusterCommand(argv: string[]): Command {
 Examples:
   $ faceclust cluster cw --out pics-out --threshold 0.9
   $ faceclust cluster dbscan --out pics-out --eps 0.9 --min-samples 3 --saveas
-  $ faceclust cluster dbscan --out pics-out --metric cosine --eps 0.45`);
+  $ faceclust cluster dbscan --out pics-out --metric cosine --eps 0.45
+  $ faceclust cluster cw --out pics-out --neighbors hnsw     approximate neighbours, index kept in pics-out/hnsw/`);
   return cmd;
 }
