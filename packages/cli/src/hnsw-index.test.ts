@@ -159,6 +159,7 @@ describe('BAD CALL – FacialClustering neighbour options', () => {
     [{ hnsw: { M: 1 } }, RangeError, 'Expected an integer >= 2 and <= 10000 for hnsw.M but received 1'],
     [{ hnsw: { k: 10, ef: 5 } }, RangeError, 'Expected an integer >= 10 for hnsw.ef but received 5'],
     [{ hnsw: { m: 8 } }, RangeError, 'Unknown option hnsw.m: expected M, efConstruction, k or ef'],
+    [{ neighbors: 'hnsw', backend: 'ts' }, RangeError, "neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW) but backend is 'ts'"],
   ])('chineseWhispers(%j)', async (opts, cls, message) => {
     const p = fc.chineseWhispers(opts as never);
     await expect(p).rejects.toThrow(cls);

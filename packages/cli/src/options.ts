@@ -148,8 +148,11 @@ export interface NeighborParams {
  * Checks `neighbors` and `hnsw` up front (the library checks them too, but only once embedding is done).
  * `minK` is dbscan's minSamples − 1: its core points need that many neighbours.
  */
-export function neighborParams(o: { neighbors?: unknown; hnsw?: unknown }, minK = 1): NeighborParams {
+export function neighborParams(o: { neighbors?: unknown; hnsw?: unknown; backend?: unknown }, minK = 1): NeighborParams {
   const neighbors = expectOneOf('neighbors', o.neighbors ?? DEFAULTS.neighbors, NEIGHBOR_STRATEGIES);
+  if (neighbors === 'hnsw' && o.backend === 'ts') {
+    throw new RangeError("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW) but backend is 'ts': use backend 'auto' or 'native', or neighbors 'exact'");
+  }
   if (o.hnsw !== undefined && (typeof o.hnsw !== 'object' || o.hnsw === null || Array.isArray(o.hnsw))) {
     throw new TypeError(`Expected an object { M, efConstruction, k, ef } for hnsw but received ${describe(o.hnsw)}`);
   }
