@@ -45,6 +45,8 @@ export type EmbedEvent = {
 
 /** In flight per worker: the next images decode while the current one is in inference. */
 const PER_WORKER = 3;
+/** How long teardown waits for workers to finish loading or running a model before terminating them. */
+const IDLE_WAIT_MS = 60_000;
 
 function workerUrl(): URL {
   const here = new URL('./worker.js', import.meta.url);
@@ -85,6 +87,7 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
   const store = FaceStore.open(options.storePath);
   let done = 0;
   const workers: Worker[] = [];
+  const states: { loading: boolean; mine: Map<number, string>; exited: boolean }[] = [];
   try {
     // 1. what is already done needs no worker
     const todo: string[] = [];
@@ -129,6 +132,8 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
       const w = new Worker(url, { workerData: init });
       const mine = new Map<number, string>();
       let ready = false;
+      const state = { loading: true, mine, exited: false };
+      states.push(state);
       const feed = () => {
         while (ready && mine.size < PER_WORKER && next < todo.length && !signal?.aborted && !fatal) {
           const id = nextId++;
@@ -140,12 +145,14 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
       w.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
           ready = true;
+          state.loading = false;
           if (!dimRegistered) {
             store.registerModel(modelId, modelFile, m.dim, normalization);
             dimRegistered = true;
           }
           feed();
         } else if (m.type === 'fatal') {
+          state.loading = false;
           fatal ??= new EmbedError((m.code as never) ?? 'ERR_MODEL_LOAD', m.message);
           notify();
         } else {
@@ -167,6 +174,7 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
         }
       });
       const lost = (reason: string) => {
+        state.exited = true;
         const idx = workers.indexOf(w);
         if (idx < 0) return; // terminated by us
         workers.splice(idx, 1);
@@ -205,6 +213,13 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
     }
     signal?.removeEventListener('abort', onAbort);
   } finally {
+    // Terminating a worker while onnxruntime is loading a model or running one aborts the whole process
+    // (a native exception during teardown), so let each worker finish what it holds first; results that
+    // arrive meanwhile are still written to the store.
+    const deadline = Date.now() + IDLE_WAIT_MS;
+    while (states.some((st) => !st.exited && (st.loading || st.mine.size > 0)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const ws = workers.splice(0);
     await Promise.all(ws.map((w) => w.terminate()));
     store.close();
