@@ -5,8 +5,8 @@
  */
 export { FacialClustering, AbortError } from './facial-clustering.js';
 export type { FacialClusteringOptions, EmbedSummary, ChineseWhispersCallOptions, DbscanCallOptions } from './facial-clustering.js';
-export type { ClusteringResult, FaceResult, SkippedFile, JsonOutput, Method } from './result.js';
+export type { ClusteringResult, FaceResult, SkippedFile, JsonOutput, Method, NeighborsUsed } from './result.js';
 export { toJson } from './result.js';
 export type { ClusterSummary } from './cluster-stats.js';
 export { DEFAULTS, UsageError } from './options.js';
-export type { CwParams, DbscanParams, SaveAs } from './options.js';
+export type { CwParams, DbscanParams, SaveAs, HnswCallOptions } from './options.js';
