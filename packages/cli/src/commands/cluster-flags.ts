@@ -1,6 +1,7 @@
 /** The method flags of `run` and `cluster`, parsed and checked before any work starts. */
 import { AUTO_HNSW_FROM, BACKENDS, HNSW_DEFAULTS, METRICS, NEIGHBOR_STRATEGIES, type NeighborStrategy } from '@faceclust/cluster';
 import type { Command } from 'commander';
+import { EXIT, failure, openClustering, parseSaveAs, printResult, Ui, type CommonFlags } from './common.js';
 import { cwParams, dbscanParams, DEFAULTS, parseChoiceFlag, parseNumberFlag, UsageError, type CwParams, type DbscanParams, type HnswCallOptions } from '../options.js';
 
 export interface MethodFlags {
@@ -94,4 +95,28 @@ export function parseNeighborFlags(f: MethodFlags, minK = 1): { neighbors?: Neig
   if (k !== undefined) hnsw.k = k;
   if (ef !== undefined) hnsw.ef = ef;
   return { ...(neighbors === undefined ? {} : { neighbors }), hnsw };
+}
+
+/**
+ * One clustering call, shared by `run` (which embeds `inputs` first) and `cluster` (which uses the store
+ * already in the output folder): parse the method's flags, open the output folder, cluster, write the
+ * reports, print the result and set the exit code.
+ */
+export async function clusterAndReport(methodArg: string, methodFlag: string, inputs: string[] | undefined, flags: CommonFlags & MethodFlags, command: string): Promise<void> {
+  const ui = new Ui(flags);
+  let dispose = () => {};
+  try {
+    const method = parseMethod(methodArg, methodFlag);
+    const params = parseMethodFlags(method, flags);
+    const options = { ...params, saveas: parseSaveAs(flags.saveas), ...parseGateFlags(flags), ...parseNeighborFlags(flags, 'minSamples' in params ? params.minSamples - 1 : 1) };
+    const opened = openClustering(inputs, inputs ? flags : { ...flags, detect: true }, ui, command);
+    dispose = opened.dispose;
+    const r = method === 'cw' ? await opened.fc.chineseWhispers(options) : await opened.fc.dbscan(options);
+    printResult(r, flags, ui);
+    process.exitCode = r.skipped.length ? EXIT.skipped : EXIT.ok;
+  } catch (err) {
+    process.exitCode = failure(err, ui);
+  } finally {
+    dispose();
+  }
 }

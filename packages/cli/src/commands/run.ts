@@ -1,8 +1,8 @@
 /** `faceclust run <inputs...>`: embed (or resume) and cluster in one go, then write the reports. */
 import { Command } from 'commander';
 import { DEFAULTS } from '../options.js';
-import { addCommonFlags, EXIT, failure, openClustering, parseSaveAs, printResult, Ui, type CommonFlags } from './common.js';
-import { addMethodFlags, parseGateFlags, parseMethod, parseMethodFlags, parseNeighborFlags, type MethodFlags } from './cluster-flags.js';
+import { addCommonFlags, type CommonFlags } from './common.js';
+import { addMethodFlags, clusterAndReport, type MethodFlags } from './cluster-flags.js';
 
 export function runCommand(argv: string[]): Command {
   const cmd = new Command('run')
@@ -11,27 +11,9 @@ export function runCommand(argv: string[]): Command {
     .option('-m, --method <cw|dbscan>', 'clustering method: cw (chinese whispers) or dbscan', 'cw');
   addMethodFlags(cmd);
   addCommonFlags(cmd, { embed: true });
-  cmd.action(async (inputs: string[], flags: CommonFlags & MethodFlags & { method: string }) => {
-    const ui = new Ui(flags);
-    let dispose = () => {};
-    try {
-      const method = parseMethod(flags.method, '--method');
-      const params = parseMethodFlags(method, flags);
-      const saveas = parseSaveAs(flags.saveas);
-      const gate = parseGateFlags(flags);
-      const near = parseNeighborFlags(flags, 'minSamples' in params ? params.minSamples - 1 : 1);
-      const opened = openClustering(inputs, flags, ui, `faceclust ${argv.join(' ')}`);
-      dispose = opened.dispose;
-      const { fc } = opened;
-      const r = method === 'cw' ? await fc.chineseWhispers({ ...params, saveas, ...gate, ...near }) : await fc.dbscan({ ...params, saveas, ...gate, ...near });
-      printResult(r, flags, ui);
-      process.exitCode = r.skipped.length ? EXIT.skipped : EXIT.ok;
-    } catch (err) {
-      process.exitCode = failure(err, ui);
-    } finally {
-      dispose();
-    }
-  });
+  cmd.action((inputs: string[], flags: CommonFlags & MethodFlags & { method: string }) =>
+    clusterAndReport(flags.method, '--method', inputs, flags, `faceclust ${argv.join(' ')}`),
+  );
   cmd.addHelpText('after', `
 Examples:
   $ faceclust run ~/Pictures/party                       cluster with the defaults into ./faceclust-out
