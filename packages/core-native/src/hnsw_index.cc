@@ -199,16 +199,6 @@ void AddRows(Index& index, const float* x, size_t first, size_t n, unsigned thre
   });
 }
 
-SumOp SumOpFor(Metric m) {
-  switch (m) {
-    case kEuclidean:
-    case kSqEuclidean: return kSumSqDiff;
-    case kCosine: return kSumDot;
-    case kManhattan: return kSumAbsDiff;
-    default: return kSumMaxAbs;
-  }
-}
-
 CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n, size_t k, size_t ef, double radius,
                   unsigned threads) {
   auto& h = *index.hnsw;

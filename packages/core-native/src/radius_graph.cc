@@ -33,16 +33,6 @@ struct Edge {
   float d;
 };
 
-SumOp SumOpFor(Metric m) {
-  switch (m) {
-    case kEuclidean:
-    case kSqEuclidean: return kSumSqDiff;
-    case kCosine: return kSumDot;
-    case kManhattan: return kSumAbsDiff;
-    default: return kSumMaxAbs;
-  }
-}
-
 // Largest float <= v and smallest float >= v (thresholds are rounded in the safe direction).
 float FloatDown(double v) {
   float f = static_cast<float>(v);

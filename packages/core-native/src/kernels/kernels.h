@@ -37,6 +37,17 @@ enum SumOp {
   kSumMaxAbs,      // max |a_k - b_k|
 };
 
+// The reference sum a metric's distance is computed from.
+inline SumOp SumOpFor(Metric m) {
+  switch (m) {
+    case kEuclidean:
+    case kSqEuclidean: return kSumSqDiff;
+    case kCosine: return kSumDot;
+    case kManhattan: return kSumAbsDiff;
+    default: return kSumMaxAbs;
+  }
+}
+
 struct Kernels {
   const char* name;
 
