@@ -32,6 +32,7 @@
 #include "args.h"
 #include "capabilities.h"
 #include "graph.h"
+#include "kernels/bf16.h"
 #include "kernels/reference.h"
 #include "parallel.h"
 #include "promise_worker.h"
@@ -93,15 +94,6 @@ class Space : public hnswlib::SpaceInterface<float> {
   Storage storage = Storage::kRows;
   SpaceParam param;
 };
-
-// bf16 by round-to-nearest-even; subnormals flushed to (signed) zero.
-inline uint32_t ToBf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  if ((u & 0x7f800000u) == 0) return (u >> 16) & 0x8000u;
-  u += 0x7FFFu + ((u >> 16) & 1u);
-  return u >> 16;
-}
 
 // One index: its space (which must outlive it), metric and dim; `busy` serialises operations.
 struct Index {

@@ -21,6 +21,7 @@
 #include "aligned_buffer.h"
 #include "args.h"
 #include "capabilities.h"
+#include "kernels/bf16.h"
 #include "kernels/reference.h"
 #include "parallel.h"
 #include "promise_worker.h"
@@ -41,15 +42,6 @@ float FloatDown(double v) {
 float FloatUp(double v) {
   float f = static_cast<float>(v);
   return static_cast<double>(f) < v ? std::nextafter(f, std::numeric_limits<float>::infinity()) : f;
-}
-
-// bf16 by round-to-nearest-even; subnormals become (signed) zero, as vdpbf16ps would treat them anyway.
-inline uint32_t ToBf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  if ((u & 0x7f800000u) == 0) return (u >> 16) & 0x8000u;
-  u += 0x7FFFu + ((u >> 16) & 1u);
-  return u >> 16;
 }
 
 // Packs rows [first, first + count) of src (width rows per panel, zeros past count):
