@@ -5,6 +5,7 @@
 #include "chinese_whispers.h"
 #include "dbscan.h"
 #include "errors.h"
+#include "float_mode.h"
 #include "hnsw_index.h"
 #include "pairwise.h"
 #include "radius_graph.h"
@@ -19,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   exports.Set("capabilities", Napi::Function::New(env, fc::CapabilitiesJs, "capabilities"));
   exports.Set("setIsa", Napi::Function::New(env, fc::SetIsaJs, "setIsa"));
+  exports.Set("setFlushDenormals", Napi::Function::New(env, fc::SetFlushDenormalsJs, "setFlushDenormals"));
   exports.Set("pairwise", Napi::Function::New(env, fc::PairwiseJs, "pairwise"));
   exports.Set("pairwiseSync", Napi::Function::New(env, fc::PairwiseSyncJs, "pairwiseSync"));
   exports.Set("radiusGraph", Napi::Function::New(env, fc::RadiusGraphJs, "radiusGraph"));

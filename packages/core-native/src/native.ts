@@ -61,6 +61,14 @@ export interface NativeBinding {
   /** Switch the active path (tests and benchmarks). Throws when `isa` is not supported here. */
   setIsa(isa: NativeIsa): void;
 
+  /**
+   * Sets (or clears) flush-to-zero and denormals-are-zero on the calling thread only; returns whether they
+   * were set before. For worker threads that run onnxruntime sessions inline: subnormal weights and
+   * activations make its CPU kernels several times slower (see @faceclust/embed). JS arithmetic on that
+   * thread then flushes subnormal results to zero too, so keep it off the main thread.
+   */
+  setFlushDenormals(on: boolean): boolean;
+
   /** Fast fp32 distances of every row of `a` (na×dim) to every row of `b` (nb×dim) into `out` (na×nb). */
   pairwiseSync(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: NativeMetric, out: Float32Array): void;
   pairwise(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: NativeMetric, out: Float32Array, threads: number): Promise<void>;
