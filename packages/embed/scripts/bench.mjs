@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // End-to-end throughput of embedImages (decode, detect, landmarks, align, embed, store) on a fresh store:
 // LFW-size photos (250×250) and 12-megapixel photos (groups/ photos upscaled to 12 MP, aspect kept).
+// The baseline, measured in the same run on the same LFW photos: inference threads without flush-to-zero
+// (FACECLUST_FLUSH_DENORMALS=0), as before @faceclust/core-native's setFlushDenormals was used.
 //
 //   node scripts/bench.mjs [--n 200] [--n12 6] [--threads N] [--json out.json]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,7 +66,11 @@ try {
     files12.push(out);
   }
   console.log(`threads ${threads}, ${os.cpus().length} × ${os.cpus()[0]?.model}, calibration loop ${cal.toFixed(0)} ms, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  const results = [await run('lfw-250px', pick), await run('12-megapixel', files12)];
+  process.env.FACECLUST_FLUSH_DENORMALS = '0'; // read by each worker thread as it starts
+  const baseline = await run('lfw-no-ftz', pick);
+  delete process.env.FACECLUST_FLUSH_DENORMALS;
+  const results = [baseline, await run('lfw-250px', pick), await run('12-megapixel', files12)];
+  console.log(`lfw-250px vs lfw-no-ftz: ${(results[1].imagesPerSecond / baseline.imagesPerSecond).toFixed(2)}× the images per second`);
   const out = arg('json');
   if (out) writeFileSync(out, JSON.stringify({ threads, calibrationMs: cal, loadavg: os.loadavg(), cpus: os.cpus().length, model: os.cpus()[0]?.model, results }, null, 2));
 } finally {

@@ -68,3 +68,32 @@ describe.skipIf(!hasData)('custom embedding models', () => {
     );
   });
 });
+
+// The worker's order (flusher looked up, sessions created, then flushed): onnxruntime resets the mode on the
+// thread that creates a process's first session, so flushing before loading would not last.
+describe.skipIf(!hasDist)('denormal flushing on an inference thread', () => {
+  it('is in effect after the sessions load, and subnormal results become zero', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const models = new URL('../dist/models.js', import.meta.url).href;
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.models).then(async ({ denormalFlusher, loadSessions }) => {
+        const flush = await denormalFlusher();
+        await loadSessions(undefined, undefined, flush !== undefined);
+        flush?.();
+        parentPort.postMessage({ available: flush !== undefined, quotient: Number(workerData.smallestNormal) / 4 });
+      });`;
+    const r = await new Promise<{ available: boolean; quotient: number }>((resolve, reject) => {
+      const worker = new Worker(code, { eval: true, workerData: { models, smallestNormal: '2.2250738585072014e-308' } });
+      worker.once('message', (m) => {
+        resolve(m);
+        void worker.terminate();
+      });
+      worker.once('error', reject);
+    });
+    // in this workspace @faceclust/core-native is built, so the flusher must be found and work
+    expect(r.available).toBe(true);
+    expect(r.quotient).toBe(0);
+    expect(Number('2.2250738585072014e-308') / 4).toBeGreaterThan(0); // not this thread
+  });
+});

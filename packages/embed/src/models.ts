@@ -110,9 +110,35 @@ export interface Sessions {
 export const DEFAULT_MIN_FACE_NORM = 2.0;
 
 /**
- * Graph optimisation per model, measured here (ms per run, one thread): the embedder's convolutions are 3-4×
- * slower after 'all' (NCHWc layout) than after 'basic' (41 vs 181 ms), while detector and landmarks are
- * 2-3× faster with 'all' (3.4 vs 7.2 ms; 0.4 vs 1.3 ms).
+ * Returns a function that sets flush-to-zero and denormals-are-zero on the calling thread (through
+ * @faceclust/core-native, an optional dependency), or undefined when that is not available. Only inference
+ * worker threads use it: JS arithmetic on the thread flushes subnormals too. Call it after the sessions are
+ * created: onnxruntime's first session in a process resets the mode on the thread that creates it.
+ * `FACECLUST_FLUSH_DENORMALS=0` turns it off (for comparisons).
+ *
+ * Why: onnxruntime runs a session inline on the thread that calls run(), and its CPU kernels hit
+ * micro-code assists on subnormal floats. The default embedder holds 8,938 subnormal weights (the landmark
+ * model 26,567) and its PReLU activations underflow too. Measured here on one thread, fr_feature.onnx took
+ * 88 ms per face at graph level 'all' and 30 ms at 'basic'; with FTZ/DAZ, 10.8 ms at 'all'. onnxruntime's
+ * own `session.set_denormal_as_zero` cannot do this for us: it reaches its pool threads and, once per
+ * process, the thread that creates the first session, not every worker thread.
+ */
+export async function denormalFlusher(): Promise<(() => void) | undefined> {
+  if (process.env.FACECLUST_FLUSH_DENORMALS === '0') return undefined;
+  try {
+    const { tryLoadNative } = await import('@faceclust/core-native');
+    const { binding } = tryLoadNative();
+    if (typeof binding?.setFlushDenormals !== 'function') return undefined;
+    return () => void binding.setFlushDenormals(true);
+  } catch {
+    return undefined; // not installed (it is optional): the models still run, more slowly
+  }
+}
+
+/**
+ * Graph optimisation level per model. With subnormals flushed, 'all' (NCHWc layouts, fusions) is fastest for
+ * all three. Without, the embedder's NCHWc convolutions crawl on its subnormal weights (88 vs 30 ms at
+ * 'basic'), while the detector and landmarks are still 2-3x faster at 'all'.
  */
 type OptLevel = 'basic' | 'all';
 
@@ -155,13 +181,16 @@ export function checkEmbedderShape(session: ort.InferenceSession, file: string):
   }
 }
 
-/** Loads detector, landmark model and embedder; one set per worker thread. */
-export async function loadSessions(model?: string, normalization?: Normalization): Promise<Sessions> {
+/**
+ * Loads detector, landmark model and embedder; one set per worker thread. `denormalsFlushed`: whether
+ * the thread's subnormals will be flushed (see denormalFlusher; it picks the embedder's graph level).
+ */
+export async function loadSessions(model?: string, normalization?: Normalization, denormalsFlushed = false): Promise<Sessions> {
   const featureFile = resolveEmbedderPath(model);
   const [detect, landmark, feature] = await Promise.all([
     createSession(defaultModelPath('detect'), 'all'),
     createSession(defaultModelPath('landmark'), 'all'),
-    createSession(featureFile, 'basic'),
+    createSession(featureFile, denormalsFlushed ? 'all' : 'basic'),
   ]);
   checkEmbedderShape(feature, featureFile);
   const featureInput = feature.inputNames[0];

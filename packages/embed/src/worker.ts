@@ -5,7 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type DecodedImage, decodeImage, encodePng } from './decode.js';
 import { EmbedError, errorMessage } from './errors.js';
-import { type Sessions, loadSessions } from './models.js';
+import { type Sessions, denormalFlusher, loadSessions } from './models.js';
 import { type AnalyzeOptions, analyzeImage } from './pipeline.js';
 import type { StoredFace } from './store.js';
 
@@ -21,7 +21,7 @@ export type ToWorker = { type: 'job'; id: number; path: string };
 export type WorkerFace = StoredFace;
 
 export type FromWorker =
-  | { type: 'ready'; dim: number }
+  | { type: 'ready'; dim: number; denormalsFlushed: boolean }
   | { type: 'fatal'; message: string; code?: string }
   | {
       type: 'result'; id: number; path: string; size: number; mtimeMs: number; hash?: string;
@@ -61,13 +61,16 @@ async function main(): Promise<void> {
   const port = parentPort!;
   const init = workerData as WorkerInit;
   let sessions: Sessions;
+  const flushDenormals = await denormalFlusher();
+  const denormalsFlushed = flushDenormals !== undefined;
   try {
-    sessions = await loadSessions(init.model, init.normalization);
+    sessions = await loadSessions(init.model, init.normalization, denormalsFlushed);
+    flushDenormals?.();
   } catch (err) {
     port.postMessage({ type: 'fatal', message: errorMessage(err), code: err instanceof EmbedError ? err.code : undefined } satisfies FromWorker);
     return;
   }
-  port.postMessage({ type: 'ready', dim: sessions.featureDim } satisfies FromWorker);
+  port.postMessage({ type: 'ready', dim: sessions.featureDim, denormalsFlushed } satisfies FromWorker);
 
   // decoding starts as soon as a job arrives (on libuv's pool), overlapping the inference of the job before it
   const queue: { id: number; path: string; loaded: Promise<Loaded> }[] = [];
