@@ -60,6 +60,7 @@ export interface NativeHnswBinding {
     ef: number,
     radius: number,
     threads: number,
+    maxNeighbors?: number,
   ): Promise<{ offsets: Uint32Array; indices: Int32Array; distances: Float32Array }>;
 }
 

@@ -59,6 +59,35 @@ describe('neighbors: hnsw against exact', () => {
     expect(samePartition(a.labels, mid.truth)).toBe(true);
   });
 
+  it('maxNeighbors widens full rows: k 8, maxNeighbors 512 finds (nearly) every exact edge in blobs of 100', async () => {
+    // 20 blobs of 100: every row has 99 neighbours within the radius, far more than k = 8.
+    const big = blobs(20, 100, dim, 1, 23);
+    const exact = await radiusGraph(big.vectors, dim, { radius: 8 });
+    const index = await HnswIndex.build(big.vectors, dim);
+    const plain = await index.knnGraph({ radius: 8, k: 8 });
+    const wide = await index.knnGraph({ radius: 8, k: 8, maxNeighbors: 512 });
+    const exactEdges = exact.offsets[exact.n];
+    expect(exactEdges).toBe(20 * 100 * 99);
+    // every hnsw edge is an exact edge with the same distance
+    for (const g of [plain, wide]) {
+      let wrong = 0;
+      for (let i = 0; i < g.n; i++) {
+        const row = new Map<number, number>();
+        for (let e = exact.offsets[i]; e < exact.offsets[i + 1]; e++) row.set(exact.indices[e], exact.distances[e]);
+        for (let e = g.offsets[i]; e < g.offsets[i + 1]; e++) if (row.get(g.indices[e]) !== g.distances[e]) wrong++;
+      }
+      expect(wrong).toBe(0);
+    }
+    expect(wide.offsets[wide.n] / exactEdges).toBeGreaterThanOrEqual(0.98);
+    expect(plain.offsets[plain.n] / exactEdges).toBeLessThan(0.3);
+    // the same option through the vector-level calls (hnsw: { maxNeighbors })
+    const viaOptions = await radiusGraph(big.vectors, dim, { radius: 8, neighbors: 'hnsw', hnsw: { index, k: 8, maxNeighbors: 512 } });
+    expect(viaOptions.offsets[viaOptions.n] / exactEdges).toBeGreaterThanOrEqual(0.98);
+    const cw = await chineseWhispers(big.vectors, dim, { threshold: 8, neighbors: 'hnsw', hnsw: { index, k: 8, maxNeighbors: 512 } });
+    expect(cw.graph.edges / (exactEdges / 2)).toBeGreaterThanOrEqual(0.98);
+    expect(samePartition(cw.labels, big.truth)).toBe(true);
+  });
+
   it("auto picks exact below AUTO_HNSW_FROM, hnsw from it (and whenever an index is given)", async () => {
     const r = await chineseWhispers(small.vectors, dim, { threshold: 6 });
     expect(r.neighbors).toBe('exact');
@@ -109,6 +138,10 @@ describe('neighbors: BAD CALL', () => {
     ['k < 1', { hnsw: { k: 0 } }, RangeError, /Expected k to be an integer >= 1 but received 0/],
     ['ef < k', { hnsw: { k: 40, ef: 10 } }, RangeError, /Expected ef to be an integer >= k \(40\) but received 10/],
     ['efConstruction 0', { hnsw: { efConstruction: 0 } }, RangeError, /Expected efConstruction to be an integer >= 1 but received 0/],
+    ['maxNeighbors < k', { hnsw: { k: 5, maxNeighbors: 4 } }, RangeError, /Expected maxNeighbors to be an integer >= k \(5\) but received 4/],
+    ['maxNeighbors < default k', { hnsw: { maxNeighbors: 16 } }, RangeError, /Expected maxNeighbors to be an integer >= k \(32\) but received 16/],
+    ['maxNeighbors not an integer', { hnsw: { maxNeighbors: 40.5 } }, RangeError, /Expected maxNeighbors to be an integer >= 1 but received 40.5/],
+    ['maxNeighbors not a number', { hnsw: { maxNeighbors: '64' } }, TypeError, /Expected maxNeighbors to be an integer >= 1 but received "64" of type string/],
     ['k not a number', { hnsw: { k: '8' } }, TypeError, /Expected k to be an integer >= 1 but received "8" of type string/],
     ['unknown strategy', { neighbors: 'fast' }, RangeError, /Expected neighbors to be one of 'exact', 'hnsw', 'auto' but received "fast"/],
     ['index of another type', { hnsw: { index: {} } }, TypeError, /Expected hnsw.index to be an HnswIndex but received an object/],
@@ -131,6 +164,9 @@ describe('neighbors: BAD CALL', () => {
     expect(wrongRows.message).toMatch(/Expected hnsw.index to hold the 2000×32 rows being clustered but it holds 200×32/);
     const wrongMetric = await caught(() => chineseWhispers(small.vectors, dim, { threshold: 0.5, metric: 'cosine', hnsw: { index } }));
     expect(wrongMetric.message).toMatch(/metric 'cosine' but it uses 'euclidean'/);
+    const direct = await caught(() => index.knnGraph({ radius: 6, k: 5, maxNeighbors: 4 }));
+    expect(direct).toBeInstanceOf(RangeError);
+    expect(direct.message).toMatch(/Expected maxNeighbors to be an integer >= k \(5\) but received 4/);
     expect((await caught(() => HnswIndex.load(path.join(tmp, 'nowhere')))).message).toMatch(/Cannot read the HNSW index description .*nowhere.hnsw\.json/);
   });
 });
@@ -138,9 +174,10 @@ describe('neighbors: BAD CALL', () => {
 describe('hnsw defaults', () => {
   it('widen the search (ef) from HNSW_DEFAULTS.largeFrom rows, never below k', async () => {
     const { hnswGraphParams, HNSW_DEFAULTS } = await import('./hnsw.js');
-    expect(hnswGraphParams({}, 1, 1000)).toEqual({ k: 32, ef: 64 });
-    expect(hnswGraphParams({}, 1, HNSW_DEFAULTS.largeFrom)).toEqual({ k: 32, ef: 128 });
-    expect(hnswGraphParams({ k: 200 }, 1, HNSW_DEFAULTS.largeFrom)).toEqual({ k: 200, ef: 200 });
-    expect(hnswGraphParams({}, 50, 10)).toEqual({ k: 50, ef: 64 });
+    expect(hnswGraphParams({}, 1, 1000)).toEqual({ k: 32, ef: 64, maxNeighbors: 32 });
+    expect(hnswGraphParams({}, 1, HNSW_DEFAULTS.largeFrom)).toEqual({ k: 32, ef: 128, maxNeighbors: 32 });
+    expect(hnswGraphParams({ k: 200 }, 1, HNSW_DEFAULTS.largeFrom)).toEqual({ k: 200, ef: 200, maxNeighbors: 200 });
+    expect(hnswGraphParams({}, 50, 10)).toEqual({ k: 50, ef: 64, maxNeighbors: 50 });
+    expect(hnswGraphParams({ k: 8, maxNeighbors: 4096 }, 1, 10)).toEqual({ k: 8, ef: 64, maxNeighbors: 4096 });
   });
 });

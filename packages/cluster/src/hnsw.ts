@@ -18,7 +18,8 @@ import { toMatrix, type VectorsInput } from './vectors.js';
  * face's 32 nearest within-threshold neighbours, and Chinese Whispers on it agreed with the exact path's
  * clustering at pairwise F 0.9999 (50k) and 0.9998 (100k). Recall falls with n at a fixed ef, so from
  * `largeFrom` (150k) rows the default ef is `efLarge` (128): at 250k it raised recall from 95.7% to 97.3%
- * for +40% query time. Raise ef (and efConstruction, M) further for more recall.
+ * for +40% query time. Raise ef (and efConstruction, M) further for more recall. maxNeighbors defaults to k
+ * (a plain kNN graph); see {@link HnswGraphOptions.maxNeighbors}.
  */
 export const HNSW_DEFAULTS = { M: 16, efConstruction: 100, k: 32, ef: 64, efLarge: 128, largeFrom: 150_000, seed: 100 } as const;
 
@@ -44,18 +45,26 @@ export interface HnswGraphOptions {
   k?: number;
   /** Search width, an integer >= k; default max(64, k), or max(128, k) from 150,000 rows. */
   ef?: number;
+  /**
+   * Most neighbours kept per face, an integer >= k; default k (a plain kNN graph). A face whose k nearest are
+   * all within `radius` is searched again with twice the k, up to this, so a large value (e.g. 4096) gives
+   * (almost) every within-radius edge, like {@link radiusGraph}, at a cost that grows with the largest clusters.
+   */
+  maxNeighbors?: number;
   /** Worker threads; default every core. */
   threads?: number;
 }
 
 /** Parameters of the graph step, validated: see {@link HnswGraphOptions}. */
-export function hnswGraphParams(opts: Record<string, unknown>, minK = 1, n = 0): { k: number; ef: number } {
+export function hnswGraphParams(opts: Record<string, unknown>, minK = 1, n = 0): { k: number; ef: number; maxNeighbors: number } {
   const k = expectInteger('k', orDefault(opts.k, Math.max(HNSW_DEFAULTS.k, minK)), 1);
   if (k < minK) throw new RangeError(`Expected k to be an integer >= ${minK} (minSamples − 1: DBSCAN needs that many neighbours to find core points) but received ${k}`);
   const defaultEf = n >= HNSW_DEFAULTS.largeFrom ? HNSW_DEFAULTS.efLarge : HNSW_DEFAULTS.ef;
   const ef = expectInteger('ef', orDefault(opts.ef, Math.max(defaultEf, k)), 1);
   if (ef < k) throw new RangeError(`Expected ef to be an integer >= k (${k}) but received ${ef}`);
-  return { k, ef };
+  const maxNeighbors = expectInteger('maxNeighbors', orDefault(opts.maxNeighbors, k), 1);
+  if (maxNeighbors < k) throw new RangeError(`Expected maxNeighbors to be an integer >= k (${k}) but received ${maxNeighbors}`);
+  return { k, ef, maxNeighbors };
 }
 
 /** Build parameters, validated: see {@link HnswBuildOptions}. */
@@ -195,21 +204,22 @@ export class HnswIndex {
 
   /**
    * The k-nearest-neighbour graph cut at `radius`: every neighbour found is recomputed with the float64
-   * reference and kept when `<= radius`, and the lists are symmetrised (an edge found from either end is
-   * kept), giving the same CSR form and distances as {@link radiusGraph}: a subgraph of the exact graph.
+   * reference and kept when `<= radius` (widened up to `maxNeighbors` while all are kept), and the lists are
+   * symmetrised (an edge found from either end is kept), giving the same CSR form and distances as
+   * {@link radiusGraph}: a subgraph of the exact graph.
    */
   async knnGraph(options: HnswGraphOptions): Promise<NeighborGraph> {
     const opts = expectOptions('options', options, true);
     const radius = expectPositiveFinite('radius', opts.radius);
-    const { k, ef } = hnswGraphParams(opts, 1, this.count);
-    return this.graph(radius, k, ef, resolveThreads(opts.threads));
+    const { k, ef, maxNeighbors } = hnswGraphParams(opts, 1, this.count);
+    return this.graph(radius, k, ef, resolveThreads(opts.threads), maxNeighbors);
   }
 
   /** Validated form of {@link knnGraph} (for the clustering functions). */
-  async graph(radius: number, k: number, ef: number, threads: number): Promise<NeighborGraph> {
+  async graph(radius: number, k: number, ef: number, threads: number, maxNeighbors = k): Promise<NeighborGraph> {
     const n = this.count;
     if (n === 0) return { n: 0, offsets: new Uint32Array(1), indices: new Int32Array(0), distances: new Float32Array(0) };
-    const g = await this.native.hnswKnnGraph(this.handle, this.vectors, n, k, ef, radius, threads);
+    const g = await this.native.hnswKnnGraph(this.handle, this.vectors, n, k, ef, radius, threads, maxNeighbors);
     return { n, offsets: g.offsets, indices: g.indices, distances: g.distances };
   }
 

@@ -49,6 +49,11 @@ export interface HnswOptions extends Omit<HnswBuildOptions, 'metric' | 'threads'
   /** Search width, >= k (default max(64, k); max(128, k) from 150,000 rows). */
   ef?: number;
   /**
+   * Most neighbours per face, >= k (default k). A face whose k nearest are all within the threshold is
+   * searched again with twice the k, up to this: large (e.g. 4096) gives nearly the exact graph.
+   */
+  maxNeighbors?: number;
+  /**
    * A prebuilt or loaded index over the same rows (`index.size` must equal n, same metric): reused instead
    * of building one, e.g. a second clustering at another threshold. Implies the hnsw path.
    */
@@ -91,7 +96,7 @@ export async function buildNeighborGraph(
   }
   if (index && strategy === 'exact') throw new RangeError("hnsw.index was given but neighbors is 'exact': pass neighbors 'hnsw' or 'auto'");
   const build = hnswBuildParams({ ...hnswOpts, metric });
-  const { k, ef } = hnswGraphParams(hnswOpts, minK, matrix.n);
+  const { k, ef, maxNeighbors } = hnswGraphParams(hnswOpts, minK, matrix.n);
   const used = chooseNeighbors(strategy, matrix.n, backend, index !== undefined);
   if (used === 'exact') return { graph: await buildRadiusGraph(matrix, metric, radius, backend, threads), neighbors: 'exact' };
   if (backend.name === 'ts') throw new Error("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW); pass backend 'auto' or 'native', or neighbors 'exact'");
@@ -104,5 +109,5 @@ export async function buildNeighborGraph(
   } else {
     idx = await HnswIndex.build(matrix.data.subarray(0, matrix.n * matrix.dim), matrix.dim, { ...build, threads });
   }
-  return { graph: await idx.graph(radius, k, ef, threads), neighbors: 'hnsw' };
+  return { graph: await idx.graph(radius, k, ef, threads, maxNeighbors), neighbors: 'hnsw' };
 }
