@@ -323,7 +323,7 @@ export class FacialClustering {
     gateOpts: QualityGateOptions,
     near: NeighborParams,
     minK: number,
-    run: (vectors: Float32Array, dim: number, hnsw: { neighbors: 'exact' } | { neighbors: 'hnsw'; hnsw: { index: HnswIndex; k: number; ef: number } }) => Promise<ClusterResult>,
+    run: (vectors: Float32Array, dim: number, hnsw: { neighbors: 'exact' } | { neighbors: 'hnsw'; hnsw: { index: HnswIndex; k: number; ef: number; maxNeighbors: number } }) => Promise<ClusterResult>,
   ): Promise<ClusteringResult> {
     await this.prepare();
     const embedded = this.embedLog?.entries ?? [];
@@ -440,7 +440,7 @@ export function describeNeighbors(n: NeighborsUsed, faces: number): string {
   const why = n.requested === 'auto' ? ` (auto: ${faces} faces ${faces >= AUTO_HNSW_FROM ? '>=' : '<'} ${AUTO_HNSW_FROM})` : '';
   if (n.used === 'exact' || !n.hnsw) return `exact${why}`;
   const h = n.hnsw;
-  return `hnsw${why}: M=${h.M} efConstruction=${h.efConstruction} k=${h.k} ef=${h.ef}${n.index ? `\nindex ${n.index}` : ''}`;
+  return `hnsw${why}: M=${h.M} efConstruction=${h.efConstruction} k=${h.k} ef=${h.ef} maxNeighbors=${h.maxNeighbors}${n.index ? `\nindex ${n.index}` : ''}`;
 }
 
 /** The quality-gate thresholds of a call's options (validated by qualityGate). */

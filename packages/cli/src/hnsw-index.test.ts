@@ -5,7 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FacialClustering } from './facial-clustering.js';
+import { parseNeighborFlags } from './commands/cluster-flags.js';
+import { describeNeighbors, FacialClustering } from './facial-clustering.js';
+import { hnswSearchParams, neighborParams } from './options.js';
 import { BLOCK_START, LOG_FILE } from './reports/log.js';
 import { dataDir, hasBin, hasData, readXlsx, runCli, tempDir, type CliRun } from './test-helpers.js';
 
@@ -67,15 +69,16 @@ e2e('--neighbors hnsw on photos-small', () => {
     expect(exact.params.neighbors).toBe('exact');
     expect(exact.params.hnsw).toBeUndefined();
     expect(hnsw.params.neighbors).toBe('hnsw');
-    expect(hnsw.params.hnsw).toEqual({ M: 16, efConstruction: 100, k: 32, ef: 64 });
+    expect(hnsw.params.hnsw).toEqual({ M: 16, efConstruction: 100, k: 32, ef: 64, maxNeighbors: 32 });
     expect(partition(hnsw)).toEqual(partition(exact));
     expect(partition(exact).length).toBeGreaterThan(1);
-    expect(firstLog).toMatch(/neighbors: +hnsw: M=16 efConstruction=100 k=32 ef=64/);
+    expect(firstLog).toMatch(/neighbors: +hnsw: M=16 efConstruction=100 k=32 ef=64 maxNeighbors=32\n/);
     expect(firstLog).toMatch(/index built .*hnsw \(\d+ faces; no saved index\)/);
     for (const f of ['hnsw.json', 'hnsw.index', 'embeddings.f32', 'faces.json']) expect(fs.existsSync(path.join(out, 'hnsw', f))).toBe(true);
     const x = await readXlsx(path.join(out, 'clusters-002-cw-t1.xlsx'));
     expect(x.params.get('neighbors used')).toBe('hnsw');
     expect(x.params.get('hnsw k')).toBe(32);
+    expect(x.params.get('hnsw maxNeighbors')).toBe(32);
     expect(String(x.params.get('hnsw index'))).toMatch(/^built /);
   });
 
@@ -88,8 +91,13 @@ e2e('--neighbors hnsw on photos-small', () => {
     const dbExact = json(await runCli(['cluster', 'dbscan', '--out', out, '--neighbors', 'exact', '--json', '-q']));
     const dbHnsw = json(await runCli(['cluster', 'dbscan', '--out', out, '--neighbors', 'hnsw', '--hnsw-k', '8', '--hnsw-ef', '16', '--json', '-q']));
     expect(lastBlock(out)).toMatch(/index reused/);
-    expect(dbHnsw.params.hnsw).toMatchObject({ k: 8, ef: 16 });
+    expect(dbHnsw.params.hnsw).toMatchObject({ k: 8, ef: 16, maxNeighbors: 8 });
     expect(partition(dbHnsw)).toEqual(partition(dbExact));
+    // a wider graph (every row's neighbours up to 512): recorded in --json and the log, same clusters
+    const dbWide = json(await runCli(['cluster', 'dbscan', '--out', out, '--neighbors', 'hnsw', '--hnsw-k', '8', '--hnsw-ef', '16', '--hnsw-max-neighbors', '512', '--json', '-q']));
+    expect(dbWide.params.hnsw).toMatchObject({ k: 8, ef: 16, maxNeighbors: 512 });
+    expect(lastBlock(out)).toMatch(/neighbors: +hnsw: M=16 efConstruction=100 k=8 ef=16 maxNeighbors=512\n/);
+    expect(partition(dbWide)).toEqual(partition(dbExact));
     expect(fs.statSync(file).mtimeMs).toBe(before);
   }, 120_000);
 
@@ -139,6 +147,9 @@ describe.skipIf(!hasBin)('bad neighbour flags exit 1 naming the flag', () => {
     [['cluster', 'cw', '--hnsw-ef', '8'], /Invalid value for --hnsw-ef: expected an integer >= k \(32, the default\) but received "8"/],
     [['cluster', 'cw', '--neighbors', 'foo'], /Invalid value for --neighbors: expected one of exact, hnsw, auto but received "foo"/],
     [['cluster', 'dbscan', '--min-samples', '5', '--hnsw-k', '3'], /Invalid value for --hnsw-k: dbscan needs at least min-samples − 1 = 4 neighbours per face but received "3"/],
+    [['cluster', 'cw', '--hnsw-k', '8', '--hnsw-max-neighbors', '4'], /Invalid value for --hnsw-max-neighbors: expected an integer >= k \(8, from --hnsw-k\) but received "4"/],
+    [['cluster', 'cw', '--hnsw-max-neighbors', '16'], /Invalid value for --hnsw-max-neighbors: expected an integer >= k \(32, the default\) but received "16"/],
+    [['cluster', 'cw', '--hnsw-max-neighbors', '40.5'], /Invalid value for --hnsw-max-neighbors: expected an integer >= 1 but received "40.5"/],
     [['run', 'nowhere', '--hnsw-ef-construction', '0'], /Invalid value for --hnsw-ef-construction: expected an integer >= 1 but received "0"/],
   ])('%j', async (args, message) => {
     const r = await runCli([...args, '--out', out]);
@@ -155,10 +166,13 @@ describe('BAD CALL – FacialClustering neighbour options', () => {
   it.each([
     [{ neighbors: 'foo' }, RangeError, 'Expected one of exact, hnsw, auto for neighbors but received "foo" of type string'],
     [{ neighbors: 1 }, TypeError, 'Expected one of exact, hnsw, auto for neighbors but received 1 of type number'],
-    [{ hnsw: 5 }, TypeError, 'Expected an object { M, efConstruction, k, ef } for hnsw but received 5 of type number'],
+    [{ hnsw: 5 }, TypeError, 'Expected an object { M, efConstruction, k, ef, maxNeighbors } for hnsw but received 5 of type number'],
     [{ hnsw: { M: 1 } }, RangeError, 'Expected an integer >= 2 and <= 10000 for hnsw.M but received 1'],
     [{ hnsw: { k: 10, ef: 5 } }, RangeError, 'Expected an integer >= 10 for hnsw.ef but received 5'],
-    [{ hnsw: { m: 8 } }, RangeError, 'Unknown option hnsw.m: expected M, efConstruction, k or ef'],
+    [{ hnsw: { k: 10, maxNeighbors: 5 } }, RangeError, 'Expected an integer >= 10 for hnsw.maxNeighbors but received 5'],
+    [{ hnsw: { maxNeighbors: 16 } }, RangeError, 'Expected an integer >= 32 for hnsw.maxNeighbors but received 16'],
+    [{ hnsw: { maxNeighbors: '64' } }, TypeError, 'for hnsw.maxNeighbors but received "64" of type string'],
+    [{ hnsw: { maxneighbors: 64 } }, RangeError, 'Unknown option hnsw.maxneighbors: expected M, efConstruction, k, ef or maxNeighbors'],
     [{ neighbors: 'hnsw', backend: 'ts' }, RangeError, "neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW) but backend is 'ts'"],
   ])('chineseWhispers(%j)', async (opts, cls, message) => {
     const p = fc.chineseWhispers(opts as never);
@@ -167,5 +181,22 @@ describe('BAD CALL – FacialClustering neighbour options', () => {
   });
   it('dbscan: k below minSamples − 1', async () => {
     await expect(fc.dbscan({ minSamples: 5, hnsw: { k: 3 } })).rejects.toThrow('Expected an integer >= 4 for hnsw.k but received 3');
+  });
+  it('dbscan: maxNeighbors below the default k for its minSamples', async () => {
+    await expect(fc.dbscan({ minSamples: 41, hnsw: { maxNeighbors: 32 } })).rejects.toThrow('Expected an integer >= 40 for hnsw.maxNeighbors but received 32');
+  });
+});
+
+describe('hnsw maxNeighbors: flag → call options → parameters used → log', () => {
+  it('defaults to k; a given value is kept', () => {
+    expect(hnswSearchParams(neighborParams({}), 1000)).toEqual({ k: 32, ef: 64, maxNeighbors: 32 });
+    expect(hnswSearchParams(neighborParams({}, 49), 1000, 49)).toEqual({ k: 49, ef: 64, maxNeighbors: 49 });
+    const flags = parseNeighborFlags({ neighbors: 'hnsw', hnswK: '8', hnswMaxNeighbors: '4096' });
+    expect(flags).toEqual({ neighbors: 'hnsw', hnsw: { k: 8, maxNeighbors: 4096 } });
+    const used = hnswSearchParams(neighborParams(flags), 1000);
+    expect(used).toEqual({ k: 8, ef: 64, maxNeighbors: 4096 });
+    expect(describeNeighbors({ requested: 'hnsw', used: 'hnsw', hnsw: { M: 16, efConstruction: 100, ...used } }, 1000)).toBe(
+      'hnsw: M=16 efConstruction=100 k=8 ef=64 maxNeighbors=4096',
+    );
   });
 });

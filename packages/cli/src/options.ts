@@ -123,7 +123,7 @@ export function dbscanParams(o: Loose<DbscanParams>): DbscanParams {
   };
 }
 
-/** HNSW parameters of a call (`hnsw` option); k and ef absent mean the library's defaults. */
+/** HNSW parameters of a call (`hnsw` option); k, ef and maxNeighbors absent mean the library's defaults. */
 export interface HnswCallOptions {
   /** Links per node, an integer >= 2 (default 16). */
   M?: number;
@@ -133,6 +133,11 @@ export interface HnswCallOptions {
   k?: number;
   /** Search width of the graph step, an integer >= k (default max(64, k); 128 from 150,000 faces). */
   ef?: number;
+  /**
+   * Most neighbours kept per face, an integer >= k (default k). A face whose k nearest are all within the
+   * threshold is searched again with twice the k, up to this: large (e.g. 4096) gives nearly the exact graph.
+   */
+  maxNeighbors?: number;
 }
 
 /** Validated neighbour options: the strategy asked for and the HNSW build and search parameters. */
@@ -142,6 +147,7 @@ export interface NeighborParams {
   efConstruction: number;
   k?: number;
   ef?: number;
+  maxNeighbors?: number;
 }
 
 /**
@@ -154,25 +160,27 @@ export function neighborParams(o: { neighbors?: unknown; hnsw?: unknown; backend
     throw new RangeError("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW) but backend is 'ts': use backend 'auto' or 'native', or neighbors 'exact'");
   }
   if (o.hnsw !== undefined && (typeof o.hnsw !== 'object' || o.hnsw === null || Array.isArray(o.hnsw))) {
-    throw new TypeError(`Expected an object { M, efConstruction, k, ef } for hnsw but received ${describe(o.hnsw)}`);
+    throw new TypeError(`Expected an object { M, efConstruction, k, ef, maxNeighbors } for hnsw but received ${describe(o.hnsw)}`);
   }
   const h = (o.hnsw ?? {}) as Loose<HnswCallOptions>;
-  const unknown = Object.keys(h).find((key) => !['M', 'efConstruction', 'k', 'ef'].includes(key));
-  if (unknown) throw new RangeError(`Unknown option hnsw.${unknown}: expected M, efConstruction, k or ef`);
+  const unknown = Object.keys(h).find((key) => !['M', 'efConstruction', 'k', 'ef', 'maxNeighbors'].includes(key));
+  if (unknown) throw new RangeError(`Unknown option hnsw.${unknown}: expected M, efConstruction, k, ef or maxNeighbors`);
   const p: NeighborParams = {
     neighbors,
     M: expectNumber('hnsw.M', h.M ?? HNSW_DEFAULTS.M, { min: 2, max: 10000, integer: true }),
     efConstruction: expectNumber('hnsw.efConstruction', h.efConstruction ?? HNSW_DEFAULTS.efConstruction, { min: 1, integer: true }),
   };
   if (h.k !== undefined) p.k = expectNumber('hnsw.k', h.k, { min: Math.max(1, minK), integer: true });
-  if (h.ef !== undefined) p.ef = expectNumber('hnsw.ef', h.ef, { min: p.k ?? Math.max(HNSW_DEFAULTS.k, minK), integer: true });
+  const kUsed = p.k ?? Math.max(HNSW_DEFAULTS.k, minK);
+  if (h.ef !== undefined) p.ef = expectNumber('hnsw.ef', h.ef, { min: kUsed, integer: true });
+  if (h.maxNeighbors !== undefined) p.maxNeighbors = expectNumber('hnsw.maxNeighbors', h.maxNeighbors, { min: kUsed, integer: true });
   return p;
 }
 
-/** The k and ef the hnsw path uses for n faces (the library's defaults when absent). */
-export function hnswSearchParams(p: NeighborParams, n: number, minK = 1): { k: number; ef: number } {
+/** The k, ef and maxNeighbors the hnsw path uses for n faces (the library's defaults when absent). */
+export function hnswSearchParams(p: NeighborParams, n: number, minK = 1): { k: number; ef: number; maxNeighbors: number } {
   const k = p.k ?? Math.max(HNSW_DEFAULTS.k, minK);
-  return { k, ef: p.ef ?? Math.max(n >= HNSW_DEFAULTS.largeFrom ? HNSW_DEFAULTS.efLarge : HNSW_DEFAULTS.ef, k) };
+  return { k, ef: p.ef ?? Math.max(n >= HNSW_DEFAULTS.largeFrom ? HNSW_DEFAULTS.efLarge : HNSW_DEFAULTS.ef, k), maxNeighbors: p.maxNeighbors ?? k };
 }
 
 // ---- command-line strings → values (commander argParser callbacks) ----

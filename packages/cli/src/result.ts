@@ -30,7 +30,7 @@ export interface NeighborsUsed {
   requested: NeighborStrategy;
   used: 'exact' | 'hnsw';
   /** The HNSW parameters used (absent for exact). */
-  hnsw?: { M: number; efConstruction: number; k: number; ef: number };
+  hnsw?: { M: number; efConstruction: number; k: number; ef: number; maxNeighbors: number };
   /** What happened to `<out>/hnsw/`: reused, added N faces, built (and why), or built in memory. */
   index?: string;
 }
@@ -77,11 +77,11 @@ export interface ClusteringResult {
 
 /**
  * The `--json` object, exactly: `{ method, params, clusters, noise, faces: [{ file, face, box, score, cluster }] }`;
- * params includes `neighbors` (the path that ran) and, for hnsw, `hnsw: { M, efConstruction, k, ef }`.
+ * params includes `neighbors` (the path that ran) and, for hnsw, `hnsw: { M, efConstruction, k, ef, maxNeighbors }`.
  */
 export interface JsonOutput {
   method: Method;
-  params: (CwParams | DbscanParams) & { neighbors: 'exact' | 'hnsw'; hnsw?: { M: number; efConstruction: number; k: number; ef: number } };
+  params: (CwParams | DbscanParams) & { neighbors: 'exact' | 'hnsw'; hnsw?: { M: number; efConstruction: number; k: number; ef: number; maxNeighbors: number } };
   clusters: number;
   noise: number;
   faces: { file: string; face: number; box: [number, number, number, number]; score: number; cluster: number }[];

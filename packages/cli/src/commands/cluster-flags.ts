@@ -21,6 +21,7 @@ export interface MethodFlags {
   hnswEfConstruction?: string;
   hnswK?: string;
   hnswEf?: string;
+  hnswMaxNeighbors?: string;
 }
 
 export function addMethodFlags(cmd: Command): Command {
@@ -40,7 +41,8 @@ export function addMethodFlags(cmd: Command): Command {
     .option('--hnsw-m <n>', `hnsw: links per node (default ${HNSW_DEFAULTS.M}); the index is kept in <out>/hnsw/`)
     .option('--hnsw-ef-construction <n>', `hnsw: search width while building (default ${HNSW_DEFAULTS.efConstruction})`)
     .option('--hnsw-k <n>', `hnsw: neighbours per face (default ${HNSW_DEFAULTS.k}; dbscan: at least min-samples − 1)`)
-    .option('--hnsw-ef <n>', `hnsw: search width, >= k (default ${HNSW_DEFAULTS.ef}; ${HNSW_DEFAULTS.efLarge} from ${HNSW_DEFAULTS.largeFrom} faces)`);
+    .option('--hnsw-ef <n>', `hnsw: search width, >= k (default ${HNSW_DEFAULTS.ef}; ${HNSW_DEFAULTS.efLarge} from ${HNSW_DEFAULTS.largeFrom} faces)`)
+    .option('--hnsw-max-neighbors <n>', 'hnsw: most neighbours per face, >= k (default k); faces whose k nearest are all within the threshold are searched again with twice the k up to this (large, e.g. 4096: nearly the exact graph)');
 }
 
 const CW_ONLY = { threshold: '--threshold', iterations: '--iterations', seed: '--seed', minClusterSize: '--min-cluster-size' } as const;
@@ -87,13 +89,19 @@ export function parseNeighborFlags(f: MethodFlags, minK = 1): { neighbors?: Neig
   const efConstruction = int('--hnsw-ef-construction', f.hnswEfConstruction, 1);
   const k = int('--hnsw-k', f.hnswK, 1);
   const ef = int('--hnsw-ef', f.hnswEf, 1);
+  const maxNeighbors = int('--hnsw-max-neighbors', f.hnswMaxNeighbors, 1);
   if (k !== undefined && k < minK) throw new UsageError(`Invalid value for --hnsw-k: dbscan needs at least min-samples − 1 = ${minK} neighbours per face but received ${JSON.stringify(f.hnswK)}`);
   const kUsed = k ?? Math.max(HNSW_DEFAULTS.k, minK);
-  if (ef !== undefined && ef < kUsed) throw new UsageError(`Invalid value for --hnsw-ef: expected an integer >= k (${kUsed}${k === undefined ? ', the default' : ', from --hnsw-k'}) but received ${JSON.stringify(f.hnswEf)}`);
+  const kFrom = `${kUsed}${k === undefined ? ', the default' : ', from --hnsw-k'}`;
+  if (ef !== undefined && ef < kUsed) throw new UsageError(`Invalid value for --hnsw-ef: expected an integer >= k (${kFrom}) but received ${JSON.stringify(f.hnswEf)}`);
+  if (maxNeighbors !== undefined && maxNeighbors < kUsed) {
+    throw new UsageError(`Invalid value for --hnsw-max-neighbors: expected an integer >= k (${kFrom}) but received ${JSON.stringify(f.hnswMaxNeighbors)}`);
+  }
   if (M !== undefined) hnsw.M = M;
   if (efConstruction !== undefined) hnsw.efConstruction = efConstruction;
   if (k !== undefined) hnsw.k = k;
   if (ef !== undefined) hnsw.ef = ef;
+  if (maxNeighbors !== undefined) hnsw.maxNeighbors = maxNeighbors;
   return { ...(neighbors === undefined ? {} : { neighbors }), hnsw };
 }
 
