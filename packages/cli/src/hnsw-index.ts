@@ -88,15 +88,23 @@ async function reusable(dir: string, req: IndexRequest): Promise<{ index: HnswIn
     order[r] = row;
     taken[row] = 1;
   }
-  let next = faces.ids.length;
+  const savedRows = faces.ids.length;
+  let next = savedRows;
   for (let i = 0; i < req.ids.length; i++) if (!taken[i]) order[next++] = i;
+  // The saved rows are the request's first ones (the usual case: clustering again): the index takes a view of
+  // them, checked against embeddings.f32, so they are held once. Otherwise no view of req.vectors is in the
+  // index's row order, and a reordered copy would cost as much as reading the file, so the file is read.
+  let prefix = true;
+  for (let r = 0; r < savedRows && prefix; r++) prefix = order[r] === r;
   let index: HnswIndex;
   try {
-    index = await HnswIndex.load(dir);
+    index = await HnswIndex.load(dir, prefix ? { vectors: req.vectors.subarray(0, savedRows * req.dim) } : {});
   } catch (err) {
-    return `the saved one could not be loaded: ${(err as Error).message}`;
+    // with vectors, a RangeError is load's check: embeddings.f32 is not the store's rows (re-embedded faces)
+    const why = prefix && err instanceof RangeError ? "does not hold the store's embeddings" : 'could not be loaded';
+    return `the saved one ${why}: ${(err as Error).message}`;
   }
-  if (index.size !== faces.ids.length || index.dim !== req.dim || index.metric !== req.metric) return `the saved one does not match its ${HNSW_FACES_FILE}`;
+  if (index.size !== savedRows || index.dim !== req.dim || index.metric !== req.metric) return `the saved one does not match its ${HNSW_FACES_FILE}`;
   if (index.M !== req.M || index.efConstruction !== req.efConstruction) return `the saved one has M ${index.M}, efConstruction ${index.efConstruction}`;
   return { index, order };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -129,6 +129,85 @@ describe('HnswIndex: persistence and incremental add', () => {
     const a = await chineseWhispers(grown.vectors, dim, { threshold: 8, hnsw: { index: grown } });
     const b = await chineseWhispers(mid.vectors, dim, { threshold: 8, hnsw: { index: rebuilt } });
     expect(firstDifference(a.labels, b.labels)).toBeUndefined();
+  });
+});
+
+describe('HnswIndex.load with the caller\'s vectors (embeddings held once)', () => {
+  const folder = path.join(tmp, 'given');
+  let plain: HnswIndex;
+  const copy = () => mid.vectors.slice();
+  it('keeps the very array given (a subarray view too), after comparing it with embeddings.f32', async () => {
+    await (await HnswIndex.build(mid.vectors, dim, { M: 12 })).save(folder);
+    plain = await HnswIndex.load(folder);
+    const rows = copy();
+    const loaded = await HnswIndex.load(folder, { vectors: rows });
+    expect(loaded.vectors).toBe(rows);
+    expect([loaded.size, loaded.dim, loaded.M]).toEqual([2000, dim, 12]);
+    expect(sameGraph(await loaded.knnGraph({ radius: 8, k: 20 }), await plain.knnGraph({ radius: 8, k: 20 }))).toBeUndefined();
+    // a view into a larger array, at a byteOffset
+    const big = new Float32Array(rows.length + 3 * dim);
+    big.set(rows, 3 * dim);
+    const view = big.subarray(3 * dim);
+    expect((await HnswIndex.load(folder, { vectors: view })).vectors).toBe(view);
+    const r = await chineseWhispers(loaded.vectors, dim, { threshold: 8, hnsw: { index: loaded } });
+    expect(samePartition(r.labels, mid.truth)).toBe(true);
+  });
+
+  it('add() after such a load copies into its own buffer and leaves the given rows alone', async () => {
+    const first = 1400;
+    const part = path.join(tmp, 'given-part');
+    await (await HnswIndex.build(mid.vectors.subarray(0, first * dim), dim)).save(part);
+    const rows = mid.vectors.slice(0, first * dim);
+    const grown = await HnswIndex.load(part, { vectors: rows });
+    expect(await grown.add(mid.vectors.subarray(first * dim))).toBe(2000);
+    expect(grown.vectors.buffer).not.toBe(rows.buffer);
+    expect(firstDifference(grown.vectors, mid.vectors)).toBeUndefined();
+    expect(firstDifference(rows, mid.vectors.subarray(0, first * dim))).toBeUndefined();
+    const a = await chineseWhispers(grown.vectors, dim, { threshold: 8, hnsw: { index: grown } });
+    const b = await chineseWhispers(mid.vectors, dim, { threshold: 8, hnsw: { index: await HnswIndex.build(mid.vectors, dim) } });
+    expect(firstDifference(a.labels, b.labels)).toBeUndefined();
+  });
+
+  it('BAD CALL: wrong type, wrong length, other content (naming the first differing row)', async () => {
+    const notArray = await caught(() => HnswIndex.load(folder, { vectors: [1, 2] as never }));
+    expect(notArray).toBeInstanceOf(TypeError);
+    expect(notArray.message).toBe('Expected options.vectors to be a Float32Array (row-major n×dim) but received an array of length 2');
+    const notObject = await caught(() => HnswIndex.load(folder, 5 as never));
+    expect(notObject).toBeInstanceOf(TypeError);
+    expect(notObject.message).toBe('Expected options to be an object but received 5');
+    const short = await caught(() => HnswIndex.load(folder, { vectors: mid.vectors.subarray(dim) }));
+    expect(short).toBeInstanceOf(RangeError);
+    expect(short.message).toBe(`Expected options.vectors to hold the index's 2000×${dim} rows (length ${2000 * dim}) but received length ${1999 * dim}`);
+    for (const row of [0, 777, 1999]) {
+      const other = copy();
+      other[row * dim + dim - 1] += 1e-3;
+      const error = await caught(() => HnswIndex.load(folder, { vectors: other }));
+      expect(error).toBeInstanceOf(RangeError);
+      expect(error.message).toMatch(new RegExp(`^Expected options.vectors to equal the saved embeddings .*embeddings\\.f32 but row ${row} differs$`));
+    }
+  });
+
+  it('compares files larger than one 8 MiB block, across the block boundary', async () => {
+    // 4200 rows of 512 floats = 8.2 MiB: row 4096 starts the second block. The content check runs before the
+    // native index is read, so this folder needs no hnsw.index: a match fails later, on the missing file.
+    const [rowsN, d] = [4200, 512];
+    const rows = new Float32Array(rowsN * d).map((_, i) => (i % 9973) / 7);
+    const big = path.join(tmp, 'two-blocks');
+    mkdirSync(big, { recursive: true });
+    writeFileSync(path.join(big, 'hnsw.json'), JSON.stringify({ format: 'faceclust-hnsw', version: 1, dim: d, n: rowsN, metric: 'euclidean', M: 16, efConstruction: 100 }));
+    writeFileSync(path.join(big, 'embeddings.f32'), new Uint8Array(rows.buffer));
+    for (const [row, col] of [[4095, d - 1], [4096, 0], [4199, 3]]) {
+      const other = rows.slice();
+      other[row * d + col] = -1;
+      expect((await caught(() => HnswIndex.load(big, { vectors: other }))).message).toMatch(new RegExp(`but row ${row} differs$`));
+    }
+    const same = await caught(() => HnswIndex.load(big, { vectors: rows.slice() }));
+    expect(same.message).toMatch(/Cannot load the HNSW index .*hnsw\.index/);
+    // the file shorter than hnsw.json says: reported as before, with or without vectors
+    writeFileSync(path.join(big, 'embeddings.f32'), new Uint8Array(rows.buffer, 0, rows.byteLength - 4));
+    for (const options of [{}, { vectors: rows }]) {
+      expect((await caught(() => HnswIndex.load(big, options))).message).toMatch(/embeddings\.f32 holds 8601596 bytes but hnsw\.json says 4200×512 float32 = 8601600/);
+    }
   });
 });
 

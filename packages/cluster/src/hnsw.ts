@@ -3,7 +3,7 @@
  * compiled into `@faceclust/core-native`), built and queried in parallel off the event loop, persisted in a
  * folder and grown incrementally. Needs the native addon (there is no pure-TypeScript HNSW).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveBackend, resolveThreads, type NativeHnswBinding, type NativeHnswHandle } from './backend.js';
 import type { NeighborGraph } from './graph.js';
@@ -77,6 +77,21 @@ export function hnswBuildParams(opts: Record<string, unknown>): { metric: Metric
   };
 }
 
+/** Options of {@link HnswIndex.load}. */
+export interface HnswLoadOptions {
+  /**
+   * The rows the index was saved with: row-major, in the index's row order, exactly n×dim of hnsw.json
+   * (a `subarray()` view is fine). Given, they become the index's embeddings without copying, once they have
+   * been compared byte for byte with embeddings.f32 (read in 8 MiB blocks, never whole), so a caller that
+   * already holds the rows does not hold them twice. The index never writes to them (`add` grows into a new
+   * buffer); the caller must not change them while the index is in use.
+   */
+  vectors?: Float32Array;
+}
+
+/** Block size when comparing embeddings.f32 with {@link HnswLoadOptions.vectors}. */
+const COMPARE_BLOCK = 8 << 20;
+
 /** File names inside an index folder. */
 export const HNSW_FILES = { meta: 'hnsw.json', index: 'hnsw.index', embeddings: 'embeddings.f32' } as const;
 
@@ -140,9 +155,19 @@ export class HnswIndex {
     return new HnswIndex(native, handle, data, dim, p.metric, p.M, p.efConstruction);
   }
 
-  /** Loads an index saved by {@link HnswIndex.save} (its embeddings included) from `folder`. */
-  static async load(folder: string): Promise<HnswIndex> {
+  /**
+   * Loads an index saved by {@link HnswIndex.save} from `folder`. Its embeddings are read from
+   * embeddings.f32, or, with `options.vectors` (see {@link HnswLoadOptions.vectors}), checked against it and
+   * kept instead: then `index.vectors` is that very array. Throws a RangeError naming `options.vectors`
+   * when its length is not n×dim or its content differs from the file (with the first differing row).
+   */
+  static async load(folder: string, options: HnswLoadOptions = {}): Promise<HnswIndex> {
     if (typeof folder !== 'string') throw new TypeError(`Expected folder to be a string but received ${describe(folder)}`);
+    const opts = expectOptions('options', options, false);
+    const given = opts.vectors;
+    if (given !== undefined && !(given instanceof Float32Array)) {
+      throw new TypeError(`Expected options.vectors to be a Float32Array (row-major n×dim) but received ${describe(given)}`);
+    }
     const metaPath = path.join(folder, HNSW_FILES.meta);
     let meta: HnswMeta;
     try {
@@ -154,15 +179,27 @@ export class HnswIndex {
       throw new Error(`${metaPath} is not a faceclust HNSW index description (format faceclust-hnsw, version 1)`);
     }
     const embPath = path.join(folder, HNSW_FILES.embeddings);
-    const bytes = await readFile(embPath);
-    if (bytes.byteLength !== meta.n * meta.dim * 4) {
-      throw new Error(`${embPath} holds ${bytes.byteLength} bytes but ${HNSW_FILES.meta} says ${meta.n}×${meta.dim} float32 = ${meta.n * meta.dim * 4}`);
+    const expectedBytes = meta.n * meta.dim * 4;
+    const sizeError = (bytes: number) =>
+      new Error(`${embPath} holds ${bytes} bytes but ${HNSW_FILES.meta} says ${meta.n}×${meta.dim} float32 = ${expectedBytes}`);
+    let data: Float32Array;
+    if (given) {
+      if (given.length !== meta.n * meta.dim) {
+        throw new RangeError(
+          `Expected options.vectors to hold the index's ${meta.n}×${meta.dim} rows (length ${meta.n * meta.dim}) but received length ${given.length}`,
+        );
+      }
+      await expectSameBytes(embPath, given, meta.dim, sizeError);
+      data = given;
+    } else {
+      const bytes = await readFile(embPath);
+      if (bytes.byteLength !== expectedBytes) throw sizeError(bytes.byteLength);
+      // Large files get their own ArrayBuffer at offset 0; small ones may sit unaligned in Node's pool.
+      data =
+        bytes.byteOffset % 4 === 0
+          ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+          : new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     }
-    // Large files get their own ArrayBuffer at offset 0; small ones may sit unaligned in Node's pool.
-    const data =
-      bytes.byteOffset % 4 === 0
-        ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
-        : new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     const native = await hnswBinding();
     const handle = native.hnswLoad(path.join(folder, HNSW_FILES.index), meta.dim, meta.metric);
     if (native.hnswCount(handle) !== meta.n) {
@@ -176,9 +213,13 @@ export class HnswIndex {
     return this.count;
   }
 
-  /** The indexed embeddings, row-major (a view: do not modify). */
+  /**
+   * The indexed embeddings, row-major; do not modify. The array given to {@link HnswIndex.build} or
+   * {@link HnswLoadOptions.vectors} itself until an `add`, then a view of the index's own buffer.
+   */
   get vectors(): Float32Array {
-    return this.buffer.subarray(0, this.count * this.dim);
+    const length = this.count * this.dim;
+    return this.buffer.length === length ? this.buffer : this.buffer.subarray(0, length);
   }
 
   /**
@@ -191,6 +232,8 @@ export class HnswIndex {
     const threads = resolveThreads(opts.threads);
     const { data, n } = toMatrix(vectors, this.dim);
     const total = this.count + n;
+    // The caller's array (build, load's vectors) is exactly full, so the first add of any row copies it into
+    // a buffer of our own: the index never writes to memory it was lent.
     if (total * this.dim > this.buffer.length) {
       const grown = new Float32Array(Math.max(total, Math.ceil(this.count * 1.5)) * this.dim);
       grown.set(this.vectors);
@@ -246,5 +289,38 @@ export class HnswIndex {
     this.native.hnswSave(this.handle, target(HNSW_FILES.index) + '.tmp');
     await writeFile(target(HNSW_FILES.meta) + '.tmp', JSON.stringify(meta, null, 2) + '\n');
     for (const name of [HNSW_FILES.embeddings, HNSW_FILES.index, HNSW_FILES.meta]) await rename(target(name) + '.tmp', target(name));
+  }
+}
+
+/**
+ * Throws unless `file` holds exactly the bytes of `vectors`, reading it in {@link COMPARE_BLOCK} blocks so
+ * memory stays O(block) however large the index.
+ */
+async function expectSameBytes(file: string, vectors: Float32Array, dim: number, sizeError: (bytes: number) => Error): Promise<void> {
+  const expected = Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength);
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size !== expected.byteLength) throw sizeError(size);
+    const block = Buffer.allocUnsafe(Math.min(COMPARE_BLOCK, Math.max(size, 1)));
+    for (let at = 0; at < size; ) {
+      const want = Math.min(block.byteLength, size - at);
+      let got = 0;
+      while (got < want) {
+        const { bytesRead } = await fh.read(block, got, want - got, at + got);
+        if (bytesRead === 0) throw sizeError(at + got);
+        got += bytesRead;
+      }
+      const part = expected.subarray(at, at + want);
+      if (!block.subarray(0, want).equals(part)) {
+        let i = 0;
+        while (block[i] === part[i]) i++;
+        const row = Math.floor((at + i) / (dim * 4));
+        throw new RangeError(`Expected options.vectors to equal the saved embeddings ${file} but row ${row} differs`);
+      }
+      at += want;
+    }
+  } finally {
+    await fh.close();
   }
 }
