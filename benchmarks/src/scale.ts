@@ -7,12 +7,15 @@
  *   --dim 512 --seed 42 --threshold 1.0 --threads 0
  *   --M 16 --ef-construction 100 --k 32 --ef N  (default: the library's, 64, or 128 from 150k rows)
  *   --sample 2000             rows whose exact neighbours are compared with the HNSW graph's
+ *   --full-max-n 100000       largest n for hnsw-full: HNSW with maxNeighbors (--full-max-neighbors 4096),
+ *                             which widens each full row's search towards every within-threshold neighbour
  *   --out DIR                 default benchmarks/results
  *
  * Each (path, n) runs in a child process of its own, so peak memory is per case. Recall: for a sample of
  * rows, the fraction of their exact within-threshold neighbours that the HNSW graph holds (all of them, and
  * the k nearest of them, which is all a kNN graph can hold); agreement: pairwise F of the HNSW clustering
- * against the exact one (evaluate), where the exact path ran. Output: JSON, a table, and an SVG of time vs n.
+ * against the exact one (evaluate), where the exact path ran, and pairwise and BCubed F of every path's
+ * clustering against the generator's truth. Output: JSON, a table, and an SVG of time vs n.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,8 +31,10 @@ import { formatTable } from './table.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
+type ScalePath = 'exact' | 'hnsw' | 'hnsw-full';
+
 interface ScaleSpec {
-  path: 'exact' | 'hnsw';
+  path: ScalePath;
   n: number;
   dim: number;
   seed: number;
@@ -39,12 +44,14 @@ interface ScaleSpec {
   efConstruction: number;
   k: number;
   ef?: number;
+  /** hnsw-full: the graph's maxNeighbors. */
+  maxNeighbors: number;
   sample: number;
   labelsFile: string;
 }
 
 interface ScaleResult {
-  path: 'exact' | 'hnsw';
+  path: ScalePath;
   n: number;
   totalMs: number;
   buildMs?: number;
@@ -58,6 +65,9 @@ interface ScaleResult {
   recallAll?: number;
   recallK?: number;
   pairwiseF?: number;
+  /** Against the generator's truth. */
+  truthPairwiseF: number;
+  truthBcubedF: number;
 }
 
 /** Exact within-threshold neighbours of sample rows (fp32 distances, blocks of rows) vs the graph's rows. */
@@ -100,17 +110,18 @@ async function sampleRecall(vectors: Float32Array, n: number, dim: number, thres
 async function runCase(spec: ScaleSpec): Promise<ScaleResult> {
   const cluster = await import('@faceclust/cluster');
   const threads = spec.threads > 0 ? spec.threads : undefined; // 0: every core
-  const { vectors } = generateClustered({ n: spec.n, dim: spec.dim, seed: spec.seed });
+  const { vectors, truth } = generateClustered({ n: spec.n, dim: spec.dim, seed: spec.seed });
   const warm = vectors.subarray(0, 300 * spec.dim);
-  await cluster.chineseWhispers(warm, spec.dim, { threshold: spec.threshold, neighbors: spec.path, threads });
+  await cluster.chineseWhispers(warm, spec.dim, { threshold: spec.threshold, neighbors: spec.path === 'exact' ? 'exact' : 'hnsw', threads });
   const baseRssMiB = mib(process.memoryUsage().rss);
   const start = performance.now();
   let graph;
   let buildMs: number | undefined, queryMs: number | undefined;
-  if (spec.path === 'hnsw') {
+  if (spec.path !== 'exact') {
     const index = await cluster.HnswIndex.build(vectors, spec.dim, { M: spec.M, efConstruction: spec.efConstruction, threads });
     buildMs = performance.now() - start;
-    graph = await index.knnGraph({ radius: spec.threshold, k: spec.k, ef: spec.ef, threads });
+    const maxNeighbors = spec.path === 'hnsw-full' ? spec.maxNeighbors : undefined;
+    graph = await index.knnGraph({ radius: spec.threshold, k: spec.k, ef: spec.ef, maxNeighbors, threads });
     queryMs = performance.now() - start - buildMs;
   } else {
     graph = await cluster.radiusGraph(vectors, spec.dim, { radius: spec.threshold, threads });
@@ -120,11 +131,13 @@ async function runCase(spec: ScaleSpec): Promise<ScaleResult> {
   const totalMs = performance.now() - start;
   const peakRssMiB = mib(process.resourceUsage().maxRSS * 1024);
   writeFileSync(spec.labelsFile, new Uint8Array(run.labels.buffer, run.labels.byteOffset, run.labels.byteLength));
+  const quality = cluster.evaluate(run.labels, truth);
   const result: ScaleResult = {
     path: spec.path, n: spec.n, totalMs, buildMs, queryMs, graphMs, clusterMs: run.timings.clusterMs,
     edges: cluster.edgeCount(graph), clusters: run.clusterCount, baseRssMiB, peakRssMiB,
+    truthPairwiseF: quality.pairwise.f, truthBcubedF: quality.bcubed.f,
   };
-  if (spec.path === 'hnsw' && spec.sample > 0) Object.assign(result, await sampleRecall(vectors, spec.n, spec.dim, spec.threshold, spec.k, spec.sample, graph));
+  if (spec.path !== 'exact' && spec.sample > 0) Object.assign(result, await sampleRecall(vectors, spec.n, spec.dim, spec.threshold, spec.k, spec.sample, graph));
   return result;
 }
 
@@ -134,9 +147,9 @@ function svgChart(results: ScaleResult[]): string {
   const maxS = Math.max(...results.map((r) => r.totalMs / 1000)) * 1.1;
   const x = (n: number) => L + (n / maxN) * (W - L - R);
   const y = (s: number) => H - B - (s / maxS) * (H - B - T);
-  const colours = { exact: '#d62728', hnsw: '#1f77b4' } as const;
+  const colours = { exact: '#d62728', hnsw: '#1f77b4', 'hnsw-full': '#2ca02c' } as const;
   let body = '';
-  for (const p of ['exact', 'hnsw'] as const) {
+  for (const p of ['exact', 'hnsw', 'hnsw-full'] as const) {
     const pts = results.filter((r) => r.path === p).sort((a, b) => a.n - b.n);
     if (!pts.length) continue;
     body += `<polyline fill="none" stroke="${colours[p]}" stroke-width="2" points="${pts.map((r) => `${x(r.n).toFixed(1)},${y(r.totalMs / 1000).toFixed(1)}`).join(' ')}"/>`;
@@ -174,6 +187,8 @@ async function main(): Promise<void> {
       k: { type: 'string', default: '32' },
       ef: { type: 'string', default: '' },
       sample: { type: 'string', default: '2000' },
+      'full-max-n': { type: 'string', default: '100000' },
+      'full-max-neighbors': { type: 'string', default: '4096' },
       out: { type: 'string', default: path.resolve(here, '..', 'results') },
     },
   });
@@ -184,12 +199,13 @@ async function main(): Promise<void> {
   mkdirSync(tmp, { recursive: true });
   const results: ScaleResult[] = [];
   for (const n of sizes) {
-    const paths: ('exact' | 'hnsw')[] = n <= exactMax ? ['exact', 'hnsw'] : ['hnsw'];
-    const labels: Partial<Record<'exact' | 'hnsw', Int32Array>> = {};
+    const paths: ScalePath[] = [...(n <= exactMax ? ['exact' as const] : []), 'hnsw', ...(n <= Number(values['full-max-n']) ? ['hnsw-full' as const] : [])];
+    const labels: Partial<Record<ScalePath, Int32Array>> = {};
     for (const p of paths) {
       const spec: ScaleSpec = {
         path: p, n, dim: Number(values.dim), seed: Number(values.seed), threshold: Number(values.threshold), threads: Number(values.threads),
         M: Number(values.M), efConstruction: Number(values['ef-construction']), k: Number(values.k), ef: values.ef ? Number(values.ef) : undefined,
+        maxNeighbors: Number(values['full-max-neighbors']),
         sample: Number(values.sample), labelsFile: path.join(tmp, `${p}-${n}.i32`),
       };
       const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--case', JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -203,11 +219,10 @@ async function main(): Promise<void> {
       results.push(r);
       process.stderr.write(`${p} n=${n}: ${(r.totalMs / 1000).toFixed(1)} s, peak ${r.peakRssMiB} MiB${r.recallK !== undefined ? `, recall@k ${r.recallK.toFixed(4)}, recall(all) ${r.recallAll!.toFixed(4)}` : ''}\n`);
     }
-    if (labels.exact && labels.hnsw) {
-      const { evaluate } = await import('@faceclust/cluster');
-      const f = evaluate(labels.hnsw, labels.exact).pairwise.f;
-      const h = results.find((r) => r.path === 'hnsw' && r.n === n);
-      if (h) h.pairwiseF = f;
+    const { evaluate } = await import('@faceclust/cluster');
+    for (const p of ['hnsw', 'hnsw-full'] as const) {
+      const h = results.find((r) => r.path === p && r.n === n);
+      if (labels.exact && labels[p] && h) h.pairwiseF = evaluate(labels[p]!, labels.exact).pairwise.f;
     }
   }
   rmSync(tmp, { recursive: true, force: true });
@@ -221,9 +236,9 @@ async function main(): Promise<void> {
   const json = { suite: 'scale', date: new Date().toISOString(), machine: machineInfo(), capabilities, options: values, results };
   const s = (ms?: number) => (ms === undefined ? '' : (ms / 1000).toFixed(1));
   const table = formatTable(
-    ['path', 'n', 'total s', 'build s', 'query s', 'cluster s', 'edges', 'clusters', 'peak MiB', 'recall@k', 'recall all', 'F vs exact'],
+    ['path', 'n', 'total s', 'build s', 'query s', 'cluster s', 'edges', 'clusters', 'peak MiB', 'recall@k', 'recall all', 'F vs exact', 'F vs truth', 'BCubed vs truth'],
     results.map((r) => [r.path, r.n, s(r.totalMs), s(r.buildMs), s(r.queryMs), s(r.clusterMs), r.edges, r.clusters, r.peakRssMiB,
-      r.recallK?.toFixed(4) ?? '', r.recallAll?.toFixed(4) ?? '', r.pairwiseF?.toFixed(4) ?? '']),
+      r.recallK?.toFixed(4) ?? '', r.recallAll?.toFixed(4) ?? '', r.pairwiseF?.toFixed(4) ?? '', r.truthPairwiseF.toFixed(4), r.truthBcubedF.toFixed(4)]),
   );
   writeFileSync(path.join(values.out, `scale-${stamp}.json`), JSON.stringify(json, null, 2) + '\n');
   writeFileSync(path.join(values.out, `scale-${stamp}.txt`), table + '\n');

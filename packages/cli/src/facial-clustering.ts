@@ -342,7 +342,7 @@ export class FacialClustering {
     // hnsw: the index lives in <out>/hnsw/ and is reused or extended by later calls; the library's own
     // 'auto' would build a throwaway one, so the choice is made here (ts backend: no hnsw, as in the library)
     const useHnsw = kept > 0 && (near.neighbors === 'hnsw' || (near.neighbors === 'auto' && kept >= AUTO_HNSW_FROM && params.backend !== 'ts'));
-    const search = hnswSearchParams(near, kept, minK);
+    const search = hnswSearchParams(near, minK);
     let indexAction: string | undefined;
     let indexMs = 0;
     let res: ClusterResult;

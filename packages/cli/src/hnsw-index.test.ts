@@ -192,11 +192,11 @@ describe('BAD CALL – FacialClustering neighbour options', () => {
 
 describe('hnsw maxNeighbors: flag → call options → parameters used → log', () => {
   it('defaults to k; a given value is kept', () => {
-    expect(hnswSearchParams(neighborParams({}), 1000)).toEqual({ k: 32, ef: 64, maxNeighbors: 32 });
-    expect(hnswSearchParams(neighborParams({}, 49), 1000, 49)).toEqual({ k: 49, ef: 64, maxNeighbors: 49 });
+    expect(hnswSearchParams(neighborParams({}))).toEqual({ k: 32, ef: 64, maxNeighbors: 32 });
+    expect(hnswSearchParams(neighborParams({}, 49), 49)).toEqual({ k: 49, ef: 64, maxNeighbors: 49 });
     const flags = parseNeighborFlags({ neighbors: 'hnsw', hnswK: '8', hnswMaxNeighbors: '4096' });
     expect(flags).toEqual({ neighbors: 'hnsw', hnsw: { k: 8, maxNeighbors: 4096 } });
-    const used = hnswSearchParams(neighborParams(flags), 1000);
+    const used = hnswSearchParams(neighborParams(flags));
     expect(used).toEqual({ k: 8, ef: 64, maxNeighbors: 4096 });
     expect(describeNeighbors({ requested: 'hnsw', used: 'hnsw', hnsw: { M: 16, efConstruction: 100, ...used } }, 1000)).toBe(
       'hnsw: M=16 efConstruction=100 k=8 ef=64 maxNeighbors=4096',

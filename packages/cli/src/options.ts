@@ -131,7 +131,7 @@ export interface HnswCallOptions {
   efConstruction?: number;
   /** Neighbours per face, an integer >= 1 (default 32; dbscan: at least minSamples − 1). */
   k?: number;
-  /** Search width of the graph step, an integer >= k (default max(64, k); 128 from 150,000 faces). */
+  /** Search width of the graph step, an integer >= k (default max(64, k)). */
   ef?: number;
   /**
    * Most neighbours kept per face, an integer >= k (default k). A face whose k nearest are all within the
@@ -177,10 +177,10 @@ export function neighborParams(o: { neighbors?: unknown; hnsw?: unknown; backend
   return p;
 }
 
-/** The k, ef and maxNeighbors the hnsw path uses for n faces (the library's defaults when absent). */
-export function hnswSearchParams(p: NeighborParams, n: number, minK = 1): { k: number; ef: number; maxNeighbors: number } {
+/** The k, ef and maxNeighbors the hnsw path uses (the library's defaults when absent). */
+export function hnswSearchParams(p: NeighborParams, minK = 1): { k: number; ef: number; maxNeighbors: number } {
   const k = p.k ?? Math.max(HNSW_DEFAULTS.k, minK);
-  return { k, ef: p.ef ?? Math.max(n >= HNSW_DEFAULTS.largeFrom ? HNSW_DEFAULTS.efLarge : HNSW_DEFAULTS.ef, k), maxNeighbors: p.maxNeighbors ?? k };
+  return { k, ef: p.ef ?? Math.max(HNSW_DEFAULTS.ef, k), maxNeighbors: p.maxNeighbors ?? k };
 }
 
 // ---- command-line strings → values (commander argParser callbacks) ----

@@ -251,12 +251,11 @@ describe('neighbors: BAD CALL', () => {
 });
 
 describe('hnsw defaults', () => {
-  it('widen the search (ef) from HNSW_DEFAULTS.largeFrom rows, never below k', async () => {
-    const { hnswGraphParams, HNSW_DEFAULTS } = await import('./hnsw.js');
-    expect(hnswGraphParams({}, 1, 1000)).toEqual({ k: 32, ef: 64, maxNeighbors: 32 });
-    expect(hnswGraphParams({}, 1, HNSW_DEFAULTS.largeFrom)).toEqual({ k: 32, ef: 128, maxNeighbors: 32 });
-    expect(hnswGraphParams({ k: 200 }, 1, HNSW_DEFAULTS.largeFrom)).toEqual({ k: 200, ef: 200, maxNeighbors: 200 });
-    expect(hnswGraphParams({}, 50, 10)).toEqual({ k: 50, ef: 64, maxNeighbors: 50 });
-    expect(hnswGraphParams({ k: 8, maxNeighbors: 4096 }, 1, 10)).toEqual({ k: 8, ef: 64, maxNeighbors: 4096 });
+  it('search 64 wide (never below k) with k 32 and maxNeighbors k', async () => {
+    const { hnswGraphParams } = await import('./hnsw.js');
+    expect(hnswGraphParams({}, 1)).toEqual({ k: 32, ef: 64, maxNeighbors: 32 });
+    expect(hnswGraphParams({ k: 200 }, 1)).toEqual({ k: 200, ef: 200, maxNeighbors: 200 });
+    expect(hnswGraphParams({}, 50)).toEqual({ k: 50, ef: 64, maxNeighbors: 50 });
+    expect(hnswGraphParams({ k: 8, maxNeighbors: 4096 }, 1)).toEqual({ k: 8, ef: 64, maxNeighbors: 4096 });
   });
 });

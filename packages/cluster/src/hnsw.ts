@@ -13,15 +13,15 @@ import { toMatrix, type VectorsInput } from './vectors.js';
 
 /**
  * Defaults for 512-d face embeddings. M = 16 links per node and efConstruction = 100 (as the issue's Python
- * reference); k = 32 neighbours per face at search width ef = 64. On the benchmarks' generator (seed 42,
- * threshold 1.0) the graph held 99.5% (20k), 98.9% (50k), 97.8–98.3% (100k), 95.7% (250k) of each sampled
- * face's 32 nearest within-threshold neighbours, and Chinese Whispers on it agreed with the exact path's
- * clustering at pairwise F 0.9999 (50k) and 0.9998 (100k). Recall falls with n at a fixed ef, so from
- * `largeFrom` (150k) rows the default ef is `efLarge` (128): at 250k it raised recall from 95.7% to 97.3%
- * for +40% query time. Raise ef (and efConstruction, M) further for more recall. maxNeighbors defaults to k
- * (a plain kNN graph); see {@link HnswGraphOptions.maxNeighbors}.
+ * reference); k = 32 neighbours per face at search width ef = 64. Faces left with fewer than 2 neighbours
+ * are searched again 256, then 1024 wide (in the addon), which is what keeps people with few faces together at
+ * 250k–500k; with it, ef 128 gave the same clustering as 64 at 250k for 27% more query time, and
+ * efConstruction 64 cost more in second searches than it saved in building. On the benchmarks' generator
+ * (seed 42, threshold 1.0) Chinese Whispers on the graph agreed with the exact path at pairwise F 1.0000
+ * (50k, 100k) and with the truth at F 1.0000 up to 500k. maxNeighbors defaults to k (a plain kNN graph);
+ * see {@link HnswGraphOptions.maxNeighbors}.
  */
-export const HNSW_DEFAULTS = { M: 16, efConstruction: 100, k: 32, ef: 64, efLarge: 128, largeFrom: 150_000, seed: 100 } as const;
+export const HNSW_DEFAULTS = { M: 16, efConstruction: 100, k: 32, ef: 64, seed: 100 } as const;
 
 /** Options of {@link HnswIndex.build}. */
 export interface HnswBuildOptions {
@@ -43,7 +43,7 @@ export interface HnswGraphOptions {
   radius: number;
   /** Neighbours searched per face, an integer >= 1; default 32. */
   k?: number;
-  /** Search width, an integer >= k; default max(64, k), or max(128, k) from 150,000 rows. */
+  /** Search width, an integer >= k; default max(64, k). */
   ef?: number;
   /**
    * Most neighbours kept per face, an integer >= k; default k (a plain kNN graph). A face whose k nearest are
@@ -56,11 +56,10 @@ export interface HnswGraphOptions {
 }
 
 /** Parameters of the graph step, validated: see {@link HnswGraphOptions}. */
-export function hnswGraphParams(opts: Record<string, unknown>, minK = 1, n = 0): { k: number; ef: number; maxNeighbors: number } {
+export function hnswGraphParams(opts: Record<string, unknown>, minK = 1): { k: number; ef: number; maxNeighbors: number } {
   const k = expectInteger('k', orDefault(opts.k, Math.max(HNSW_DEFAULTS.k, minK)), 1);
   if (k < minK) throw new RangeError(`Expected k to be an integer >= ${minK} (minSamples − 1: DBSCAN needs that many neighbours to find core points) but received ${k}`);
-  const defaultEf = n >= HNSW_DEFAULTS.largeFrom ? HNSW_DEFAULTS.efLarge : HNSW_DEFAULTS.ef;
-  const ef = expectInteger('ef', orDefault(opts.ef, Math.max(defaultEf, k)), 1);
+  const ef = expectInteger('ef', orDefault(opts.ef, Math.max(HNSW_DEFAULTS.ef, k)), 1);
   if (ef < k) throw new RangeError(`Expected ef to be an integer >= k (${k}) but received ${ef}`);
   const maxNeighbors = expectInteger('maxNeighbors', orDefault(opts.maxNeighbors, k), 1);
   if (maxNeighbors < k) throw new RangeError(`Expected maxNeighbors to be an integer >= k (${k}) but received ${maxNeighbors}`);
@@ -254,7 +253,7 @@ export class HnswIndex {
   async knnGraph(options: HnswGraphOptions): Promise<NeighborGraph> {
     const opts = expectOptions('options', options, true);
     const radius = expectPositiveFinite('radius', opts.radius);
-    const { k, ef, maxNeighbors } = hnswGraphParams(opts, 1, this.count);
+    const { k, ef, maxNeighbors } = hnswGraphParams(opts, 1);
     return this.graph(radius, k, ef, resolveThreads(opts.threads), maxNeighbors);
   }
 

@@ -96,7 +96,7 @@ export async function buildNeighborGraph(
   }
   if (index && strategy === 'exact') throw new RangeError("hnsw.index was given but neighbors is 'exact': pass neighbors 'hnsw' or 'auto'");
   const build = hnswBuildParams({ ...hnswOpts, metric });
-  const { k, ef, maxNeighbors } = hnswGraphParams(hnswOpts, minK, matrix.n);
+  const { k, ef, maxNeighbors } = hnswGraphParams(hnswOpts, minK);
   const used = chooseNeighbors(strategy, matrix.n, backend, index !== undefined);
   if (used === 'exact') return { graph: await buildRadiusGraph(matrix, metric, radius, backend, threads), neighbors: 'exact' };
   if (backend.name === 'ts') throw new Error("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW); pass backend 'auto' or 'native', or neighbors 'exact'");

@@ -109,7 +109,7 @@ export interface NativeBinding {
   hnswAdd(index: NativeHnswIndex, vectors: Float32Array, n: number, threads: number): Promise<number>;
   /**
    * Every row's `k` nearest (search width `ef` >= k), each recomputed with the float64 reference and kept when
-   * <= `radius`; a row left with fewer than 2 is searched again 1024 wide; a row whose k nearest are all kept
+   * <= `radius`; a row left with fewer than 2 is searched again 256, then 1024 wide; a row whose k nearest are all kept
    * is searched again with twice the k, up to `maxNeighbors` (default k). Symmetrised (union) into CSR like
    * radiusGraph (sorted rows, no self, Math.fround distances). `n` must equal hnswCount(index).
    */

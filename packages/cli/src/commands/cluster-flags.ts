@@ -41,7 +41,7 @@ export function addMethodFlags(cmd: Command): Command {
     .option('--hnsw-m <n>', `hnsw: links per node (default ${HNSW_DEFAULTS.M}); the index is kept in <out>/hnsw/`)
     .option('--hnsw-ef-construction <n>', `hnsw: search width while building (default ${HNSW_DEFAULTS.efConstruction})`)
     .option('--hnsw-k <n>', `hnsw: neighbours per face (default ${HNSW_DEFAULTS.k}; dbscan: at least min-samples − 1)`)
-    .option('--hnsw-ef <n>', `hnsw: search width, >= k (default ${HNSW_DEFAULTS.ef}; ${HNSW_DEFAULTS.efLarge} from ${HNSW_DEFAULTS.largeFrom} faces)`)
+    .option('--hnsw-ef <n>', `hnsw: search width, >= k (default ${HNSW_DEFAULTS.ef})`)
     .option('--hnsw-max-neighbors <n>', 'hnsw: most neighbours per face, >= k (default k); faces whose k nearest are all within the threshold are searched again with twice the k up to this (large, e.g. 4096: nearly the exact graph)');
 }
 
