@@ -221,7 +221,7 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
   ParallelFor(threads, (n + kBatch - 1) / kBatch, [&](size_t b, unsigned) {
     std::vector<uint32_t> js, buf;
     std::vector<double> sums;
-    std::vector<std::pair<float, uint32_t>> found;
+    std::vector<uint32_t> found;
     for (size_t i = b * kBatch, e = std::min(n, i + kBatch); i < e; ++i) {
       uint32_t row;
       const void* point = index.Point(x, i, row, buf);
@@ -230,18 +230,17 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
       // within the radius, nearest first.
       auto search = [&](size_t width, size_t want) {
         found.clear();
-        for (auto pq = h.searchKnn(point, width); !pq.empty(); pq.pop()) found.emplace_back(pq.top().first, static_cast<uint32_t>(pq.top().second));
-        std::reverse(found.begin(), found.end());
+        for (auto pq = h.searchKnn(point, width); !pq.empty(); pq.pop()) found.push_back(static_cast<uint32_t>(pq.top().second));
+        std::reverse(found.begin(), found.end());  // hnswlib pops the farthest first
         js.clear();
         for (size_t t = 0; t < found.size() && js.size() < want; ++t) {
-          if (found[t].second != i && found[t].second < n) js.push_back(found[t].second);
+          if (found[t] != i && found[t] < n) js.push_back(found[t]);
         }
         sums.resize(js.size());
         kernels.reference_sums(op, x + i * dim, x, dim, js.data(), js.size(), sums.data());
         out.clear();
         for (size_t t = 0; t < js.size(); ++t) {
-          double s = sums[t];
-          double d = metric == kEuclidean ? std::sqrt(s) : metric == kCosine ? ref::CosineFromSums(s, norms[i], norms[js[t]]) : s;
+          double d = ref::DistanceFromSum(metric, sums[t], norms, i, js[t]);
           if (d <= radius) out.emplace_back(static_cast<int32_t>(js[t]), static_cast<float>(d));
         }
       };

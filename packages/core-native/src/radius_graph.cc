@@ -89,20 +89,12 @@ class Builder {
  private:
   const float* Row(size_t i) const { return x_ + i * dim_; }
 
-  double Finalize(double s, size_t i, size_t j) const {
-    switch (metric_) {
-      case kEuclidean: return std::sqrt(s);
-      case kCosine: return ref::CosineFromSums(s, norms_[i], norms_[j]);
-      default: return s;
-    }
-  }
-
   // Decides pairs (row, js[t]) with the float64 reference and appends the kept ones.
   void Recheck(size_t row, const uint32_t* js, size_t count, std::vector<double>& sums, std::vector<Edge>& out) const {
     sums.resize(count);
     k_.reference_sums(sum_op_, Row(row), x_, dim_, js, count, sums.data());
     for (size_t t = 0; t < count; ++t) {
-      double d = Finalize(sums[t], row, js[t]);
+      double d = ref::DistanceFromSum(metric_, sums[t], norms_, row, js[t]);
       if (d <= radius_) out.push_back({static_cast<uint32_t>(row), js[t], static_cast<float>(d)});
     }
   }

@@ -3,6 +3,7 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 #include "kernels/kernels.h"
 
@@ -52,6 +53,16 @@ inline double Sum(SumOp op, const float* a, const float* b, size_t dim) {
 inline double CosineFromSums(double dot, double aa, double bb) {
   if (aa == 0.0 || bb == 0.0) return 1.0;
   return 1.0 - dot / (std::sqrt(aa) * std::sqrt(bb));
+}
+
+// The distance of rows i and j from their reference sum (SumOpFor(m)); `norms` (Σx² per row) is read for
+// cosine only.
+inline double DistanceFromSum(Metric m, double s, const std::vector<double>& norms, size_t i, size_t j) {
+  switch (m) {
+    case kEuclidean: return std::sqrt(s);
+    case kCosine: return CosineFromSums(s, norms[i], norms[j]);
+    default: return s;
+  }
 }
 
 }  // namespace ref
