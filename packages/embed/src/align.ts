@@ -86,7 +86,6 @@ export function warpAffine(
     return out;
   }
   const acc = new Float64Array(channels);
-  const stride = srcW * channels;
   for (let v = 0; v < outH; v++) {
     for (let u = 0; u < outW; u++) {
       acc.fill(0);
@@ -94,22 +93,7 @@ export function warpAffine(
         const vv = v + (sv + 0.5) / k - 0.5;
         for (let su = 0; su < k; su++) {
           const uu = u + (su + 0.5) / k - 0.5;
-          const x = inv[0] * uu + inv[1] * vv + inv[2];
-          const y = inv[3] * uu + inv[4] * vv + inv[5];
-          const x0 = Math.floor(x), y0 = Math.floor(y);
-          const fx = x - x0, fy = y - y0;
-          for (let dy = 0; dy < 2; dy++) {
-            const yy = y0 + dy;
-            if (yy < 0 || yy >= srcH) continue;
-            const wy = dy ? fy : 1 - fy;
-            for (let dx = 0; dx < 2; dx++) {
-              const xx = x0 + dx;
-              if (xx < 0 || xx >= srcW) continue;
-              const w = wy * (dx ? fx : 1 - fx);
-              const o = yy * stride + xx * channels;
-              for (let c = 0; c < channels; c++) acc[c] += w * src[o + c];
-            }
-          }
+          addTaps(src, srcW, srcH, channels, inv[0] * uu + inv[1] * vv + inv[2], inv[3] * uu + inv[4] * vv + inv[5], acc);
         }
       }
       const o = (v * outW + u) * channels;
@@ -121,6 +105,28 @@ export function warpAffine(
 }
 
 /**
+ * Adds the bilinear taps of the sample at (x, y) that lie inside the image to `acc` (one sum per channel),
+ * top row first, left before right: the order both warp loops add in.
+ */
+function addTaps(src: Uint8Array, srcW: number, srcH: number, channels: number, x: number, y: number, acc: Float64Array): void {
+  const x0 = Math.floor(x), y0 = Math.floor(y);
+  const fx = x - x0, fy = y - y0;
+  const stride = srcW * channels;
+  for (let dy = 0; dy < 2; dy++) {
+    const yy = y0 + dy;
+    if (yy < 0 || yy >= srcH) continue;
+    const wy = dy ? fy : 1 - fy;
+    for (let dx = 0; dx < 2; dx++) {
+      const xx = x0 + dx;
+      if (xx < 0 || xx >= srcW) continue;
+      const w = wy * (dx ? fx : 1 - fx);
+      const o = yy * stride + xx * channels;
+      for (let c = 0; c < channels; c++) acc[c] += w * src[o + c];
+    }
+  }
+}
+
+/**
  * warpAffine for 3 channels, the hot path of detection checks, landmarks and alignment (≈ 6 ms of a 250 px
  * photo's 30 before): channels in locals and the four taps unrolled where they all lie inside the image.
  * It adds the same products in the same order as the general loop, so both give the same bytes.
@@ -129,6 +135,7 @@ function warpRgb(src: Uint8Array, srcW: number, srcH: number, inv: Affine, outW:
   const stride = srcW * 3;
   const [m0, m1, m2, m3, m4, m5] = inv;
   const norm = 1 / (k * k);
+  const edge = new Float64Array(3);
   let o = 0;
   for (let v = 0; v < outH; v++) {
     for (let u = 0; u < outW; u++) {
@@ -151,18 +158,10 @@ function warpRgb(src: Uint8Array, srcW: number, srcH: number, inv: Affine, outW:
             r += w11 * src[q + 3]; g += w11 * src[q + 4]; b += w11 * src[q + 5];
             continue;
           }
-          for (let dy = 0; dy < 2; dy++) {
-            const yy = y0 + dy;
-            if (yy < 0 || yy >= srcH) continue;
-            const wy = dy ? fy : 1 - fy;
-            for (let dx = 0; dx < 2; dx++) {
-              const xx = x0 + dx;
-              if (xx < 0 || xx >= srcW) continue;
-              const w = wy * (dx ? fx : 1 - fx);
-              const p = yy * stride + xx * 3;
-              r += w * src[p]; g += w * src[p + 1]; b += w * src[p + 2];
-            }
-          }
+          // at the image's edge: the taps that fall inside, through the general loop's code
+          edge[0] = r; edge[1] = g; edge[2] = b;
+          addTaps(src, srcW, srcH, 3, x, y, edge);
+          r = edge[0]; g = edge[1]; b = edge[2];
         }
       }
       out[o] = Math.min(255, Math.max(0, Math.round(r * norm)));

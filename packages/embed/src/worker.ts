@@ -21,7 +21,7 @@ export type ToWorker = { type: 'job'; id: number; path: string };
 export type WorkerFace = StoredFace;
 
 export type FromWorker =
-  | { type: 'ready'; dim: number; denormalsFlushed: boolean }
+  | { type: 'ready'; dim: number }
   | { type: 'fatal'; message: string; code?: string }
   | {
       type: 'result'; id: number; path: string; size: number; mtimeMs: number; hash?: string;
@@ -62,15 +62,14 @@ async function main(): Promise<void> {
   const init = workerData as WorkerInit;
   let sessions: Sessions;
   const flushDenormals = await denormalFlusher();
-  const denormalsFlushed = flushDenormals !== undefined;
   try {
-    sessions = await loadSessions(init.model, init.normalization, denormalsFlushed);
+    sessions = await loadSessions(init.model, init.normalization, flushDenormals !== undefined);
     flushDenormals?.();
   } catch (err) {
     port.postMessage({ type: 'fatal', message: errorMessage(err), code: err instanceof EmbedError ? err.code : undefined } satisfies FromWorker);
     return;
   }
-  port.postMessage({ type: 'ready', dim: sessions.featureDim, denormalsFlushed } satisfies FromWorker);
+  port.postMessage({ type: 'ready', dim: sessions.featureDim } satisfies FromWorker);
 
   // decoding starts as soon as a job arrives (on libuv's pool), overlapping the inference of the job before it
   const queue: { id: number; path: string; loaded: Promise<Loaded> }[] = [];
