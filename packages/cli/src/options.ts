@@ -2,7 +2,7 @@
  * Option values: defaults (with where each came from), parsing of command-line strings and validation of
  * programmatic values. Every error names the option and the value received.
  */
-import { BACKENDS, HNSW_DEFAULTS, METRICS, NEIGHBOR_STRATEGIES, type BackendOption, type Metric, type NeighborStrategy } from '@faceclust/cluster';
+import { BACKENDS, HNSW_DEFAULTS, hnswGraphParams, METRICS, NEIGHBOR_STRATEGIES, type BackendOption, type Metric, type NeighborStrategy } from '@faceclust/cluster';
 
 /**
  * Defaults measured on ../shared/data/lfw-dev (7,171 photos, 2,954 people; euclidean distance between
@@ -179,8 +179,7 @@ export function neighborParams(o: { neighbors?: unknown; hnsw?: unknown; backend
 
 /** The k, ef and maxNeighbors the hnsw path uses (the library's defaults when absent). */
 export function hnswSearchParams(p: NeighborParams, minK = 1): { k: number; ef: number; maxNeighbors: number } {
-  const k = p.k ?? Math.max(HNSW_DEFAULTS.k, minK);
-  return { k, ef: p.ef ?? Math.max(HNSW_DEFAULTS.ef, k), maxNeighbors: p.maxNeighbors ?? k };
+  return hnswGraphParams({ k: p.k, ef: p.ef, maxNeighbors: p.maxNeighbors }, minK);
 }
 
 // ---- command-line strings → values (commander argParser callbacks) ----

@@ -55,7 +55,10 @@ export interface HnswGraphOptions {
   threads?: number;
 }
 
-/** Parameters of the graph step, validated: see {@link HnswGraphOptions}. */
+/**
+ * Parameters of the graph step, validated, with the defaults filled in: see {@link HnswGraphOptions}. `minK`:
+ * the least k the caller needs (DBSCAN: minSamples − 1), also the default k when above 32.
+ */
 export function hnswGraphParams(opts: Record<string, unknown>, minK = 1): { k: number; ef: number; maxNeighbors: number } {
   const k = expectInteger('k', orDefault(opts.k, Math.max(HNSW_DEFAULTS.k, minK)), 1);
   if (k < minK) throw new RangeError(`Expected k to be an integer >= ${minK} (minSamples − 1: DBSCAN needs that many neighbours to find core points) but received ${k}`);

@@ -10,7 +10,7 @@ export type { DbscanGraphOptions, DbscanOptions } from './dbscan.js';
 export { radiusGraph } from './radius-graph.js';
 export type { RadiusGraphOptions } from './radius-graph.js';
 export { edgeCount, filterGraph } from './graph.js';
-export { HnswIndex, HNSW_DEFAULTS, HNSW_FILES } from './hnsw.js';
+export { HnswIndex, HNSW_DEFAULTS, HNSW_FILES, hnswGraphParams } from './hnsw.js';
 export type { HnswBuildOptions, HnswGraphOptions, HnswLoadOptions } from './hnsw.js';
 export { AUTO_HNSW_FROM, NEIGHBOR_STRATEGIES, chooseNeighbors } from './neighbors.js';
 export type { HnswOptions, NeighborOptions, NeighborStrategy } from './neighbors.js';

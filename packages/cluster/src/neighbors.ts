@@ -46,7 +46,7 @@ export const AUTO_HNSW_FROM = 120_000;
 export interface HnswOptions extends Omit<HnswBuildOptions, 'metric' | 'threads'> {
   /** Neighbours per face (default 32; DBSCAN: at least minSamples − 1). */
   k?: number;
-  /** Search width, >= k (default max(64, k); max(128, k) from 150,000 rows). */
+  /** Search width, >= k (default max(64, k)). */
   ef?: number;
   /**
    * Most neighbours per face, >= k (default k). A face whose k nearest are all within the threshold is
