@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { generateClustered } from './generator.js';
+import { mib } from './table.js';
 
 export type CaseSpec =
   | { kind: 'kernel'; isa: string; metric: string; rows: number; cols: number; dim: number; seconds: number }
@@ -34,7 +35,6 @@ export interface CaseResult {
   peakRssMiB: number;
 }
 
-const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 async function runKernel(spec: Extract<CaseSpec, { kind: 'kernel' }>): Promise<CaseResult> {
   const { loadNative } = await import('@faceclust/core-native');

@@ -31,13 +31,12 @@ import { FaceStore, modelId } from '@faceclust/embed';
 import sharp from 'sharp';
 import { generateClustered } from './generator.js';
 import { machineInfo } from './machine.js';
-import { formatTable } from './table.js';
+import { formatTable, mib } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const CLI = path.join(path.dirname(require.resolve('faceclust/package.json')), 'dist', 'bin.js');
 const TIME = '/usr/bin/time';
-const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 const sec = (ms: number | undefined) => (ms === undefined ? '' : (ms / 1000).toFixed(1));
 
 /** One line of the CLI's -v output, when it arrived, and the largest RSS seen until the next one. */

@@ -26,10 +26,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateClustered } from './generator.js';
 import { machineInfo } from './machine.js';
-import { formatTable } from './table.js';
+import { formatTable, mib } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 type ScalePath = 'exact' | 'hnsw' | 'hnsw-full';
 

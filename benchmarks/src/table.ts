@@ -13,3 +13,6 @@ export function formatNumber(value: number): string {
   if (Math.abs(value) >= 10) return value.toFixed(1);
   return value.toFixed(2);
 }
+
+/** Bytes as MiB with one decimal (memory and file sizes in results). */
+export const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
