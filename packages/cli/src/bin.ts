@@ -6,11 +6,18 @@ import { clusterCommand } from './commands/cluster.js';
 import { embedCommand } from './commands/embed.js';
 import { evalCommand } from './commands/eval.js';
 import { EXIT } from './commands/common.js';
+import { pruneCommand } from './commands/prune.js';
 import { runCommand } from './commands/run.js';
 import { tuneCommand } from './commands/tune.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 const argv = process.argv.slice(2);
+/**
+ * `--saveas` takes its value only when attached (`--saveas=photos`): commander would take the next word,
+ * so `faceclust run --saveas ~/Pictures` lost its input folder. A bare `--saveas` means face crops.
+ */
+const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+const parsed = argv.map((a, i) => (a === '--saveas' && i < end ? '--saveas=faces' : a));
 
 const program = new Command('faceclust')
   .description('Find the unique people in a pile of photos: detect, align and embed every face, cluster them by identity.')
@@ -22,12 +29,14 @@ const program = new Command('faceclust')
   .addCommand(clusterCommand(argv))
   .addCommand(tuneCommand(argv))
   .addCommand(evalCommand(argv))
+  .addCommand(pruneCommand(argv))
   .addHelpText('after', `
 Examples:
   $ faceclust run ~/Pictures/party                       embed and cluster, reports in ./faceclust-out
   $ faceclust embed ~/Pictures --out pics-out            embed once (resumable) …
   $ faceclust cluster cw --out pics-out --threshold 0.9  … then cluster as often as you like
   $ faceclust cluster dbscan --out pics-out --saveas     DBSCAN, plus a folder of faces per cluster
+  $ faceclust prune --out pics-out                       forget photos deleted from disk
 
 Outputs in --out: faces.sqlite (embeddings), log.txt (every call), clusters-NNN-*.xlsx,
 report.html (index) and report-NNN-*/report.html, saveas-NNN-*/ with --saveas.
@@ -35,7 +44,7 @@ Exit codes: 0 done, 1 usage error, 2 done but some files were skipped, 130 inter
 for (const cmd of program.commands) cmd.exitOverride();
 
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(parsed, { from: 'user' });
 } catch (err) {
   if (err instanceof CommanderError) {
     // help and version exit 0; every parse error (unknown option, missing argument) is a usage error

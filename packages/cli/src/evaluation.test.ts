@@ -5,7 +5,8 @@ import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addEvalSheet, EVAL_SHEET, evalTable, evaluateCall, findCallXlsx } from './evaluation.js';
 import { UsageError } from './options.js';
-import { FACE_COLUMNS } from './reports/xlsx.js';
+import { greyCrops, handMadeResult } from './reports/test-result.js';
+import { FACE_COLUMNS, NO_FACE_SHEET, writeXlsx } from './reports/xlsx.js';
 import { tempDir } from './test-helpers.js';
 
 const dir = tempDir('faceclust eval ');
@@ -51,5 +52,24 @@ describe('eval', () => {
     wb.getWorksheet(EVAL_SHEET)!.eachRow((row) => values.set(String(row.getCell(1).value), row.getCell(2).value));
     expect(values.get('BCubed F')).toBe(Number(expected.bcubed.f.toFixed(4)));
     expect(values.get('people')).toBe(3);
+  });
+
+  it('scores a workbook as a clustering call writes it, no face sheet included, and keeps every sheet when adding its own', async () => {
+    const out = path.join(dir, 'call out');
+    fs.mkdirSync(out);
+    const faces: [string, number][] = [['/d/Ann/1.jpg', 0], ['/d/Ann/2.jpg', 0], ['/d/Bob/1.jpg', 1], ['/d/Bob/2.jpg', -1]];
+    const xlsx = path.join(out, 'clusters-001-cw-t1.xlsx');
+    await writeXlsx(xlsx, handMadeResult(faces, ['/d/Ann/sky.jpg', '/d/nobody.jpg']), await greyCrops(), { command: 'faceclust test', created: new Date(0) });
+    const r = await evaluateCall(out, 'folder');
+    expect(r.evaluation).toEqual(evaluate(Int32Array.from([0, 0, 1, -1]), Int32Array.from([0, 0, 1, 1])));
+    expect([r.faces, r.scored, r.identities]).toEqual([4, 4, 2]);
+    await addEvalSheet(r, 'faceclust eval', new Date(0));
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(xlsx);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['faces', 'clusters', 'parameters', 'skipped', NO_FACE_SHEET, EVAL_SHEET]);
+    const noFace: unknown[] = [];
+    wb.getWorksheet(NO_FACE_SHEET)!.eachRow((row) => noFace.push(row.getCell(1).value));
+    expect(noFace).toEqual(['file', '/d/Ann/sky.jpg', '/d/nobody.jpg']);
+    expect(fs.readdirSync(out)).toEqual(['clusters-001-cw-t1.xlsx']);
   });
 });

@@ -131,12 +131,15 @@ describe('FacialClustering constructor', () => {
     expect(() => new FacialClustering({ outPath: dir, ...(opts as object) })).toThrow(msg);
   });
 
-  it('creates the output folder and log.txt, appending to an existing log', () => {
+  it('creates the output folder; accepts it again once faceclust wrote there, and refuses a folder of other files', () => {
     const out = path.join(dir, 'new', 'out');
     new FacialClustering({ pathlist: dir, outPath: out });
-    expect(fs.readFileSync(path.join(out, 'log.txt'), 'utf8')).toBe('');
-    fs.writeFileSync(path.join(out, 'log.txt'), 'earlier\n');
+    expect(fs.readdirSync(out)).toEqual([]);
+    new FacialClustering({ pathlist: dir, outPath: out }); // empty: still fine
+    fs.writeFileSync(path.join(out, 'log.txt'), '=== faceclust embed — 2026-01-01T00:00:00.000Z ===\n');
     new FacialClustering({ pathlist: dir, outPath: out });
+    fs.writeFileSync(path.join(out, 'log.txt'), 'earlier\n');
+    expect(() => new FacialClustering({ pathlist: dir, outPath: out })).toThrow(`Output folder ${out} is not empty and is not a faceclust output folder (it holds 1 entry: log.txt)`);
     expect(fs.readFileSync(path.join(out, 'log.txt'), 'utf8')).toBe('earlier\n');
   });
 
@@ -144,7 +147,7 @@ describe('FacialClustering constructor', () => {
     const file = path.join(dir, 'plain file');
     fs.writeFileSync(file, 'x');
     expect(() => new FacialClustering({ outPath: path.join(file, 'out') })).toThrow(UsageError);
-    expect(() => new FacialClustering({ outPath: path.join(file, 'out') })).toThrow(`Output folder ${path.join(file, 'out')} is not writable: ENOTDIR`);
+    expect(() => new FacialClustering({ outPath: path.join(file, 'out') })).toThrow(`Output folder ${path.join(file, 'out')} cannot be created or written: ENOTDIR`);
   });
 
   it('embed() on a missing input rejects with a UsageError naming it', async () => {

@@ -9,16 +9,17 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AUTO_HNSW_FROM, chineseWhispers, dbscan, type BackendOption, type ClusterResult, type HnswIndex, type Metric, type NeighborStrategy } from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type EmbedEvent, type FaceSet } from '@faceclust/embed';
+import { acquireWriteLock } from './lock.js';
 import { clusterStats } from './cluster-stats.js';
 import { openHnswIndex } from './hnsw-index.js';
 import {
-  cwParams, dbscanParams, expectNumber, expectSaveAs, hnswSearchParams, neighborParams, paramTag, UsageError,
+  cwParams, dbscanParams, expectDistance, expectNumber, expectSaveAs, hnswSearchParams, neighborParams, paramTag, UsageError,
   type CwParams, type DbscanParams, type HnswCallOptions, type NeighborParams, type SaveAs,
 } from './options.js';
-import { callPaths, prepareOutDir, reserveCall, STORE_FILE } from './output.js';
+import { callPaths, outputFolderMark, prepareOutDir, reserveCall, STORE_FILE } from './output.js';
 import { writeFolders } from './reports/folders.js';
 import { writeHtmlReport, writeReportIndex } from './reports/html.js';
-import { appendLog, listSkipped, ms, type LogEntries } from './reports/log.js';
+import { appendLog, count, listSkipped, ms, type LogEntries } from './reports/log.js';
 import { writeXlsx } from './reports/xlsx.js';
 import { keptRows, qualityGate, spreadLabels, type QualityGateOptions } from './quality-gate.js';
 import type { ClusteringResult, FaceResult, Method, NeighborsUsed, SkippedFile } from './result.js';
@@ -60,6 +61,16 @@ export interface EmbedSummary {
   faces: number;
   /** Photos read fine in which no face was found. */
   noFace: string[];
+  /** Photos found again under a new path (moved, renamed or copied): their faces were reused, not embedded again. */
+  moved: number;
+  /** Photos embedded earlier that are no longer on disk: their faces are left out (`faceclust prune` forgets them). */
+  missing: string[];
+  /** Hidden files and folders (names starting with a dot) that were not searched. */
+  hidden: string[];
+  /** Folders not searched because they are faceclust output folders (this call's `outPath` among them). */
+  skippedFolders: SkippedFile[];
+  /** The lines above for a person (also in log.txt and every clustering result). */
+  notices: string[];
   model: string;
   storePath: string;
   ms: number;
@@ -102,8 +113,10 @@ export interface DbscanCallOptions {
   hnsw?: HnswCallOptions;
 }
 
-/** Beside the store: `detect` or `crops`, the mode its faces were embedded in. */
-const MODE_FILE = '.faceclust-mode';
+/** The store's meta key for `detect` or `crops`, the mode its faces were embedded in. */
+const MODE_KEY = 'detect_mode';
+/** Where that mode was kept before it moved into the store (still read). */
+const LEGACY_MODE_FILE = '.faceclust-mode';
 
 /** Raised when `signal` aborts embedding; the store keeps every photo finished so far. */
 export class AbortError extends Error {
@@ -135,9 +148,15 @@ export class FacialClustering {
   private skipped: SkippedFile[] = [];
   private images = 0;
   private noFace: string[] = [];
+  private missing: string[] = [];
+  private notices: string[] = [];
+  private embedMs = 0;
   private embedLog: { when: Date; entries: LogEntries } | undefined;
 
-  /** Checks the options and creates the output folder and its log.txt (opened for appending, never truncated). */
+  /**
+   * Checks the options and creates the output folder, or accepts it when it is empty or one faceclust made:
+   * a folder holding other files is refused (UsageError), so nothing of the user's is ever overwritten.
+   */
   constructor(options: FacialClusteringOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an options object but received ${options === null ? 'null' : typeof options}`);
     const { pathlist, preprocess = true, model, threads } = options;
@@ -159,7 +178,6 @@ export class FacialClustering {
     this.options = options;
     this.outPath = prepareOutDir(options.outPath ?? 'faceclust-out');
     this.storePath = path.join(this.outPath, STORE_FILE);
-    fs.closeSync(fs.openSync(path.join(this.outPath, 'log.txt'), 'a'));
   }
 
   /**
@@ -175,8 +193,9 @@ export class FacialClustering {
 
   /** Embeds once; the log entries wait for the call that needed them (one block per call). */
   private prepare(): Promise<EmbedSummary> {
-    this.embedding ??= this.runEmbed().catch((err) => {
+    this.embedding ??= this.runEmbed().catch((thrown) => {
       this.embedding = undefined;
+      const err = this.explainStoreError(thrown);
       if (!(err instanceof AbortError)) {
         appendLog(this.outPath, 'embed (failed)', new Date(), [
           ['command', this.options.command ?? 'FacialClustering.embed()'],
@@ -191,19 +210,32 @@ export class FacialClustering {
 
   /**
    * The store keys photos by path and model only, so photos embedded as crops (`preprocess: false`) would
-   * be reused as if detected, and the reverse: one output folder holds one mode, recorded beside the store.
+   * be reused as if detected, and the reverse: one output folder holds one mode, recorded in its store.
    */
-  private checkDetectMode(): void {
-    const file = path.join(this.outPath, MODE_FILE);
+  private checkDetectMode(store: FaceStore): void {
     const mode = this.preprocess ? 'detect' : 'crops';
-    const prev = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : undefined;
+    const legacy = path.join(this.outPath, LEGACY_MODE_FILE);
+    const prev = store.getMeta(MODE_KEY) ?? (fs.existsSync(legacy) ? fs.readFileSync(legacy, 'utf8').trim() : undefined);
     if (prev && prev !== mode) {
       throw new UsageError(
         `${this.outPath} holds faces embedded ${prev === 'crops' ? 'as ready crops (--no-detect / preprocess: false)' : 'with face detection'}; ` +
           `${this.preprocess ? 'pass --no-detect (preprocess: false)' : 'drop --no-detect (preprocess: true)'} or use another output folder`,
       );
     }
-    if (!prev) fs.writeFileSync(file, `${mode}\n`);
+    if (store.getMeta(MODE_KEY) === undefined) store.setMeta(MODE_KEY, mode);
+  }
+
+  /**
+   * A damaged store: one message that names it and says what to do, instead of SQLite's words alone.
+   * Other errors pass through.
+   */
+  private explainStoreError(err: unknown): unknown {
+    if ((err as { code?: string })?.code !== 'ERR_STORE_CORRUPT') return err;
+    const photos = this.pathlist ? `the ${count(this.images, 'photo')} under ${this.pathlist.join(', ')}` : 'your photos';
+    return new UsageError(
+      `${(err as Error).message} Move it away (mv ${JSON.stringify(this.storePath)} ${JSON.stringify(`${this.storePath}.damaged`)}) and run again: ` +
+        `${photos} will be embedded anew.`,
+    );
   }
 
   private flushEmbedLog(): void {
@@ -220,36 +252,57 @@ export class FacialClustering {
     const when = new Date();
     const { onProgress, signal, threads } = this.options;
     const skipped: SkippedFile[] = [];
+    const notices: string[] = [];
     let embedded = 0;
     let cached = 0;
+    let moved = 0;
     let files: string[] | undefined;
+    let hidden: string[] = [];
+    let skippedFolders: SkippedFile[] = [];
     if (this.pathlist) {
-      const missing = this.pathlist.filter((p) => !fs.existsSync(p));
-      if (missing.length) throw new UsageError(missing.map((p) => `Input not found: ${p}`).join('\n'));
-      const found = await findImages(this.pathlist);
+      const missingInputs = this.pathlist.filter((p) => !fs.existsSync(p));
+      if (missingInputs.length) throw new UsageError(missingInputs.map((p) => `Input not found: ${p}`).join('\n'));
+      const found = await findImages(this.pathlist, { skipFolder: outputFolderSkipper(this.outPath) });
       skipped.push(...found.problems);
+      hidden = found.hidden;
+      skippedFolders = found.skippedFolders;
+      for (const f of skippedFolders) notices.push(`not searched: ${f.path} (${f.reason})`);
+      if (hidden.length) notices.push(`${count(hidden.length, 'hidden file or folder', 'hidden files and folders')} skipped (names starting with a dot; listed in log.txt)`);
       if (found.files.length === 0) {
         throw new UsageError(`No images found in ${this.pathlist.join(', ')} (looked recursively for .${[...IMAGE_EXTENSIONS].join(', .')} files)`);
       }
       files = found.files;
-      this.checkDetectMode();
-      let done = 0;
-      for await (const ev of embedImages(files, { storePath: this.storePath, model: this.model, detect: this.preprocess, threads, signal })) {
-        done++;
-        if (ev.status === 'done') embedded++;
-        else if (ev.status === 'cached') cached++;
-        else skipped.push({ path: ev.path, reason: ev.error ?? 'skipped' });
-        onProgress?.(ev);
-      }
-      if (signal?.aborted) {
-        appendLog(this.outPath, 'embed (interrupted)', when, [
-          ['command', this.options.command ?? 'FacialClustering.embed()'],
-          ['inputs', this.pathlist.join('\n')],
-          ['images', `${done} of ${files.length} processed (${embedded} embedded now, ${cached} already in the store)`],
-          ['store', this.storePath],
-          ['resume', 'run the same command again: finished photos are not redone'],
-        ]);
-        throw new AbortError(done, files.length, this.outPath);
+      this.images = files.length;
+      const release = acquireWriteLock(this.outPath, this.options.command ?? 'FacialClustering.embed()');
+      try {
+        const store = FaceStore.open(this.storePath);
+        try {
+          this.checkDetectMode(store);
+        } finally {
+          store.close();
+        }
+        let done = 0;
+        for await (const ev of embedImages(files, { storePath: this.storePath, model: this.model, detect: this.preprocess, threads, signal })) {
+          done++;
+          if (ev.status === 'done') embedded++;
+          else if (ev.status === 'cached') {
+            cached++;
+            if (ev.reused) moved++;
+          } else skipped.push({ path: ev.path, reason: ev.error ?? 'skipped' });
+          onProgress?.(ev);
+        }
+        if (signal?.aborted) {
+          appendLog(this.outPath, 'embed (interrupted)', when, [
+            ['command', this.options.command ?? 'FacialClustering.embed()'],
+            ['inputs', this.pathlist.join('\n')],
+            ['images', `${done} of ${files.length} processed (${embedded} embedded now, ${cached} already in the store)`],
+            ['store', this.storePath],
+            ['resume', 'run the same command again: finished photos are not redone'],
+          ]);
+          throw new AbortError(done, files.length, this.outPath);
+        }
+      } finally {
+        release();
       }
     }
     if (!fs.existsSync(this.storePath)) {
@@ -257,30 +310,46 @@ export class FacialClustering {
     }
     this.store = FaceStore.open(this.storePath);
     const model = this.store.modelId(this.model);
-    this.faceSet = this.store.loadFaces(model, files ? { files } : {});
-    if (files) {
-      this.images = files.length;
-    } else {
-      const rows = this.store.listImages({ model });
-      if (rows.length === 0) throw new UsageError(`The store ${this.storePath} holds no photos embedded with model ${model}: run \`faceclust embed\` first`);
-      this.images = rows.length;
-      for (const r of rows) if (r.status !== 'done') skipped.push({ path: r.path, reason: r.error ?? r.status });
+    const rows = this.store.listImages({ model });
+    // photos embedded earlier that are gone: under the inputs (run), or anywhere (cluster); their faces stay out
+    const found = files && new Set(files);
+    const underInputs = (file: string) => !this.pathlist || this.pathlist.some((p) => file === p || file.startsWith(p.endsWith(path.sep) ? p : p + path.sep));
+    const missing = rows.filter((r) => !found?.has(r.path) && underInputs(r.path) && !fs.existsSync(r.path)).map((r) => r.path);
+    if (missing.length) {
+      notices.push(
+        `${count(missing.length, 'photo')} embedded earlier ${missing.length === 1 ? 'is' : 'are'} no longer found; their faces are left out — ` +
+          `\`faceclust prune --out ${JSON.stringify(this.outPath)}\` forgets them`,
+      );
     }
+    if (!files) {
+      if (rows.length === 0) throw new UsageError(`The store ${this.storePath} holds no photos embedded with model ${model}: run \`faceclust embed\` first`);
+      const gone = new Set(missing);
+      files = rows.filter((r) => !gone.has(r.path)).map((r) => r.path);
+      this.images = files.length;
+      for (const r of rows) if (r.status !== 'done' && !gone.has(r.path)) skipped.push({ path: r.path, reason: r.error ?? r.status });
+    }
+    this.faceSet = this.store.loadFaces(model, { files });
     this.skipped = skipped;
-    const summary: EmbedSummary = {
-      images: this.images, embedded, cached, skipped, faces: this.faceSet.faces.length, noFace: [], model, storePath: this.storePath, ms: performance.now() - start,
-    };
-    const noFace = noFaceFiles(this.store, model, files);
+    this.missing = missing;
+    this.notices = notices;
+    const noFace = noFaceFiles(rows, files);
     this.noFace = noFace;
-    summary.noFace = noFace;
+    this.embedMs = performance.now() - start;
+    const summary: EmbedSummary = {
+      images: this.images, embedded, cached, skipped, faces: this.faceSet.faces.length, noFace, moved, missing, hidden, skippedFolders, notices,
+      model, storePath: this.storePath, ms: this.embedMs,
+    };
     this.embedLog = {
       when,
       entries: [
         ['inputs', this.pathlist?.join('\n') ?? '(every photo in the store)'],
         ['detect', this.preprocess ? 'yes (detect and align faces)' : 'no (inputs are face crops)'],
         ['model', model],
-        ['images', files ? `${files.length} (${embedded} embedded now, ${cached} already in the store, ${skipped.length} skipped)` : this.images],
-        ['no face found', noFace.length ? `${noFace.length}\n${noFace.slice(0, 50).join('\n')}${noFace.length > 50 ? '\n…' : ''}` : 0],
+        ['images', this.pathlist ? `${this.images} (${embedded} embedded now, ${cached} already in the store${moved ? ` (${moved} of them moved, renamed or copied)` : ''}, ${skipped.length} skipped)` : this.images],
+        ['no face found', listPaths(noFace)],
+        ['no longer found', missing.length ? `${listPaths(missing)}\n(\`faceclust prune\` forgets them)` : undefined],
+        ['hidden, skipped', hidden.length ? listPaths(hidden) : undefined],
+        ['folders skipped', skippedFolders.length ? skippedFolders.map((f) => `${f.path}: ${f.reason}`).join('\n') : undefined],
         ['faces', summary.faces],
         ['skipped', listSkipped(skipped)],
         ['embed time', ms(summary.ms)],
@@ -327,14 +396,98 @@ export class FacialClustering {
   ): Promise<ClusteringResult> {
     await this.prepare();
     const embedded = this.embedLog?.entries ?? [];
+    const embedMs = this.embedLog ? this.embedMs : 0;
     this.embedLog = undefined;
     const start = performance.now();
     const when = new Date();
     const set = this.faceSet!;
     const store = this.store!;
+    const methodName = method === 'cw' ? 'chinese whispers' : 'dbscan';
+    const command = this.options.command ?? `FacialClustering.${method === 'cw' ? 'chineseWhispers' : 'dbscan'}(${JSON.stringify({ ...params, saveas })})`;
+    const from = new Map(embedded);
+    let call: number;
+    try {
+      call = reserveCall(this.outPath, { kind: method, command, store });
+    } catch (err) {
+      throw this.explainStoreError(err);
+    }
+    const id = String(call).padStart(3, '0');
+    // what every block of this call says, finished or failed
+    const head: LogEntries = [
+      ['command', command],
+      ['inputs', from.get('inputs') ?? '(every photo in the store)'],
+      ['detect', from.get('detect')],
+      ['model', set.model],
+      ['images', from.get('images') ?? this.images],
+      ['no face found', from.get('no face found')],
+      ['no longer found', from.get('no longer found') ?? (this.missing.length ? `${this.missing.length} (\`faceclust prune\` forgets them)` : undefined)],
+      ['hidden, skipped', from.get('hidden, skipped')],
+      ['folders skipped', from.get('folders skipped')],
+      ['faces', set.faces.length],
+      ['method', methodName],
+      ['parameters', Object.entries({ ...params, saveas: saveas || 'no' }).map(([k, v]) => `${k}=${v}`).join(' ')],
+    ];
+    const written: string[] = [];
+    try {
+      const result = await this.clusterCall(call, method, params, saveas, gateOpts, near, minK, run, { command, when, embedMs, start, written });
+      const { res, gate, kept } = result.internals;
+      const sizes = result.summaries.filter((c) => c.cluster >= 0).map((c) => c.size);
+      appendLog(this.outPath, `call ${id}: ${methodName}`, when, [
+        ...head,
+        ['backend', res.backend],
+        ['neighbors', describeNeighbors(result.neighbors, kept)],
+        ['clusters', `${res.clusterCount}${sizes.length ? ` (sizes ${sizes.slice(0, 20).join(', ')}${sizes.length > 20 ? ', …' : ''})` : ''}`],
+        ['no_class', `${res.noiseCount}${gate.rejected ? ` (${gate.rejected} rejected by the quality gate, reasons in the xlsx)` : ''}`],
+        ['quality gate', gateOpts.minFaceQuality === undefined && gateOpts.minFaceSize === undefined ? 'off' : `${Object.entries(gateOpts).map(([k, v]) => `${k}=${v}`).join(' ')}: ${gate.rejected} of ${set.faces.length} faces rejected`],
+        ['graph edges', res.graph.edges],
+        ['notices', result.notices.length ? result.notices.join('\n') : undefined],
+        ['skipped', listSkipped(this.skipped)],
+        ['timings', `${embedMs ? `embed ${ms(embedMs)}, ` : ''}${result.timings.indexMs ? `hnsw index ${ms(result.timings.indexMs)}, ` : ''}graph ${ms(res.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
+        ['store', this.storePath],
+        ['outputs', [result.outputs.xlsx, result.outputs.report, result.outputs.saveas].filter(Boolean).join('\n')],
+      ] satisfies LogEntries);
+      store.endCall(call);
+      const { internals: _, ...pub } = result;
+      return pub;
+    } catch (thrown) {
+      const err = this.explainStoreError(thrown);
+      const reason = (err as Error)?.message ?? String(err);
+      // what this call created is incomplete: it goes, so no half-written report or folder is mistaken for a result
+      for (const p of written) fs.rmSync(p, { recursive: true, force: true });
+      appendLog(this.outPath, `call ${id}: ${methodName} (failed)`, when, [
+        ...head,
+        ['error', reason],
+        ['outputs', written.length ? `none (the incomplete ${written.map((p) => path.basename(p)).join(', ')} removed)` : 'none'],
+        ['store', this.storePath],
+      ]);
+      try {
+        store.endCall(call, reason);
+      } catch {
+        /* the store itself may be what failed; the log block says it */
+      }
+      throw err;
+    }
+  }
+
+  /** The clustering and its outputs; every path it creates is pushed to `ctx.written` first, so a failure can remove it. */
+  private async clusterCall(
+    call: number,
+    method: Method,
+    params: CwParams | DbscanParams,
+    saveas: SaveAs,
+    gateOpts: QualityGateOptions,
+    near: NeighborParams,
+    minK: number,
+    run: (vectors: Float32Array, dim: number, hnsw: { neighbors: 'exact' } | { neighbors: 'hnsw'; hnsw: { index: HnswIndex; k: number; ef: number; maxNeighbors: number } }) => Promise<ClusterResult>,
+    ctx: { command: string; when: Date; embedMs: number; start: number; written: string[] },
+  ): Promise<ClusteringResult & { internals: { res: ClusterResult; gate: { rejected: number }; kept: number } }> {
+    const set = this.faceSet!;
+    const store = this.store!;
     const n = set.faces.length;
     const step = this.options.onStep ?? (() => {});
-    step(`clustering ${n} faces (${method === 'cw' ? 'chinese whispers' : 'dbscan'})`);
+    // manhattan's range depends on the dimension, known only now
+    expectDistance(method === 'cw' ? 'threshold' : 'eps', method === 'cw' ? (params as CwParams).threshold : (params as DbscanParams).eps, params.metric, set.dim);
+    step(`clustering ${count(n, 'face')} (${method === 'cw' ? 'chinese whispers' : 'dbscan'})`);
     // the quality gate: rejected faces stay out of the graph (they would bridge people) and come back as no_class
     const gate = qualityGate(set.faces, gateOpts);
     const kept = gate.kept.length;
@@ -378,19 +531,18 @@ export class FacialClustering {
       faceId: f.id, file: f.file, face: f.faceIndex, box: f.box, score: f.score, cluster: res.labels[i], distance: Number.isNaN(distances[i]) ? null : distances[i],
       ...(gate.reasons[i] ? { rejected: gate.reasons[i]! } : {}),
     }));
-    const call = reserveCall(this.outPath);
     const names = callPaths(call, paramTag(method, params));
     const out = (name: string) => path.join(this.outPath, name);
+    const notices = [...this.notices, ...clusteringNotices(clusters, n, method, this.outPath)];
     const result: ClusteringResult = {
       call, method, params, gate: { ...gateOpts, rejected: gate.rejected }, model: set.model, images: this.images, clusters: res.clusterCount, noise: res.noiseCount, faces, labels: res.labels,
-      summaries: clusters, skipped: this.skipped, noFace: this.noFace, backend: res.backend, neighbors,
-      timings: { indexMs, graphMs: res.timings.graphMs, clusterMs: res.timings.clusterMs, reportsMs: 0, totalMs: 0 },
+      summaries: clusters, skipped: this.skipped, noFace: this.noFace, missing: this.missing, notices, backend: res.backend, neighbors,
+      timings: { embedMs: ctx.embedMs, indexMs, graphMs: res.timings.graphMs, clusterMs: res.timings.clusterMs, reportsMs: 0, totalMs: 0 },
       outputs: { log: out('log.txt'), xlsx: out(names.xlsx), report: path.join(out(names.report), 'report.html'), reportIndex: out('report.html') },
       saveas,
     };
     if (saveas) result.outputs.saveas = out(names.saveas);
-    const command = this.options.command ?? `FacialClustering.${method === 'cw' ? 'chineseWhispers' : 'dbscan'}(${JSON.stringify({ ...params, saveas })})`;
-    const crops = (id: number) => store.getCrop(id);
+    const crops = (faceId: number) => store.getCrop(faceId);
     const reportsStart = performance.now();
     const reportTotal = n * (saveas ? 3 : 2);
     let reportDone = 0;
@@ -400,39 +552,36 @@ export class FacialClustering {
       onReport?.(reportDone, reportTotal);
     };
     step(`writing ${names.xlsx}`);
-    await writeXlsx(result.outputs.xlsx, result, crops, { command, created: when }, tick);
+    ctx.written.push(result.outputs.xlsx);
+    await writeXlsx(result.outputs.xlsx, result, crops, { command: ctx.command, created: ctx.when }, tick);
     step(`writing ${names.report}/report.html and contact sheets`);
+    ctx.written.push(out(names.report));
     await writeHtmlReport(out(names.report), result, crops, `faceclust call ${call}: ${method === 'cw' ? 'Chinese Whispers' : 'DBSCAN'}`, tick);
+    if (saveas) {
+      step(`writing ${names.saveas}/`);
+      ctx.written.push(result.outputs.saveas!);
+      await writeFolders(result.outputs.saveas!, result, saveas, crops, tick);
+    }
     writeReportIndex(this.outPath);
-    if (saveas) step(`writing ${names.saveas}/`);
-    if (saveas) await writeFolders(result.outputs.saveas!, result, saveas, crops, tick);
     result.timings.reportsMs = performance.now() - reportsStart;
-    result.timings.totalMs = performance.now() - start;
-    const sizes = clusters.filter((c) => c.cluster >= 0).map((c) => c.size);
-    const from = new Map(embedded);
-    appendLog(this.outPath, `call ${String(call).padStart(3, '0')}: ${method === 'cw' ? 'chinese whispers' : 'dbscan'}`, when, [
-      ['command', command],
-      ['inputs', from.get('inputs') ?? '(every photo in the store)'],
-      ['detect', from.get('detect')],
-      ['model', set.model],
-      ['images', from.get('images') ?? this.images],
-      ['no face found', from.get('no face found')],
-      ['faces', n],
-      ['method', method === 'cw' ? 'chinese whispers' : 'dbscan'],
-      ['parameters', Object.entries({ ...params, saveas: saveas || 'no' }).map(([k, v]) => `${k}=${v}`).join(' ')],
-      ['backend', res.backend],
-      ['neighbors', describeNeighbors(neighbors, kept)],
-      ['clusters', `${res.clusterCount}${sizes.length ? ` (sizes ${sizes.slice(0, 20).join(', ')}${sizes.length > 20 ? ', …' : ''})` : ''}`],
-      ['no_class', `${res.noiseCount}${gate.rejected ? ` (${gate.rejected} rejected by the quality gate, reasons in the xlsx)` : ''}`],
-      ['quality gate', gateOpts.minFaceQuality === undefined && gateOpts.minFaceSize === undefined ? 'off' : `${Object.entries(gateOpts).map(([k, v]) => `${k}=${v}`).join(' ')}: ${gate.rejected} of ${n} faces rejected`],
-      ['graph edges', res.graph.edges],
-      ['skipped', listSkipped(this.skipped)],
-      ['timings', `${from.has('embed time') ? `embed ${from.get('embed time')}, ` : ''}${indexMs ? `hnsw index ${ms(indexMs)}, ` : ''}graph ${ms(res.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
-      ['store', this.storePath],
-      ['outputs', [result.outputs.xlsx, result.outputs.report, result.outputs.saveas].filter(Boolean).join('\n')],
-    ] satisfies LogEntries);
-    return result;
+    result.timings.totalMs = performance.now() - ctx.start + ctx.embedMs;
+    return { ...result, internals: { res, gate, kept } };
   }
+}
+
+/**
+ * What a person should know about a clustering beyond its numbers: one cluster holding most of the faces
+ * (a threshold too loose for the data or the metric), or every face alone (too tight).
+ */
+export function clusteringNotices(clusters: { cluster: number; size: number }[], faces: number, method: Method, outPath: string): string[] {
+  const MIN_FACES = 10;
+  if (faces < MIN_FACES) return [];
+  const tune = `try \`faceclust tune --method ${method} --out ${JSON.stringify(outPath)}\``;
+  const what = method === 'cw' ? 'threshold' : 'eps';
+  const largest = clusters.filter((c) => c.cluster >= 0).reduce((m, c) => Math.max(m, c.size), 0);
+  if (largest > faces / 2) return [`cluster 0 holds ${largest} of the ${faces} faces (${Math.round((100 * largest) / faces)}%): the ${what} may be too loose for this metric or these photos; ${tune}`];
+  if (largest <= 1) return [`no two faces were put together: the ${what} may be too tight for this metric or these photos; ${tune}`];
+  return [];
 }
 
 /** The log's `neighbors` line: the path that ran, why, and for hnsw its parameters and what became of the index. */
@@ -454,8 +603,34 @@ function checkCallOptions<T extends object>(options: T): T {
   return options;
 }
 
-/** Photos read fine in which no face was found (of `files`, or of the whole store). */
-function noFaceFiles(store: FaceStore, model: string, files: string[] | undefined): string[] {
-  const wanted = files && new Set(files);
-  return store.listImages({ model }).filter((r) => r.status === 'done' && r.faces === 0 && (!wanted || wanted.has(r.path))).map((r) => r.path);
+/** Photos read fine in which no face was found, of `files`. */
+function noFaceFiles(rows: { path: string; status: string; faces: number }[], files: string[]): string[] {
+  const wanted = new Set(files);
+  return rows.filter((r) => r.status === 'done' && r.faces === 0 && wanted.has(r.path)).map((r) => r.path);
+}
+
+/** A count, then up to 50 paths, one per line. */
+function listPaths(paths: string[], max = 50): string | number {
+  if (paths.length === 0) return 0;
+  return `${paths.length}\n${paths.slice(0, max).join('\n')}${paths.length > max ? '\n…' : ''}`;
+}
+
+/**
+ * What `findImages` must not search: this call's own output folder, and any folder faceclust made (it
+ * holds a store or a faceclust log), so a default `./faceclust-out` inside the photos is never read back.
+ */
+function outputFolderSkipper(outPath: string): (dir: string) => string | undefined {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const out = real(outPath);
+  return (dir) => {
+    if (real(dir) === out) return 'the output folder of this call';
+    const mark = outputFolderMark(dir);
+    return mark ? `a faceclust output folder: ${mark}` : undefined;
+  };
 }

@@ -28,8 +28,47 @@ describe('ground truth', () => {
     expect(splitCsvLine('a,"b ""c"", d",e')).toEqual(['a', 'b "c", d', 'e']);
   });
 
+  it('takes the subfolder of a labelled folder, at any depth; photos directly in it or outside it are unlabelled', () => {
+    const root = path.join(dir, 'labelled ü');
+    fs.mkdirSync(path.join(root, 'Ann'), { recursive: true });
+    const source = parseTruthFlag(root);
+    expect(source).toEqual({ dir: root });
+    const t = loadTruth([
+      path.join(root, 'Ann', '1.jpg'), path.join(root, 'Bob', '2019', 'summer', '1.jpg'), path.join(root, 'Ann', '2.jpg'),
+      path.join(root, 'loose.jpg'), path.join(dir, 'other', 'Ann', '3.jpg'), `${root}-2${path.sep}Ann${path.sep}4.jpg`,
+    ], source);
+    expect(Array.from(t.labels)).toEqual([0, 1, 0, -1, -1, -1]);
+    expect([t.identities, t.unlabelled, t.source]).toEqual([2, 3, `subfolders of ${root}`]);
+    // through a symlink: photos embedded by their real path still match, and the other way round
+    const link = path.join(dir, 'link');
+    fs.symlinkSync(root, link);
+    expect(Array.from(loadTruth([path.join(root, 'Ann', '1.jpg'), path.join(link, 'Bob', '1.jpg')], parseTruthFlag(link)).labels)).toEqual([0, 1]);
+  });
+
+  it('keeps the keyword folder unless a folder of that name exists; relative paths resolve against the working folder', () => {
+    const cwd = process.cwd();
+    const here = path.join(dir, 'cwd');
+    fs.mkdirSync(here);
+    try {
+      process.chdir(here);
+      expect(parseTruthFlag('folder')).toBe('folder');
+      fs.mkdirSync(path.join(here, 'folder'));
+      expect(parseTruthFlag('folder')).toEqual({ dir: path.join(here, 'folder') });
+      expect(parseTruthFlag('./folder/')).toEqual({ dir: path.join(here, 'folder') });
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('BAD CALL – --truth values and malformed CSVs name what was received', () => {
-    expect(() => parseTruthFlag('names.txt')).toThrow(new UsageError('Invalid value for --truth: expected folder or a path to a .csv file of file,identity rows but received "names.txt"'));
+    const expected = 'expected folder (each photo\'s parent folder names the person), a folder with one subfolder per person, or a .csv file of file,identity rows';
+    const missing = path.join(dir, 'no such folder');
+    expect(() => parseTruthFlag(missing)).toThrow(new UsageError(`Invalid value for --truth: ${JSON.stringify(missing)} does not exist; ${expected}`));
+    expect(() => parseTruthFlag('names.txt')).toThrow(`Invalid value for --truth: "names.txt" does not exist (${path.resolve('names.txt')}); ${expected}`);
+    const txt = path.join(dir, 'names.txt');
+    fs.writeFileSync(txt, 'Ann\n');
+    expect(() => parseTruthFlag(txt)).toThrow(new UsageError(`Invalid value for --truth: ${expected} but received ${JSON.stringify(txt)}, a file that is not .csv`));
+    expect(() => parseTruthFlag('')).toThrow(new UsageError(`Invalid value for --truth: ${expected} but received ""`));
     expect(() => parseTruthFlag(path.join(dir, 'missing.csv'))).toThrow(`Invalid value for --truth: the file ${path.join(dir, 'missing.csv')} does not exist`);
     const bad = path.join(dir, 'bad.csv');
     fs.writeFileSync(bad, 'a.jpg,Ann\nb.jpg\n');

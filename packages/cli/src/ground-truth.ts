@@ -1,14 +1,18 @@
 /**
  * Ground truth for `faceclust eval` and `faceclust tune --truth`: each photo's identity, from the name of
- * its parent folder (how labelled sets such as LFW are laid out: `Person_Name/photo.jpg`) or from a CSV of
- * `file,identity` rows.
+ * its parent folder (how labelled sets such as LFW are laid out: `Person_Name/photo.jpg`), from the
+ * subfolder of a labelled folder it lies in (`<dir>/<Name>/…/photo.jpg`), or from a CSV of `file,identity`
+ * rows.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './options.js';
 
-/** `'folder'` (the parent folder's name) or the path of a CSV file of `file,identity`. */
-export type TruthSource = 'folder' | { csv: string };
+/**
+ * `'folder'` (the photo's parent folder's name), `{ dir }` (the subfolder of `dir` the photo lies in) or
+ * `{ csv }` (a CSV file of `file,identity`); paths absolute.
+ */
+export type TruthSource = 'folder' | { dir: string } | { csv: string };
 
 /** Identity per face as integer labels, and what could not be labelled. */
 export interface Truth {
@@ -16,19 +20,34 @@ export interface Truth {
   labels: Int32Array;
   /** Distinct identities among the labelled faces. */
   identities: number;
-  /** Faces whose photo has no identity (CSV without that file): excluded from scoring. */
+  /**
+   * Faces whose photo has no identity (CSV without that file; with `{ dir }`, a photo outside `dir` or
+   * directly in it): excluded from scoring.
+   */
   unlabelled: number;
-  /** How the truth was read, for logs: `parent folder name` or the CSV path. */
+  /** How the truth was read, for logs: `parent folder name`, `subfolders of <dir>` or the CSV path. */
   source: string;
 }
 
-/** Parses the value of `--truth`: `folder`, or a path to an existing `.csv` file. */
+const TRUTH_EXPECTED = 'expected folder (each photo\'s parent folder names the person), a folder with one subfolder per person, or a .csv file of file,identity rows';
+
+/**
+ * Parses the value of `--truth`: an existing directory (identities are its subfolders), a path to an
+ * existing `.csv` file, or the keyword `folder`. An existing directory wins over the keyword, so a folder
+ * that happens to be called `folder` can still be named.
+ */
 export function parseTruthFlag(raw: string): TruthSource {
+  if (raw.trim() === '') throw new UsageError(`Invalid value for --truth: ${TRUTH_EXPECTED} but received ""`);
+  const abs = path.resolve(raw);
+  const stat = fs.statSync(abs, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) return { dir: abs };
   if (raw === 'folder') return 'folder';
-  if (!/\.csv$/i.test(raw)) throw new UsageError(`Invalid value for --truth: expected folder or a path to a .csv file of file,identity rows but received ${JSON.stringify(raw)}`);
-  const file = path.resolve(raw);
-  if (!fs.existsSync(file)) throw new UsageError(`Invalid value for --truth: the file ${file} does not exist`);
-  return { csv: file };
+  if (/\.csv$/i.test(raw)) {
+    if (!stat) throw new UsageError(`Invalid value for --truth: the file ${abs} does not exist`);
+    return { csv: abs };
+  }
+  if (!stat) throw new UsageError(`Invalid value for --truth: ${JSON.stringify(raw)} does not exist${abs === raw ? '' : ` (${abs})`}; ${TRUTH_EXPECTED}`);
+  throw new UsageError(`Invalid value for --truth: ${TRUTH_EXPECTED} but received ${JSON.stringify(raw)}, a file that is not .csv`);
 }
 
 /** Splits one CSV line (RFC 4180 quotes, `""` inside quotes). */
@@ -84,8 +103,13 @@ export function loadTruth(files: readonly string[], source: TruthSource): Truth 
   const labels = new Int32Array(files.length);
   let unlabelled = 0;
   let lookup: (file: string) => string | undefined;
+  let described: string;
   if (source === 'folder') {
     lookup = (file) => path.basename(path.dirname(file));
+    described = 'parent folder name';
+  } else if ('dir' in source) {
+    lookup = subfolderLookup(source.dir);
+    described = `subfolders of ${source.dir}`;
   } else {
     const map = readTruthCsv(source.csv);
     const byName = new Map<string, string | null>();
@@ -94,6 +118,7 @@ export function loadTruth(files: readonly string[], source: TruthSource): Truth 
       byName.set(name, byName.has(name) ? null : id);
     }
     lookup = (file) => map.get(file) ?? byName.get(path.basename(file)) ?? undefined;
+    described = source.csv;
   }
   files.forEach((file, i) => {
     const id = lookup(file);
@@ -106,7 +131,29 @@ export function loadTruth(files: readonly string[], source: TruthSource): Truth 
     if (label === undefined) ids.set(id, (label = ids.size));
     labels[i] = label;
   });
-  return { labels, identities: ids.size, unlabelled, source: source === 'folder' ? 'parent folder name' : source.csv };
+  return { labels, identities: ids.size, unlabelled, source: described };
+}
+
+/** `file` → the name of the subfolder of `dir` it lies in (at any depth), undefined outside or directly in `dir`. */
+function subfolderLookup(dir: string): (file: string) => string | undefined {
+  // the store keeps paths as given (resolved, not real): try the folder as given, then through its
+  // symlinks, so `--truth ~/link-to-set` still matches photos embedded by their real path and vice versa
+  let real = dir;
+  try {
+    real = fs.realpathSync(dir);
+  } catch {
+    // gone since parseTruthFlag: the path as given is all there is
+  }
+  const roots = real === dir ? [dir] : [dir, real];
+  return (file) => {
+    for (const root of roots) {
+      const rel = path.relative(root, file);
+      if (rel === '' || rel.startsWith(`..${path.sep}`) || rel === '..' || path.isAbsolute(rel)) continue;
+      const parts = rel.split(path.sep);
+      if (parts.length >= 2) return parts[0];
+    }
+    return undefined;
+  };
 }
 
 /** The faces that have an identity: their indices, and labels and truth restricted to them. */

@@ -104,23 +104,81 @@ export interface DbscanParams {
 type Loose<T> = { [K in keyof T]?: unknown };
 
 export function cwParams(o: Loose<CwParams>): CwParams {
+  const metric = expectOneOf('metric', o.metric ?? DEFAULTS.metric, METRICS);
   return {
-    threshold: expectNumber('threshold', o.threshold ?? DEFAULTS.threshold, { min: 0, minOpen: true }),
+    threshold: expectDistance('threshold', o.threshold ?? metricDefault('cw', metric), metric),
     iterations: expectNumber('iterations', o.iterations ?? DEFAULTS.iterations, { min: 1, integer: true }),
     seed: expectNumber('seed', o.seed ?? DEFAULTS.seed, { min: 0, max: 0xffffffff, integer: true }),
     minClusterSize: expectNumber('minClusterSize', o.minClusterSize ?? DEFAULTS.minClusterSize, { min: 1, integer: true }),
-    metric: expectOneOf('metric', o.metric ?? DEFAULTS.metric, METRICS),
+    metric,
     backend: expectOneOf('backend', o.backend ?? DEFAULTS.backend, BACKENDS),
   };
 }
 
 export function dbscanParams(o: Loose<DbscanParams>): DbscanParams {
+  const metric = expectOneOf('metric', o.metric ?? DEFAULTS.metric, METRICS);
   return {
-    eps: expectNumber('eps', o.eps ?? DEFAULTS.eps, { min: 0, minOpen: true }),
+    eps: expectDistance('eps', o.eps ?? metricDefault('dbscan', metric), metric),
     minSamples: expectNumber('minSamples', o.minSamples ?? DEFAULTS.minSamples, { min: 1, integer: true }),
-    metric: expectOneOf('metric', o.metric ?? DEFAULTS.metric, METRICS),
+    metric,
     backend: expectOneOf('backend', o.backend ?? DEFAULTS.backend, BACKENDS),
   };
+}
+
+/**
+ * The default CW threshold and DBSCAN eps of each metric, equivalent to the euclidean ones (DEFAULTS):
+ * sqeuclidean and cosine are monotone in the euclidean distance of unit vectors (d² and d²/2), so their
+ * values are mapped and cluster identically; manhattan and chebyshev are not, so theirs were measured on
+ * lfw-dev (cli README, "Defaults per metric", with the command).
+ */
+const METRIC_DEFAULTS: Record<Metric, { cw: number; dbscan: number }> = {
+  euclidean: { cw: DEFAULTS.threshold, dbscan: DEFAULTS.eps },
+  sqeuclidean: { cw: round4(DEFAULTS.threshold ** 2), dbscan: round4(DEFAULTS.eps ** 2) },
+  cosine: { cw: round4(DEFAULTS.threshold ** 2 / 2), dbscan: round4(DEFAULTS.eps ** 2 / 2) },
+  manhattan: { cw: 18, dbscan: 16.5 },
+  chebyshev: { cw: 0.2, dbscan: 0.18 },
+};
+
+function round4(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}
+
+/** The default threshold (cw) or eps (dbscan) for `metric`. */
+export function metricDefault(method: 'cw' | 'dbscan', metric: Metric): number {
+  return METRIC_DEFAULTS[metric][method];
+}
+
+/** `1 (cosine 0.5, sqeuclidean 1, …)`: the defaults of every metric, for help texts. */
+export function metricDefaultsText(method: 'cw' | 'dbscan'): string {
+  const others = METRICS.filter((m) => m !== 'euclidean').map((m) => `${m} ${metricDefault(method, m)}`);
+  return `${metricDefault(method, 'euclidean')}; ${others.join(', ')}`;
+}
+
+/**
+ * The largest `metric` distance between two L2-normalised vectors (every stored embedding is one), or
+ * undefined when it depends on a dimension not given: a threshold beyond it joins every face.
+ */
+export function metricMax(metric: Metric, dim?: number): number | undefined {
+  switch (metric) {
+    case 'sqeuclidean':
+      return 4;
+    case 'manhattan':
+      return dim === undefined ? undefined : 2 * Math.sqrt(dim);
+    default:
+      return 2; // euclidean, cosine, chebyshev
+  }
+}
+
+/** A threshold or eps: > 0 and within the metric's range on unit vectors (`dim` known: manhattan too). */
+export function expectDistance(name: string, value: unknown, metric: Metric, dim?: number): number {
+  const v = expectNumber(name, value, { min: 0, minOpen: true });
+  const max = metricMax(metric, dim);
+  if (max !== undefined && v > max) {
+    throw new RangeError(
+      `Expected a number > 0 and <= ${round4(max)} for ${name} (the largest ${metric} distance between two face embeddings${metric === 'manhattan' ? ` of dimension ${dim}` : ''}) but received ${v}`,
+    );
+  }
+  return v;
 }
 
 /** HNSW parameters of a call (`hnsw` option); k, ef and maxNeighbors absent mean the library's defaults. */

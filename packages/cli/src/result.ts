@@ -66,10 +66,17 @@ export interface ClusteringResult {
   skipped: SkippedFile[];
   /** Photos read fine in which no face was found. */
   noFace: string[];
+  /** Photos embedded earlier that are no longer on disk: their faces were left out (`faceclust prune` forgets them). */
+  missing: string[];
+  /** Lines for the person beside the numbers: photos no longer found, hidden files and output folders skipped, a cluster holding most faces. */
+  notices: string[];
   backend: BackendName;
   neighbors: NeighborsUsed;
-  /** indexMs: loading, extending or building the hnsw index (0 for exact). */
-  timings: { indexMs: number; graphMs: number; clusterMs: number; reportsMs: number; totalMs: number };
+  /**
+   * embedMs: finding and embedding the photos, when this call did it (0 when it only read the store); indexMs:
+   * loading, extending or building the hnsw index (0 for exact); totalMs includes both.
+   */
+  timings: { embedMs: number; indexMs: number; graphMs: number; clusterMs: number; reportsMs: number; totalMs: number };
   /** Absolute paths of what this call wrote. */
   outputs: { log: string; xlsx: string; report: string; reportIndex: string; saveas?: string };
   saveas: SaveAs;

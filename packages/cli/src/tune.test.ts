@@ -1,7 +1,7 @@
 import { chineseWhispers, dbscan, evaluate } from '@faceclust/cluster';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, UsageError } from './options.js';
-import { bestRow, defaultRange, tune, tuneCsv, tuneJson, tuneTable } from './tune.js';
+import { bestRow, defaultRange, gridDecimals, suggestedRow, sweepGrid, tune, tuneCsv, tuneJson, tuneSummary, tuneTable, typeable } from './tune.js';
 
 /** Seeded unit vectors: `people` directions, each with `per` noisy photos, plus `strangers` seen once. */
 function faces(people: number, per: number, strangers: number, dim = 32, seed = 1) {
@@ -31,7 +31,7 @@ describe('tune', () => {
   it('sweeps the default range, suggests a value in the gap and its rows equal single clusterings', async () => {
     const r = await tune(vectors, dim, { method: 'cw', truth, backend: 'ts' });
     expect(r.rows).toHaveLength(30);
-    expect([r.rows[0].threshold, r.rows[29].threshold]).toEqual(defaultRange('cw', 'euclidean'));
+    expect([r.rows[0].threshold, r.rows.at(-1)!.threshold]).toEqual(defaultRange('cw', 'euclidean'));
     expect(r.suggested).not.toBeNull();
     expect(r.suggestedFrom).toBe('valley');
     const atSuggestion = await chineseWhispers(vectors, dim, { threshold: r.suggested!, backend: 'ts' });
@@ -60,7 +60,53 @@ describe('tune', () => {
     expect(csv[1].startsWith('0.5,')).toBe(true);
     const table = tuneTable(r).split('\n');
     expect(table[0]).toMatch(/^\s+eps\s+clusters\s+noise\s+largest\s+singletons\s+pairwiseF\s+bcubedF$/);
-    expect(table.filter((l) => l.trimStart().startsWith('*'))).toHaveLength(1);
+    // these faces' valley lies below 0.5: no row is starred, the summary says where the suggestion went
+    expect(r.suggested).toBeLessThan(0.5);
+    expect(table.filter((l) => l.trimStart().startsWith('*'))).toHaveLength(0);
+    expect(tuneSummary(r)).toContain('(outside the swept range 0.5 to 1.2: widen --from/--to to see it in the table)');
+  });
+
+  it('rounds the grid to a value a user would type and keeps the ends as given', () => {
+    const grid = sweepGrid(0.7, 1.15, 30);
+    expect(grid.slice(0, 4)).toEqual([0.7, 0.716, 0.731, 0.747]);
+    expect([grid.length, grid.at(-1)]).toEqual([30, 1.15]);
+    for (let i = 1; i < grid.length; i++) expect(grid[i]).toBeGreaterThan(grid[i - 1]);
+    expect(grid.every((v) => /^\d+(\.\d{1,3})?$/.test(String(v)))).toBe(true);
+    expect(sweepGrid(0.8, 1.1, 31)).toEqual(Array.from({ length: 31 }, (_, i) => Number((0.8 + i / 100).toFixed(2))));
+    expect(sweepGrid(0.5, 1.2, 8)).toEqual([0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2]);
+    expect(sweepGrid(0.12345, 0.2, 3)).toEqual([0.12345, 0.162, 0.2]);
+    expect([gridDecimals(0.7, 1.15, 30), gridDecimals(0.8, 1.1, 31), gridDecimals(0.7, 1.15, 1000), gridDecimals(10, 40, 4), gridDecimals(1, 1, 5)]).toEqual([3, 3, 5, 0, 0]);
+    expect(sweepGrid(1, 1, 3)).toEqual([1, 1, 1]);
+    expect([typeable(0.98734), typeable(1.0004), typeable(0.4278), typeable(12.3456), typeable(123.456)]).toEqual([0.987, 1, 0.428, 12.35, 123.5]);
+  });
+
+  it('gives the suggestion a row of its own, starred, printed as in the summary, the CSV and the JSON', async () => {
+    const r = await tune(vectors, dim, { method: 'cw', from: 0.3, to: 1.15, truth, backend: 'ts' });
+    expect(r.suggestedFrom).toBe('valley');
+    const s = r.suggested!;
+    expect(String(s)).toMatch(/^0\.\d{1,3}$/);
+    // 30 grid values, and the suggestion between two of them
+    expect(sweepGrid(0.3, 1.15, 30)).not.toContain(s);
+    expect(r.rows.map((row) => row.threshold)).toEqual([...sweepGrid(0.3, 1.15, 30), s].sort((a, b) => a - b));
+    const at = suggestedRow(r);
+    expect(r.rows[at].threshold).toBe(s);
+    const single = await chineseWhispers(vectors, dim, { threshold: s, backend: 'ts' });
+    expect([r.rows[at].clusters, r.rows[at].pairwiseF]).toEqual([single.clusterCount, evaluate(single.labels, truth).pairwise.f]);
+    const starred = tuneTable(r).split('\n').filter((l) => l.trimStart().startsWith('*'));
+    expect(starred).toHaveLength(1);
+    expect(starred[0].trim().split(/\s+/)[0]).toBe(`*${s}`);
+    expect(tuneSummary(r)).toContain(`suggested threshold: ${s} (the valley`);
+    expect(tuneCsv(r).split('\n')[at + 1].startsWith(`${s},`)).toBe(true);
+    const json = tuneJson(r);
+    expect(json.suggested).toBe(s);
+    expect(json.rows.filter((row) => row.threshold === s)).toHaveLength(1);
+    expect(r.rows.every((row) => /^\d+(\.\d{1,3})?$/.test(String(row.threshold)))).toBe(true);
+
+    // a suggestion that is a grid value (here the lower end) is starred without an extra row
+    const onGrid = await tune(vectors, dim, { method: 'cw', from: s, to: 1.15, steps: 10, backend: 'ts' });
+    expect(onGrid.suggested).toBe(s);
+    expect([onGrid.rows.length, suggestedRow(onGrid)]).toEqual([10, 0]);
+    expect(tuneTable(onGrid).split('\n')[1].trim().startsWith(`*${s} `)).toBe(true);
   });
 
   it('BAD CALL – ranges', async () => {

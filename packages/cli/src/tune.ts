@@ -4,7 +4,7 @@
  * charts and logs.
  */
 import {
-  kDistancesOnGraph, suggestThreshold, sweepThresholds, thresholdRange,
+  kDistancesOnGraph, suggestThreshold, sweepGraph, sweepThresholds, thresholdRange,
   type BackendName, type BackendOption, type Metric, type SweepRow, type ThresholdSuggestion,
 } from '@faceclust/cluster';
 import { DEFAULTS, UsageError } from './options.js';
@@ -15,7 +15,7 @@ export interface TuneOptions {
   /** Range of thresholds (eps for DBSCAN); default {@link defaultRange}. */
   from?: number;
   to?: number;
-  /** Number of values from `from` to `to`, ends included; default 30. */
+  /** Number of values from `from` to `to`, ends included (see {@link sweepGrid}); default 30. */
   steps?: number;
   metric?: Metric;
   backend?: BackendOption;
@@ -36,12 +36,17 @@ export interface TuneResult {
   /**
    * The label-free suggestion; when the nearest-neighbour distances show no clear valley (one mode: e.g.
    * everyone photographed many times), the method's default for the metric (see `suggestedFrom`); null
-   * when there is neither (fewer than 4 faces and a metric without a default).
+   * when there is neither (fewer than 4 faces and a metric without a default). Rounded as a user would
+   * type it ({@link typeable}); when inside the swept range it is exactly one row's threshold.
    */
   suggested: number | null;
   /** Where `suggested` comes from. */
   suggestedFrom: 'valley' | 'default' | 'none';
   suggestion: ThresholdSuggestion;
+  /**
+   * One row per value of {@link sweepGrid}, ascending, plus a row at `suggested` when it lies inside the
+   * range but between two grid values.
+   */
   rows: SweepRow[];
   /** DBSCAN: each face's distance to its minSamples-th neighbour (itself the 1st); Infinity beyond `to`. */
   kDistances?: Float64Array;
@@ -81,6 +86,37 @@ export function methodDefault(method: Method, metric: Metric, factor = 1): numbe
 }
 
 /**
+ * Decimals of the sweep's values: two significant digits of the step, enough to keep consecutive values
+ * apart while reading as typed (0.7, 0.716, 0.731 … for 30 values from 0.7 to 1.15, not 0.715517).
+ */
+export function gridDecimals(from: number, to: number, steps: number): number {
+  const step = steps > 1 ? (to - from) / (steps - 1) : 0;
+  if (!(step > 0)) return 0;
+  // the epsilon absorbs float noise such as 0.010000000000000002 for a step of 0.01
+  return Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + 1);
+}
+
+/**
+ * The values a sweep runs: `steps` evenly spaced values from `from` to `to`, the ends as given and the
+ * values between rounded to {@link gridDecimals}, so the table, CSV and JSON show what a user could type.
+ */
+export function sweepGrid(from: number, to: number, steps: number): number[] {
+  const raw = thresholdRange(from, to, steps);
+  const d = gridDecimals(from, to, steps);
+  return raw.map((v, i) => (i === 0 || i === raw.length - 1 ? v : Number(v.toFixed(d))));
+}
+
+/**
+ * `v` rounded as a user would type a threshold: 3 decimals, fewer above 10 (4 significant digits, which
+ * is also what the charts print).
+ */
+export function typeable(v: number): number {
+  if (!Number.isFinite(v) || v === 0) return v;
+  const d = Math.min(3, Math.max(0, 3 - Math.floor(Math.log10(Math.abs(v)))));
+  return Number(v.toFixed(d));
+}
+
+/**
  * Sweeps the thresholds and suggests one: {@link suggestThreshold} on every face's nearest-neighbour
  * distance read off the sweep's graph (faces with no neighbour within `to` count in the upper group), for
  * both methods (a false merge starts wherever a face's nearest stranger is within reach); Chinese Whispers
@@ -93,24 +129,37 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
   const to = o.to ?? Math.max(defTo, from);
   if (to < from) throw new UsageError(`--to (${to}) must be >= --from (${from})`);
   const steps = o.steps ?? 30;
-  const thresholds = thresholdRange(from, to, steps);
+  const thresholds = sweepGrid(from, to, steps);
   const params: Record<string, number | string> =
     o.method === 'cw'
       ? { from, to, steps, metric, iterations: o.iterations ?? DEFAULTS.iterations, seed: o.seed ?? DEFAULTS.seed, minClusterSize: o.minClusterSize ?? DEFAULTS.minClusterSize }
       : { from, to, steps, metric, minSamples: o.minSamples ?? DEFAULTS.minSamples };
-  const sweep = await sweepThresholds(vectors, dim, {
-    method: o.method, thresholds, metric, backend: o.backend, threads: o.threads, truth: o.truth,
+  const clustering = {
+    method: o.method, threads: o.threads, truth: o.truth,
     iterations: o.iterations, seed: o.seed, minClusterSize: o.minClusterSize, minSamples: o.minSamples ?? (o.method === 'dbscan' ? DEFAULTS.minSamples : undefined),
-  });
+  };
+  const sweep = await sweepThresholds(vectors, dim, { ...clustering, thresholds, metric, backend: o.backend });
   const suggestion = suggestThreshold(kDistancesOnGraph(sweep.graph, 2), { method: o.method });
   let suggested: number | null = null;
   let suggestedFrom: TuneResult['suggestedFrom'] = 'none';
   if (suggestion.clear) {
-    suggested = Math.round(suggestion.threshold * 1e4) / 1e4;
+    suggested = typeable(suggestion.threshold);
     suggestedFrom = 'valley';
   } else if (metric === 'euclidean' || metric === 'sqeuclidean' || metric === 'cosine') {
     suggested = methodDefault(o.method, metric);
     suggestedFrom = 'default';
+  }
+  let rows = sweep.rows;
+  const timings = { ...sweep.timings };
+  // Between two grid values the suggestion gets a row of its own, so the table shows what it does and the
+  // * marks exactly it. Only within the grid: past its top the graph lacks edges, below it the row would
+  // break the range the user asked for.
+  if (suggested !== null && suggested > thresholds[0] && suggested < thresholds[thresholds.length - 1] && !thresholds.includes(suggested)) {
+    const extra = await sweepGraph(sweep.graph, { ...clustering, thresholds: [suggested], backend: sweep.backend });
+    const at = rows.findIndex((row) => row.threshold > suggested);
+    rows = [...rows.slice(0, at), extra.rows[0], ...rows.slice(at)];
+    timings.clusterMs += extra.timings.clusterMs;
+    timings.totalMs += extra.timings.totalMs;
   }
   return {
     method: o.method,
@@ -119,11 +168,11 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
     suggested,
     suggestedFrom,
     suggestion,
-    rows: sweep.rows,
+    rows,
     kDistances: o.method === 'dbscan' ? kDistancesOnGraph(sweep.graph, o.minSamples ?? DEFAULTS.minSamples) : undefined,
     backend: sweep.backend,
     edges: sweep.graph.offsets[sweep.graph.n] / 2,
-    timings: sweep.timings,
+    timings,
   };
 }
 
@@ -166,18 +215,18 @@ export function bestRow(rows: readonly SweepRow[]): SweepRow | undefined {
   return best;
 }
 
-/** A fixed-width table for the terminal and log.txt; `*` marks the row nearest the suggestion. */
+/** The row at the suggested value (−1 when the suggestion is outside the swept range or there is none). */
+export function suggestedRow(r: Pick<TuneResult, 'rows' | 'suggested'>): number {
+  return r.suggested === null ? -1 : r.rows.findIndex((row) => row.threshold === r.suggested);
+}
+
+/** A fixed-width table for the terminal and log.txt; `*` marks the suggested value's row. */
 export function tuneTable(r: TuneResult): string {
   const scored = r.rows.some((row) => row.pairwiseF !== undefined);
   const head = [r.method === 'cw' ? 'threshold' : 'eps', 'clusters', 'noise', 'largest', 'singletons', ...(scored ? ['pairwiseF', 'bcubedF'] : [])];
-  let nearest = -1;
-  if (r.suggested !== null) {
-    for (let i = 0; i < r.rows.length; i++) {
-      if (nearest < 0 || Math.abs(r.rows[i].threshold - r.suggested) < Math.abs(r.rows[nearest].threshold - r.suggested)) nearest = i;
-    }
-  }
+  const star = suggestedRow(r);
   const body = r.rows.map((row, i) => [
-    `${i === nearest ? '*' : ' '}${String(row.threshold)}`, row.clusters, row.noise, row.largest, row.singletons,
+    `${i === star ? '*' : ' '}${String(row.threshold)}`, row.clusters, row.noise, row.largest, row.singletons,
     ...(scored ? [row.pairwiseF!.toFixed(4), row.bcubedF!.toFixed(4)] : []),
   ].map(String));
   const widths = head.map((h, c) => Math.max(h.length + 1, ...body.map((b) => b[c].length)));
@@ -199,6 +248,9 @@ export function tuneSummary(r: TuneResult): string {
     lines.push(
       `suggested ${what}: ${r.suggested} (${r.method === 'cw' ? 'the valley' : `95th percentile below the valley at ${s.valley.toFixed(3)}`} of the nearest-neighbour distances, between ${s.lowMode.toFixed(3)} (same person) and ${s.highMode.toFixed(3)} (strangers); separation ${s.separation.toFixed(2)}${s.separation < 0.6 ? ': weak, treat as a guess' : ''})`,
     );
+  }
+  if (r.suggested !== null && suggestedRow(r) < 0) {
+    lines.push(`(outside the swept range ${r.rows[0].threshold} to ${r.rows[r.rows.length - 1].threshold}: widen --from/--to to see it in the table)`);
   }
   const best = bestRow(r.rows);
   if (best) lines.push(`best with ground truth: ${what} ${best.threshold}, pairwise F ${best.pairwiseF!.toFixed(4)}, BCubed F ${best.bcubedF!.toFixed(4)}`);

@@ -74,6 +74,11 @@ function decodeError(err: unknown, label: string): EmbedError {
   const msg = errorMessage(err).replace(/\s+/g, ' ').trim();
   if (/Input file is missing/i.test(msg)) return new EmbedError('ERR_IMAGE_READ', `Could not read image ${label}: no such file`);
   if (/pixel limit/i.test(msg)) return new EmbedError('ERR_IMAGE_TOO_LARGE', `Image ${label} is too large to decode: ${msg}`);
+  // libvips words a cut-off file differently by format and version ("premature end", or a warning raised to
+  // an error by failOn, e.g. "error in tile 0 x 136"): say what it means to the person, keep the detail
+  if (/failOn|premature|truncat|end of (file|data|stream)/i.test(msg)) {
+    return new EmbedError('ERR_IMAGE_DECODE', `Could not decode image ${label}: the file is truncated or damaged (libvips: ${msg})`, { cause: err });
+  }
   return new EmbedError('ERR_IMAGE_DECODE', `Could not decode image ${label}: ${msg}`, { cause: err });
 }
 

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { contentHash } from './content-hash.js';
 import { EmbedError, describe, errorMessage } from './errors.js';
 import { embedderId, resolveEmbedderPath, validateNormalization } from './models.js';
 import { validateAnalyzeOptions } from './pipeline.js';
-import { FaceStore } from './store.js';
+import { FaceStore, type ImageRow } from './store.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 
 export interface EmbedOptions {
@@ -39,6 +40,8 @@ export type EmbedEvent = {
   status: 'done' | 'cached' | 'skipped';
   faces: number;
   error?: string;
+  /** Set when the store already held this photo under another path: its row was moved there, or copied. */
+  reused?: { from: string; how: 'moved' | 'copied' };
   done: number;
   total: number;
 };
@@ -47,6 +50,12 @@ export type EmbedEvent = {
 const PER_WORKER = 3;
 /** How long teardown waits for workers to finish loading or running a model before terminating them. */
 const IDLE_WAIT_MS = 60_000;
+
+/** A store error that ends the run: a damaged store keeps its own ERR_STORE_CORRUPT, anything else is ERR_STORE. */
+function storeFailure(err: unknown, what: string): EmbedError {
+  if (err instanceof EmbedError && err.code === 'ERR_STORE_CORRUPT') return err;
+  return new EmbedError('ERR_STORE', `${what}: ${errorMessage(err)}`, { cause: err });
+}
 
 function workerUrl(): URL {
   const here = new URL('./worker.js', import.meta.url);
@@ -59,11 +68,39 @@ function workerUrl(): URL {
   return built;
 }
 
+const gone = (file: string): Promise<boolean> =>
+  stat(file).then(
+    () => false,
+    (err: NodeJS.ErrnoException) => err.code === 'ENOENT' || err.code === 'ENOTDIR',
+  );
+
+/**
+ * A stored image with the same bytes as `file` (a path with no row yet, `size` bytes), found by size and
+ * then SHA-1, so only size collisions cost a read. One whose file is gone comes first (`file` is where it
+ * moved, and taking it leaves no stale row behind), else one whose file is still there (a copy); images
+ * done come before recorded errors. Undefined when there is none.
+ */
+async function sameContent(store: FaceStore, file: string, model: string, size: number): Promise<{ row: ImageRow & { id: number }; how: 'moved' | 'copied' } | undefined> {
+  const candidates = store.findByContent(model, size).filter((r) => r.hash !== undefined);
+  if (candidates.length === 0) return undefined;
+  let hash: string;
+  try {
+    hash = contentHash(await readFile(file));
+  } catch {
+    return undefined; // the worker records why it cannot be read
+  }
+  const same = candidates.filter((r) => r.hash === hash).sort((a, b) => Number(a.status !== 'done') - Number(b.status !== 'done'));
+  for (const row of same) if (await gone(row.path)) return { row, how: 'moved' };
+  return same.length ? { row: same[0], how: 'copied' } : undefined;
+}
+
 /**
  * Embeds every face of every image into the store at `options.storePath`, yielding one event per image
- * as it completes. Unchanged images already done are `cached`; unreadable or undecodable ones are recorded
- * with their reason and yielded as `skipped`. Errors that concern the whole run (bad model, bad options,
- * store not writable) are thrown.
+ * as it completes. Unchanged images already done are `cached`; a photo the store knows under another path
+ * (same model, same bytes) is `cached` too, with `reused`: its row follows it when the old file is gone
+ * (moved or renamed: face ids kept) or is copied when it is still there. Unreadable or undecodable images
+ * are recorded with their reason and yielded as `skipped`. Errors that concern the whole run (bad model,
+ * bad options, store not writable, store damaged: EmbedError ERR_STORE_CORRUPT) are thrown.
  */
 export async function* embedImages(paths: string[], options: EmbedOptions): AsyncGenerator<EmbedEvent, void, undefined> {
   if (!Array.isArray(paths)) throw new TypeError(`Expected an array of file paths for paths but received ${describe(paths)}`);
@@ -93,7 +130,7 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
     const todo: string[] = [];
     for (const file of files) {
       if (signal?.aborted) return;
-      let st: { size: number; mtimeMs: number } | undefined;
+      let st: { size: number; mtimeMs: number; isFile(): boolean } | undefined;
       try {
         st = await stat(file);
       } catch {
@@ -105,7 +142,26 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
         yield row.status === 'done'
           ? { type: 'image', path: file, status: 'cached', faces: row.faces, done, total }
           : { type: 'image', path: file, status: 'skipped', faces: 0, error: row.error, done, total };
-      } else todo.push(file);
+        continue;
+      }
+      const same = !row && st?.isFile() ? await sameContent(store, file, modelId, st.size) : undefined;
+      if (!same || !st) {
+        todo.push(file);
+        continue;
+      }
+      const retry = same.row.status === 'error' && options.retryErrors;
+      if (same.how === 'moved') store.moveImage(same.row.id, file, st.size, st.mtimeMs);
+      else if (!retry) store.copyImage(same.row.id, file, st.size, st.mtimeMs);
+      if (retry) {
+        todo.push(file); // a moved error row is still retried, now under its new path
+        continue;
+      }
+      done++;
+      const reused = { from: same.row.path, how: same.how };
+      // a recorded error stays an error under its new path, as it would if the photo had not moved
+      yield same.row.status === 'done'
+        ? { type: 'image', path: file, status: 'cached', faces: same.row.faces, reused, done, total }
+        : { type: 'image', path: file, status: 'skipped', faces: 0, error: same.row.error, reused, done, total };
     }
     if (todo.length === 0 || signal?.aborted) return;
 
@@ -147,8 +203,15 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
           ready = true;
           state.loading = false;
           if (!dimRegistered) {
-            store.registerModel(modelId, modelFile, m.dim, normalization);
             dimRegistered = true;
+            try {
+              store.registerModel(modelId, modelFile, m.dim, normalization);
+            } catch (err) {
+              // thrown here it would be an uncaught exception in an event handler: end the run instead
+              fatal ??= storeFailure(err, `Could not register model ${modelId} in ${store.path}`);
+              notify();
+              return;
+            }
           }
           feed();
         } else if (m.type === 'fatal') {
@@ -161,7 +224,9 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
           try {
             store.writeImage({ ...m, model: modelId });
           } catch (err) {
-            fatal ??= new EmbedError('ERR_STORE', `Could not write ${m.path} to ${store.path}: ${errorMessage(err)}`, { cause: err });
+            fatal ??= storeFailure(err, `Could not write ${m.path} to ${store.path}`);
+            notify();
+            return; // not stored, so not reported as done
           }
           done++;
           events.push(

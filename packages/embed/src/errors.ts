@@ -6,7 +6,11 @@ export type EmbedErrorCode =
   | 'ERR_IMAGE_DECODE'
   | 'ERR_IMAGE_TOO_LARGE'
   | 'ERR_IMAGE_READ'
-  | 'ERR_STORE';
+  | 'ERR_STORE'
+  /** The file is a SQLite database of some other program: faceclust leaves it untouched. */
+  | 'ERR_STORE_FOREIGN'
+  /** The store file is damaged: garbage, cut short or with pages overwritten (SQLite cannot read it). */
+  | 'ERR_STORE_CORRUPT';
 
 /** An error from the embedding pipeline, with a stable `code`. */
 export class EmbedError extends Error {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { EmbedError, describe } from './errors.js';
@@ -46,7 +46,20 @@ CREATE TABLE IF NOT EXISTS faces (
   UNIQUE (image_id, face_index)
 );
 CREATE INDEX IF NOT EXISTS faces_by_model ON faces (model, image_id, face_index);
+CREATE INDEX IF NOT EXISTS images_by_size ON images (model, size); -- moved or copied photos: same size first, then hash
+CREATE TABLE IF NOT EXISTS calls (
+  id INTEGER PRIMARY KEY,           -- the call number that names its outputs (clusters-NNN-…)
+  kind TEXT NOT NULL,               -- e.g. 'cw', 'dbscan'
+  command TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+  error TEXT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT
+);
 `;
+
+/** \`PRAGMA application_id\` of a faceclust store ('FCLS'): a SQLite file without it (and without our meta) is someone else's. */
+export const APPLICATION_ID = 0x46434c53;
 
 export interface FaceInfo {
   id: number;
@@ -100,6 +113,51 @@ export interface ImageResult {
   faces: StoredFace[];
 }
 
+/** SQLite result codes that mean the file itself is damaged, not that a statement was wrong. */
+const DAMAGED = /^SQLITE_(CORRUPT|NOTADB|IOERR_SHORT_READ)/;
+
+/**
+ * Every store operation runs through here, so SQLite finding the file damaged (garbage, cut short, pages
+ * overwritten) surfaces as one EmbedError ERR_STORE_CORRUPT naming the file, whichever call met it first.
+ * The constructor wraps its own errors, hence the look at `cause`. Other errors pass unchanged.
+ */
+function storeCall<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    for (let e: unknown = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+      if (e instanceof EmbedError && e.code === 'ERR_STORE_CORRUPT') throw e;
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'string' && DAMAGED.test(code)) {
+        const cut = cutShort(file);
+        throw new EmbedError('ERR_STORE_CORRUPT', `Face store ${file} is damaged${cut ? `: ${cut}` : ''} (SQLite: ${e.message}).`, { cause: e });
+      }
+    }
+    throw err;
+  }
+}
+
+/** "it is cut short at N of M bytes" when the file is smaller than its header says; read only once damage is known. */
+function cutShort(file: string): string | undefined {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const h = Buffer.alloc(100);
+      if (readSync(fd, h, 0, 100, 0) < 100 || h.toString('latin1', 0, 16) !== 'SQLite format 3\0') return undefined;
+      const pageSize = h.readUInt16BE(16) === 1 ? 65536 : h.readUInt16BE(16);
+      // the header's page count holds only when written with the current change counter
+      if (h.readUInt32BE(92) !== h.readUInt32BE(24)) return undefined;
+      const expected = h.readUInt32BE(28) * pageSize;
+      const size = fstatSync(fd).size;
+      return size < expected ? `it is cut short at ${size} of ${expected} bytes` : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The SQLite store of a run (WAL, one transaction per image: a killed run loses only images in flight).
  * Images are keyed by absolute path and model id; faces of different models are never mixed.
@@ -114,11 +172,21 @@ export class FaceStore {
     try {
       mkdirSync(path.dirname(file), { recursive: true });
       this.db = new Database(file);
+      this.db.pragma('busy_timeout = 5000');
+    } catch (err) {
+      throw new EmbedError('ERR_STORE', `Could not open face store ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    const foreign = this.foreignReason();
+    if (foreign) {
+      this.db.close();
+      throw new EmbedError('ERR_STORE_FOREIGN', `${file} is not a faceclust face store (${foreign}); it was left untouched`);
+    }
+    try {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
-      this.db.pragma('busy_timeout = 5000');
       this.db.exec(SCHEMA);
+      this.db.pragma(`application_id = ${APPLICATION_ID}`);
     } catch (err) {
       throw new EmbedError('ERR_STORE', `Could not open face store ${file}: ${(err as Error).message}`, { cause: err });
     }
@@ -147,12 +215,30 @@ export class FaceStore {
     };
   }
 
-  /** Opens (creating if absent) the store at `file`. */
+  /**
+   * Why the opened file is some other program's database, or undefined when it is ours: empty (new), marked
+   * with our application_id, or an older faceclust store (our meta table, from before the mark).
+   */
+  private foreignReason(): string | undefined {
+    const appId = this.db.pragma('application_id', { simple: true }) as number;
+    if (appId === APPLICATION_ID) return undefined;
+    const tables = this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[];
+    if (tables.length === 0) return appId === 0 ? undefined : `its SQLite application id is ${appId}`;
+    const ours = tables.includes('meta') && this.db.prepare(`SELECT 1 FROM meta WHERE key = 'schema_version'`).pluck().get() !== undefined;
+    return ours ? undefined : `it holds other tables: ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}`;
+  }
+
+  /**
+   * Opens (creating if absent) the store at `file`. A damaged file throws EmbedError ERR_STORE_CORRUPT here
+   * or, when the damage lies in pages opening does not read (no full integrity check: stores can be GBs),
+   * from the first method that reads them.
+   */
   static open(file: string): FaceStore {
     if (typeof file !== 'string' || file.length === 0) {
       throw new TypeError(`Expected a file path for storePath but received ${describe(file)}`);
     }
-    return new FaceStore(path.resolve(file));
+    const abs = path.resolve(file);
+    return storeCall(abs, () => new FaceStore(abs));
   }
 
   /** The id (name + hash) of a model: 'default' (or nothing) or a path to an .onnx file. */
@@ -162,7 +248,7 @@ export class FaceStore {
 
   /** The stored row of one image for one model, if any. */
   lookup(file: string, model: string): (ImageRow & { id: number }) | undefined {
-    const r = this.stmts.lookup.get(path.resolve(file), model) as
+    const r = storeCall(this.path, () => this.stmts.lookup.get(path.resolve(file), model)) as
       | { id: number; size: number; mtimeMs: number; hash: string | null; status: 'done' | 'error'; error: string | null; faces: number }
       | undefined;
     if (!r) return undefined;
@@ -170,12 +256,12 @@ export class FaceStore {
   }
 
   registerModel(id: string, file: string, dim: number, normalization: { mean: number; std: number }): void {
-    this.stmts.upsertModel.run(id, file, dim, JSON.stringify(normalization), new Date().toISOString());
+    storeCall(this.path, () => this.stmts.upsertModel.run(id, file, dim, JSON.stringify(normalization), new Date().toISOString()));
   }
 
   /** Writes one image's outcome (faces, or its error) in one transaction, replacing what was there. */
   readonly writeImage = (r: ImageResult): void => {
-    this.db.transaction(() => {
+    storeCall(this.path, this.db.transaction(() => {
       const { id } = this.stmts.upsertImage.get({
         path: path.resolve(r.path), model: r.model, size: r.size, mtimeMs: r.mtimeMs, hash: r.hash ?? null,
         status: r.error === undefined ? 'done' : 'error', error: r.error ?? null, faces: r.faces.length,
@@ -190,7 +276,7 @@ export class FaceStore {
           Buffer.from(e.buffer, e.byteOffset, e.byteLength),
         );
       });
-    })();
+    }));
   };
 
   /**
@@ -205,16 +291,16 @@ export class FaceStore {
       if (!Array.isArray(opts.files)) throw new TypeError(`Expected an array of paths for files but received ${describe(opts.files)}`);
       only = new Set(opts.files.map((f) => path.resolve(f)));
     }
-    const rows = this.db
+    const rows = storeCall(this.path, () => this.db
       .prepare(`
         SELECT f.id, i.path, f.face_index, f.x, f.y, f.w, f.h, f.score, f.landmarks, f.sharpness, f.size, f.embedding
         FROM faces f JOIN images i ON i.id = f.image_id
         WHERE f.model = ? AND i.status = 'done'
         ORDER BY i.path, f.face_index`)
       .raw()
-      .all(id) as [number, string, number, number, number, number, number, number, string, number | null, number | null, Buffer][];
+      .all(id)) as [number, string, number, number, number, number, number, number, string, number | null, number | null, Buffer][];
     const kept = only ? rows.filter((r) => only.has(r[1])) : rows;
-    const dimRow = this.db.prepare(`SELECT dim FROM models WHERE id = ?`).pluck().get(id) as number | undefined;
+    const dimRow = storeCall(this.path, () => this.db.prepare(`SELECT dim FROM models WHERE id = ?`).pluck().get(id)) as number | undefined;
     const dim = dimRow ?? (kept.length ? kept[0][11].length / 4 : 0);
     const vectors = new Float32Array(kept.length * dim);
     const bytes = new Uint8Array(vectors.buffer);
@@ -235,14 +321,14 @@ export class FaceStore {
   /** The aligned 112×112 crop of a face, as PNG bytes. */
   getCrop(faceId: number): Buffer {
     if (!Number.isInteger(faceId)) throw new TypeError(`Expected an integer face id for faceId but received ${describe(faceId)}`);
-    const crop = this.db.prepare(`SELECT crop FROM faces WHERE id = ?`).pluck().get(faceId) as Buffer | undefined;
+    const crop = storeCall(this.path, () => this.db.prepare(`SELECT crop FROM faces WHERE id = ?`).pluck().get(faceId)) as Buffer | undefined;
     if (!crop) throw new RangeError(`No face with id ${faceId} in ${this.path}`);
     return crop;
   }
 
   /** Every image recorded, with its status ('done' or 'error'), error reason and face count. */
   listImages(opts: { model?: string } = {}): { path: string; model: string; status: string; error?: string; faces: number }[] {
-    const rows = (
+    const rows = storeCall(this.path, () =>
       opts.model
         ? this.db.prepare(`SELECT path, model, status, error, faces FROM images WHERE model = ? ORDER BY path`).all(opts.model.includes('@sha256:') ? opts.model : this.modelId(opts.model))
         : this.db.prepare(`SELECT path, model, status, error, faces FROM images ORDER BY path, model`).all()
@@ -252,7 +338,142 @@ export class FaceStore {
 
   /** Model ids present in the store. */
   listModels(): { id: string; file: string; dim: number }[] {
-    return this.db.prepare(`SELECT id, file, dim FROM models ORDER BY id`).all() as { id: string; file: string; dim: number }[];
+    return storeCall(this.path, () => this.db.prepare(`SELECT id, file, dim FROM models ORDER BY id`).all()) as { id: string; file: string; dim: number }[];
+  }
+
+  /** A value kept in the store's meta table (e.g. the detect mode of an output folder), or undefined. */
+  getMeta(key: string): string | undefined {
+    return this.db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck().get(key) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+
+  /**
+   * Records a new call and returns its number: one more than any call recorded here and at least `floor`
+   * (the caller's view of numbers already used, e.g. by output files from before calls were recorded).
+   * One IMMEDIATE transaction, so two processes never get the same number.
+   */
+  beginCall(call: { kind: string; command: string; floor?: number }): number {
+    const floor = call.floor ?? 1;
+    if (!Number.isInteger(floor) || floor < 1) throw new RangeError(`Expected an integer >= 1 for floor but received ${describe(floor)}`);
+    return this.db.transaction(() => {
+      const max = (this.db.prepare(`SELECT max(id) FROM calls`).pluck().get() as number | null) ?? 0;
+      const id = Math.max(floor, max + 1);
+      this.db.prepare(`INSERT INTO calls (id, kind, command, status, started_at) VALUES (?, ?, ?, 'running', ?)`).run(id, call.kind, call.command, new Date().toISOString());
+      return id;
+    }).immediate();
+  }
+
+  /** Marks a call done, or failed with its reason. */
+  endCall(id: number, error?: string): void {
+    this.db.prepare(`UPDATE calls SET status = ?, error = ?, finished_at = ? WHERE id = ?`).run(error === undefined ? 'done' : 'failed', error ?? null, new Date().toISOString(), id);
+  }
+
+  /** Every call recorded, oldest first. */
+  listCalls(): { id: number; kind: string; command: string; status: 'running' | 'done' | 'failed'; error?: string; startedAt: string; finishedAt?: string }[] {
+    const rows = this.db.prepare(`SELECT id, kind, command, status, error, started_at AS startedAt, finished_at AS finishedAt FROM calls ORDER BY id`).all() as {
+      id: number; kind: string; command: string; status: 'running' | 'done' | 'failed'; error: string | null; startedAt: string; finishedAt: string | null;
+    }[];
+    return rows.map((r) => ({ id: r.id, kind: r.kind, command: r.command, status: r.status, startedAt: r.startedAt, ...(r.error === null ? {} : { error: r.error }), ...(r.finishedAt === null ? {} : { finishedAt: r.finishedAt }) }));
+  }
+
+  /**
+   * Forgets images (and their faces) by absolute path, for the model given or every model: what
+   * `faceclust prune` does with photos that are gone. One transaction.
+   */
+  forgetImages(paths: string[], opts: { model?: string } = {}): { images: number; faces: number } {
+    if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) throw new TypeError(`Expected an array of paths for paths but received ${describe(paths)}`);
+    const model = opts.model === undefined ? undefined : opts.model.includes('@sha256:') ? opts.model : this.modelId(opts.model);
+    const select = this.db.prepare(`SELECT id, faces FROM images WHERE path = ?${model ? ' AND model = ?' : ''}`);
+    const del = this.db.prepare(`DELETE FROM images WHERE id = ?`);
+    let images = 0;
+    let faces = 0;
+    this.db.transaction(() => {
+      for (const p of paths) {
+        for (const r of select.all(...(model ? [path.resolve(p), model] : [path.resolve(p)])) as { id: number; faces: number }[]) {
+          del.run(r.id);
+          images++;
+          faces += r.faces;
+        }
+      }
+    })();
+    return { images, faces };
+  }
+
+  /**
+   * Images of `model` (an id, 'default' or an .onnx path) whose file had `size` bytes, oldest first: the
+   * candidates when a path new to the store may hold a photo it already knows (moved, renamed or copied),
+   * to be confirmed by `hash` before reuse. Sizes rarely collide, so most new photos are never hashed twice.
+   */
+  findByContent(model: string, size: number): (ImageRow & { id: number })[] {
+    if (typeof model !== 'string' || model.length === 0) throw new TypeError(`Expected a model id or path for model but received ${describe(model)}`);
+    if (typeof size !== 'number' || !Number.isInteger(size)) throw new TypeError(`Expected an integer for size but received ${describe(size)}`);
+    if (size < 0) throw new RangeError(`Expected an integer >= 0 for size but received ${size}`);
+    const id = model.includes('@sha256:') ? model : this.modelId(model);
+    const rows = storeCall(this.path, () =>
+      this.db.prepare(`SELECT id, path, size, mtime_ms AS mtimeMs, hash, status, error, faces FROM images WHERE model = ? AND size = ? ORDER BY id`).all(id, size),
+    ) as { id: number; path: string; size: number; mtimeMs: number; hash: string | null; status: 'done' | 'error'; error: string | null; faces: number }[];
+    return rows.map((r) => ({ id: r.id, path: r.path, model: id, status: r.status, faces: r.faces, size: r.size, mtimeMs: r.mtimeMs, hash: r.hash ?? undefined, error: r.error ?? undefined }));
+  }
+
+  /**
+   * Points image `id` at `newPath` (a photo moved or renamed on disk), with the file's size and mtime now;
+   * its faces keep their ids. A row already at `newPath` for the same model is replaced. One transaction.
+   */
+  moveImage(id: number, newPath: string, size: number, mtimeMs: number): void {
+    const to = this.checkReuse(id, newPath, size, mtimeMs);
+    storeCall(this.path, this.db.transaction(() => {
+      const from = this.imageAt(id);
+      this.db.prepare(`DELETE FROM images WHERE path = ? AND model = ? AND id != ?`).run(to, from.model, id);
+      this.db.prepare(`UPDATE images SET path = ?, size = ?, mtime_ms = ?, updated_at = ? WHERE id = ?`).run(to, size, mtimeMs, new Date().toISOString(), id);
+    }));
+  }
+
+  /**
+   * Records `newPath` (a copy on disk of image `id`'s file, with its own size and mtime) as a new image
+   * with the same outcome and faces: boxes, crops and embeddings copied inside SQLite under new face ids.
+   * A row already at `newPath` for the same model is replaced. One transaction; returns the new image id.
+   */
+  copyImage(id: number, newPath: string, size: number, mtimeMs: number): number {
+    const to = this.checkReuse(id, newPath, size, mtimeMs);
+    return storeCall(this.path, this.db.transaction(() => {
+      const from = this.imageAt(id);
+      if (from.path === to) throw new RangeError(`Expected a path other than image ${id}'s own for newPath but received ${describe(newPath)}`);
+      this.db.prepare(`DELETE FROM images WHERE path = ? AND model = ?`).run(to, from.model);
+      const copy = this.db
+        .prepare(`
+          INSERT INTO images (path, model, size, mtime_ms, hash, status, error, faces, width, height, updated_at)
+          SELECT ?, model, ?, ?, hash, status, error, faces, width, height, ? FROM images WHERE id = ?
+          RETURNING id`)
+        .pluck()
+        .get(to, size, mtimeMs, new Date().toISOString(), id) as number;
+      this.db
+        .prepare(`
+          INSERT INTO faces (image_id, model, face_index, x, y, w, h, score, landmarks, sharpness, size, crop, embedding)
+          SELECT ?, model, face_index, x, y, w, h, score, landmarks, sharpness, size, crop, embedding
+          FROM faces WHERE image_id = ? ORDER BY face_index`)
+        .run(copy, id);
+      return copy;
+    }));
+  }
+
+  /** Validates the arguments of moveImage and copyImage; returns `newPath` made absolute. */
+  private checkReuse(id: number, newPath: string, size: number, mtimeMs: number): string {
+    if (typeof id !== 'number' || !Number.isInteger(id)) throw new TypeError(`Expected an integer image id for id but received ${describe(id)}`);
+    if (typeof newPath !== 'string' || newPath.length === 0) throw new TypeError(`Expected a file path for newPath but received ${describe(newPath)}`);
+    if (typeof size !== 'number' || !Number.isInteger(size)) throw new TypeError(`Expected an integer for size but received ${describe(size)}`);
+    if (size < 0) throw new RangeError(`Expected an integer >= 0 for size but received ${size}`);
+    if (typeof mtimeMs !== 'number' || !Number.isFinite(mtimeMs)) throw new TypeError(`Expected a finite number for mtimeMs but received ${describe(mtimeMs)}`);
+    return path.resolve(newPath);
+  }
+
+  /** The path and model of image `id`; a RangeError when there is none. */
+  private imageAt(id: number): { path: string; model: string } {
+    const row = this.db.prepare(`SELECT path, model FROM images WHERE id = ?`).get(id) as { path: string; model: string } | undefined;
+    if (!row) throw new RangeError(`No image with id ${id} in ${this.path}`);
+    return row;
   }
 
   close(): void {

@@ -10,7 +10,15 @@ export const hasData = existsSync(path.join(dataDir, 'lfw-dev')) && existsSync(p
 export const distIndex = path.join(packageRoot, 'dist', 'index.js');
 export const hasDist = existsSync(distIndex) && existsSync(path.join(packageRoot, 'dist', 'worker.js'));
 
+export const photosSmallDir = path.join(dataDir, 'photos-small');
+export const hasPhotosSmall = existsSync(photosSmallDir);
+/** photos-small (5 people, 9 photos) as paths relative to it, `person/file.jpg`, sorted. */
+export function photosSmall(): string[] {
+  return readdirSync(photosSmallDir).sort().flatMap((p) => readdirSync(path.join(photosSmallDir, p)).sort().map((f) => `${p}/${f}`));
+}
+
 if (!hasData) console.warn(`[embed tests] real face data not found at ${dataDir}: data-dependent tests are skipped`);
+if (!hasPhotosSmall) console.warn(`[embed tests] ${photosSmallDir} not found: tests on real moved, copied and damaged stores are skipped`);
 if (!hasDist) console.warn(`[embed tests] ${distIndex} missing: tests that use worker threads are skipped (run \`pnpm --filter @faceclust/embed build\`)`);
 
 /** lfw-dev people (sorted) with at least `min` photos, each with their photo paths (sorted). */

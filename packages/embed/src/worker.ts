@@ -1,8 +1,8 @@
 // Worker thread: one set of ONNX sessions, images in, faces out. onnxruntime's run() blocks its thread,
 // so all inference lives here; the main thread only coordinates and writes the store.
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
+import { contentHash } from './content-hash.js';
 import { type DecodedImage, decodeImage, encodePng } from './decode.js';
 import { EmbedError, errorMessage } from './errors.js';
 import { type Sessions, denormalFlusher, loadSessions } from './models.js';
@@ -45,7 +45,7 @@ async function load(file: string): Promise<Loaded> {
     mtimeMs = st.mtimeMs;
     if (!st.isFile()) return { size, mtimeMs, error: `Not a regular file: ${file}` };
     const bytes = await readFile(file);
-    const hash = createHash('sha1').update(bytes).digest('hex');
+    const hash = contentHash(bytes);
     if (bytes.length === 0) return { size, mtimeMs, hash, error: `Could not decode image ${file}: empty file (0 bytes)` };
     try {
       return { size, mtimeMs, hash, image: await decodeImage(bytes, file) };

@@ -2,7 +2,7 @@
 import { AUTO_HNSW_FROM, BACKENDS, HNSW_DEFAULTS, METRICS, NEIGHBOR_STRATEGIES, type NeighborStrategy } from '@faceclust/cluster';
 import type { Command } from 'commander';
 import { EXIT, failure, openClustering, parseSaveAs, printResult, Ui, type CommonFlags } from './common.js';
-import { cwParams, dbscanParams, DEFAULTS, parseChoiceFlag, parseNumberFlag, UsageError, type CwParams, type DbscanParams, type HnswCallOptions } from '../options.js';
+import { cwParams, dbscanParams, DEFAULTS, expectDistance, metricDefaultsText, parseChoiceFlag, parseNumberFlag, UsageError, type CwParams, type DbscanParams, type HnswCallOptions } from '../options.js';
 
 export interface MethodFlags {
   threshold?: string;
@@ -26,15 +26,15 @@ export interface MethodFlags {
 
 export function addMethodFlags(cmd: Command): Command {
   return cmd
-    .option('--threshold <distance>', `cw: join two faces when their distance is at most this (default ${DEFAULTS.threshold})`)
+    .option('--threshold <distance>', `cw: join two faces when their distance is at most this (default ${metricDefaultsText('cw')})`)
     .option('--iterations <n>', `cw: maximum passes (default ${DEFAULTS.iterations})`)
     .option('--seed <n>', `cw: seed of the visiting order (default ${DEFAULTS.seed})`)
     .option('--min-cluster-size <n>', `cw: smaller clusters go to no_class (default ${DEFAULTS.minClusterSize})`)
-    .option('--eps <distance>', `dbscan: neighbourhood radius (default ${DEFAULTS.eps})`)
+    .option('--eps <distance>', `dbscan: neighbourhood radius (default ${metricDefaultsText('dbscan')})`)
     .option('--min-samples <n>', `dbscan: faces (itself included) within eps that make a core face (default ${DEFAULTS.minSamples})`)
     .option('--metric <name>', `distance: ${METRICS.join(', ')} (default ${DEFAULTS.metric})`)
     .option('--backend <name>', `clustering backend: ${BACKENDS.join(', ')} (default auto: native when it loads)`)
-    .option('--saveas [kind]', 'also copy each cluster\'s faces into a folder per cluster; --saveas=photos copies the whole photos')
+    .option('--saveas [kind]', 'also copy each cluster\'s faces into a folder per cluster; --saveas=photos copies the whole photos (the value only with =)')
     .option('--min-face-quality <0-1>', 'quality gate: faces whose quality (weakest of detector confidence, sharpness/100, size/80 px) is lower go to no_class, with the reason in the xlsx')
     .option('--min-face-size <px>', 'quality gate: faces smaller than this (box height in the photo) go to no_class, with the reason in the xlsx')
     .option('--neighbors <how>', `neighbour search: ${NEIGHBOR_STRATEGIES.join(', ')} (default auto: exact below ${AUTO_HNSW_FROM} faces, hnsw from there)`)
@@ -60,16 +60,25 @@ export function parseMethodFlags(method: 'cw' | 'dbscan', f: MethodFlags): CwPar
   const num = (flag: string, raw: string | undefined, o: Parameters<typeof parseNumberFlag>[1]) => (raw === undefined ? undefined : parseNumberFlag(flag, o)(raw));
   const metric = f.metric === undefined ? undefined : parseChoiceFlag('--metric', METRICS)(f.metric);
   const backend = f.backend === undefined ? undefined : parseChoiceFlag('--backend', BACKENDS)(f.backend);
+  const distance = (flag: string, raw: string | undefined) => {
+    const v = num(flag, raw, { min: 0, minOpen: true });
+    if (v === undefined) return undefined;
+    try {
+      return expectDistance(flag, v, metric ?? DEFAULTS.metric);
+    } catch (err) {
+      throw new UsageError(`Invalid value for ${flag}: ${(err as Error).message.replace(` for ${flag}`, '')}`);
+    }
+  };
   if (method === 'cw') {
     return cwParams({
-      threshold: num('--threshold', f.threshold, { min: 0, minOpen: true }),
+      threshold: distance('--threshold', f.threshold),
       iterations: num('--iterations', f.iterations, { min: 1, integer: true }),
       seed: num('--seed', f.seed, { min: 0, max: 0xffffffff, integer: true }),
       minClusterSize: num('--min-cluster-size', f.minClusterSize, { min: 1, integer: true }),
       metric, backend,
     });
   }
-  return dbscanParams({ eps: num('--eps', f.eps, { min: 0, minOpen: true }), minSamples: num('--min-samples', f.minSamples, { min: 1, integer: true }), metric, backend });
+  return dbscanParams({ eps: distance('--eps', f.eps), minSamples: num('--min-samples', f.minSamples, { min: 1, integer: true }), metric, backend });
 }
 
 /** The quality-gate flags (both optional; absent means off). */

@@ -2,7 +2,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { AbortError, FacialClustering } from '../facial-clustering.js';
+import { EmbedError } from '@faceclust/embed';
 import { DEFAULTS, expectNumber, parseSaveAsFlag, UsageError, type SaveAs } from '../options.js';
+import { OutputError } from '../output.js';
+import { count } from '../reports/log.js';
 import { createProgress, progressEnabled } from '../progress.js';
 import { clusterName, toJson, type ClusteringResult, type SkippedFile } from '../result.js';
 
@@ -32,7 +35,7 @@ export function addCommonFlags(cmd: Command, opts: { embed: boolean }): Command 
   return cmd
     .option('--json', 'print one JSON object on stdout instead of the summary (messages go to stderr)')
     .option('-q, --quiet', 'no progress bar, no messages except errors')
-    .option('-v, --verbose', 'one line per photo while embedding');
+    .option('-v, --verbose', opts.embed ? 'one line per photo while embedding, and per step after' : 'one line per step (clustering, each report)');
 }
 
 /** Messages for people: stderr, so stdout stays the summary or the JSON. */
@@ -147,8 +150,8 @@ export function printResult(r: ClusteringResult, flags: CommonFlags, ui: Ui): vo
       return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : p;
     };
     const lines = [
-      `${r.faces.length} faces in ${r.images} photos → ${r.clusters} cluster${r.clusters === 1 ? '' : 's'}, ${r.noise} in no_class (${r.method === 'cw' ? 'chinese whispers' : 'dbscan'}: ${Object.entries(r.params).map(([k, v]) => `${k} ${v}`).join(', ')})`,
-      ...r.summaries.slice(0, 10).map((c) => `  ${clusterName(c.cluster).padStart(8)}: ${c.size} face${c.size === 1 ? '' : 's'}`),
+      `${count(r.faces.length, 'face')} in ${count(r.images, 'photo')} → ${count(r.clusters, 'cluster')}, ${r.noise} in no_class (${r.method === 'cw' ? 'chinese whispers' : 'dbscan'}: ${Object.entries(r.params).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+      ...r.summaries.slice(0, 10).map((c) => `  ${clusterName(c.cluster).padStart(8)}: ${count(c.size, 'face')}`),
       ...(r.summaries.length > 10 ? [`  … ${r.summaries.length - 10} more`] : []),
       `report:  ${rel(r.outputs.report)}`,
       `excel:   ${rel(r.outputs.xlsx)}`,
@@ -158,7 +161,8 @@ export function printResult(r: ClusteringResult, flags: CommonFlags, ui: Ui): vo
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   ui.skipped(r.skipped);
-  if (r.noFace.length) ui.info(`${r.noFace.length} photo${r.noFace.length === 1 ? '' : 's'} with no face found (listed in ${r.outputs.log})`);
+  if (r.noFace.length) ui.info(`${count(r.noFace.length, 'photo')} with no face found (listed in ${r.outputs.log} and the xlsx)`);
+  for (const line of r.notices) ui.info(`note: ${line}`);
 }
 
 /** Maps what a command threw to a message and an exit code. */
@@ -167,11 +171,12 @@ export function failure(err: unknown, ui: Ui): number {
     ui.error(`${err.message}.\nTo resume, run the same command again.`);
     return EXIT.interrupted;
   }
-  if (err instanceof UsageError || err instanceof TypeError || err instanceof RangeError) {
+  if (err instanceof UsageError || err instanceof TypeError || err instanceof RangeError || err instanceof OutputError || err instanceof EmbedError) {
     ui.error(err.message);
     return EXIT.usage;
   }
-  const e = err as Error & { code?: string };
-  ui.error(e?.code?.startsWith('ERR_MODEL') || e?.code === 'ERR_STORE' ? e.message : (e?.stack ?? String(err)));
+  // anything else is a bug of ours: the stack helps the report
+  const e = err as Error;
+  ui.error(e?.stack ?? String(err));
   return EXIT.usage;
 }

@@ -1,5 +1,6 @@
 /** `faceclust embed <inputs...>`: the first half: every face into <out>/faces.sqlite, resumable. */
 import { Command } from 'commander';
+import { count } from '../reports/log.js';
 import { addCommonFlags, EXIT, failure, openClustering, Ui, type CommonFlags } from './common.js';
 
 export function embedCommand(argv: string[]): Command {
@@ -15,12 +16,14 @@ export function embedCommand(argv: string[]): Command {
       dispose = opened.dispose;
       const s = await opened.fc.embed();
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ images: s.images, embedded: s.embedded, cached: s.cached, faces: s.faces, model: s.model, store: s.storePath, skipped: s.skipped })}\n`);
+        process.stdout.write(`${JSON.stringify({ images: s.images, embedded: s.embedded, cached: s.cached, moved: s.moved, faces: s.faces, model: s.model, store: s.storePath, skipped: s.skipped, missing: s.missing, hidden: s.hidden, skippedFolders: s.skippedFolders })}\n`);
       } else if (!flags.quiet) {
-        process.stdout.write(`${s.faces} faces in ${s.images} photos (${s.embedded} embedded now, ${s.cached} already in the store, ${s.skipped.length} skipped)\nstore: ${s.storePath}\nnext:  faceclust cluster cw --out ${JSON.stringify(opened.fc.outPath)}\n`);
+        const moved = s.moved ? ` (${s.moved} of them moved, renamed or copied)` : '';
+        process.stdout.write(`${count(s.faces, 'face')} in ${count(s.images, 'photo')} (${s.embedded} embedded now, ${s.cached} already in the store${moved}, ${s.skipped.length} skipped)\nstore: ${s.storePath}\nnext:  faceclust cluster cw --out ${JSON.stringify(opened.fc.outPath)}\n`);
       }
       ui.skipped(s.skipped);
-      if (s.noFace.length) ui.info(`${s.noFace.length} photo${s.noFace.length === 1 ? '' : 's'} with no face found (listed in log.txt)`);
+      if (s.noFace.length) ui.info(`${count(s.noFace.length, 'photo')} with no face found (listed in log.txt)`);
+      for (const line of s.notices) ui.info(`note: ${line}`);
       process.exitCode = s.skipped.length ? EXIT.skipped : EXIT.ok;
     } catch (err) {
       process.exitCode = failure(err, ui);

@@ -21,7 +21,7 @@ export function evalCommand(argv: string[]): Command {
     .description('score a clustering call in <out> (default: the latest) against ground truth')
     .option('-o, --out <dir>', 'output folder of the clustering calls', DEFAULTS.out)
     .option('--call <n>', 'which call (the number in clusters-NNN-*.xlsx; default: the latest)')
-    .option('--truth <folder|file.csv>', 'identity of each photo: its parent folder name, or a CSV of file,identity', 'folder')
+    .option('--truth <folder|dir|file.csv>', 'identity of each photo: `folder` = its parent folder\'s name; a folder path = the subfolder of it the photo lies in (<dir>/<Name>/…; photos elsewhere are left out); or a CSV of file,identity', 'folder')
     .option('--json', 'print the scores as JSON on stdout')
     .option('-q, --quiet', 'no table, only errors');
   cmd.action(async (flags: EvalFlags) => {
@@ -56,6 +56,7 @@ export function evalCommand(argv: string[]): Command {
   cmd.addHelpText('after', `
 Examples:
   $ faceclust eval --out lfw-out                      the latest call, identities from folder names
-  $ faceclust eval --out pics-out --call 3 --truth people.csv`);
+  $ faceclust eval --out pics-out --call 3 --truth people.csv
+  $ faceclust eval --out pics-out --truth ~/labelled          identity = the subfolder of ~/labelled`);
   return cmd;
 }

@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FacialClustering } from '../facial-clustering.js';
 import { dataDir, logBlocks, tempDir } from '../test-helpers.js';
+import { defaultRange, sweepGrid } from '../tune.js';
 import { evalCommand } from './eval.js';
 import { tuneCommand } from './tune.js';
 
@@ -59,7 +60,11 @@ describe.skipIf(!hasCrops)('faceclust tune / eval on bbt-crops', () => {
     const json = JSON.parse(r.stdout);
     expect(Object.keys(json)).toEqual(['method', 'suggested', 'rows']);
     expect(json.method).toBe('cw');
-    expect(json.rows).toHaveLength(30);
+    // the 30 values of the default range, rounded as typed, plus a row at the suggestion when it falls between two
+    const grid = sweepGrid(...defaultRange('cw', 'euclidean'), 30);
+    const inside = json.suggested > grid[0] && json.suggested < grid[29] && !grid.includes(json.suggested);
+    expect(json.rows.map((row: { threshold: number }) => row.threshold)).toEqual(inside ? [...grid, json.suggested].sort((a, b) => a - b) : grid);
+    expect(json.rows.filter((row: { threshold: number }) => row.threshold === json.suggested)).toHaveLength(inside || grid.includes(json.suggested) ? 1 : 0);
     expect(Object.keys(json.rows[0])).toEqual(['threshold', 'clusters', 'noise', 'largest', 'singletons', 'pairwiseF', 'bcubedF']);
     expect(json.rows.reduce((a: number, row: { clusters: number }) => a + row.clusters, 0)).toBeGreaterThan(0);
     const files = fs.readdirSync(out);
@@ -77,6 +82,12 @@ describe.skipIf(!hasCrops)('faceclust tune / eval on bbt-crops', () => {
     expect(r.stdout).toMatch(/^\s+eps\s+clusters\s+noise\s+largest\s+singletons\n/);
     // bbt-crops: everyone has 5 photos, so no face needs a stranger: no valley, the default is suggested
     expect(r.stdout).toMatch(/suggested eps: [\d.]+, the default \(the nearest-neighbour distances show no clear valley/);
+    // the one starred row is the suggestion, printed the same way (0.925 lies between 0.9 and 1: a row of its own)
+    const suggested = /suggested eps: ([\d.]+)/.exec(r.stdout)![1];
+    expect(r.stdout.split('\n').filter((l) => /^\s*\*/.test(l)).map((l) => l.trim().split(/\s+/)[0])).toEqual([`*${suggested}`]);
+    expect(r.stdout.split('\n').filter((l) => /^\s*\*?\d/.test(l)).map((l) => l.trim().split(/\s+/)[0].replace('*', ''))).toEqual(
+      [...sweepGrid(0.5, 1.2, 8), Number(suggested)].sort((a, b) => a - b).map(String),
+    );
     const kd = fs.readdirSync(out).find((f) => /^tune-\d{3}-dbscan-kdistance\.png$/.test(f))!;
     expect(await sharp(path.join(out, kd)).metadata()).toMatchObject({ format: 'png', width: 960, height: 420 });
   });
@@ -87,7 +98,8 @@ describe.skipIf(!hasCrops)('faceclust tune / eval on bbt-crops', () => {
       [['tune', '--out', out, '--steps', '0'], 'Invalid value for --steps: expected an integer >= 1 and <= 1000 but received "0"'],
       [['tune', '--out', out, '--from', '1', '--to', '0.5'], 'Invalid range: --to (0.5) must be >= --from (1)'],
       [['tune', '--out', out, '--min-samples', '3'], '--min-samples applies to dbscan, not to cw (chinese whispers)'],
-      [['tune', '--out', out, '--truth', 'names.txt'], 'Invalid value for --truth: expected folder or a path to a .csv file of file,identity rows but received "names.txt"'],
+      [['tune', '--out', out, '--truth', 'names.txt'], `Invalid value for --truth: "names.txt" does not exist (${path.resolve('names.txt')}); expected folder`],
+      [['tune', '--out', out, '--truth', dir], `Invalid value for --truth: no face in ${path.join(out, 'faces.sqlite')} has an identity in subfolders of ${dir} (received ${JSON.stringify(dir)})`],
       [['tune', '--out', out, '--metric', 'manhattan'], 'No default range for --metric manhattan: give --from and --to'],
       [['tune', '--out', path.join(dir, 'empty')], `No embedding store at ${path.join(dir, 'empty', 'faces.sqlite')}`],
     ];
@@ -109,6 +121,9 @@ describe.skipIf(!hasCrops)('faceclust tune / eval on bbt-crops', () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(path.join(out, 'clusters-001-cw-t1.xlsx'));
     expect(wb.worksheets.map((w) => w.name)).toContain('evaluation');
+    // the crops' folder as a labelled folder: its subfolders are the same 8 people
+    const byDir = JSON.parse((await run(['eval', '--out', out, '--truth', crops, '--json'])).stdout);
+    expect(byDir).toEqual(json);
     const missing = await run(['eval', '--out', out, '--call', '9']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`No clustering call 9 in ${out} (calls: 1)`);

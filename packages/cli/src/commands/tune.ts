@@ -41,8 +41,8 @@ export function tuneCommand(argv: string[]): Command {
     .option('-m, --method <cw|dbscan>', 'clustering method', 'cw')
     .option('--from <distance>', `smallest threshold (default for euclidean: cw ${defaultRange('cw', 'euclidean')[0]}, dbscan ${defaultRange('dbscan', 'euclidean')[0]})`)
     .option('--to <distance>', `largest threshold (default for euclidean: cw ${defaultRange('cw', 'euclidean')[1]}, dbscan ${defaultRange('dbscan', 'euclidean')[1]})`)
-    .option('--steps <n>', 'values from --from to --to, ends included', '30')
-    .option('--truth <folder|file.csv>', 'score every value against ground truth: each photo\'s parent folder name, or a CSV of file,identity')
+    .option('--steps <n>', 'values from --from to --to, ends included, rounded to the step (plus a row at the suggested value)', '30')
+    .option('--truth <folder|dir|file.csv>', 'score every value against ground truth: `folder` = each photo\'s parent folder name; a folder path = the subfolder of it the photo lies in (<dir>/<Name>/…); or a CSV of file,identity')
     .option('--iterations <n>', `cw: maximum passes (default ${DEFAULTS.iterations})`)
     .option('--seed <n>', `cw: seed of the visiting order (default ${DEFAULTS.seed})`)
     .option('--min-cluster-size <n>', `cw: smaller clusters go to no_class (default ${DEFAULTS.minClusterSize})`)
@@ -88,6 +88,7 @@ export function tuneCommand(argv: string[]): Command {
       const set = store.loadFaces(store.modelId(flags.model));
       if (set.faces.length === 0) throw new UsageError(`The store ${storePath} holds no faces embedded with model ${set.model}: run \`faceclust embed\` first`);
       const truth = truthSource ? loadTruth(set.faces.map((f) => f.file), truthSource) : undefined;
+      if (truth && truth.identities === 0) throw new UsageError(`Invalid value for --truth: no face in ${storePath} has an identity in ${truth.source} (received ${JSON.stringify(flags.truth)})`);
       const when = new Date();
       const r = await tune(set.vectors, set.dim, { ...options, truth: truth?.labels });
 
@@ -139,11 +140,13 @@ export function tuneCommand(argv: string[]): Command {
   cmd.addHelpText('after', `
 The suggested value comes from the data alone: the valley between the two modes of the faces'
 nearest-neighbour distances (photos of the same person vs strangers). With --truth every value is
-also scored (pairwise and BCubed F); the table marks the row nearest the suggestion with *.
+also scored (pairwise and BCubed F). The table has a row at the suggested value, marked *, when it lies
+inside the range (added between two of the --steps values when it is not one of them).
 
 Examples:
   $ faceclust tune --out pics-out                                  cw, 30 values, default range
   $ faceclust tune --method dbscan --min-samples 3 --out pics-out  also writes the k-distance plot
-  $ faceclust tune --out lfw-out --truth folder --from 0.8 --to 1.1 --steps 31 --json`);
+  $ faceclust tune --out lfw-out --truth folder --from 0.8 --to 1.1 --steps 31 --json
+  $ faceclust tune --out pics-out --truth ~/labelled               identity = the subfolder of ~/labelled`);
   return cmd;
 }

@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ClusterSummary } from '../cluster-stats.js';
+import { createFolder, outputError, replaceOwnFile } from '../output.js';
 import { clusterName, type ClusteringResult } from '../result.js';
 import { imageExtension, type CropSource } from './crops.js';
+import { count } from './log.js';
 
 /** Tiles are the 112×112 aligned crops as they are: no resampling. */
 const TILE = 112;
@@ -44,10 +46,23 @@ export async function contactSheet(faceIds: number[], crops: CropSource): Promis
   return sharp(canvas, { raw: { width, height, channels: 3 } }).png().toBuffer();
 }
 
-/** Writes `dir/report.html`, `dir/faces/*` and `dir/sheets/cluster-*.png`; returns the page's path. `tick` counts faces done. */
+/** Creates `file`, which must not exist yet (an OutputError names it otherwise). */
+async function writeNew(file: string, bytes: Uint8Array | string): Promise<void> {
+  try {
+    await fs.promises.writeFile(file, bytes, { flag: 'wx' });
+  } catch (err) {
+    throw outputError(file, err);
+  }
+}
+
+/**
+ * Writes `dir/report.html`, `dir/faces/*` and `dir/sheets/cluster-*.png` into the new folder `dir` (it must
+ * not exist: nothing is overwritten); returns the page's path. `tick` counts faces done.
+ */
 export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: CropSource, title: string, tick: (faces: number) => void = () => {}): Promise<string> {
-  fs.mkdirSync(path.join(dir, 'faces'), { recursive: true });
-  fs.mkdirSync(path.join(dir, 'sheets'), { recursive: true });
+  createFolder(dir);
+  createFolder(path.join(dir, 'faces'));
+  createFolder(path.join(dir, 'sheets'));
   // a big page loads its faces as they scroll into view; a small one all at once (and prints whole)
   const lazy = r.faces.length > LAZY_ABOVE ? ' loading="lazy"' : '';
   const section = async (c: ClusterSummary): Promise<string> => {
@@ -60,11 +75,11 @@ export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: C
       const f = r.faces[i];
       const bytes = crops(f.faceId);
       const src = `faces/${f.faceId}.${imageExtension(bytes) === 'jpeg' ? 'jpg' : 'png'}`;
-      writes.push(fs.promises.writeFile(path.join(dir, src), bytes));
+      writes.push(writeNew(path.join(dir, src), bytes));
       const tip = `${f.file} — face ${f.face}${f.distance === null ? '' : `, distance ${f.distance.toFixed(3)}`}`;
       imgs.push(`<img src="${src}" alt="${escapeHtml(path.basename(f.file))}" title="${escapeHtml(tip)}" width="96" height="96"${lazy} data-face="${f.faceId}">`);
     }
-    writes.push(contactSheet(c.members.map((i) => r.faces[i].faceId), crops).then((png) => fs.promises.writeFile(path.join(dir, sheet), png)));
+    writes.push(contactSheet(c.members.map((i) => r.faces[i].faceId), crops).then((png) => writeNew(path.join(dir, sheet), png)));
     await Promise.all(writes);
     tick(c.members.length);
     const heading = c.cluster < 0 ? `no_class <small>${c.size} face${c.size === 1 ? '' : 's'} in no cluster</small>` : `Cluster ${name} <small>${c.size} face${c.size === 1 ? '' : 's'}</small>`;
@@ -91,13 +106,13 @@ h2{font-size:16px;margin:1.4em 0 .4em}h2 small{color:#666;font-weight:normal}h2 
 .grid{display:flex;flex-wrap:wrap;gap:4px}.grid img{width:96px;height:96px;border-radius:3px}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
-<p>${r.faces.length} faces in ${r.images} photos: <b>${r.clusters} clusters</b>, ${r.noise} in no_class${r.skipped.length ? `, ${r.skipped.length} files skipped` : ''}.<br>
+<p>${count(r.faces.length, 'face')} in ${count(r.images, 'photo')}: <b>${count(r.clusters, 'cluster')}</b>, ${r.noise} in no_class${r.skipped.length ? `, ${count(r.skipped.length, 'file')} skipped` : ''}.<br>
 ${r.method === 'cw' ? 'Chinese Whispers' : 'DBSCAN'}: ${params}; model ${escapeHtml(r.model)}.</p>
 ${sections.join('\n')}
 </body></html>
 `;
   const page = path.join(dir, 'report.html');
-  fs.writeFileSync(page, html);
+  await writeNew(page, html);
   return page;
 }
 
@@ -106,6 +121,6 @@ export function writeReportIndex(out: string): string {
   const reports = fs.readdirSync(out).filter((d) => d.startsWith('report-') && fs.existsSync(path.join(out, d, 'report.html'))).sort().reverse();
   const items = reports.map((d) => `<li><a href="${encodeURI(d)}/report.html">${escapeHtml(d)}</a></li>`).join('\n');
   const file = path.join(out, 'report.html');
-  fs.writeFileSync(file, `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>faceclust reports</title></head><body style="font:14px system-ui,sans-serif;margin:1.5em">\n<h1>faceclust reports</h1>\n<ul>\n${items}\n</ul>\n</body></html>\n`);
+  replaceOwnFile(file, `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>faceclust reports</title></head><body style="font:14px system-ui,sans-serif;margin:1.5em">\n<h1>faceclust reports</h1>\n<ul>\n${items}\n</ul>\n</body></html>\n`);
   return file;
 }

@@ -26,6 +26,11 @@ export function appendLog(out: string, title: string, when: Date, entries: LogEn
   return file;
 }
 
+/** `1 photo`, `3 photos`: a number and its noun, plural when it is not 1. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
 export function ms(v: number): string {
   return v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(1)} s`;
 }

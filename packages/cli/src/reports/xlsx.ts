@@ -1,6 +1,6 @@
 /**
  * One Excel workbook per clustering call (exceljs): `faces` (a row per face, with its thumbnail),
- * `clusters` (size, cohesion, representative), `parameters`, and `skipped` files.
+ * `clusters` (size, cohesion, representative), `parameters`, `skipped` files and photos with `no face`.
  */
 import fs from 'node:fs';
 import ExcelJS from 'exceljs';
@@ -10,6 +10,9 @@ import { imageExtension, type CropSource } from './crops.js';
 /** Thumbnails make the workbook heavy: past this many faces the faces sheet has none (noted in parameters). */
 export const MAX_XLSX_THUMBNAILS = 5000;
 const THUMB_PX = 48;
+
+/** Photos read fine in which no face was found, one row each (after `skipped`). */
+export const NO_FACE_SHEET = 'no face';
 
 /** `rejected`: why the quality gate sent the face to no_class (empty when it was clustered). */
 export const FACE_COLUMNS = ['file', 'face', 'x', 'y', 'width', 'height', 'score', 'cluster', 'distance', 'thumbnail', 'rejected'] as const;
@@ -76,7 +79,7 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
     ...(r.neighbors.index ? [['hnsw index', r.neighbors.index] as [string, unknown]] : []),
     ['model', r.model], ['images', r.images], ['faces', r.faces.length],
     ['clusters', r.clusters], ['no_class', r.noise],
-    ['min face quality', r.gate.minFaceQuality ?? 'off'], ['min face size', r.gate.minFaceSize ?? 'off'], ['rejected by quality gate', r.gate.rejected], ['skipped files', r.skipped.length],
+    ['min face quality', r.gate.minFaceQuality ?? 'off'], ['min face size', r.gate.minFaceSize ?? 'off'], ['rejected by quality gate', r.gate.rejected], ['skipped files', r.skipped.length], ['photos with no face', r.noFace.length],
     ['cohesion', 'mean distance of a cluster\'s faces to its centre (mean embedding), in the clustering metric'],
     ['thumbnails', thumbs ? 'yes' : `omitted: more than ${MAX_XLSX_THUMBNAILS} faces`],
   ];
@@ -85,6 +88,10 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
   const skipped = wb.addWorksheet('skipped');
   skipped.columns = [{ header: 'file', key: 'path', width: 60 }, { header: 'reason', key: 'reason', width: 80 }];
   for (const s of r.skipped) add(skipped, { ...s });
+
+  const noFace = wb.addWorksheet(NO_FACE_SHEET);
+  noFace.columns = [{ header: 'file', key: 'file', width: 60 }];
+  for (const file of r.noFace) add(noFace, { file });
 
   if (streaming) await (wb as unknown as ExcelJS.stream.xlsx.WorkbookWriter).commit();
   else await wb.xlsx.writeFile(tmp);
