@@ -8,6 +8,7 @@ import { evaluate, type Evaluation } from '@faceclust/cluster';
 import ExcelJS from 'exceljs';
 import { labelledOnly, loadTruth, type TruthSource } from './ground-truth.js';
 import { UsageError } from './options.js';
+import { partialName } from './output.js';
 
 /** The sheet `faceclust eval` adds (replaced when eval runs again). */
 export const EVAL_SHEET = 'evaluation';
@@ -126,7 +127,7 @@ export async function addEvalSheet(r: EvalResult, command: string, when: Date): 
   ws.addRow({});
   ws.addRow({ k: 'command', v: command });
   ws.addRow({ k: 'evaluated', v: when.toISOString() });
-  const tmp = `${r.xlsx}.partial`;
+  const tmp = partialName(r.xlsx);
   await wb.xlsx.writeFile(tmp);
   fs.renameSync(tmp, r.xlsx);
 }

@@ -126,26 +126,34 @@ export function dbscanParams(o: Loose<DbscanParams>): DbscanParams {
 }
 
 /**
- * The default CW threshold and DBSCAN eps of each metric, equivalent to the euclidean ones (DEFAULTS):
- * sqeuclidean and cosine are monotone in the euclidean distance of unit vectors (d² and d²/2), so their
- * values are mapped and cluster identically; manhattan and chebyshev are not, so theirs were measured on
- * lfw-dev (cli README, "Defaults per metric", with the command).
+ * The default CW threshold and DBSCAN eps of the metrics that are not a function of the euclidean distance
+ * between unit vectors, measured on lfw-dev (cli README, "Defaults per metric", with the command).
  */
-const METRIC_DEFAULTS: Record<Metric, { cw: number; dbscan: number }> = {
-  euclidean: { cw: DEFAULTS.threshold, dbscan: DEFAULTS.eps },
-  sqeuclidean: { cw: round4(DEFAULTS.threshold ** 2), dbscan: round4(DEFAULTS.eps ** 2) },
-  cosine: { cw: round4(DEFAULTS.threshold ** 2 / 2), dbscan: round4(DEFAULTS.eps ** 2 / 2) },
+const MEASURED_DEFAULTS: Partial<Record<Metric, { cw: number; dbscan: number }>> = {
   manhattan: { cw: 18, dbscan: 16.5 },
   chebyshev: { cw: 0.2, dbscan: 0.18 },
 };
+
+/** The `metric` distance of two unit vectors at euclidean distance d, for the metrics that are a function of it. */
+function fromEuclidean(metric: Metric, d: number): number | undefined {
+  if (metric === 'euclidean') return d;
+  if (metric === 'sqeuclidean') return d * d;
+  if (metric === 'cosine') return (d * d) / 2; // 1 − a·b = ‖a − b‖² / 2
+  return undefined;
+}
 
 function round4(v: number): number {
   return Math.round(v * 1e4) / 1e4;
 }
 
-/** The default threshold (cw) or eps (dbscan) for `metric`. */
-export function metricDefault(method: 'cw' | 'dbscan', metric: Metric): number {
-  return METRIC_DEFAULTS[metric][method];
+/**
+ * The default threshold (cw) or eps (dbscan) of `metric`, times `factor` (tune's sweep range): equivalent
+ * to the euclidean DEFAULTS, mapped exactly where the metric is a function of the euclidean distance
+ * (the same clusters), measured otherwise. Rounded to 4 decimals.
+ */
+export function metricDefault(method: 'cw' | 'dbscan', metric: Metric, factor = 1): number {
+  const euclidean = method === 'cw' ? DEFAULTS.threshold : DEFAULTS.eps;
+  return round4(fromEuclidean(metric, factor * euclidean) ?? factor * MEASURED_DEFAULTS[metric]![method]);
 }
 
 /** `1 (cosine 0.5, sqeuclidean 1, …)`: the defaults of every metric, for help texts. */
@@ -169,15 +177,16 @@ export function metricMax(metric: Metric, dim?: number): number | undefined {
   }
 }
 
+/** Why a distance cannot exceed metricMax, for messages. */
+function rangeReason(metric: Metric, dim?: number): string {
+  return `the largest ${metric} distance between two face embeddings${metric === 'manhattan' ? ` of dimension ${dim}` : ''}`;
+}
+
 /** A threshold or eps: > 0 and within the metric's range on unit vectors (`dim` known: manhattan too). */
 export function expectDistance(name: string, value: unknown, metric: Metric, dim?: number): number {
   const v = expectNumber(name, value, { min: 0, minOpen: true });
   const max = metricMax(metric, dim);
-  if (max !== undefined && v > max) {
-    throw new RangeError(
-      `Expected a number > 0 and <= ${round4(max)} for ${name} (the largest ${metric} distance between two face embeddings${metric === 'manhattan' ? ` of dimension ${dim}` : ''}) but received ${v}`,
-    );
-  }
+  if (max !== undefined && v > max) throw new RangeError(`Expected a number > 0 and <= ${round4(max)} for ${name} (${rangeReason(metric, dim)}) but received ${v}`);
   return v;
 }
 
@@ -241,6 +250,16 @@ export function hnswSearchParams(p: NeighborParams, minK = 1): { k: number; ef: 
 }
 
 // ---- command-line strings → values (commander argParser callbacks) ----
+
+/** Parses a threshold or eps given on the command line: > 0 and within `metric`'s range on unit vectors. */
+export function parseDistanceFlag(flag: string, metric: Metric): (raw: string) => number {
+  return (raw: string) => {
+    const v = parseNumberFlag(flag, { min: 0, minOpen: true })(raw);
+    const max = metricMax(metric);
+    if (max !== undefined && v > max) throw new UsageError(`Invalid value for ${flag}: expected a number > 0 and <= ${round4(max)} (${rangeReason(metric)}) but received ${JSON.stringify(raw)}`);
+    return v;
+  };
+}
 
 /** Parses a number given on the command line; the message names the flag as typed. */
 export function parseNumberFlag(flag: string, opts: Parameters<typeof expectNumber>[2] = {}): (raw: string) => number {

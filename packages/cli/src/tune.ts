@@ -7,7 +7,7 @@ import {
   kDistancesOnGraph, suggestThreshold, sweepGraph, sweepThresholds, thresholdRange,
   type BackendName, type BackendOption, type Metric, type SweepRow, type ThresholdSuggestion,
 } from '@faceclust/cluster';
-import { DEFAULTS, UsageError } from './options.js';
+import { DEFAULTS, metricDefault, UsageError } from './options.js';
 import type { Method } from './result.js';
 
 export interface TuneOptions {
@@ -60,30 +60,15 @@ export interface TuneResult {
  * between L2-normalised embeddings; converted for sqeuclidean (d²) and cosine (d²/2)): cw 0.7·b to 1.15·b,
  * dbscan 0.6·b to 1.2·b. It covers the same-person distances, the valley the suggestion looks for and the
  * onset of merging, while the graph at its top stays sparse (Chinese Whispers slows down on the dense graphs
- * past it, where everyone merges). Metrics with no such scale (manhattan, chebyshev) need --from and --to.
+ * past it, where everyone merges). Manhattan and chebyshev, which have no exact scale, take the same
+ * factors of their measured defaults.
  */
 export function defaultRange(method: Method, metric: Metric): [number, number] {
   const [lo, hi] = method === 'cw' ? [0.7, 1.15] : [0.6, 1.2];
-  return [methodDefault(method, metric, lo), methodDefault(method, metric, hi)];
+  return [metricDefault(method, metric, lo), metricDefault(method, metric, hi)];
 }
 
-/** `factor` × the method's default threshold, in `metric`'s units (rounded to 4 decimals). */
-export function methodDefault(method: Method, metric: Metric, factor = 1): number {
-  const base = method === 'cw' ? DEFAULTS.threshold : DEFAULTS.eps;
-  const scale = (d: number) => {
-    switch (metric) {
-      case 'euclidean':
-        return d;
-      case 'sqeuclidean':
-        return d * d;
-      case 'cosine':
-        return (d * d) / 2;
-      default:
-        throw new UsageError(`No default range for --metric ${metric}: give --from and --to`);
-    }
-  };
-  return Math.round(scale(factor * base) * 1e4) / 1e4;
-}
+
 
 /**
  * Decimals of the sweep's values: two significant digits of the step, enough to keep consecutive values
@@ -146,7 +131,7 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
     suggested = typeable(suggestion.threshold);
     suggestedFrom = 'valley';
   } else if (metric === 'euclidean' || metric === 'sqeuclidean' || metric === 'cosine') {
-    suggested = methodDefault(o.method, metric);
+    suggested = metricDefault(o.method, metric);
     suggestedFrom = 'default';
   }
   let rows = sweep.rows;

@@ -343,11 +343,11 @@ export class FaceStore {
 
   /** A value kept in the store's meta table (e.g. the detect mode of an output folder), or undefined. */
   getMeta(key: string): string | undefined {
-    return this.db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck().get(key) as string | undefined;
+    return storeCall(this.path, () => this.db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck().get(key)) as string | undefined;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
+    storeCall(this.path, () => this.db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value));
   }
 
   /**
@@ -358,22 +358,22 @@ export class FaceStore {
   beginCall(call: { kind: string; command: string; floor?: number }): number {
     const floor = call.floor ?? 1;
     if (!Number.isInteger(floor) || floor < 1) throw new RangeError(`Expected an integer >= 1 for floor but received ${describe(floor)}`);
-    return this.db.transaction(() => {
+    return storeCall(this.path, () => this.db.transaction(() => {
       const max = (this.db.prepare(`SELECT max(id) FROM calls`).pluck().get() as number | null) ?? 0;
       const id = Math.max(floor, max + 1);
       this.db.prepare(`INSERT INTO calls (id, kind, command, status, started_at) VALUES (?, ?, ?, 'running', ?)`).run(id, call.kind, call.command, new Date().toISOString());
       return id;
-    }).immediate();
+    }).immediate());
   }
 
   /** Marks a call done, or failed with its reason. */
   endCall(id: number, error?: string): void {
-    this.db.prepare(`UPDATE calls SET status = ?, error = ?, finished_at = ? WHERE id = ?`).run(error === undefined ? 'done' : 'failed', error ?? null, new Date().toISOString(), id);
+    storeCall(this.path, () => this.db.prepare(`UPDATE calls SET status = ?, error = ?, finished_at = ? WHERE id = ?`).run(error === undefined ? 'done' : 'failed', error ?? null, new Date().toISOString(), id));
   }
 
   /** Every call recorded, oldest first. */
   listCalls(): { id: number; kind: string; command: string; status: 'running' | 'done' | 'failed'; error?: string; startedAt: string; finishedAt?: string }[] {
-    const rows = this.db.prepare(`SELECT id, kind, command, status, error, started_at AS startedAt, finished_at AS finishedAt FROM calls ORDER BY id`).all() as {
+    const rows = storeCall(this.path, () => this.db.prepare(`SELECT id, kind, command, status, error, started_at AS startedAt, finished_at AS finishedAt FROM calls ORDER BY id`).all()) as {
       id: number; kind: string; command: string; status: 'running' | 'done' | 'failed'; error: string | null; startedAt: string; finishedAt: string | null;
     }[];
     return rows.map((r) => ({ id: r.id, kind: r.kind, command: r.command, status: r.status, startedAt: r.startedAt, ...(r.error === null ? {} : { error: r.error }), ...(r.finishedAt === null ? {} : { finishedAt: r.finishedAt }) }));
@@ -390,7 +390,7 @@ export class FaceStore {
     const del = this.db.prepare(`DELETE FROM images WHERE id = ?`);
     let images = 0;
     let faces = 0;
-    this.db.transaction(() => {
+    storeCall(this.path, this.db.transaction(() => {
       for (const p of paths) {
         for (const r of select.all(...(model ? [path.resolve(p), model] : [path.resolve(p)])) as { id: number; faces: number }[]) {
           del.run(r.id);
@@ -398,7 +398,7 @@ export class FaceStore {
           faces += r.faces;
         }
       }
-    })();
+    }));
     return { images, faces };
   }
 

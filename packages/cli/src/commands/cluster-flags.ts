@@ -2,7 +2,7 @@
 import { AUTO_HNSW_FROM, BACKENDS, HNSW_DEFAULTS, METRICS, NEIGHBOR_STRATEGIES, type NeighborStrategy } from '@faceclust/cluster';
 import type { Command } from 'commander';
 import { EXIT, failure, openClustering, parseSaveAs, printResult, Ui, type CommonFlags } from './common.js';
-import { cwParams, dbscanParams, DEFAULTS, expectDistance, metricDefaultsText, parseChoiceFlag, parseNumberFlag, UsageError, type CwParams, type DbscanParams, type HnswCallOptions } from '../options.js';
+import { cwParams, dbscanParams, DEFAULTS, metricDefaultsText, parseChoiceFlag, parseDistanceFlag, parseNumberFlag, UsageError, type CwParams, type DbscanParams, type HnswCallOptions } from '../options.js';
 
 export interface MethodFlags {
   threshold?: string;
@@ -60,15 +60,7 @@ export function parseMethodFlags(method: 'cw' | 'dbscan', f: MethodFlags): CwPar
   const num = (flag: string, raw: string | undefined, o: Parameters<typeof parseNumberFlag>[1]) => (raw === undefined ? undefined : parseNumberFlag(flag, o)(raw));
   const metric = f.metric === undefined ? undefined : parseChoiceFlag('--metric', METRICS)(f.metric);
   const backend = f.backend === undefined ? undefined : parseChoiceFlag('--backend', BACKENDS)(f.backend);
-  const distance = (flag: string, raw: string | undefined) => {
-    const v = num(flag, raw, { min: 0, minOpen: true });
-    if (v === undefined) return undefined;
-    try {
-      return expectDistance(flag, v, metric ?? DEFAULTS.metric);
-    } catch (err) {
-      throw new UsageError(`Invalid value for ${flag}: ${(err as Error).message.replace(` for ${flag}`, '')}`);
-    }
-  };
+  const distance = (flag: string, raw: string | undefined) => (raw === undefined ? undefined : parseDistanceFlag(flag, metric ?? DEFAULTS.metric)(raw));
   if (method === 'cw') {
     return cwParams({
       threshold: distance('--threshold', f.threshold),

@@ -100,7 +100,7 @@ describe.skipIf(!hasCrops)('faceclust tune / eval on bbt-crops', () => {
       [['tune', '--out', out, '--min-samples', '3'], '--min-samples applies to dbscan, not to cw (chinese whispers)'],
       [['tune', '--out', out, '--truth', 'names.txt'], `Invalid value for --truth: "names.txt" does not exist (${path.resolve('names.txt')}); expected folder`],
       [['tune', '--out', out, '--truth', dir], `Invalid value for --truth: no face in ${path.join(out, 'faces.sqlite')} has an identity in subfolders of ${dir} (received ${JSON.stringify(dir)})`],
-      [['tune', '--out', out, '--metric', 'manhattan'], 'No default range for --metric manhattan: give --from and --to'],
+      [['tune', '--out', out, '--metric', 'cosine', '--to', '2.5'], 'Invalid value for --to: expected a number > 0 and <= 2 (the largest cosine distance between two face embeddings) but received "2.5"'],
       [['tune', '--out', path.join(dir, 'empty')], `No embedding store at ${path.join(dir, 'empty', 'faces.sqlite')}`],
     ];
     for (const [args, message] of cases) {

@@ -5,7 +5,7 @@ import { BACKENDS, METRICS } from '@faceclust/cluster';
 import { FaceStore } from '@faceclust/embed';
 import { Command } from 'commander';
 import { loadTruth, parseTruthFlag } from '../ground-truth.js';
-import { DEFAULTS, parseChoiceFlag, parseNumberFlag, UsageError } from '../options.js';
+import { DEFAULTS, parseChoiceFlag, parseDistanceFlag, parseNumberFlag, UsageError } from '../options.js';
 import { prepareOutDir, reserveCall, STORE_FILE } from '../output.js';
 import { kDistanceChartSvg, sweepChartSvg, writePng } from '../reports/chart.js';
 import { appendLog, ms } from '../reports/log.js';
@@ -64,16 +64,18 @@ export function tuneCommand(argv: string[]): Command {
       if (method === 'cw' && flags.minSamples !== undefined) throw new UsageError('--min-samples applies to dbscan, not to cw (chinese whispers)');
       const wrong = method === 'dbscan' ? Object.entries(CW_ONLY).find(([k]) => flags[k as keyof TuneFlags] !== undefined) : undefined;
       if (wrong) throw new UsageError(`${wrong[1]} applies to cw (chinese whispers), not to dbscan`);
+      const metric = flags.metric === undefined ? undefined : parseChoiceFlag('--metric', METRICS)(flags.metric);
+      const distance = (flag: string, raw: string | undefined) => (raw === undefined ? undefined : parseDistanceFlag(flag, metric ?? DEFAULTS.metric)(raw));
       const options = {
         method,
-        from: num('--from', flags.from, { min: 0, minOpen: true }),
-        to: num('--to', flags.to, { min: 0, minOpen: true }),
+        from: distance('--from', flags.from),
+        to: distance('--to', flags.to),
         steps: num('--steps', flags.steps, { min: 1, max: 1000, integer: true }),
         iterations: num('--iterations', flags.iterations, { min: 1, integer: true }),
         seed: num('--seed', flags.seed, { min: 0, max: 0xffffffff, integer: true }),
         minClusterSize: num('--min-cluster-size', flags.minClusterSize, { min: 1, integer: true }),
         minSamples: num('--min-samples', flags.minSamples, { min: 1, integer: true }),
-        metric: flags.metric === undefined ? undefined : parseChoiceFlag('--metric', METRICS)(flags.metric),
+        metric,
         backend: flags.backend === undefined ? undefined : parseChoiceFlag('--backend', BACKENDS)(flags.backend),
         threads: parseThreads(flags.threads),
       };

@@ -2,8 +2,8 @@
  * One Excel workbook per clustering call (exceljs): `faces` (a row per face, with its thumbnail),
  * `clusters` (size, cohesion, representative), `parameters`, `skipped` files and photos with `no face`.
  */
-import fs from 'node:fs';
 import ExcelJS from 'exceljs';
+import { partialName, publishFile } from '../output.js';
 import { clusterName, type ClusteringResult } from '../result.js';
 import { imageExtension, type CropSource } from './crops.js';
 
@@ -19,8 +19,8 @@ export const FACE_COLUMNS = ['file', 'face', 'x', 'y', 'width', 'height', 'score
 
 /** `tick` is called once per face row written (progress). */
 export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSource, extra: { command: string; created: Date }, tick: () => void = () => {}): Promise<void> {
-  // write beside and rename, so an interrupted call never leaves a half-written workbook under the final name
-  const tmp = `${file}.partial`;
+  // written beside, then given its name only if that name is free: never half-written, never overwriting
+  const tmp = partialName(file);
   const thumbs = r.faces.length <= MAX_XLSX_THUMBNAILS;
   // without thumbnails, stream rows to disk: a workbook of 500k faces must not be held in memory
   const streaming = !thumbs;
@@ -95,7 +95,7 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
 
   if (streaming) await (wb as unknown as ExcelJS.stream.xlsx.WorkbookWriter).commit();
   else await wb.xlsx.writeFile(tmp);
-  fs.renameSync(tmp, file);
+  publishFile(tmp, file);
 }
 
 function round(v: number, digits = 1): number {
