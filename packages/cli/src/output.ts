@@ -177,6 +177,15 @@ export function publishFile(tmp: string, file: string): void {
   fs.rmSync(tmp);
 }
 
+/** Creates `file`, which must not exist yet (an OutputError names it otherwise). */
+export async function writeNewFile(file: string, bytes: Uint8Array | string): Promise<void> {
+  try {
+    await fs.promises.writeFile(file, bytes, { flag: 'wx' });
+  } catch (err) {
+    throw outputError(file, err);
+  }
+}
+
 /** A temporary name beside `file` that no other process uses. */
 export function partialName(file: string): string {
   return `${file}.${process.pid}.partial`;

@@ -6,7 +6,7 @@ import { FaceStore } from '@faceclust/embed';
 import { Command } from 'commander';
 import { loadTruth, parseTruthFlag } from '../ground-truth.js';
 import { DEFAULTS, parseChoiceFlag, parseDistanceFlag, parseNumberFlag, UsageError } from '../options.js';
-import { prepareOutDir, reserveCall, STORE_FILE } from '../output.js';
+import { prepareOutDir, reserveCall, STORE_FILE, writeNewFile } from '../output.js';
 import { kDistanceChartSvg, sweepChartSvg, writePng } from '../reports/chart.js';
 import { appendLog, ms } from '../reports/log.js';
 import { defaultRange, tune, tuneCsv, tuneJson, tuneSummary, tuneTable } from '../tune.js';
@@ -87,19 +87,21 @@ export function tuneCommand(argv: string[]): Command {
       const storePath = path.join(out, STORE_FILE);
       if (!fs.existsSync(storePath)) throw new UsageError(`No embedding store at ${storePath}: run \`faceclust embed <folders> --out ${out}\` first`);
       store = FaceStore.open(storePath);
-      const set = store.loadFaces(store.modelId(flags.model));
+      const model = store.modelId(flags.model);
+      // photos deleted from disk leave every clustering, a sweep too (`faceclust prune` forgets them)
+      const set = store.loadFaces(model, { files: store.listImages({ model }).map((r) => r.path).filter((p) => fs.existsSync(p)) });
       if (set.faces.length === 0) throw new UsageError(`The store ${storePath} holds no faces embedded with model ${set.model}: run \`faceclust embed\` first`);
       const truth = truthSource ? loadTruth(set.faces.map((f) => f.file), truthSource) : undefined;
       if (truth && truth.identities === 0) throw new UsageError(`Invalid value for --truth: no face in ${storePath} has an identity in ${truth.source} (received ${JSON.stringify(flags.truth)})`);
       const when = new Date();
       const r = await tune(set.vectors, set.dim, { ...options, truth: truth?.labels });
 
-      const call = reserveCall(out);
+      const call = reserveCall(out, { kind: `tune ${method}`, command: `faceclust ${argv.join(' ')}`, store });
       const id = String(call).padStart(3, '0');
       const csv = path.join(out, `tune-${id}-${method}.csv`);
       const chart = path.join(out, `tune-${id}-${method}.png`);
       const kdChart = path.join(out, `tune-${id}-${method}-kdistance.png`);
-      fs.writeFileSync(csv, tuneCsv(r));
+      await writeNewFile(csv, tuneCsv(r));
       const label = method === 'cw' ? 'threshold' : 'eps';
       await writePng(sweepChartSvg(r.rows, { title: `faceclust tune: ${method === 'cw' ? 'chinese whispers' : `dbscan, minSamples ${r.params.minSamples}`} (${set.faces.length} faces)`, xLabel: `${label} (${r.metric} distance)`, suggested: r.suggested ?? undefined }), chart);
       if (r.kDistances) {
@@ -123,6 +125,7 @@ export function tuneCommand(argv: string[]): Command {
         ['timings', `graph ${ms(r.timings.graphMs)}, ${r.rows.length} clusterings ${ms(r.timings.clusterMs)}, total ${ms(r.timings.totalMs)}`],
         ['outputs', outputs.join('\n')],
       ]);
+      store.endCall(call);
       if (flags.json) process.stdout.write(`${JSON.stringify(tuneJson(r))}\n`);
       else if (!flags.quiet) {
         const rel = (p: string) => {

@@ -4,6 +4,7 @@
  * k-distance chart is DBSCAN's classic aid for choosing eps.
  */
 import sharp from 'sharp';
+import { writeNewFile } from '../output.js';
 
 /** The fields of a sweep row the chart draws (a `SweepRow` of @faceclust/cluster fits). */
 export interface ChartRow {
@@ -215,8 +216,9 @@ export function kDistanceChartSvg(kDistances: ArrayLike<number>, opts: ChartSize
   return parts.join('\n');
 }
 
-/** Rasterises an SVG string to a PNG file; returns its size in pixels. */
+/** Rasterises an SVG string to a new PNG file (never over an existing one); returns its size in pixels. */
 export async function writePng(svg: string, file: string): Promise<{ width: number; height: number }> {
-  const info = await sharp(Buffer.from(svg)).png().toFile(file);
+  const { data, info } = await sharp(Buffer.from(svg)).png().toBuffer({ resolveWithObject: true });
+  await writeNewFile(file, data);
   return { width: info.width, height: info.height };
 }

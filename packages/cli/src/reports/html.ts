@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ClusterSummary } from '../cluster-stats.js';
-import { createFolder, outputError, replaceOwnFile } from '../output.js';
+import { createFolder, replaceOwnFile, writeNewFile } from '../output.js';
 import { clusterName, type ClusteringResult } from '../result.js';
 import { imageExtension, type CropSource } from './crops.js';
 import { count } from './log.js';
@@ -46,15 +46,6 @@ export async function contactSheet(faceIds: number[], crops: CropSource): Promis
   return sharp(canvas, { raw: { width, height, channels: 3 } }).png().toBuffer();
 }
 
-/** Creates `file`, which must not exist yet (an OutputError names it otherwise). */
-async function writeNew(file: string, bytes: Uint8Array | string): Promise<void> {
-  try {
-    await fs.promises.writeFile(file, bytes, { flag: 'wx' });
-  } catch (err) {
-    throw outputError(file, err);
-  }
-}
-
 /**
  * Writes `dir/report.html`, `dir/faces/*` and `dir/sheets/cluster-*.png` into the new folder `dir` (it must
  * not exist: nothing is overwritten); returns the page's path. `tick` counts faces done.
@@ -75,11 +66,11 @@ export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: C
       const f = r.faces[i];
       const bytes = crops(f.faceId);
       const src = `faces/${f.faceId}.${imageExtension(bytes) === 'jpeg' ? 'jpg' : 'png'}`;
-      writes.push(writeNew(path.join(dir, src), bytes));
+      writes.push(writeNewFile(path.join(dir, src), bytes));
       const tip = `${f.file} — face ${f.face}${f.distance === null ? '' : `, distance ${f.distance.toFixed(3)}`}`;
       imgs.push(`<img src="${src}" alt="${escapeHtml(path.basename(f.file))}" title="${escapeHtml(tip)}" width="96" height="96"${lazy} data-face="${f.faceId}">`);
     }
-    writes.push(contactSheet(c.members.map((i) => r.faces[i].faceId), crops).then((png) => writeNew(path.join(dir, sheet), png)));
+    writes.push(contactSheet(c.members.map((i) => r.faces[i].faceId), crops).then((png) => writeNewFile(path.join(dir, sheet), png)));
     await Promise.all(writes);
     tick(c.members.length);
     const heading = c.cluster < 0 ? `no_class <small>${c.size} face${c.size === 1 ? '' : 's'} in no cluster</small>` : `Cluster ${name} <small>${c.size} face${c.size === 1 ? '' : 's'}</small>`;
@@ -112,7 +103,7 @@ ${sections.join('\n')}
 </body></html>
 `;
   const page = path.join(dir, 'report.html');
-  await writeNew(page, html);
+  await writeNewFile(page, html);
   return page;
 }
 
