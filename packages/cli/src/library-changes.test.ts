@@ -384,6 +384,8 @@ e2e('errors a person can act on', () => {
 e2e('defaults that fit the metric', () => {
   let out: string;
   let euclid: number[];
+  let euclidDbscan: number[];
+  const labels = (r: CliRun) => JSON.parse(r.stdout).faces.map((f: { cluster: number }) => f.cluster) as number[];
   beforeAll(async () => {
     const dir = work();
     const lib = path.join(dir, 'lib');
@@ -392,22 +394,26 @@ e2e('defaults that fit the metric', () => {
     out = path.join(dir, 'out');
     const r = await runCli(['run', lib, '--out', out, '--json', ...T]);
     expect(r.code).toBe(0);
-    euclid = JSON.parse(r.stdout).faces.map((f: { cluster: number }) => f.cluster);
+    euclid = labels(r);
+    euclidDbscan = labels(await runCli(['cluster', 'dbscan', '--out', out, '--json']));
   }, 240_000);
 
-  it.each(['cosine', 'sqeuclidean'])('%s with its default threshold clusters as euclidean does', async (metric) => {
+  it.each(['cosine', 'sqeuclidean'])('%s with its default threshold and eps clusters as euclidean does', async (metric) => {
     const r = await runCli(['cluster', 'cw', '--out', out, '--metric', metric, '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).faces.map((f: { cluster: number }) => f.cluster)).toEqual(euclid);
+    expect(labels(r)).toEqual(euclid);
+    expect(labels(await runCli(['cluster', 'dbscan', '--out', out, '--metric', metric, '--json']))).toEqual(euclidDbscan);
   });
 
-  it.each(['manhattan', 'chebyshev'])('%s with its default threshold neither merges nor splits everything', async (metric) => {
-    const r = await runCli(['cluster', 'cw', '--out', out, '--metric', metric, '--json']);
-    expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout);
-    expect(j.clusters).toBeGreaterThan(1);
-    expect(j.clusters).toBeLessThan(j.faces.length);
-    expect(r.stderr).not.toMatch(/note: /);
+  it.each(['manhattan', 'chebyshev'])('%s with its default threshold and eps neither merges nor splits everything', async (metric) => {
+    for (const method of ['cw', 'dbscan']) {
+      const r = await runCli(['cluster', method, '--out', out, '--metric', metric, '--json']);
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.clusters).toBeGreaterThan(1);
+      expect(j.clusters).toBeLessThan(j.faces.length);
+      expect(r.stderr).not.toMatch(/note: /);
+    }
   });
 
   it('refuses a threshold outside the metric\'s range, naming it', async () => {

@@ -130,8 +130,8 @@ export function dbscanParams(o: Loose<DbscanParams>): DbscanParams {
  * between unit vectors, measured on lfw-dev (cli README, "Defaults per metric", with the command).
  */
 const MEASURED_DEFAULTS: Partial<Record<Metric, { cw: number; dbscan: number }>> = {
-  manhattan: { cw: 18, dbscan: 16.5 },
-  chebyshev: { cw: 0.2, dbscan: 0.18 },
+  manhattan: { cw: 17.5, dbscan: 16.25 },
+  chebyshev: { cw: 0.1235, dbscan: 0.1195 },
 };
 
 /** The `metric` distance of two unit vectors at euclidean distance d, for the metrics that are a function of it. */
