@@ -8,5 +8,8 @@ export type { FacialClusteringOptions, EmbedSummary, ChineseWhispersCallOptions,
 export type { ClusteringResult, FaceResult, SkippedFile, JsonOutput, Method, NeighborsUsed } from './result.js';
 export { toJson } from './result.js';
 export type { ClusterSummary } from './cluster-stats.js';
-export { DEFAULTS, UsageError } from './options.js';
+export { DEFAULTS, metricDefault, UsageError } from './options.js';
+export { OutputError } from './output.js';
+export { prune } from './prune.js';
+export type { PruneResult } from './prune.js';
 export type { CwParams, DbscanParams, SaveAs, HnswCallOptions } from './options.js';
