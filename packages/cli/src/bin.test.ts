@@ -10,7 +10,7 @@ import { FaceStore } from '@faceclust/embed';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderTag } from './reports/folders.js';
-import { binJs, dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, repoRoot, runCli, tempDir, type CliRun } from './test-helpers.js';
+import { binJs, dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, repoRoot, runCli, storeFaces, tempDir, type CliRun } from './test-helpers.js';
 
 const e2e = describe.skipIf(!hasData || !hasBin);
 const cleanups: string[] = [];
@@ -24,14 +24,6 @@ function work(): string {
 }
 function newestXlsx(out: string): string {
   return path.join(out, fs.readdirSync(out).filter((f) => f.endsWith('.xlsx')).sort().at(-1)!);
-}
-function storeFaces(out: string) {
-  const store = FaceStore.open(path.join(out, 'faces.sqlite'));
-  try {
-    return store.loadFaces('default').faces;
-  } finally {
-    store.close();
-  }
 }
 
 e2e('faceclust run / cluster on photos-small', () => {

@@ -118,6 +118,18 @@ const MODE_KEY = 'detect_mode';
 /** Where that mode was kept before it moved into the store (still read). */
 const LEGACY_MODE_FILE = '.faceclust-mode';
 
+/** One clustering call as the methods describe it: validated parameters and the library call that clusters. */
+interface CallSpec {
+  method: Method;
+  params: CwParams | DbscanParams;
+  saveas: SaveAs;
+  gateOpts: QualityGateOptions;
+  near: NeighborParams;
+  /** dbscan's minSamples − 1 (its core faces need that many neighbours); 1 for cw. */
+  minK: number;
+  run: (vectors: Float32Array, dim: number, hnsw: { neighbors: 'exact' } | { neighbors: 'hnsw'; hnsw: { index: HnswIndex; k: number; ef: number; maxNeighbors: number } }) => Promise<ClusterResult>;
+}
+
 /** Raised when `signal` aborts embedding; the store keeps every photo finished so far. */
 export class AbortError extends Error {
   constructor(readonly embedded: number, readonly total: number, readonly outPath: string) {
@@ -364,9 +376,10 @@ export class FacialClustering {
     const p = cwParams(checkCallOptions(options));
     const saveas = expectSaveAs(options.saveas);
     const near = neighborParams(options);
-    return this.cluster('cw', p, saveas, gateOptions(options), near, 1, (v, dim, hnsw) =>
-      chineseWhispers(v, dim, { threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, ...hnsw }),
-    );
+    return this.cluster({
+      method: 'cw', params: p, saveas, gateOpts: gateOptions(options), near, minK: 1,
+      run: (v, dim, hnsw) => chineseWhispers(v, dim, { threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, ...hnsw }),
+    });
   }
 
   /** DBSCAN over the faces; its noise is `no_class` (cluster −1). */
@@ -374,9 +387,10 @@ export class FacialClustering {
     const p = dbscanParams(checkCallOptions(options));
     const saveas = expectSaveAs(options.saveas);
     const near = neighborParams(options, p.minSamples - 1);
-    return this.cluster('dbscan', p, saveas, gateOptions(options), near, p.minSamples - 1, (v, dim, hnsw) =>
-      dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, ...hnsw }),
-    );
+    return this.cluster({
+      method: 'dbscan', params: p, saveas, gateOpts: gateOptions(options), near, minK: p.minSamples - 1,
+      run: (v, dim, hnsw) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, ...hnsw }),
+    });
   }
 
   /** Closes the embedding store. */
@@ -385,15 +399,9 @@ export class FacialClustering {
     this.store = undefined;
   }
 
-  private async cluster(
-    method: Method,
-    params: CwParams | DbscanParams,
-    saveas: SaveAs,
-    gateOpts: QualityGateOptions,
-    near: NeighborParams,
-    minK: number,
-    run: (vectors: Float32Array, dim: number, hnsw: { neighbors: 'exact' } | { neighbors: 'hnsw'; hnsw: { index: HnswIndex; k: number; ef: number; maxNeighbors: number } }) => Promise<ClusterResult>,
-  ): Promise<ClusteringResult> {
+  /** One clustering call: its number, its outputs, its log block (marked failed, its outputs removed, when it throws). */
+  private async cluster(spec: CallSpec): Promise<ClusteringResult> {
+    const { method, params, saveas, gateOpts } = spec;
     await this.prepare();
     const embedded = this.embedLog?.entries ?? [];
     const embedMs = this.embedLog ? this.embedMs : 0;
@@ -429,8 +437,8 @@ export class FacialClustering {
     ];
     const written: string[] = [];
     try {
-      const result = await this.clusterCall(call, method, params, saveas, gateOpts, near, minK, run, { command, when, embedMs, start, written });
-      const { res, gate, kept } = result.internals;
+      const result = await this.clusterCall(call, spec, { command, when, embedMs, start, written });
+      const { res, gate, kept, warnings } = result.internals;
       const sizes = result.summaries.filter((c) => c.cluster >= 0).map((c) => c.size);
       appendLog(this.outPath, `call ${id}: ${methodName}`, when, [
         ...head,
@@ -440,7 +448,7 @@ export class FacialClustering {
         ['no_class', `${res.noiseCount}${gate.rejected ? ` (${gate.rejected} rejected by the quality gate, reasons in the xlsx)` : ''}`],
         ['quality gate', gateOpts.minFaceQuality === undefined && gateOpts.minFaceSize === undefined ? 'off' : `${Object.entries(gateOpts).map(([k, v]) => `${k}=${v}`).join(' ')}: ${gate.rejected} of ${set.faces.length} faces rejected`],
         ['graph edges', res.graph.edges],
-        ['notices', result.notices.length ? result.notices.join('\n') : undefined],
+        ['warnings', warnings.length ? warnings.join('\n') : undefined],
         ['skipped', listSkipped(this.skipped)],
         ['timings', `${embedMs ? `embed ${ms(embedMs)}, ` : ''}${result.timings.indexMs ? `hnsw index ${ms(result.timings.indexMs)}, ` : ''}graph ${ms(res.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
         ['store', this.storePath],
@@ -472,15 +480,9 @@ export class FacialClustering {
   /** The clustering and its outputs; every path it creates is pushed to `ctx.written` first, so a failure can remove it. */
   private async clusterCall(
     call: number,
-    method: Method,
-    params: CwParams | DbscanParams,
-    saveas: SaveAs,
-    gateOpts: QualityGateOptions,
-    near: NeighborParams,
-    minK: number,
-    run: (vectors: Float32Array, dim: number, hnsw: { neighbors: 'exact' } | { neighbors: 'hnsw'; hnsw: { index: HnswIndex; k: number; ef: number; maxNeighbors: number } }) => Promise<ClusterResult>,
+    { method, params, saveas, gateOpts, near, minK, run }: CallSpec,
     ctx: { command: string; when: Date; embedMs: number; start: number; written: string[] },
-  ): Promise<ClusteringResult & { internals: { res: ClusterResult; gate: { rejected: number }; kept: number } }> {
+  ): Promise<ClusteringResult & { internals: { res: ClusterResult; gate: { rejected: number }; kept: number; warnings: string[] } }> {
     const set = this.faceSet!;
     const store = this.store!;
     const n = set.faces.length;
@@ -533,7 +535,8 @@ export class FacialClustering {
     }));
     const names = callPaths(call, paramTag(method, params));
     const out = (name: string) => path.join(this.outPath, name);
-    const notices = [...this.notices, ...clusteringNotices(clusters, n, method, this.outPath)];
+    const warnings = clusteringNotices(clusters, n, method, this.outPath);
+    const notices = [...this.notices, ...warnings];
     const result: ClusteringResult = {
       call, method, params, gate: { ...gateOpts, rejected: gate.rejected }, model: set.model, images: this.images, clusters: res.clusterCount, noise: res.noiseCount, faces, labels: res.labels,
       summaries: clusters, skipped: this.skipped, noFace: this.noFace, missing: this.missing, notices, backend: res.backend, neighbors,
@@ -565,7 +568,7 @@ export class FacialClustering {
     writeReportIndex(this.outPath);
     result.timings.reportsMs = performance.now() - reportsStart;
     result.timings.totalMs = performance.now() - ctx.start + ctx.embedMs;
-    return { ...result, internals: { res, gate, kept } };
+    return { ...result, internals: { res, gate, kept, warnings } };
   }
 }
 

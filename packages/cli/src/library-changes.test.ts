@@ -8,10 +8,9 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FaceStore } from '@faceclust/embed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from './lock.js';
-import { binJs, dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, runCli, tempDir, type CliRun } from './test-helpers.js';
+import { binJs, dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, runCli, storeFaces, storeImages, tempDir, type CliRun } from './test-helpers.js';
 
 const e2e = describe.skipIf(!hasData || !hasBin);
 /** better-sqlite3 as @faceclust/embed has it: to make a foreign database and an older store by hand. */
@@ -29,22 +28,6 @@ function work(): string {
 function photos(dir: string): string {
   fs.cpSync(path.join(dataDir, 'photos-small'), dir, { recursive: true });
   return dir;
-}
-function storeFaces(out: string) {
-  const store = FaceStore.open(path.join(out, 'faces.sqlite'));
-  try {
-    return store.loadFaces('default').faces;
-  } finally {
-    store.close();
-  }
-}
-function storeImages(out: string) {
-  const store = FaceStore.open(path.join(out, 'faces.sqlite'));
-  try {
-    return store.listImages();
-  } finally {
-    store.close();
-  }
 }
 function newestXlsx(out: string): string {
   return path.join(out, fs.readdirSync(out).filter((f) => f.endsWith('.xlsx')).sort().at(-1)!);

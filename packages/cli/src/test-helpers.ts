@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FaceStore } from '@faceclust/embed';
 import ExcelJS from 'exceljs';
 import { BLOCK_START, LOG_FILE } from './reports/log.js';
 
@@ -110,4 +111,24 @@ export function findChromium(): string | undefined {
 /** A fresh temporary folder whose name has a space and non-ASCII characters. */
 export function tempDir(prefix = 'faceclust test ü—'): string {
   return fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), prefix));
+}
+
+/** The faces of the default model in `<out>/faces.sqlite`, as the store lists them. */
+export function storeFaces(out: string) {
+  const store = FaceStore.open(path.join(out, 'faces.sqlite'));
+  try {
+    return store.loadFaces('default').faces;
+  } finally {
+    store.close();
+  }
+}
+
+/** Every photo recorded in `<out>/faces.sqlite`. */
+export function storeImages(out: string) {
+  const store = FaceStore.open(path.join(out, 'faces.sqlite'));
+  try {
+    return store.listImages();
+  } finally {
+    store.close();
+  }
 }
