@@ -279,7 +279,7 @@ export class FacialClustering {
       hidden = found.hidden;
       skippedFolders = found.skippedFolders;
       for (const f of skippedFolders) notices.push(`not searched: ${f.path} (${f.reason})`);
-      if (hidden.length) notices.push(`${count(hidden.length, 'hidden file or folder', 'hidden files and folders')} skipped (names starting with a dot; listed in log.txt)`);
+      if (hidden.length) notices.push(`${describeHidden(hidden)} skipped (names starting with a dot; listed in log.txt)`);
       if (found.files.length === 0) {
         throw new UsageError(`No images found in ${this.pathlist.join(', ')} (looked recursively for .${[...IMAGE_EXTENSIONS].join(', .')} files)`);
       }
@@ -610,6 +610,19 @@ function checkCallOptions<T extends object>(options: T): T {
 function noFaceFiles(rows: { path: string; status: string; faces: number }[], files: string[]): string[] {
   const wanted = new Set(files);
   return rows.filter((r) => r.status === 'done' && r.faces === 0 && wanted.has(r.path)).map((r) => r.path);
+}
+
+/** `2 hidden files and 1 hidden folder`. */
+function describeHidden(hidden: string[]): string {
+  const folders = hidden.filter((p) => {
+    try {
+      return fs.statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  }).length;
+  const files = hidden.length - folders;
+  return [files ? count(files, 'hidden file') : '', folders ? count(folders, 'hidden folder') : ''].filter(Boolean).join(' and ');
 }
 
 /** A count, then up to 50 paths, one per line. */

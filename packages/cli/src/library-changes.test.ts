@@ -167,7 +167,7 @@ e2e('the output folder is never read as input', () => {
     noStack(r);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ in 9 photos →/);
-    expect(r.stderr).toContain('2 hidden files and folders skipped');
+    expect(r.stderr).toContain('1 hidden file and 1 hidden folder skipped');
     const log = fs.readFileSync(path.join(o, 'log.txt'), 'utf8');
     expect(log).toContain(path.join(lib, '.hidden'));
     expect(log).toContain(path.join(lib, '.y.jpg'));
