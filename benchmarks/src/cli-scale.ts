@@ -121,7 +121,7 @@ async function fillStore(storeFile: string, photos: string, vectors: Float32Arra
     // writeImage is one transaction per photo; an outer one per 1000 photos (they nest as savepoints) saves the commits
     const BATCH = 1000;
     for (let first = 0; first < images; first += BATCH) {
-      store.db.transaction(() => {
+      store.transaction(() => {
         for (let i = first; i < Math.min(images, first + BATCH); i++) {
           const faces = [];
           for (let row = i * perImage; row < Math.min(n, (i + 1) * perImage); row++) {
@@ -137,7 +137,7 @@ async function fillStore(storeFile: string, photos: string, vectors: Float32Arra
           }
           store.writeImage({ path: imagePath(photos, i), model, size: 100_000 + i, mtimeMs: 1_700_000_000_000 + i, width: 1200, height: 900, faces });
         }
-      })();
+      });
     }
     return images;
   } finally {

@@ -2,7 +2,7 @@
  * End to end: the real `faceclust` command (dist/bin.js, as built by tsc) on ../shared/data, in folders
  * whose names have spaces and non-ASCII characters. One embedding pass per describe, many clusterings.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { evaluate } from '@faceclust/cluster';
@@ -303,4 +303,16 @@ e2e('Ctrl-C while embedding a slice of lfw-dev, then resume', () => {
     expect(q.pairwise.f).toBeGreaterThan(0.9);
     expect(q.bcubed.f).toBeGreaterThan(0.9);
   }, 300_000);
+});
+
+describe.skipIf(!hasBin)('a closed stdout', () => {
+  it('ends the process quietly (faceclust run --help | head): no EPIPE stack trace', async () => {
+    const child = spawn(process.execPath, [binJs, 'run', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first write
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
 });

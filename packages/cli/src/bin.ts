@@ -11,6 +11,14 @@ import { runCommand } from './commands/run.js';
 import { tuneCommand } from './commands/tune.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+// a reader that stops early (`faceclust run --help | head`) closes stdout: that ends the process quietly
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const argv = process.argv.slice(2);
 /**
  * `--saveas` takes its value only when attached (`--saveas=photos`): commander would take the next word,

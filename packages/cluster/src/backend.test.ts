@@ -1,13 +1,38 @@
-import type { NativeBinding } from '@faceclust/core-native';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { tryLoadNativeFrom, type NativeBinding } from '@faceclust/core-native';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { resolveBackend, setNativeImportForTesting, type NativeClusterBinding } from './backend.js';
 import { dbscan } from './dbscan.js';
 import { caught } from './test-helpers.js';
 
+const folders: string[] = [];
 afterEach(() => {
   setNativeImportForTesting();
   vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
+
+/** core-native's real loader error for a package folder without an addon (`status`: its install record). */
+function loaderErrorFor(status?: object): Error {
+  const root = mkdtempSync(path.join(tmpdir(), 'faceclust-backend-'));
+  folders.push(root);
+  mkdirSync(path.join(root, 'build'));
+  if (status) writeFileSync(path.join(root, 'build', 'install-status.json'), JSON.stringify(status));
+  const { error } = tryLoadNativeFrom(root);
+  if (!error) throw new Error('expected the loader to fail');
+  return error;
+}
+
+/** What `auto` writes to stderr for `error`, and the backend it chose. */
+async function fallback(error: Error, fromLoader: boolean): Promise<{ name: string; stderr: string[] }> {
+  setNativeImportForTesting(async () => ({ error, fromLoader }));
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const { name } = await resolveBackend('auto');
+  return { name, stderr: write.mock.calls.map((call) => String(call[0])) };
+}
 
 const loaderError = new Error('Could not load the faceclust native addon. Tried: build/Release/faceclust.node\nRun `pnpm --filter @faceclust/core-native build`.');
 
@@ -31,8 +56,62 @@ describe('backend selection', () => {
     expect(first.backend).toBe('ts');
     expect(second.backend).toBe('ts');
     expect(write).toHaveBeenCalledTimes(1);
+    // a loader without reason/fix fields: its first line, and the rebuild command
     expect(write.mock.calls[0][0]).toBe(
-      '@faceclust/cluster: native addon unavailable, using the pure-TypeScript backend (Could not load the faceclust native addon. Tried: build/Release/faceclust.node)\n',
+      '@faceclust/cluster: using the pure-TypeScript backend (~100× slower): @faceclust/core-native could not load its addon: ' +
+        'Could not load the faceclust native addon. Tried: build/Release/faceclust.node. ' +
+        'Fix: npm rebuild @faceclust/core-native (FACECLUST_DEBUG=1 for details)\n',
+    );
+  });
+
+  it('the fallback warning is one line with the reason and the fix of a recorded failed install', async () => {
+    const error = loaderErrorFor({
+      built: false,
+      reason: 'cmake was not found on PATH',
+      fix: 'apt-get install cmake g++, then npm rebuild @faceclust/core-native',
+    });
+    const { name, stderr } = await fallback(error, true);
+    expect(name).toBe('ts');
+    expect(stderr).toEqual([
+      '@faceclust/cluster: using the pure-TypeScript backend (~100× slower): ' +
+        '@faceclust/core-native was not built when it was installed: cmake was not found on PATH. ' +
+        'Fix: apt-get install cmake g++, then npm rebuild @faceclust/core-native (FACECLUST_DEBUG=1 for details)\n',
+    ]);
+  });
+
+  it('the fallback warning names the approve and rebuild commands when the install script never ran', async () => {
+    const { stderr } = await fallback(loaderErrorFor(), true);
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0].trimEnd()).not.toContain('\n');
+    expect(stderr[0]).toContain('@faceclust/core-native was never built: its install script did not run');
+    expect(stderr[0]).toContain(
+      'Fix: with pnpm: pnpm approve-builds, then pnpm rebuild @faceclust/core-native; ' +
+        'with npm: npm rebuild @faceclust/core-native (if allowScripts denies it, first npm install-scripts approve @faceclust/core-native);',
+    );
+  });
+
+  it('FACECLUST_DEBUG=1 adds the loader\'s whole error: every path tried and the install record', async () => {
+    vi.stubEnv('FACECLUST_DEBUG', '1');
+    const error = loaderErrorFor({ built: false, reason: 'cmake was not found on PATH', fix: 'apt-get install cmake g++' });
+    const { stderr } = await fallback(error, true);
+    expect(stderr).toHaveLength(1);
+    const lines = stderr[0].trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^@faceclust\/cluster: using the pure-TypeScript backend .* \(FACECLUST_DEBUG=1 for details\)$/);
+    expect(lines.slice(1).join('\n')).toBe(error.message);
+    expect(error.message).toMatch(/Tried:\n {2}.*Release.faceclust_core\.node: not found\n {2}.*Debug.faceclust_core\.node: not found\nInstall record /);
+  });
+
+  it('says so when @faceclust/core-native is not installed at all', async () => {
+    const notInstalled = Object.assign(new Error("Cannot find package '@faceclust/core-native' imported from /app/node_modules/@faceclust/cluster/dist/backend.js"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    });
+    const { stderr } = await fallback(notInstalled, false);
+    expect(stderr).toEqual([
+      '@faceclust/cluster: using the pure-TypeScript backend (~100× slower): @faceclust/core-native is not installed; npm install @faceclust/core-native for the native backend\n',
+    ]);
+    setNativeImportForTesting(async () => ({ error: notInstalled, fromLoader: false }));
+    expect((await caught(() => resolveBackend('native'))).message).toBe(
+      "backend 'native' was requested but @faceclust/core-native is not installed. Fix: npm install @faceclust/core-native, or pass backend: 'ts'.",
     );
   });
 
@@ -45,7 +124,7 @@ describe('backend selection', () => {
     setNativeImportForTesting(async () => ({ error: new Error('Cannot find package'), fromLoader: false }));
     const error = await caught(() => resolveBackend('native'));
     expect(error.message).toBe(
-      "backend 'native' was requested but @faceclust/core-native could not be loaded (Cannot find package). Build it with `pnpm --filter @faceclust/core-native build`, or pass backend: 'ts'.",
+      "backend 'native' was requested but @faceclust/core-native could not be imported: Cannot find package. Fix: npm install @faceclust/core-native, or pass backend: 'ts'.",
     );
   });
 

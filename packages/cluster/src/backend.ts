@@ -103,8 +103,34 @@ export function setNativeImportForTesting(replacement?: () => Promise<LoadOutcom
 }
 
 /**
+ * Why the native backend is unavailable, as one sentence each for the reason and the fix. Uses the
+ * loader's own `reason`/`fix` fields (core-native's NativeLoadError) rather than parsing its message.
+ */
+export function describeNativeFailure(error: Error, fromLoader: boolean): { reason: string; fix: string; notInstalled: boolean } {
+  const fields = error as Error & { reason?: unknown; fix?: unknown; code?: unknown };
+  if (typeof fields.reason === 'string' && typeof fields.fix === 'string') {
+    return { reason: oneLine(fields.reason), fix: oneLine(fields.fix), notInstalled: false };
+  }
+  if (!fromLoader && fields.code === 'ERR_MODULE_NOT_FOUND' && error.message.includes("'@faceclust/core-native'")) {
+    return { reason: '@faceclust/core-native is not installed', fix: 'npm install @faceclust/core-native', notInstalled: true };
+  }
+  return fromLoader
+    ? { reason: `@faceclust/core-native could not load its addon: ${firstLine(error.message)}`, fix: 'npm rebuild @faceclust/core-native', notInstalled: false }
+    : { reason: `@faceclust/core-native could not be imported: ${firstLine(error.message)}`, fix: 'npm install @faceclust/core-native', notInstalled: false };
+}
+
+/** The one line `auto` writes to stderr when it falls back to ts. */
+export function fallbackWarning(error: Error, fromLoader: boolean): string {
+  const { reason, fix, notInstalled } = describeNativeFailure(error, fromLoader);
+  const why = notInstalled ? `${reason}; ${fix} for the native backend` : `${reason}. Fix: ${fix} (FACECLUST_DEBUG=1 for details)`;
+  // README benchmark, 20k faces: the ts backend took 88-142× as long.
+  return `@faceclust/cluster: using the pure-TypeScript backend (~100× slower): ${why}`;
+}
+
+/**
  * Resolves `option` (validated) to a backend. `native` that cannot load throws the loader's error;
- * `auto` falls back to ts and writes one line to stderr, once per process.
+ * `auto` falls back to ts and writes one line to stderr, once per process (with FACECLUST_DEBUG set, the
+ * loader's whole error follows: every path tried, the install record, the causes).
  */
 export async function resolveBackend(option: unknown = 'auto'): Promise<Backend> {
   const choice = expectOneOf('backend', option, BACKENDS);
@@ -114,17 +140,15 @@ export async function resolveBackend(option: unknown = 'auto'): Promise<Backend>
   if ('binding' in result) return { name: 'native', native: result.binding };
   if (choice === 'native') {
     if (result.fromLoader) throw result.error;
-    throw new Error(
-      `backend 'native' was requested but @faceclust/core-native could not be loaded (${firstLine(result.error.message)}). ` +
-        `Build it with \`pnpm --filter @faceclust/core-native build\`, or pass backend: 'ts'.`,
-      { cause: result.error },
-    );
+    const { reason, fix } = describeNativeFailure(result.error, false);
+    throw new Error(`backend 'native' was requested but ${reason}. Fix: ${fix}, or pass backend: 'ts'.`, { cause: result.error });
   }
   if (!warned) {
     warned = true;
-    process.stderr.write(
-      `@faceclust/cluster: native addon unavailable, using the pure-TypeScript backend (${firstLine(result.error.message)})\n`,
-    );
+    let text = fallbackWarning(result.error, result.fromLoader) + '\n';
+    const debug = process.env.FACECLUST_DEBUG;
+    if (debug && debug !== '0') text += fullError(result.error) + '\n';
+    process.stderr.write(text);
   }
   return { name: 'ts' };
 }
@@ -132,6 +156,19 @@ export async function resolveBackend(option: unknown = 'auto'): Promise<Backend>
 /** Validates `threads`; the default is every core Node reports. */
 export function resolveThreads(threads: unknown): number {
   return threads === undefined ? availableParallelism() : expectInteger('threads', threads, 1, 1024);
+}
+
+/** The error's message and each cause's, for FACECLUST_DEBUG. */
+function fullError(error: Error): string {
+  const parts = [error.message];
+  for (let cause = error.cause, depth = 0; cause !== undefined && depth < 5; cause = (cause as Error).cause, depth++) {
+    parts.push(`Caused by: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+  return parts.join('\n');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 function firstLine(message: string): string {

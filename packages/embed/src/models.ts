@@ -24,13 +24,28 @@ export function modelsDir(): string {
 
 export function defaultModelPath(kind: keyof typeof DEFAULT_MODEL_FILES): string {
   const file = path.join(modelsDir(), DEFAULT_MODEL_FILES[kind]);
-  if (!existsSync(file)) {
-    throw new EmbedError(
-      'ERR_MODEL_MISSING',
-      `Model ${DEFAULT_MODEL_FILES[kind]} not found in ${path.dirname(file)}: run \`node scripts/fetch-models.mjs\` in packages/embed (or set FACECLUST_MODELS_DIR)`,
-    );
-  }
+  if (!existsSync(file)) throw new EmbedError('ERR_MODEL_MISSING', missingModelMessage(DEFAULT_MODEL_FILES[kind], path.dirname(file)));
   return file;
+}
+
+/**
+ * Why a default model is missing and the command that fixes it where the user is (an installed package,
+ * not this repository): the package's postinstall fetches the models, so no models folder at all means it
+ * never ran, as when the package manager blocks install scripts (pnpm 10 by default, npm --ignore-scripts).
+ */
+export function missingModelMessage(file: string, dir: string, env: string | undefined = process.env.FACECLUST_MODELS_DIR): string {
+  const fetch = `node ${JSON.stringify(fileURLToPath(new URL('../scripts/fetch-models.mjs', import.meta.url)))}`;
+  const all = Object.values(DEFAULT_MODEL_FILES).join(', ');
+  if (env) return `Model ${file} not found in ${dir} (FACECLUST_MODELS_DIR): put ${all} there (\`${fetch} --dir ${JSON.stringify(dir)}\` fetches them from the npm registry), or unset FACECLUST_MODELS_DIR`;
+  const where = `Model ${file} not found in ${dir}`;
+  if (!existsSync(dir)) {
+    return `${where}: the install script of @faceclust/embed, which fetches the models from the npm registry, did not run ` +
+      '(pnpm 10 runs no dependency install scripts until approved; npm skips them with ignore-scripts). ' +
+      `Approve and run it: \`pnpm approve-builds\` then \`pnpm rebuild @faceclust/embed\`, or \`npm rebuild @faceclust/embed\` ` +
+      `(if allowScripts denies it, first \`npm install-scripts approve @faceclust/embed\`); or fetch them yourself: \`${fetch}\`. ` +
+      `FACECLUST_MODELS_DIR may point at a folder holding ${all} instead`;
+  }
+  return `${where}: fetch them again (from the npm registry, checksummed) with \`${fetch}\`, or \`npm rebuild @faceclust/embed\``;
 }
 
 /** Resolves the `model` option ('default' or a path to an .onnx) to an absolute file path. */

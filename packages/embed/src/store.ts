@@ -164,7 +164,8 @@ function cutShort(file: string): string | undefined {
  */
 export class FaceStore {
   readonly path: string;
-  readonly db: Database.Database;
+  /** Private, so the public types never name better-sqlite3 (a consumer need not install its types). */
+  private readonly db: Database.Database;
   private readonly stmts;
 
   private constructor(file: string) {
@@ -474,6 +475,14 @@ export class FaceStore {
     const row = this.db.prepare(`SELECT path, model FROM images WHERE id = ?`).get(id) as { path: string; model: string } | undefined;
     if (!row) throw new RangeError(`No image with id ${id} in ${this.path}`);
     return row;
+  }
+
+  /**
+   * Runs `fn` in one transaction (nested calls become savepoints): e.g. many writeImage calls committed
+   * at once when filling a store in bulk.
+   */
+  transaction<T>(fn: () => T): T {
+    return storeCall(this.path, this.db.transaction(fn));
   }
 
   close(): void {
