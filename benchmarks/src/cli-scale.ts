@@ -13,7 +13,7 @@
  *   --out DIR                 default benchmarks/results
  *
  * Per call: wall time and peak RSS from /usr/bin/time -v (else from sampling /proc), the CLI's own step
- * times (log.txt: load, hnsw index, graph, cluster, reports), a timeline of its `-v` step messages on stderr
+ * times (its --json: load, hnsw index, graph, cluster, reports), a timeline of its `-v` step messages on stderr
  * (which splits the reports into xlsx and html) with the largest RSS seen during each step, the sizes of
  * what it wrote, and pairwise / BCubed F of its --json labels against the generator's truth. No warm-up:
  * a cold process is what a user runs.
@@ -59,7 +59,7 @@ interface CallResult {
   cpuPercent?: string;
   /** Steps in order: `start` (spawn), each -v message, `exit`; durations are to the next step. */
   steps: (Step & { ms: number })[];
-  /** The call's block in log.txt, parsed. */
+  /** The call's --json: neighbour path, counts, timings. */
   log?: {
     neighbors?: string;
     index?: string;
@@ -238,48 +238,25 @@ function runCli(args: string[], stdoutFile: string, timeoutMs: number): Promise<
   });
 }
 
-/** `12 ms` / `3.4 s` as the log writes them (reports/log.ts, ms()). */
-function parseMs(v: string): number {
-  const m = /^([\d.]+)\s*(ms|s)$/.exec(v.trim());
-  return m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
-}
-
-/** The last block titled `title` in log.txt, as key → value (continuation lines joined with \n). */
-function logBlock(logFile: string, title: RegExp): Map<string, string> | undefined {
-  if (!existsSync(logFile)) return undefined;
-  const blocks = readFileSync(logFile, 'utf8').split(/^(?==== faceclust )/m).filter((b) => title.test(b.split('\n')[0]!));
-  const block = blocks[blocks.length - 1];
-  if (!block) return undefined;
-  const map = new Map<string, string>();
-  let key: string | undefined;
-  for (const line of block.split('\n').slice(1)) {
-    const m = /^([a-z_ ]+):\s+(.*)$/.exec(line);
-    if (m && !line.startsWith(' ')) {
-      key = m[1]!;
-      map.set(key, m[2]!);
-    } else if (key && line.trim()) map.set(key, `${map.get(key)}\n${line.trim()}`);
+/** What the benchmark reads of a call's `--json` (the CLI's toJson): its neighbour path, counts and timings. */
+function callFromJson(stdoutFile: string): CallResult['log'] & { loadMs?: number } {
+  if (!existsSync(stdoutFile)) return {};
+  let j: { clusters: number; noise: number; edges: number; params: { neighbors: string; index?: string }; timings: Record<string, number> };
+  try {
+    j = JSON.parse(readFileSync(stdoutFile, 'utf8'));
+  } catch {
+    return {}; // the call failed: no JSON on stdout
   }
-  return map;
-}
-
-function parseCallLog(logFile: string, call: number): CallResult['log'] & { loadMs?: number } {
-  const b = logBlock(logFile, new RegExp(`^=== faceclust call ${String(call).padStart(3, '0')}:`));
-  if (!b) return {};
-  const timings: Record<string, number> = {};
-  for (const part of (b.get('timings') ?? '').split(',')) {
-    const m = /^\s*(.+?)\s+([\d.]+ (?:ms|s))\s*$/.exec(part);
-    if (m) timings[m[1]!] = parseMs(m[2]!);
-  }
-  const neighbors = b.get('neighbors');
+  const { embedMs, indexMs, graphMs, clusterMs, reportsMs, totalMs } = j.timings;
   return {
-    neighbors: neighbors?.split('\n')[0],
-    index: neighbors?.split('\n').find((l) => l.startsWith('index '))?.slice(6),
-    clusters: Number.parseInt(b.get('clusters') ?? '', 10),
-    noClass: Number.parseInt(b.get('no_class') ?? '', 10),
-    edges: Number(b.get('graph edges')),
-    timings,
-    // `cluster` (no inputs) logs the store's loading time as its embed time
-    loadMs: timings.embed,
+    neighbors: j.params.neighbors,
+    index: j.params.index,
+    clusters: j.clusters,
+    noClass: j.noise,
+    edges: j.edges,
+    timings: { 'hnsw index': indexMs!, graph: graphMs!, cluster: clusterMs!, reports: reportsMs!, total: totalMs! },
+    // `cluster` (no inputs) counts loading the store as its embed time
+    loadMs: embedMs,
   };
 }
 
@@ -339,7 +316,7 @@ async function runSize(n: number, o: { dim: number; seed: number; perImage: numb
       hnsw: du(path.join(out, 'hnsw')),
       stdout: du(stdoutFile),
     };
-    const { loadMs, ...log } = parseCallLog(path.join(out, 'log.txt'), call);
+    const { loadMs, ...log } = callFromJson(stdoutFile);
     const result: CallResult = { call, ...r, outputs, log, loadMs };
     if (r.exitCode === 0) {
       const j = labelsFromJson(stdoutFile, n, o.perImage);

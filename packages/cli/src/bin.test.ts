@@ -75,7 +75,10 @@ e2e('faceclust run / cluster on photos-small', () => {
     const r = await runCli(['cluster', 'cw', '--out', out, '--json', '--threshold', '0.9']);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(['method', 'params', 'clusters', 'noise', 'faces']);
+    expect(Object.keys(json)).toEqual(['call', 'method', 'params', 'clusters', 'noise', 'edges', 'timings', 'faces']);
+    expect(json.call).toBe(2);
+    expect(Object.keys(json.timings)).toEqual(['embedMs', 'indexMs', 'graphMs', 'clusterMs', 'reportsMs', 'totalMs']);
+    expect(json.timings.totalMs).toBeGreaterThanOrEqual(json.timings.reportsMs);
     expect(json.method).toBe('cw');
     expect(json.params).toMatchObject({ threshold: 0.9, iterations: 30, seed: 0 });
     expect(Object.keys(json.faces[0])).toEqual(['file', 'face', 'box', 'score', 'cluster']);
@@ -91,6 +94,24 @@ e2e('faceclust run / cluster on photos-small', () => {
       f.box.forEach((v, k) => expect(row.box[k]).toBeCloseTo(v, 0));
     });
     expect(json.clusters).toBe(new Set(json.faces.map((f: { cluster: number }) => f.cluster).filter((c: number) => c >= 0)).size);
+    // the call's record in the store: the same numbers, and each face's label by its store id
+    const calls = await runCli(['calls', '--out', out, '--json']);
+    expect(calls.code).toBe(0);
+    const rec = (JSON.parse(calls.stdout) as { calls: { call: number; status: string; method: string; params: object; faces: number; clusters: number; noise: number; timings: object }[] }).calls.find((c) => c.call === 2)!;
+    const { neighbors: _used, ...params } = json.params;
+    expect(rec).toMatchObject({ call: 2, status: 'done', method: 'cw', params, faces: json.faces.length, clusters: json.clusters, noise: json.noise, timings: json.timings });
+    const store = FaceStore.open(path.join(out, 'faces.sqlite'));
+    try {
+      const kept = store.getCallLabels(2)!;
+      const byId = new Map(storeFaces(out).map((f) => [f.id, `${f.file}#${f.faceIndex}`]));
+      const fromStore = new Map(Array.from(kept.faceIds, (id, i) => [byId.get(id), kept.labels[i]]));
+      json.faces.forEach((f: { file: string; face: number; cluster: number }) => expect(fromStore.get(`${f.file}#${f.face}`)).toBe(f.cluster));
+    } finally {
+      store.close();
+    }
+    const table = await runCli(['calls', '--out', out]);
+    expect(table.stdout).toMatch(/^ *call +started +method +parameters +faces +clusters +no_class +status/m);
+    expect(table.stdout).toMatch(/^ *2 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +cw +threshold=0\.9 .* done$/m);
   });
 
   it('cluster dbscan --saveas=photos: noise goes to no_class, whole photos copied once per cluster', async () => {

@@ -2,6 +2,7 @@
 /** The `faceclust` command: run = embed + cluster; embed and cluster are the two halves. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { callsCommand } from './commands/calls.js';
 import { clusterCommand } from './commands/cluster.js';
 import { embedCommand } from './commands/embed.js';
 import { evalCommand } from './commands/eval.js';
@@ -38,6 +39,7 @@ const program = new Command('faceclust')
   .addCommand(tuneCommand(argv))
   .addCommand(evalCommand(argv))
   .addCommand(pruneCommand(argv))
+  .addCommand(callsCommand())
   .addHelpText('after', `
 Examples:
   $ faceclust run ~/Pictures/party                       embed and cluster, reports in ./faceclust-out
@@ -45,6 +47,7 @@ Examples:
   $ faceclust cluster cw --out pics-out --threshold 0.9  … then cluster as often as you like
   $ faceclust cluster dbscan --out pics-out --saveas     DBSCAN, plus a folder of faces per cluster
   $ faceclust prune --out pics-out                       forget photos deleted from disk
+  $ faceclust calls --out pics-out                       every call so far, with its parameters and counts
 
 Outputs in --out: faces.sqlite (embeddings), log.txt (every call), clusters-NNN-*.xlsx,
 report.html (index) and report-NNN-*/report.html, saveas-NNN-*/ with --saveas.

@@ -22,7 +22,7 @@ import { writeHtmlReport, writeReportIndex } from './reports/html.js';
 import { appendLog, count, listSkipped, ms, type LogEntries } from './reports/log.js';
 import { writeXlsx } from './reports/xlsx.js';
 import { keptRows, qualityGate, spreadLabels, type QualityGateOptions } from './quality-gate.js';
-import type { ClusteringResult, FaceResult, Method, NeighborsUsed, SkippedFile } from './result.js';
+import { toRecord, type ClusteringResult, type FaceResult, type Method, type NeighborsUsed, type SkippedFile } from './result.js';
 
 export interface FacialClusteringOptions {
   /**
@@ -454,8 +454,8 @@ export class FacialClustering {
         ['store', this.storePath],
         ['outputs', [result.outputs.xlsx, result.outputs.report, result.outputs.saveas].filter(Boolean).join('\n')],
       ] satisfies LogEntries);
-      store.endCall(call);
       const { internals: _, ...pub } = result;
+      store.endCall(call, { record: toRecord(pub), faceIds: Int32Array.from(pub.faces, (f) => f.faceId), labels: pub.labels });
       return pub;
     } catch (thrown) {
       const err = this.explainStoreError(thrown);
@@ -469,7 +469,7 @@ export class FacialClustering {
         ['store', this.storePath],
       ]);
       try {
-        store.endCall(call, reason);
+        store.endCall(call, { error: reason });
       } catch {
         /* the store itself may be what failed; the log block says it */
       }
@@ -539,7 +539,7 @@ export class FacialClustering {
     const notices = [...this.notices, ...warnings];
     const result: ClusteringResult = {
       call, method, params, gate: { ...gateOpts, rejected: gate.rejected }, model: set.model, images: this.images, clusters: res.clusterCount, noise: res.noiseCount, faces, labels: res.labels,
-      summaries: clusters, skipped: this.skipped, noFace: this.noFace, missing: this.missing, notices, backend: res.backend, neighbors,
+      summaries: clusters, skipped: this.skipped, noFace: this.noFace, missing: this.missing, notices, backend: res.backend, neighbors, edges: res.graph.edges,
       timings: { embedMs: ctx.embedMs, indexMs, graphMs: res.timings.graphMs, clusterMs: res.timings.clusterMs, reportsMs: 0, totalMs: 0 },
       outputs: { log: out('log.txt'), xlsx: out(names.xlsx), report: path.join(out(names.report), 'report.html'), reportIndex: out('report.html') },
       saveas,

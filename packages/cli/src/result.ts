@@ -72,6 +72,8 @@ export interface ClusteringResult {
   notices: string[];
   backend: BackendName;
   neighbors: NeighborsUsed;
+  /** Edges of the neighbour graph the clustering ran on. */
+  edges: number;
   /**
    * embedMs: finding and embedding the photos, when this call did it (0 when it only read the store); indexMs:
    * loading, extending or building the hnsw index (0 for exact); totalMs includes both.
@@ -83,24 +85,68 @@ export interface ClusteringResult {
 }
 
 /**
- * The `--json` object, exactly: `{ method, params, clusters, noise, faces: [{ file, face, box, score, cluster }] }`;
- * params includes `neighbors` (the path that ran) and, for hnsw, `hnsw: { M, efConstruction, k, ef, maxNeighbors }`.
+ * The `--json` object: `{ call, method, params, clusters, noise, edges, timings, faces: [{ file, face, box,
+ * score, cluster }] }`; params includes `neighbors` (the path that ran) and, for hnsw, `hnsw: { M,
+ * efConstruction, k, ef, maxNeighbors }` and `index` (what became of `<out>/hnsw/`). Timings are in ms.
  */
 export interface JsonOutput {
+  call: number;
   method: Method;
-  params: (CwParams | DbscanParams) & { neighbors: 'exact' | 'hnsw'; hnsw?: { M: number; efConstruction: number; k: number; ef: number; maxNeighbors: number } };
+  params: (CwParams | DbscanParams) & { neighbors: 'exact' | 'hnsw'; hnsw?: { M: number; efConstruction: number; k: number; ef: number; maxNeighbors: number }; index?: string };
   clusters: number;
   noise: number;
+  edges: number;
+  timings: ClusteringResult['timings'];
   faces: { file: string; face: number; box: [number, number, number, number]; score: number; cluster: number }[];
 }
 
 export function toJson(r: ClusteringResult): JsonOutput {
   return {
+    call: r.call,
     method: r.method,
-    params: { ...r.params, neighbors: r.neighbors.used, ...(r.neighbors.hnsw ? { hnsw: r.neighbors.hnsw } : {}) },
+    params: { ...r.params, neighbors: r.neighbors.used, ...(r.neighbors.hnsw ? { hnsw: r.neighbors.hnsw } : {}), ...(r.neighbors.index ? { index: r.neighbors.index } : {}) },
     clusters: r.clusters,
     noise: r.noise,
+    edges: r.edges,
+    timings: r.timings,
     faces: r.faces.map((f) => ({ file: f.file, face: f.face, box: f.box, score: f.score, cluster: f.cluster })),
+  };
+}
+
+/**
+ * What the store keeps of a clustering call (its `calls` row, beside each face's id and label): enough for
+ * later calls and tools to read any earlier call without its xlsx. Paths are absolute.
+ */
+export interface CallRecord {
+  call: number;
+  method: Method;
+  params: CwParams | DbscanParams;
+  gate: ClusteringResult['gate'];
+  model: string;
+  images: number;
+  faces: number;
+  clusters: number;
+  noise: number;
+  edges: number;
+  backend: BackendName;
+  neighbors: NeighborsUsed;
+  /** Largest first, no_class last; the representative as a store face id. */
+  summaries: { cluster: number; size: number; cohesion: number | null; representative: number }[];
+  skipped: SkippedFile[];
+  noFace: string[];
+  missing: string[];
+  notices: string[];
+  saveas: SaveAs;
+  timings: ClusteringResult['timings'];
+  outputs: ClusteringResult['outputs'];
+}
+
+export function toRecord(r: ClusteringResult): CallRecord {
+  return {
+    call: r.call, method: r.method, params: r.params, gate: r.gate, model: r.model, images: r.images, faces: r.faces.length,
+    clusters: r.clusters, noise: r.noise, edges: r.edges, backend: r.backend, neighbors: r.neighbors,
+    summaries: r.summaries.map((c) => ({ cluster: c.cluster, size: c.size, cohesion: c.cohesion, representative: r.faces[c.representative]!.faceId })),
+    skipped: r.skipped, noFace: r.noFace, missing: r.missing, notices: r.notices, saveas: r.saveas, timings: r.timings, outputs: r.outputs,
   };
 }
 

@@ -5,7 +5,7 @@ export type { FindImagesOptions, FoundImages } from './find-images.js';
 export { detectFaces, embedFace, DEFAULTS } from './pipeline.js';
 export type { DetectedFace, FaceRecord, DetectOptions, EmbedFaceOptions } from './pipeline.js';
 export { FaceStore, SCHEMA_VERSION } from './store.js';
-export type { FaceSet, FaceInfo, ImageRow } from './store.js';
+export type { CallRow, FaceSet, FaceInfo, ImageRow } from './store.js';
 export { ARCFACE_TEMPLATE, similarityTransform, landmarks68to5 } from './align.js';
 export { embedderId as modelId, modelsDir } from './models.js';
 export { EmbedError } from './errors.js';

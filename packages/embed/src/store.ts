@@ -54,7 +54,10 @@ CREATE TABLE IF NOT EXISTS calls (
   status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
   error TEXT,
   started_at TEXT NOT NULL,
-  finished_at TEXT
+  finished_at TEXT,
+  record TEXT,                      -- JSON: what the call found (method, parameters, counts, timings, …), written by its caller
+  face_ids BLOB,                    -- int32 store face ids, one per clustered face …
+  labels BLOB                       -- … and its int32 label (−1 = no_class), in the same order
 );
 `;
 
@@ -90,6 +93,19 @@ export interface ImageRow {
   size: number;
   mtimeMs: number;
   hash?: string;
+}
+
+/** One call of an output folder, as the store keeps it. */
+export interface CallRow {
+  id: number;
+  kind: string;
+  command: string;
+  status: 'running' | 'done' | 'failed';
+  error?: string;
+  startedAt: string;
+  finishedAt?: string;
+  /** What the call's caller recorded when it ended (the CLI: method, parameters, counts, timings, …). */
+  record?: unknown;
 }
 
 export interface StoredFace {
@@ -187,6 +203,11 @@ export class FaceStore {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.exec(SCHEMA);
+      // calls tables made before record/face_ids/labels existed
+      const columns = new Set((this.db.prepare(`PRAGMA table_info(calls)`).all() as { name: string }[]).map((c) => c.name));
+      for (const [name, type] of [['record', 'TEXT'], ['face_ids', 'BLOB'], ['labels', 'BLOB']]) {
+        if (!columns.has(name)) this.db.exec(`ALTER TABLE calls ADD COLUMN ${name} ${type}`);
+      }
       this.db.pragma(`application_id = ${APPLICATION_ID}`);
     } catch (err) {
       throw new EmbedError('ERR_STORE', `Could not open face store ${file}: ${(err as Error).message}`, { cause: err });
@@ -367,17 +388,42 @@ export class FaceStore {
     }).immediate());
   }
 
-  /** Marks a call done, or failed with its reason. */
-  endCall(id: number, error?: string): void {
-    storeCall(this.path, () => this.db.prepare(`UPDATE calls SET status = ?, error = ?, finished_at = ? WHERE id = ?`).run(error === undefined ? 'done' : 'failed', error ?? null, new Date().toISOString(), id));
+  /**
+   * Marks a call done (or failed with its reason) and keeps what it found: `record` (any JSON value) and,
+   * for a clustering, each face's id and label, so later calls and tools read any earlier call from here.
+   */
+  endCall(id: number, outcome: { error?: string; record?: unknown; faceIds?: Int32Array; labels?: Int32Array } = {}): void {
+    const { error, record, faceIds, labels } = outcome;
+    if ((faceIds === undefined) !== (labels === undefined) || (faceIds && labels && faceIds.length !== labels.length)) {
+      throw new RangeError(`Expected faceIds and labels of the same length (or neither) but received ${faceIds?.length ?? 'none'} and ${labels?.length ?? 'none'}`);
+    }
+    const blob = (a: Int32Array | undefined) => (a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : null);
+    storeCall(this.path, () =>
+      this.db
+        .prepare(`UPDATE calls SET status = ?, error = ?, finished_at = ?, record = ?, face_ids = ?, labels = ? WHERE id = ?`)
+        .run(error === undefined ? 'done' : 'failed', error ?? null, new Date().toISOString(), record === undefined ? null : JSON.stringify(record), blob(faceIds), blob(labels), id),
+    );
   }
 
-  /** Every call recorded, oldest first. */
-  listCalls(): { id: number; kind: string; command: string; status: 'running' | 'done' | 'failed'; error?: string; startedAt: string; finishedAt?: string }[] {
-    const rows = storeCall(this.path, () => this.db.prepare(`SELECT id, kind, command, status, error, started_at AS startedAt, finished_at AS finishedAt FROM calls ORDER BY id`).all()) as {
-      id: number; kind: string; command: string; status: 'running' | 'done' | 'failed'; error: string | null; startedAt: string; finishedAt: string | null;
-    }[];
-    return rows.map((r) => ({ id: r.id, kind: r.kind, command: r.command, status: r.status, startedAt: r.startedAt, ...(r.error === null ? {} : { error: r.error }), ...(r.finishedAt === null ? {} : { finishedAt: r.finishedAt }) }));
+  /** Every call recorded, oldest first, with its record (labels: see {@link getCallLabels}). */
+  listCalls(): CallRow[] {
+    const rows = storeCall(this.path, () =>
+      this.db.prepare(`SELECT id, kind, command, status, error, started_at AS startedAt, finished_at AS finishedAt, record FROM calls ORDER BY id`).all(),
+    ) as { id: number; kind: string; command: string; status: CallRow['status']; error: string | null; startedAt: string; finishedAt: string | null; record: string | null }[];
+    return rows.map((r) => ({
+      id: r.id, kind: r.kind, command: r.command, status: r.status, startedAt: r.startedAt,
+      ...(r.error === null ? {} : { error: r.error }), ...(r.finishedAt === null ? {} : { finishedAt: r.finishedAt }), ...(r.record === null ? {} : { record: JSON.parse(r.record) as unknown }),
+    }));
+  }
+
+  /** The face ids and labels a clustering call kept, or undefined when it kept none (or there is no such call). */
+  getCallLabels(id: number): { faceIds: Int32Array; labels: Int32Array } | undefined {
+    if (!Number.isInteger(id)) throw new TypeError(`Expected an integer call number for id but received ${describe(id)}`);
+    const r = storeCall(this.path, () => this.db.prepare(`SELECT face_ids, labels FROM calls WHERE id = ?`).get(id)) as { face_ids: Buffer | null; labels: Buffer | null } | undefined;
+    if (!r?.face_ids || !r.labels) return undefined;
+    // copies: blobs need not be 4-byte aligned
+    const ints = (b: Buffer) => new Int32Array(new Uint8Array(b).buffer);
+    return { faceIds: ints(r.face_ids), labels: ints(r.labels) };
   }
 
   /**

@@ -16,8 +16,6 @@ export function handMadeResult(faces: [string, number][], noFace: string[], call
     const members = faces.flatMap(([, c], i) => (c === cluster ? [i] : []));
     return { cluster, size: members.length, cohesion: cluster < 0 ? null : 0.25, representative: members[0], members };
   });
-  // asserted rather than annotated: the record is growing under concurrent work, and fields it gains
-  // (missing, notices, embedMs are set already) must not break these fixtures before they land
   return {
     call, method: 'cw',
     params: { threshold: 1, iterations: 30, seed: 0, minClusterSize: 1, metric: 'euclidean', backend: 'auto' },
@@ -25,10 +23,10 @@ export function handMadeResult(faces: [string, number][], noFace: string[], call
     clusters: ids.filter((c) => c >= 0).length, noise: faces.filter(([, c]) => c < 0).length,
     faces: rows, labels: Int32Array.from(faces.map(([, c]) => c)), summaries,
     skipped: [{ path: '/photos/broken.jpg', reason: 'not an image' }], noFace, missing: [], notices: [],
-    backend: 'ts', neighbors: { requested: 'exact', used: 'exact' },
+    backend: 'ts', neighbors: { requested: 'exact', used: 'exact' }, edges: 0,
     timings: { embedMs: 0, indexMs: 0, graphMs: 0, clusterMs: 0, reportsMs: 0, totalMs: 0 },
     outputs: { log: '', xlsx: '', report: '', reportIndex: '' }, saveas: false,
-  } as ClusteringResult;
+  } satisfies ClusteringResult;
 }
 
 /** Every face's crop: one small grey PNG. */
