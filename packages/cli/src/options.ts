@@ -5,29 +5,20 @@
 import { BACKENDS, HNSW_DEFAULTS, hnswGraphParams, METRICS, NEIGHBOR_STRATEGIES, type BackendOption, type Metric, type NeighborStrategy } from '@faceclust/cluster';
 
 /**
- * Defaults measured on ../shared/data/lfw-dev (7,171 photos, 2,954 people; euclidean distance between
- * L2-normalised 512-d embeddings of the built-in model) with scripts/eval-lfw.mjs --sweep; the numbers
- * are in README.md, "Defaults".
+ * The CLI's defaults. Threshold, eps and minSamples were chosen on ../shared/data/lfw-dev with
+ * scripts/eval-lfw.mjs --sweep; the scores and the sweeps are in README.md, "Defaults".
  */
 export const DEFAULTS = {
-  /**
-   * Chinese Whispers: pairwise F 0.997, BCubed F 0.985 on lfw-dev. Precision stays ≥ 0.997 up to 1.0,
-   * then people merge fast (0.97 at 1.025, 0.87 at 1.075); 0.95–1.0 is the plateau.
-   */
+  /** Chinese Whispers: the edge of the plateau; past it people merge fast. */
   threshold: 1.0,
   iterations: 30,
   seed: 0,
   minClusterSize: 1,
-  /**
-   * DBSCAN: pairwise F 0.996, BCubed F 0.975 on lfw-dev. It chains neighbours of neighbours, so one bridge
-   * joins two people: at eps 0.9375 two large lfw-dev clusters merge (pairwise precision 0.9998 → 0.946,
-   * whatever minSamples 1–4), hence 0.925, below the CW threshold.
-   */
+  /** DBSCAN chains neighbours of neighbours, so one bridge joins two people: below the first eps where two merge. */
   eps: 0.925,
   /**
-   * 2: a face with one match is core, so pairs stay together (lfw-dev has 873 people with 2+ photos and
-   * 2,081 seen once). Scores equal minSamples 1 (noise counts as clusters of one), but faces that match
-   * nobody land in no_class; 3 sends every pair there too (BCubed F 0.950 instead of 0.975 on lfw-dev).
+   * 2, not the library's 5: a face with one match is core, so pairs of photos stay together, and faces that
+   * match nobody land in no_class; 3 already sends every pair there.
    */
   minSamples: 2,
   metric: 'euclidean' as Metric,

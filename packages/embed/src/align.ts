@@ -127,8 +127,8 @@ function addTaps(src: Uint8Array, srcW: number, srcH: number, channels: number, 
 }
 
 /**
- * warpAffine for 3 channels, the hot path of detection checks, landmarks and alignment (≈ 6 ms of a 250 px
- * photo's 30 before): channels in locals and the four taps unrolled where they all lie inside the image.
+ * warpAffine for 3 channels, the hot path of detection checks, landmarks and alignment: channels in locals
+ * and the four taps unrolled where they all lie inside the image.
  * It adds the same products in the same order as the general loop, so both give the same bytes.
  */
 function warpRgb(src: Uint8Array, srcW: number, srcH: number, inv: Affine, outW: number, outH: number, k: number, out: Uint8Array): void {

@@ -115,8 +115,8 @@ export interface Sessions {
   normalization: Normalization;
   /**
    * Faces whose raw embedding is shorter than this are dropped as not-a-face (0 = no gate). Only known for
-   * the default embedder: on groups/ and lfw-dev its real faces measured >= 2.4, false detections
-   * (hands, fabric, a pendant) and cut-off or blurred background faces 1.4-2.1.
+   * the default embedder, whose real faces have longer raw embeddings than false detections and cut-off or
+   * blurred background faces (README, "Pipeline").
    */
   minFaceNorm: number;
 }
@@ -126,17 +126,15 @@ export const DEFAULT_MIN_FACE_NORM = 2.0;
 
 /**
  * Returns a function that sets flush-to-zero and denormals-are-zero on the calling thread (through
- * @faceclust/core-native, an optional dependency), or undefined when that is not available. Only inference
+ * @faceclust/core-native, an optional peer), or undefined when that is not available. Only inference
  * worker threads use it: JS arithmetic on the thread flushes subnormals too. Call it after the sessions are
  * created: onnxruntime's first session in a process resets the mode on the thread that creates it.
  * `FACECLUST_FLUSH_DENORMALS=0` turns it off (for comparisons).
  *
- * Why: onnxruntime runs a session inline on the thread that calls run(), and its CPU kernels hit
- * micro-code assists on subnormal floats. The default embedder holds 8,938 subnormal weights (the landmark
- * model 26,567) and its PReLU activations underflow too. Measured here on one thread, fr_feature.onnx took
- * 88 ms per face at graph level 'all' and 30 ms at 'basic'; with FTZ/DAZ, 10.8 ms at 'all'. onnxruntime's
- * own `session.set_denormal_as_zero` cannot do this for us: it reaches its pool threads and, once per
- * process, the thread that creates the first session, not every worker thread.
+ * Why: onnxruntime runs a session inline on the thread that calls run(), its CPU kernels slow down badly on
+ * subnormal floats, and the default models hold many subnormal weights (numbers: README, "Pipeline").
+ * onnxruntime's own `session.set_denormal_as_zero` reaches only its pool threads and, once per process, the
+ * thread that creates the first session, not every worker thread.
  */
 export async function denormalFlusher(): Promise<(() => void) | undefined> {
   if (process.env.FACECLUST_FLUSH_DENORMALS === '0') return undefined;
@@ -146,14 +144,14 @@ export async function denormalFlusher(): Promise<(() => void) | undefined> {
     if (typeof binding?.setFlushDenormals !== 'function') return undefined;
     return () => void binding.setFlushDenormals(true);
   } catch {
-    return undefined; // not installed (it is optional): the models still run, more slowly
+    return undefined; // not installed (an optional peer): the models still run, more slowly
   }
 }
 
 /**
  * Graph optimisation level per model. With subnormals flushed, 'all' (NCHWc layouts, fusions) is fastest for
- * all three. Without, the embedder's NCHWc convolutions crawl on its subnormal weights (88 vs 30 ms at
- * 'basic'), while the detector and landmarks are still 2-3x faster at 'all'.
+ * all three; without, the embedder's NCHWc convolutions crawl on its subnormal weights and 'basic' is faster
+ * for it alone (README, "Pipeline").
  */
 type OptLevel = 'basic' | 'all';
 
