@@ -44,7 +44,11 @@ export interface FacialClusteringOptions {
   onStep?: (message: string) => void;
   /** Called while the reports are written: faces done over faces to do (each report counts every face). */
   onReportProgress?: (done: number, total: number) => void;
-  /** Aborts embedding: photos in flight are finished and stored, the call rejects with an AbortError. */
+  /**
+   * Aborts embedding (photos in flight are finished and stored; rejects with an AbortError) or a clustering
+   * call (it stops within a second, keeps none of its outputs, logs itself as interrupted; rejects with a
+   * CallAbortedError). The store is never left half-written.
+   */
   signal?: AbortSignal;
   /** Recorded in log.txt and the xlsx as the command that made each call; default a description of the API call. */
   command?: string;
@@ -128,6 +132,14 @@ interface CallSpec {
   /** dbscan's minSamples − 1 (its core faces need that many neighbours); 1 for cw. */
   minK: number;
   run: (vectors: Float32Array, dim: number, hnsw: { neighbors: 'exact' } | { neighbors: 'hnsw'; hnsw: { index: HnswIndex; k: number; ef: number; maxNeighbors: number } }) => Promise<ClusterResult>;
+}
+
+/** Raised when `signal` aborts a clustering call: its incomplete outputs are gone, its log block says so. */
+export class CallAbortedError extends Error {
+  constructor(readonly call: number, readonly outPath: string) {
+    super(`Call ${String(call).padStart(3, '0')} was interrupted: its incomplete outputs were removed and the store in ${outPath} is as it was`);
+    this.name = 'CallAbortedError';
+  }
 }
 
 /** Raised when `signal` aborts embedding; the store keeps every photo finished so far. */
@@ -378,7 +390,7 @@ export class FacialClustering {
     const near = neighborParams(options);
     return this.cluster({
       method: 'cw', params: p, saveas, gateOpts: gateOptions(options), near, minK: 1,
-      run: (v, dim, hnsw) => chineseWhispers(v, dim, { threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, ...hnsw }),
+      run: (v, dim, hnsw) => chineseWhispers(v, dim, { threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, signal: this.options.signal, ...hnsw }),
     });
   }
 
@@ -389,7 +401,7 @@ export class FacialClustering {
     const near = neighborParams(options, p.minSamples - 1);
     return this.cluster({
       method: 'dbscan', params: p, saveas, gateOpts: gateOptions(options), near, minK: p.minSamples - 1,
-      run: (v, dim, hnsw) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, ...hnsw }),
+      run: (v, dim, hnsw) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, signal: this.options.signal, ...hnsw }),
     });
   }
 
@@ -458,11 +470,12 @@ export class FacialClustering {
       store.endCall(call, { record: toRecord(pub), faceIds: Int32Array.from(pub.faces, (f) => f.faceId), labels: pub.labels });
       return pub;
     } catch (thrown) {
-      const err = this.explainStoreError(thrown);
-      const reason = (err as Error)?.message ?? String(err);
+      const aborted = this.options.signal?.aborted === true;
+      const err = aborted ? new CallAbortedError(call, this.outPath) : this.explainStoreError(thrown);
+      const reason = aborted ? 'interrupted (the signal was aborted, e.g. Ctrl-C)' : ((err as Error)?.message ?? String(err));
       // what this call created is incomplete: it goes, so no half-written report or folder is mistaken for a result
       for (const p of written) fs.rmSync(p, { recursive: true, force: true });
-      appendLog(this.outPath, `call ${id}: ${methodName} (failed)`, when, [
+      appendLog(this.outPath, `call ${id}: ${methodName} (${aborted ? 'interrupted' : 'failed'})`, when, [
         ...head,
         ['error', reason],
         ['outputs', written.length ? `none (the incomplete ${written.map((p) => path.basename(p)).join(', ')} removed)` : 'none'],
@@ -509,6 +522,7 @@ export class FacialClustering {
       const ids = gate.rejected ? gate.kept.map((i) => set.faces[i]!.id) : set.faces.map((f) => f.id);
       const opened = await openHnswIndex(this.outPath, {
         vectors: rows, dim: set.dim, ids, model: set.model, metric: params.metric, M: near.M, efConstruction: near.efConstruction, persist: !gate.rejected,
+        signal: this.options.signal,
       });
       indexMs = performance.now() - t0;
       indexAction = opened.action;
@@ -550,10 +564,13 @@ export class FacialClustering {
     const reportTotal = n * (saveas ? 3 : 2);
     let reportDone = 0;
     const onReport = this.options.onReportProgress;
+    const signal = this.options.signal;
     const tick = (k = 1) => {
+      signal?.throwIfAborted(); // the reports stop at the next face; cluster() removes what they wrote
       reportDone += k;
       onReport?.(reportDone, reportTotal);
     };
+    signal?.throwIfAborted();
     step(`writing ${names.xlsx}`);
     ctx.written.push(result.outputs.xlsx);
     await writeXlsx(result.outputs.xlsx, result, crops, { command: ctx.command, created: ctx.when }, tick);

@@ -30,6 +30,8 @@ export interface IndexRequest {
   efConstruction: number;
   /** false: build in memory and write nothing (rows that are not the folder's faces, e.g. after the quality gate). */
   persist: boolean;
+  /** Aborts building or extending the index (nothing is saved then). */
+  signal?: AbortSignal;
 }
 
 /** The index to cluster with and what was done to get it, for the log. */
@@ -44,7 +46,7 @@ export interface OpenedIndex {
 export async function openHnswIndex(outPath: string, req: IndexRequest): Promise<OpenedIndex> {
   const n = req.ids.length;
   if (!req.persist) {
-    const index = await HnswIndex.build(req.vectors, req.dim, { metric: req.metric, M: req.M, efConstruction: req.efConstruction });
+    const index = await HnswIndex.build(req.vectors, req.dim, { metric: req.metric, M: req.M, efConstruction: req.efConstruction, signal: req.signal });
     return { index, action: `built in memory for the ${n} faces past the quality gate (not saved: its rows are not the folder's faces)` };
   }
   const dir = path.join(outPath, HNSW_DIR);
@@ -56,12 +58,12 @@ export async function openHnswIndex(outPath: string, req: IndexRequest): Promise
     if (added > 0) {
       const rows = new Float32Array(added * req.dim);
       for (let r = index.size; r < n; r++) rows.set(req.vectors.subarray(order[r]! * req.dim, (order[r]! + 1) * req.dim), (r - index.size) * req.dim);
-      await index.add(rows);
+      await index.add(rows, { signal: req.signal });
       await save(dir, index, req, order);
     }
     return { index, ...(identity ? {} : { order }), action: added > 0 ? `added ${added} faces to ${dir} (now ${index.size})` : `reused ${dir} (${n} faces)` };
   }
-  const index = await HnswIndex.build(req.vectors, req.dim, { metric: req.metric, M: req.M, efConstruction: req.efConstruction });
+  const index = await HnswIndex.build(req.vectors, req.dim, { metric: req.metric, M: req.M, efConstruction: req.efConstruction, signal: req.signal });
   await save(dir, index, req);
   return { index, action: `built ${dir} (${n} faces; ${saved})` };
 }

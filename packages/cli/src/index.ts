@@ -3,7 +3,7 @@
  * an output folder and clusters them (Chinese Whispers or DBSCAN) as often as you like, writing log.txt,
  * an xlsx and an HTML report per call. The `faceclust` command line is built on it.
  */
-export { FacialClustering, AbortError } from './facial-clustering.js';
+export { FacialClustering, AbortError, CallAbortedError } from './facial-clustering.js';
 export type { FacialClusteringOptions, EmbedSummary, ChineseWhispersCallOptions, DbscanCallOptions } from './facial-clustering.js';
 export type { ClusteringResult, FaceResult, SkippedFile, JsonOutput, Method, NeighborsUsed } from './result.js';
 export { toJson } from './result.js';

@@ -129,7 +129,7 @@ describe('backend selection', () => {
   });
 
   it('uses the binding when it loads', async () => {
-    const binding = { radiusGraph: vi.fn(), chineseWhispers: vi.fn(), dbscan: vi.fn(), pairwise: vi.fn() };
+    const binding = { radiusGraph: vi.fn(), chineseWhispers: vi.fn(), dbscan: vi.fn(), pairwise: vi.fn(), cancelToken: vi.fn(), cancel: vi.fn() };
     setNativeImportForTesting(async () => ({ binding }));
     expect(await resolveBackend('auto')).toEqual({ name: 'native', native: binding });
     expect(await resolveBackend('native')).toEqual({ name: 'native', native: binding });

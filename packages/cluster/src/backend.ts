@@ -15,11 +15,20 @@ export type BackendOption = (typeof BACKENDS)[number];
 /** The backend that actually ran. */
 export type BackendName = 'native' | 'ts';
 
+/** A cancellation flag inside the addon (opaque): see cancel.ts. */
+export type NativeCancelToken = { readonly __brand: 'NativeCancelToken' };
+
+/** The addon's cancellation surface: every Promise-returning call takes a token as its last argument. */
+export interface NativeCancelBinding {
+  cancelToken(): NativeCancelToken;
+  cancel(token: NativeCancelToken): void;
+}
+
 /**
  * The part of `@faceclust/core-native`'s `NativeBinding` this package calls. Declared structurally so the
  * package type-checks and runs (on the ts backend) without the addon; the binding satisfies it.
  */
-export interface NativeClusterBinding {
+export interface NativeClusterBinding extends NativeCancelBinding {
   radiusGraph(
     vectors: Float32Array,
     n: number,
@@ -27,6 +36,7 @@ export interface NativeClusterBinding {
     metric: Metric,
     radius: number,
     threads: number,
+    cancel?: NativeCancelToken,
   ): Promise<{ offsets: Uint32Array; indices: Int32Array; distances: Float32Array }>;
   chineseWhispers(
     offsets: Uint32Array,
@@ -36,22 +46,33 @@ export interface NativeClusterBinding {
     iterations: number,
     seed: number,
     unitWeights: boolean,
+    cancel?: NativeCancelToken,
   ): Promise<{ labels: Int32Array; iterations: number }>;
-  dbscan(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Promise<Int32Array>;
+  dbscan(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number, cancel?: NativeCancelToken): Promise<Int32Array>;
   /** Fast fp32 distances of every row of `a` (na×dim) to every row of `b` (nb×dim) into `out` (na×nb). */
-  pairwise(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: Metric, out: Float32Array, threads: number): Promise<void>;
+  pairwise(
+    a: Float32Array,
+    na: number,
+    b: Float32Array,
+    nb: number,
+    dim: number,
+    metric: Metric,
+    out: Float32Array,
+    threads: number,
+    cancel?: NativeCancelToken,
+  ): Promise<void>;
 }
 
 /** An HNSW index inside the addon (opaque). */
 export type NativeHnswHandle = { readonly __brand: 'NativeHnswIndex' };
 
 /** The addon's HNSW surface (see @faceclust/core-native's native.ts); used by hnsw.ts only. */
-export interface NativeHnswBinding {
+export interface NativeHnswBinding extends NativeCancelBinding {
   hnswCreate(dim: number, metric: Metric, M: number, efConstruction: number, capacity: number, seed: number): NativeHnswHandle;
   hnswLoad(path: string, dim: number, metric: Metric): NativeHnswHandle;
   hnswSave(index: NativeHnswHandle, path: string): void;
   hnswCount(index: NativeHnswHandle): number;
-  hnswAdd(index: NativeHnswHandle, vectors: Float32Array, n: number, threads: number): Promise<number>;
+  hnswAdd(index: NativeHnswHandle, vectors: Float32Array, n: number, threads: number, cancel?: NativeCancelToken): Promise<number>;
   hnswKnnGraph(
     index: NativeHnswHandle,
     vectors: Float32Array,
@@ -61,6 +82,7 @@ export interface NativeHnswBinding {
     radius: number,
     threads: number,
     maxNeighbors?: number,
+    cancel?: NativeCancelToken,
   ): Promise<{ offsets: Uint32Array; indices: Int32Array; distances: Float32Array }>;
 }
 

@@ -4,13 +4,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { resolveBackend, resolveThreads, type Backend, type BackendOption } from './backend.js';
+import { Slices, throwIfAborted, withCancel } from './cancel.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
 import { METRICS } from './metrics.js';
 import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
 import { renumberLabels } from './renumber.js';
 import { shuffleInPlace, Mulberry32 } from './rng.js';
-import type { ClusterResult, MetricOptions } from './types.js';
-import { expectInteger, expectOneOf, expectOptions, expectPositiveFinite, orDefault } from './validate.js';
+import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
+import { expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
 /** Edge weights: `similarity` = 1 / (1 + distance); `unit` = 1 for every edge (as dlib does). */
@@ -20,7 +21,7 @@ export const WEIGHTINGS = ['similarity', 'unit'] as const;
 export type Weighting = (typeof WEIGHTINGS)[number];
 
 /** Options of {@link chineseWhispersOnGraph}. */
-export interface ChineseWhispersGraphOptions {
+export interface ChineseWhispersGraphOptions extends CancelOptions {
   /** Maximum number of passes, an integer >= 1; default 30. Stops early after a pass that changes nothing. */
   iterations?: number;
   /** Seed of the visiting order (mulberry32), an integer in [0, 2^32); default 0. */
@@ -44,6 +45,7 @@ interface CwParams {
   seed: number;
   unit: boolean;
   minClusterSize: number;
+  signal?: AbortSignal;
 }
 
 function cwParams(opts: Record<string, unknown>): CwParams {
@@ -52,6 +54,7 @@ function cwParams(opts: Record<string, unknown>): CwParams {
     seed: expectInteger('seed', orDefault(opts.seed, 0), 0, 0xffffffff),
     unit: expectOneOf('weighting', orDefault(opts.weighting, 'similarity'), WEIGHTINGS) === 'unit',
     minClusterSize: expectInteger('minClusterSize', orDefault(opts.minClusterSize, 1), 1),
+    signal: expectSignal('signal', opts.signal),
   };
 }
 
@@ -76,7 +79,7 @@ export async function chineseWhispers(vectors: VectorsInput, dim: number, option
   const matrix = toMatrix(vectors, dim);
   const backend = await resolveBackend(opts.backend);
   const graphStart = performance.now();
-  const { graph, neighbors } = await buildNeighborGraph(matrix, metric, threshold, backend, threads, opts);
+  const { graph, neighbors } = await buildNeighborGraph(matrix, metric, threshold, backend, threads, opts, 1, params.signal);
   const graphMs = performance.now() - graphStart;
   return { ...(await runOnGraph(graph, params, backend, start, graphMs)), neighbors };
 }
@@ -91,16 +94,19 @@ export async function chineseWhispersOnGraph(graph: NeighborGraph, options: Chin
   const opts = expectOptions('options', options, false);
   const params = cwParams(opts);
   const backend = await resolveBackend(opts.backend);
+  throwIfAborted(params.signal);
   return runOnGraph(graph, params, backend, start, 0);
 }
 
 async function runOnGraph(graph: NeighborGraph, params: CwParams, backend: Backend, start: number, graphMs: number): Promise<ClusterResult> {
   const clusterStart = performance.now();
   const { n, offsets, indices, distances } = graph;
+  const { iterations, seed, unit, signal } = params;
+  const native = backend.native;
   let raw: { labels: Int32Array; iterations: number };
   if (n === 0) raw = { labels: new Int32Array(0), iterations: 0 };
-  else if (backend.native) raw = await backend.native.chineseWhispers(offsets, indices, distances, n, params.iterations, params.seed, params.unit);
-  else raw = await chineseWhispersTs(graph, params.iterations, params.seed, params.unit);
+  else if (native) raw = await withCancel(native, signal, (token) => native.chineseWhispers(offsets, indices, distances, n, iterations, seed, unit, token));
+  else raw = await chineseWhispersTs(graph, iterations, seed, unit, signal);
   const { labels, clusterCount, noiseCount } = renumberLabels(raw.labels, params.minClusterSize);
   const end = performance.now();
   return {
@@ -114,14 +120,17 @@ async function runOnGraph(graph: NeighborGraph, params: CwParams, backend: Backe
   };
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** The pure-TypeScript pass loop. Raw labels (a node index per cluster), not renumbered. */
+/**
+ * The pure-TypeScript pass loop. Raw labels (a node index per cluster), not renumbered. Yields to the event
+ * loop every ~50 ms, within a pass too (a pass over a large graph can take seconds), and stops there when
+ * `signal` has aborted.
+ */
 export async function chineseWhispersTs(
   graph: NeighborGraph,
   iterations: number,
   seed: number,
   unitWeights: boolean,
+  signal?: AbortSignal,
 ): Promise<{ labels: Int32Array; iterations: number }> {
   const { n, offsets, indices, distances } = graph;
   const labels = new Int32Array(n);
@@ -135,12 +144,13 @@ export async function chineseWhispersTs(
   const seen = new Int32Array(maxDegree);
   const rng = new Mulberry32(seed);
   let ran = 0;
-  let sliceStart = performance.now();
+  const slices = new Slices(signal);
   while (ran < iterations) {
     shuffleInPlace(order, rng);
     ran++;
     let changes = 0;
     for (let p = 0; p < n; p++) {
+      if ((p & 1023) === 1023 && slices.due()) await slices.pause();
       const v = order[p];
       const begin = offsets[v];
       const end = offsets[v + 1];
@@ -175,10 +185,7 @@ export async function chineseWhispersTs(
       }
     }
     if (changes === 0) break;
-    if (performance.now() - sliceStart > 50) {
-      await yieldToEventLoop();
-      sliceStart = performance.now();
-    }
+    if (slices.due()) await slices.pause();
   }
   return { labels, iterations: ran };
 }

@@ -63,7 +63,7 @@ describe('dbscan against scikit-learn', () => {
 });
 
 describe('dbscanTs', () => {
-  it("expands in scikit-learn's stack order: a border point goes to the first cluster that reaches it", () => {
+  it("expands in scikit-learn's stack order: a border point goes to the first cluster that reaches it", async () => {
     // Cores 1 (neighbours 0, 2, 5) and 3 (neighbours 2, 4, 6) with minSamples 4; 2 is a border point of
     // both but 1 and 3 are not neighbours: two clusters, and 2 joins cluster 0, found first from 1.
     const graph = {
@@ -72,13 +72,13 @@ describe('dbscanTs', () => {
       indices: Int32Array.from([1, 0, 2, 5, 1, 3, 2, 4, 6, 3, 1, 3]),
       distances: new Float32Array(12),
     };
-    expect(Array.from(dbscanTs(graph, 4))).toEqual([0, 0, 0, 1, 1, 0, 1]);
+    expect(Array.from(await dbscanTs(graph, 4))).toEqual([0, 0, 0, 1, 1, 0, 1]);
   });
 
-  it('marks isolated points as noise unless minSamples is 1', () => {
+  it('marks isolated points as noise unless minSamples is 1', async () => {
     const graph = { n: 3, offsets: new Uint32Array(4), indices: new Int32Array(0), distances: new Float32Array(0) };
-    expect(Array.from(dbscanTs(graph, 2))).toEqual([-1, -1, -1]);
-    expect(Array.from(dbscanTs(graph, 1))).toEqual([0, 1, 2]);
+    expect(Array.from(await dbscanTs(graph, 2))).toEqual([-1, -1, -1]);
+    expect(Array.from(await dbscanTs(graph, 1))).toEqual([0, 1, 2]);
   });
 });
 

@@ -6,9 +6,11 @@
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveBackend, resolveThreads, type NativeHnswBinding, type NativeHnswHandle } from './backend.js';
+import { throwIfAborted, withCancel } from './cancel.js';
 import type { NeighborGraph } from './graph.js';
 import { METRICS, type Metric } from './metrics.js';
-import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, orDefault } from './validate.js';
+import type { CancelOptions } from './types.js';
+import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
 /**
@@ -24,7 +26,7 @@ import { toMatrix, type VectorsInput } from './vectors.js';
 export const HNSW_DEFAULTS = { M: 16, efConstruction: 100, k: 32, ef: 64, seed: 100 } as const;
 
 /** Options of {@link HnswIndex.build}. */
-export interface HnswBuildOptions {
+export interface HnswBuildOptions extends CancelOptions {
   /** Distance metric, default `'euclidean'`. */
   metric?: Metric;
   /** Links per node (hnswlib's M), an integer >= 2; default 16. More: better recall, more memory and time. */
@@ -37,8 +39,18 @@ export interface HnswBuildOptions {
   threads?: number;
 }
 
+/**
+ * Options of {@link HnswIndex.add}. Aborted, an add rejects with an AbortError and keeps the rows it had
+ * indexed: a prefix of `vectors` (it stops between batches of 64), so `size` grows by that many and a later
+ * add of the remaining rows completes it.
+ */
+export interface HnswAddOptions extends CancelOptions {
+  /** Worker threads; default every core. */
+  threads?: number;
+}
+
 /** Options of {@link HnswIndex.knnGraph}. */
-export interface HnswGraphOptions {
+export interface HnswGraphOptions extends CancelOptions {
   /** Keep neighbours at distance `<= radius` (decided on the float64 reference); a finite number > 0. */
   radius: number;
   /** Neighbours searched per face, an integer >= 1; default 32. */
@@ -144,15 +156,20 @@ export class HnswIndex {
     this.count = vectors.length / dim;
   }
 
-  /** Builds an index of every row of `vectors` (a `Float32Array` is kept without copying). */
+  /**
+   * Builds an index of every row of `vectors` (a `Float32Array` is kept without copying). Aborted, it
+   * rejects with an AbortError and the partial index is dropped.
+   */
   static async build(vectors: VectorsInput, dim: number, options: HnswBuildOptions = {}): Promise<HnswIndex> {
     const opts = expectOptions('options', options, false);
     const p = hnswBuildParams(opts);
     const threads = resolveThreads(opts.threads);
+    const signal = expectSignal('signal', opts.signal);
     const { data, n } = toMatrix(vectors, dim);
     const native = await hnswBinding();
+    throwIfAborted(signal);
     const handle = native.hnswCreate(dim, p.metric, p.M, p.efConstruction, Math.max(n, 1), p.seed);
-    await native.hnswAdd(handle, data, n, threads);
+    await withCancel(native, signal, (token) => native.hnswAdd(handle, data, n, threads, token));
     return new HnswIndex(native, handle, data, dim, p.metric, p.M, p.efConstruction);
   }
 
@@ -226,12 +243,14 @@ export class HnswIndex {
   /**
    * Adds rows to the index without rebuilding it; they get the next row numbers. The embeddings are
    * appended to one growing buffer (capacity grows by half, so repeated adds copy each row O(1) times).
-   * Resolves to the new size.
+   * Resolves to the new size. Aborted, it keeps a prefix of the rows: see {@link HnswAddOptions}.
    */
-  async add(vectors: VectorsInput, options: { threads?: number } = {}): Promise<number> {
+  async add(vectors: VectorsInput, options: HnswAddOptions = {}): Promise<number> {
     const opts = expectOptions('options', options, false);
     const threads = resolveThreads(opts.threads);
+    const signal = expectSignal('signal', opts.signal);
     const { data, n } = toMatrix(vectors, this.dim);
+    throwIfAborted(signal);
     const total = this.count + n;
     // The caller's array (build, load's vectors) is exactly full, so the first add of any row copies it into
     // a buffer of our own: the index never writes to memory it was lent.
@@ -241,7 +260,15 @@ export class HnswIndex {
       this.buffer = grown;
     }
     this.buffer.set(data, this.count * this.dim);
-    await this.native.hnswAdd(this.handle, this.buffer.subarray(0, total * this.dim), total, threads);
+    const native = this.native;
+    const rows = this.buffer.subarray(0, total * this.dim);
+    try {
+      await withCancel(native, signal, (token) => native.hnswAdd(this.handle, rows, total, threads, token));
+    } catch (error) {
+      // aborted: the add has stopped, having indexed a prefix of the rows (maybe none, maybe all)
+      if ((error as Error | null)?.name === 'AbortError') this.count = native.hnswCount(this.handle);
+      throw error;
+    }
     this.count = total;
     return total;
   }
@@ -256,14 +283,19 @@ export class HnswIndex {
     const opts = expectOptions('options', options, true);
     const radius = expectPositiveFinite('radius', opts.radius);
     const { k, ef, maxNeighbors } = hnswGraphParams(opts, 1);
-    return this.graph(radius, k, ef, resolveThreads(opts.threads), maxNeighbors);
+    const threads = resolveThreads(opts.threads);
+    const signal = expectSignal('signal', opts.signal);
+    throwIfAborted(signal);
+    return this.graph(radius, k, ef, threads, maxNeighbors, signal);
   }
 
   /** Validated form of {@link knnGraph} (for the clustering functions). */
-  async graph(radius: number, k: number, ef: number, threads: number, maxNeighbors = k): Promise<NeighborGraph> {
+  async graph(radius: number, k: number, ef: number, threads: number, maxNeighbors = k, signal?: AbortSignal): Promise<NeighborGraph> {
     const n = this.count;
     if (n === 0) return { n: 0, offsets: new Uint32Array(1), indices: new Int32Array(0), distances: new Float32Array(0) };
-    const g = await this.native.hnswKnnGraph(this.handle, this.vectors, n, k, ef, radius, threads, maxNeighbors);
+    const native = this.native;
+    const vectors = this.vectors;
+    const g = await withCancel(native, signal, (token) => native.hnswKnnGraph(this.handle, vectors, n, k, ef, radius, threads, maxNeighbors, token));
     return { n, offsets: g.offsets, indices: g.indices, distances: g.distances };
   }
 

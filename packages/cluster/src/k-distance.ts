@@ -2,17 +2,17 @@
  * k-distances, DBSCAN's classic aid for choosing eps: each point's distance to its k-th nearest neighbour,
  * counting the point itself as the first, as scikit-learn counts `min_samples`.
  */
-import { performance } from 'node:perf_hooks';
 import { resolveBackend, resolveThreads, type NativeClusterBinding } from './backend.js';
+import { Slices, throwIfAborted, withCancel } from './cancel.js';
 import { pairKernel, rowNorms } from './distance.js';
 import { assertGraph, type NeighborGraph } from './graph.js';
 import { METRICS, type Metric } from './metrics.js';
-import type { BackendOptions, MetricOptions } from './types.js';
-import { expectInteger, expectOneOf, expectOptions, orDefault } from './validate.js';
+import type { BackendOptions, CancelOptions, MetricOptions } from './types.js';
+import { expectInteger, expectOneOf, expectOptions, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
 /** Options of {@link kDistances}. */
-export interface KDistanceOptions extends MetricOptions {
+export interface KDistanceOptions extends MetricOptions, CancelOptions {
   /** Which neighbour, the point itself counted as the 1st (so k = minSamples); an integer >= 1. */
   k: number;
 }
@@ -72,18 +72,20 @@ export async function kDistances(vectors: VectorsInput, dim: number, options: KD
   const metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
   const { data, n } = toMatrix(vectors, dim);
   const threads = resolveThreads((opts as BackendOptions).threads);
+  const signal = expectSignal('signal', opts.signal);
   const backend = await resolveBackend((opts as BackendOptions).backend);
+  throwIfAborted(signal);
   const out = new Float64Array(n);
   if (k === 1 || n === 0) return out;
   const want = k - 1;
   if (n - 1 < want) return out.fill(Infinity);
   const kernel = pairKernel(metric);
   const norms = metric === 'cosine' ? rowNorms(data, n, dim) : new Float64Array(n);
-  if (backend.native) return kDistancesNative(backend.native, data, n, dim, metric, want, threads, norms, out);
+  if (backend.native) return kDistancesNative(backend.native, data, n, dim, metric, want, threads, norms, out, signal);
   // A sorted buffer of the `want` smallest distances so far; its last value bounds the early exit.
   const best = new Float64Array(want);
   const four = new Float64Array(4);
-  let sliceStart = performance.now();
+  const slices = new Slices(signal);
   for (let i = 0; i < n; i++) {
     best.fill(Infinity);
     const a = i * dim;
@@ -107,10 +109,7 @@ export async function kDistances(vectors: VectorsInput, dim: number, options: KD
       insert(kernel.one(data, a, j * dim, dim, kernel.limit(best[want - 1]), norms[i], norms[j]));
     }
     out[i] = best[want - 1];
-    if (performance.now() - sliceStart > 50) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
+    if (slices.due()) await slices.pause();
   }
   return out;
 }
@@ -128,6 +127,7 @@ async function kDistancesNative(
   threads: number,
   norms: Float64Array,
   out: Float64Array,
+  signal: AbortSignal | undefined,
 ): Promise<Float64Array> {
   const kernel = pairKernel(metric);
   const rows = blockRows(n);
@@ -137,7 +137,9 @@ async function kDistancesNative(
   for (let i0 = 0; i0 < n; i0 += rows) {
     const na = Math.min(rows, n - i0);
     const view = block.subarray(0, na * n);
-    await native.pairwise(data.subarray(i0 * dim, (i0 + na) * dim), na, data, n, dim, metric, view, threads);
+    // Each block's distances are computed off the main thread, its k-th values picked on it (a few ms).
+    const a = data.subarray(i0 * dim, (i0 + na) * dim);
+    await withCancel(native, signal, (token) => native.pairwise(a, na, data, n, dim, metric, view, threads, token));
     for (let r = 0; r < na; r++) {
       const i = i0 + r;
       const row = view.subarray(r * n, (r + 1) * n);

@@ -13,6 +13,7 @@
  * It never merges what exact DBSCAN separates: its core points and their links are subsets of the exact ones.
  */
 import type { Backend } from './backend.js';
+import { throwIfAborted } from './cancel.js';
 import type { NeighborGraph } from './graph.js';
 import { HnswIndex, hnswBuildParams, hnswGraphParams, type HnswBuildOptions } from './hnsw.js';
 import type { Metric } from './metrics.js';
@@ -43,7 +44,7 @@ export type NeighborStrategy = (typeof NEIGHBOR_STRATEGIES)[number];
 export const AUTO_HNSW_FROM = 120_000;
 
 /** Options for the hnsw path of {@link chineseWhispers}, {@link dbscan} and {@link radiusGraph}. */
-export interface HnswOptions extends Omit<HnswBuildOptions, 'metric' | 'threads'> {
+export interface HnswOptions extends Omit<HnswBuildOptions, 'metric' | 'threads' | 'signal'> {
   /** Neighbours per face (default 32; DBSCAN: at least minSamples − 1). */
   k?: number;
   /** Search width, >= k (default max(64, k)). */
@@ -77,7 +78,7 @@ export function chooseNeighbors(strategy: NeighborStrategy, n: number, backend: 
 
 /**
  * Builds the graph at `radius` the chosen way. `minK` is the least k the caller needs (DBSCAN: minSamples − 1).
- * Throws before any work on a bad strategy or bad hnsw parameters.
+ * Throws before any work on a bad strategy or bad hnsw parameters, then on an aborted `signal` (validated).
  */
 export async function buildNeighborGraph(
   matrix: Matrix,
@@ -87,6 +88,7 @@ export async function buildNeighborGraph(
   threads: number,
   opts: Record<string, unknown>,
   minK = 1,
+  signal?: AbortSignal,
 ): Promise<{ graph: NeighborGraph; neighbors: 'exact' | 'hnsw' }> {
   const strategy = expectOneOf('neighbors', orDefault(opts.neighbors, 'auto'), NEIGHBOR_STRATEGIES);
   const hnswOpts = expectOptions('hnsw', opts.hnsw, false);
@@ -98,16 +100,15 @@ export async function buildNeighborGraph(
   const build = hnswBuildParams({ ...hnswOpts, metric });
   const { k, ef, maxNeighbors } = hnswGraphParams(hnswOpts, minK);
   const used = chooseNeighbors(strategy, matrix.n, backend, index !== undefined);
-  if (used === 'exact') return { graph: await buildRadiusGraph(matrix, metric, radius, backend, threads), neighbors: 'exact' };
-  if (backend.name === 'ts') throw new Error("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW); pass backend 'auto' or 'native', or neighbors 'exact'");
-  let idx = index;
-  if (idx) {
-    if (idx.size !== matrix.n || idx.dim !== matrix.dim) {
-      throw new RangeError(`Expected hnsw.index to hold the ${matrix.n}×${matrix.dim} rows being clustered but it holds ${idx.size}×${idx.dim}`);
+  if (used === 'hnsw' && backend.name === 'ts') throw new Error("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW); pass backend 'auto' or 'native', or neighbors 'exact'");
+  if (index) {
+    if (index.size !== matrix.n || index.dim !== matrix.dim) {
+      throw new RangeError(`Expected hnsw.index to hold the ${matrix.n}×${matrix.dim} rows being clustered but it holds ${index.size}×${index.dim}`);
     }
-    if (idx.metric !== metric) throw new RangeError(`Expected hnsw.index to use metric '${metric}' but it uses '${idx.metric}'`);
-  } else {
-    idx = await HnswIndex.build(matrix.data.subarray(0, matrix.n * matrix.dim), matrix.dim, { ...build, threads });
+    if (index.metric !== metric) throw new RangeError(`Expected hnsw.index to use metric '${metric}' but it uses '${index.metric}'`);
   }
-  return { graph: await idx.graph(radius, k, ef, threads, maxNeighbors), neighbors: 'hnsw' };
+  throwIfAborted(signal);
+  if (used === 'exact') return { graph: await buildRadiusGraph(matrix, metric, radius, backend, threads, signal), neighbors: 'exact' };
+  const idx = index ?? (await HnswIndex.build(matrix.data.subarray(0, matrix.n * matrix.dim), matrix.dim, { ...build, threads, signal }));
+  return { graph: await idx.graph(radius, k, ef, threads, maxNeighbors, signal), neighbors: 'hnsw' };
 }

@@ -1,18 +1,18 @@
 /**
  * The radius neighbour graph (docs/ALGORITHMS.md, "Radius graph"): every pair within `radius`, as CSR.
  */
-import { performance } from 'node:perf_hooks';
 import { resolveBackend, resolveThreads, type Backend } from './backend.js';
+import { Slices, throwIfAborted, withCancel } from './cancel.js';
 import { pairKernel, rowNorms } from './distance.js';
 import type { NeighborGraph } from './graph.js';
 import { METRICS, type Metric } from './metrics.js';
-import type { MetricOptions } from './types.js';
+import type { CancelOptions, MetricOptions } from './types.js';
 import type { NeighborOptions } from './neighbors.js';
-import { expectOneOf, expectOptions, expectPositiveFinite, orDefault } from './validate.js';
+import { expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type Matrix, type VectorsInput } from './vectors.js';
 
 /** Options of {@link radiusGraph}. */
-export interface RadiusGraphOptions extends MetricOptions, NeighborOptions {
+export interface RadiusGraphOptions extends MetricOptions, NeighborOptions, CancelOptions {
   /** Keep pairs whose distance is `<= radius`; a finite number > 0. */
   radius: number;
 }
@@ -35,12 +35,16 @@ export async function radiusGraph(vectors: VectorsInput, dim: number, options: R
   const radius = expectPositiveFinite('radius', opts.radius);
   const metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
   const threads = resolveThreads(opts.threads);
+  const signal = expectSignal('signal', opts.signal);
   const matrix = toMatrix(vectors, dim);
   const backend = await resolveBackend(opts.backend);
-  if (opts.neighbors === undefined && opts.hnsw === undefined) return buildRadiusGraph(matrix, metric, radius, backend, threads);
+  if (opts.neighbors === undefined && opts.hnsw === undefined) {
+    throwIfAborted(signal);
+    return buildRadiusGraph(matrix, metric, radius, backend, threads, signal);
+  }
   // Imported lazily: neighbors.ts imports this module.
   const { buildNeighborGraph } = await import('./neighbors.js');
-  return (await buildNeighborGraph(matrix, metric, radius, backend, threads, opts)).graph;
+  return (await buildNeighborGraph(matrix, metric, radius, backend, threads, opts, 1, signal)).graph;
 }
 
 /** Validated inputs to a graph on the chosen backend. */
@@ -50,26 +54,31 @@ export async function buildRadiusGraph(
   radius: number,
   backend: Backend,
   threads: number,
+  signal?: AbortSignal,
 ): Promise<NeighborGraph> {
   const { data, n, dim } = matrix;
   if (n === 0) return { n: 0, offsets: new Uint32Array(1), indices: new Int32Array(0), distances: new Float32Array(0) };
-  if (backend.native) {
-    const g = await backend.native.radiusGraph(data, n, dim, metric, radius, threads);
+  const native = backend.native;
+  if (native) {
+    const g = await withCancel(native, signal, (token) => native.radiusGraph(data, n, dim, metric, radius, threads, token));
     return { n, offsets: g.offsets, indices: g.indices, distances: g.distances };
   }
-  return radiusGraphTs(data, n, dim, metric, radius);
+  return radiusGraphTs(data, n, dim, metric, radius, signal);
 }
-
-/** Lets timers and I/O run between slices of a long pure-TypeScript computation. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-const SLICE_MS = 50;
 
 /**
  * The pure-TypeScript graph: every pair i < j once (distances are symmetric), four columns at a time,
  * kept pairs appended to growable upper-triangle buffers, then mirrored into the full CSR. Rows come out sorted because row i
  * receives its neighbours k < i while rows k are processed, before its own j > i.
  */
-export async function radiusGraphTs(data: Float32Array, n: number, dim: number, metric: Metric, radius: number): Promise<NeighborGraph> {
+export async function radiusGraphTs(
+  data: Float32Array,
+  n: number,
+  dim: number,
+  metric: Metric,
+  radius: number,
+  signal?: AbortSignal,
+): Promise<NeighborGraph> {
   const kernel = pairKernel(metric);
   const limit = kernel.limit(radius);
   const norms = metric === 'cosine' ? rowNorms(data, n, dim) : new Float64Array(n);
@@ -94,7 +103,7 @@ export async function radiusGraphTs(data: Float32Array, n: number, dim: number, 
     degree[i]++;
     degree[j]++;
   };
-  let sliceStart = performance.now();
+  const slices = new Slices(signal);
   for (let i = 0; i < n; i++) {
     const a = i * dim;
     const normA = norms[i];
@@ -108,10 +117,7 @@ export async function radiusGraphTs(data: Float32Array, n: number, dim: number, 
       if (d <= radius) keep(i, j, d);
     }
     upperOffsets[i + 1] = m;
-    if (performance.now() - sliceStart > SLICE_MS) {
-      await yieldToEventLoop();
-      sliceStart = performance.now();
-    }
+    if (slices.due()) await slices.pause();
   }
   if (2 * m > 0xffffffff) throw new RangeError(`The radius graph has ${m} edges, more than a Uint32Array CSR can index: lower radius`);
 

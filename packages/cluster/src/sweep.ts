@@ -5,14 +5,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import { resolveBackend, resolveThreads, type BackendName, type BackendOption } from './backend.js';
+import { throwIfAborted } from './cancel.js';
 import { chineseWhispersOnGraph, WEIGHTINGS, type Weighting } from './chinese-whispers.js';
 import { dbscanOnGraph } from './dbscan.js';
 import { assertGraph, edgeCount, filterGraphUnchecked, type NeighborGraph } from './graph.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { METRICS, type Metric } from './metrics.js';
 import { buildRadiusGraph } from './radius-graph.js';
-import type { ClusterResult, MetricOptions } from './types.js';
-import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, orDefault } from './validate.js';
+import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
+import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
 /** The clustering methods a sweep can run: Chinese Whispers or DBSCAN. */
@@ -21,8 +22,11 @@ export const SWEEP_METHODS = ['cw', 'dbscan'] as const;
 /** See {@link SWEEP_METHODS}. */
 export type SweepMethod = (typeof SWEEP_METHODS)[number];
 
-/** Options of {@link sweepGraph}: the method, the thresholds and the method's other parameters. */
-export interface SweepGraphOptions {
+/**
+ * Options of {@link sweepGraph}: the method, the thresholds and the method's other parameters. Aborting
+ * `signal` stops the graph and every clustering in flight; the sweep rejects once they have all stopped.
+ */
+export interface SweepGraphOptions extends CancelOptions {
   /** `'cw'` (Chinese Whispers, threshold = `threshold`) or `'dbscan'` (threshold = `eps`). */
   method: SweepMethod;
   /** The values to try, each a finite number > 0, in any order; rows come back in this order. */
@@ -90,6 +94,7 @@ interface Params {
   minClusterSize: number;
   minSamples: number;
   truth?: Int32Array;
+  signal?: AbortSignal;
 }
 
 function sweepParams(opts: Record<string, unknown>): Params {
@@ -111,6 +116,7 @@ function sweepParams(opts: Record<string, unknown>): Params {
     minClusterSize: expectInteger('minClusterSize', orDefault(opts.minClusterSize, 1), 1),
     minSamples: expectInteger('minSamples', orDefault(opts.minSamples, 5), 1),
     truth,
+    signal: expectSignal('signal', opts.signal),
   };
 }
 
@@ -134,8 +140,9 @@ export async function sweepThresholds(vectors: VectorsInput, dim: number, option
   const matrix = toMatrix(vectors, dim);
   checkTruth(params.truth, matrix.n);
   const backend = await resolveBackend(opts.backend);
+  throwIfAborted(params.signal);
   const graphStart = performance.now();
-  const graph = await buildRadiusGraph(matrix, metric, Math.max(...params.thresholds), backend, threads);
+  const graph = await buildRadiusGraph(matrix, metric, Math.max(...params.thresholds), backend, threads, params.signal);
   const graphMs = performance.now() - graphStart;
   return runSweep(graph, params, backend.name, threads, start, graphMs);
 }
@@ -152,6 +159,7 @@ export async function sweepGraph(graph: NeighborGraph, options: SweepGraphOption
   checkTruth(params.truth, graph.n);
   const threads = resolveThreads(opts.threads);
   const backend = await resolveBackend(opts.backend);
+  throwIfAborted(params.signal);
   return runSweep(graph, params, backend.name, threads, start, 0);
 }
 
@@ -166,27 +174,35 @@ async function runSweep(graph: NeighborGraph, p: Params, backend: BackendName, t
   // Largest first, each graph filtered from the previous one: every filter pass reads fewer edges.
   const distinct = [...new Set(p.thresholds)].sort((a, b) => b - a);
   const byThreshold = new Map<number, SweepRow>();
+  const { signal } = p;
   const cluster = (g: NeighborGraph): Promise<ClusterResult> =>
     p.method === 'cw'
-      ? chineseWhispersOnGraph(g, { iterations: p.iterations, seed: p.seed, weighting: p.weighting, minClusterSize: p.minClusterSize, backend })
-      : dbscanOnGraph(g, { minSamples: p.minSamples, backend });
+      ? chineseWhispersOnGraph(g, { iterations: p.iterations, seed: p.seed, weighting: p.weighting, minClusterSize: p.minClusterSize, backend, signal })
+      : dbscanOnGraph(g, { minSamples: p.minSamples, backend, signal });
   // Native clusterings run on their own threads: keep a few in flight while this thread filters the
   // next graph and scores finished ones. Each run is independent, so the rows equal sequential runs.
   const limit = backend === 'native' ? Math.max(1, Math.min(threads, 4)) : 1;
   const inFlight = new Set<Promise<void>>();
   let current = graph;
-  for (const t of distinct) {
-    current = filterGraphUnchecked(current, t);
-    const g = current;
-    const job: Promise<void> = cluster(g).then((result) => {
-      byThreshold.set(t, rowOf(t, result, edgeCount(g), p.truth));
-      inFlight.delete(job);
-    });
-    job.catch(() => {}); // the race or the final Promise.all reports it; this keeps it from being unhandled
-    inFlight.add(job);
-    if (inFlight.size >= limit) await Promise.race(inFlight);
+  try {
+    for (const t of distinct) {
+      throwIfAborted(signal);
+      current = filterGraphUnchecked(current, t);
+      const g = current;
+      const job: Promise<void> = cluster(g).then((result) => {
+        byThreshold.set(t, rowOf(t, result, edgeCount(g), p.truth));
+        inFlight.delete(job);
+      });
+      job.catch(() => {}); // the race or the final Promise.all reports it; this keeps it from being unhandled
+      inFlight.add(job);
+      if (inFlight.size >= limit) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } catch (error) {
+    // Settle every clustering still running (an abort stops them all) before reporting: nothing outlives the call.
+    await Promise.allSettled(inFlight);
+    throw error;
   }
-  await Promise.all(inFlight);
   const end = performance.now();
   return {
     method: p.method,

@@ -1,6 +1,16 @@
 import type { BackendName, BackendOption } from './backend.js';
 import type { Metric } from './metrics.js';
 
+/** The option of every long call: see "Cancellation" in the README. */
+export interface CancelOptions {
+  /**
+   * Aborting it stops the call, which rejects with an AbortError (a `DOMException` named `'AbortError'`,
+   * `cause` = `signal.reason`) within about a second, usually within milliseconds; already aborted, the
+   * call rejects before any work. Must be an `AbortSignal` (else a TypeError).
+   */
+  signal?: AbortSignal;
+}
+
 /** Options every vector-level call takes. */
 export interface BackendOptions {
   /** `'auto'` (default), `'native'` or `'ts'`: see {@link BackendOption}. */

@@ -75,6 +75,12 @@ export function expectOptions(name: string, value: unknown, required: boolean): 
   return value as Record<string, unknown>;
 }
 
+/** `value` must be an AbortSignal (or undefined: no cancellation). */
+export function expectSignal(name: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined || value instanceof AbortSignal) return value;
+  throw new TypeError(`Expected ${name} to be an AbortSignal but received ${describe(value)}`);
+}
+
 /** `value`, or `fallback` when it is undefined (null is not a default: it is reported as received). */
 export function orDefault<T>(value: unknown, fallback: T): unknown {
   return value === undefined ? fallback : value;

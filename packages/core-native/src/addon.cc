@@ -1,6 +1,7 @@
 // Registers the native surface declared in native.ts; nothing else lives here.
 #include <napi.h>
 
+#include "cancel.h"
 #include "capabilities.h"
 #include "chinese_whispers.h"
 #include "dbscan.h"
@@ -21,6 +22,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("capabilities", Napi::Function::New(env, fc::CapabilitiesJs, "capabilities"));
   exports.Set("setIsa", Napi::Function::New(env, fc::SetIsaJs, "setIsa"));
   exports.Set("setFlushDenormals", Napi::Function::New(env, fc::SetFlushDenormalsJs, "setFlushDenormals"));
+  exports.Set("cancelToken", Napi::Function::New(env, fc::CancelTokenJs, "cancelToken"));
+  exports.Set("cancel", Napi::Function::New(env, fc::CancelJs, "cancel"));
   exports.Set("pairwise", Napi::Function::New(env, fc::PairwiseJs, "pairwise"));
   exports.Set("pairwiseSync", Napi::Function::New(env, fc::PairwiseSyncJs, "pairwiseSync"));
   exports.Set("radiusGraph", Napi::Function::New(env, fc::RadiusGraphJs, "radiusGraph"));

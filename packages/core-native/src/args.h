@@ -42,6 +42,7 @@ inline std::string Describe(const Napi::Value& v) {
   if (v.IsUndefined()) return "undefined";
   if (v.IsNull()) return "null";
   if (v.IsNumber()) return "number " + v.ToString().Utf8Value();
+  if (v.IsExternal()) return "a native handle of another kind";
   return "a value of type " + std::string(v.IsString() ? "string" : v.IsObject() ? "object" : "other");
 }
 

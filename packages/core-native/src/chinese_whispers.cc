@@ -10,7 +10,8 @@
 namespace fc {
 
 ChineseWhispersResult ChineseWhispers(const uint32_t* offsets, const int32_t* indices, const float* distances,
-                                      size_t n, uint32_t iterations, uint32_t seed, bool unitWeights) {
+                                      size_t n, uint32_t iterations, uint32_t seed, bool unitWeights,
+                                      const Cancellation& cancel) {
   ChineseWhispersResult result;
   result.labels.resize(n);
   std::vector<int32_t>& label = result.labels;
@@ -26,6 +27,8 @@ ChineseWhispersResult ChineseWhispers(const uint32_t* offsets, const int32_t* in
     for (size_t i = n; i-- > 1;) std::swap(order[i], order[rng.Below(static_cast<uint32_t>(i + 1))]);
     size_t changes = 0;
     for (size_t o = 0; o < n; ++o) {
+      // A pass over a dense graph (100M edges) takes about a second: check within it, not only between passes.
+      if ((o & 4095) == 0) cancel.Check();
       const uint32_t v = order[o];
       const uint32_t begin = offsets[v], end = offsets[v + 1];
       if (begin == end) continue;
@@ -86,11 +89,11 @@ Napi::Object ToJs(Napi::Env env, const ChineseWhispersResult& r) {
 
 class ChineseWhispersWorker : public PromiseWorker {
  public:
-  ChineseWhispersWorker(Napi::Env env, const CwArgs& a) : PromiseWorker(env), a_(a) {}
+  ChineseWhispersWorker(Napi::Env env, const CwArgs& a, Cancellation cancel) : PromiseWorker(env, std::move(cancel)), a_(a) {}
 
  protected:
   void Run() override {
-    result_ = ChineseWhispers(a_.offsets, a_.indices, a_.distances, a_.n, a_.iterations, a_.seed, a_.unit);
+    result_ = ChineseWhispers(a_.offsets, a_.indices, a_.distances, a_.n, a_.iterations, a_.seed, a_.unit, cancel());
   }
   Napi::Value Result(Napi::Env env) override { return ToJs(env, result_); }
 
@@ -104,14 +107,15 @@ class ChineseWhispersWorker : public PromiseWorker {
 Napi::Value ChineseWhispersSyncJs(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CwArgs a = ParseArgs(info);
-    return ToJs(info.Env(), ChineseWhispers(a.offsets, a.indices, a.distances, a.n, a.iterations, a.seed, a.unit));
+    return ToJs(info.Env(), ChineseWhispers(a.offsets, a.indices, a.distances, a.n, a.iterations, a.seed, a.unit, Cancellation()));
   });
 }
 
 Napi::Value ChineseWhispersJs(const Napi::CallbackInfo& info) {
   return GuardAsync(info, [&]() -> Napi::Value {
     CwArgs a = ParseArgs(info);
-    auto* worker = new ChineseWhispersWorker(info.Env(), a);
+    Cancellation cancel = GetCancel(info, 7);
+    auto* worker = new ChineseWhispersWorker(info.Env(), a, std::move(cancel));
     for (int i = 0; i < 3; ++i) worker->Keep(info[i]);
     worker->Queue();
     return worker->Promise();

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "cancel.h"
+
 namespace fc {
 
 struct ChineseWhispersResult {
@@ -13,8 +15,10 @@ struct ChineseWhispersResult {
   uint32_t iterations = 0;
 };
 
+// Throws the cancellation Failure when `cancel` is raised (checked every 4096 nodes visited).
 ChineseWhispersResult ChineseWhispers(const uint32_t* offsets, const int32_t* indices, const float* distances,
-                                      size_t n, uint32_t iterations, uint32_t seed, bool unitWeights);
+                                      size_t n, uint32_t iterations, uint32_t seed, bool unitWeights,
+                                      const Cancellation& cancel);
 
 Napi::Value ChineseWhispersJs(const Napi::CallbackInfo& info);
 Napi::Value ChineseWhispersSyncJs(const Napi::CallbackInfo& info);

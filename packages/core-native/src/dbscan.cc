@@ -6,16 +6,20 @@
 
 namespace fc {
 
-std::vector<int32_t> Dbscan(const uint32_t* offsets, const int32_t* indices, size_t n, size_t minSamples) {
+std::vector<int32_t> Dbscan(const uint32_t* offsets, const int32_t* indices, size_t n, size_t minSamples,
+                            const Cancellation& cancel) {
   std::vector<int32_t> label(n, -1);
   // The graph excludes the point itself; scikit-learn counts it, hence degree + 1.
   auto core = [&](size_t i) { return static_cast<size_t>(offsets[i + 1] - offsets[i]) + 1 >= minSamples; };
   std::vector<int32_t> stack;
   int32_t next = 0;
+  size_t steps = 0;  // points scanned or popped: the flag is read every 4096
   for (size_t i = 0; i < n; ++i) {
+    if ((++steps & 4095) == 0) cancel.Check();
     if (label[i] != -1 || !core(i)) continue;
     stack.push_back(static_cast<int32_t>(i));
     while (!stack.empty()) {
+      if ((++steps & 4095) == 0) cancel.Check();
       const int32_t v = stack.back();
       stack.pop_back();
       if (label[v] != -1) continue;
@@ -57,10 +61,10 @@ Napi::Value ToJs(Napi::Env env, const std::vector<int32_t>& labels) {
 
 class DbscanWorker : public PromiseWorker {
  public:
-  DbscanWorker(Napi::Env env, const DbscanArgs& a) : PromiseWorker(env), a_(a) {}
+  DbscanWorker(Napi::Env env, const DbscanArgs& a, Cancellation cancel) : PromiseWorker(env, std::move(cancel)), a_(a) {}
 
  protected:
-  void Run() override { labels_ = Dbscan(a_.offsets, a_.indices, a_.n, a_.minSamples); }
+  void Run() override { labels_ = Dbscan(a_.offsets, a_.indices, a_.n, a_.minSamples, cancel()); }
   Napi::Value Result(Napi::Env env) override { return ToJs(env, labels_); }
 
  private:
@@ -73,14 +77,15 @@ class DbscanWorker : public PromiseWorker {
 Napi::Value DbscanSyncJs(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     DbscanArgs a = ParseArgs(info);
-    return ToJs(info.Env(), Dbscan(a.offsets, a.indices, a.n, a.minSamples));
+    return ToJs(info.Env(), Dbscan(a.offsets, a.indices, a.n, a.minSamples, Cancellation()));
   });
 }
 
 Napi::Value DbscanJs(const Napi::CallbackInfo& info) {
   return GuardAsync(info, [&]() -> Napi::Value {
     DbscanArgs a = ParseArgs(info);
-    auto* worker = new DbscanWorker(info.Env(), a);
+    Cancellation cancel = GetCancel(info, 4);
+    auto* worker = new DbscanWorker(info.Env(), a, std::move(cancel));
     worker->Keep(info[0]);
     worker->Keep(info[1]);
     worker->Queue();

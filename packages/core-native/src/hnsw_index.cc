@@ -143,16 +143,21 @@ struct Index {
   }
 };
 
+// Type tag of index handles, so that another external (a cancel token) is refused instead of misread.
+const napi_type_tag kIndexTag = {0x66616365686e7377ull, 0x696e646578763031ull};
+
 Index* GetIndex(const Napi::CallbackInfo& info, size_t i) {
   Napi::Value v = info[i];
-  if (!v.IsExternal()) {
+  if (!v.IsExternal() || !v.As<Napi::External<Index>>().CheckTypeTag(&kIndexTag)) {
     throw Failure("ERR_FACECLUST_ARG", "Expected an HNSW index handle for index but received " + Describe(v), ErrorKind::kType);
   }
   return v.As<Napi::External<Index>>().Data();
 }
 
 Napi::Value Wrap(Napi::Env env, Index* index) {
-  return Napi::External<Index>::New(env, index, [](Napi::Env, Index* p) { delete p; });
+  auto handle = Napi::External<Index>::New(env, index, [](Napi::Env, Index* p) { delete p; });
+  handle.TypeTag(&kIndexTag);
+  return handle;
 }
 
 // Claims the index for one operation; a second concurrent call is a caller bug, reported rather than raced.
@@ -171,7 +176,10 @@ struct Claim {
 void CheckRows(const Index& index, size_t length, size_t n) { CheckMatrix(length, n, index.dim, "vectors", "n"); }
 
 // Adds rows [first, n) of the bound matrix; grows capacity first (resizeIndex is not thread-safe).
-void AddRows(Index& index, const float* x, size_t first, size_t n, unsigned threads) {
+// Cancellation is checked between batches only (ParallelFor takes them in ascending order and finishes
+// each one it took), so a cancelled add has indexed rows [first, m) for some m: the index stays a prefix of
+// the matrix, hnswCount tells m, and a later add continues from there.
+void AddRows(Index& index, const float* x, size_t first, size_t n, unsigned threads, const Cancellation& cancel) {
   auto& h = *index.hnsw;
   if (n > h.max_elements_) h.resizeIndex(std::max(n, h.max_elements_ + h.max_elements_ / 2));
   if (first >= n) return;
@@ -184,7 +192,7 @@ void AddRows(Index& index, const float* x, size_t first, size_t n, unsigned thre
     ++start;
   }
   constexpr size_t kBatch = 64;
-  ParallelFor(threads, (n - start + kBatch - 1) / kBatch, [&](size_t b, unsigned) {
+  ParallelFor(threads, (n - start + kBatch - 1) / kBatch, cancel, [&](size_t b, unsigned) {
     uint32_t r;
     std::vector<uint32_t> local;
     for (size_t i = start + b * kBatch, e = std::min(n, i + kBatch); i < e; ++i) h.addPoint(index.Point(x, i, r, local), i);
@@ -203,8 +211,9 @@ constexpr size_t kRetryWidths[] = {256, 1024};
 // Every row's nearest neighbours within `radius`: its k nearest found by the index (search width ef),
 // decided on the float64 reference; a row whose k nearest are all within the radius may have more, so it is
 // searched again with twice the k (and width at least that), up to maxNeighbors (= k: a plain kNN graph).
+// Cancellation is checked between rows and between stages (the index is only read).
 CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n, size_t k, size_t ef, double radius,
-                  size_t maxNeighbors, unsigned threads) {
+                  size_t maxNeighbors, unsigned threads, const Cancellation& cancel) {
   auto& h = *index.hnsw;
   const size_t dim = index.dim;
   const Metric metric = index.metric;
@@ -212,17 +221,18 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
   std::vector<double> norms;
   if (metric == kCosine) {
     norms.resize(n);
-    ParallelFor(threads, n, [&](size_t i, unsigned) { norms[i] = ref::Dot(x + i * dim, x + i * dim, dim); });
+    ParallelFor(threads, n, cancel, [&](size_t i, unsigned) { norms[i] = ref::Dot(x + i * dim, x + i * dim, dim); });
   }
   h.setEf(1);  // hnswlib searches max(ef_, k) wide: every search below passes its own width as k
   // Directed edges (self dropped) decided on the float64 reference, per row.
   std::vector<std::vector<std::pair<int32_t, float>>> rows(n);
   constexpr size_t kBatch = 64;
-  ParallelFor(threads, (n + kBatch - 1) / kBatch, [&](size_t b, unsigned) {
+  ParallelFor(threads, (n + kBatch - 1) / kBatch, cancel, [&](size_t b, unsigned) {
     std::vector<uint32_t> js, buf;
     std::vector<double> sums;
     std::vector<uint32_t> found;
     for (size_t i = b * kBatch, e = std::min(n, i + kBatch); i < e; ++i) {
+      cancel.Check();  // one row may be searched up to 4096 wide (maxNeighbors)
       uint32_t row;
       const void* point = index.Point(x, i, row, buf);
       auto& out = rows[i];
@@ -278,8 +288,9 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
     }
     std::vector<std::pair<int32_t, float>>().swap(rows[i]);
   }
+  cancel.Check();
   std::vector<uint32_t> unique(n, 0);
-  ParallelFor(threads, (n + 1023) / 1024, [&](size_t b, unsigned) {
+  ParallelFor(threads, (n + 1023) / 1024, cancel, [&](size_t b, unsigned) {
     for (size_t i = b * 1024, e = std::min(n, i + 1024); i < e; ++i) {
       auto first = tmp.begin() + start[i], last = tmp.begin() + start[i + 1];
       std::sort(first, last, [](const auto& a, const auto& c) { return a.first < c.first; });
@@ -291,7 +302,7 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
   for (size_t i = 0; i < n; ++i) g.offsets[i + 1] = g.offsets[i] + unique[i];
   g.indices.resize(g.offsets[n]);
   g.distances.resize(g.offsets[n]);
-  ParallelFor(threads, (n + 1023) / 1024, [&](size_t b, unsigned) {
+  ParallelFor(threads, (n + 1023) / 1024, cancel, [&](size_t b, unsigned) {
     for (size_t i = b * 1024, e = std::min(n, i + 1024); i < e; ++i) {
       for (uint32_t t = 0; t < unique[i]; ++t) {
         g.indices[g.offsets[i] + t] = tmp[start[i] + t].first;
@@ -304,12 +315,12 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
 
 class AddWorker : public PromiseWorker {
  public:
-  AddWorker(Napi::Env env, Index* index, const float* x, size_t first, size_t n, unsigned threads)
-      : PromiseWorker(env), index_(index), x_(x), first_(first), n_(n), threads_(threads) {}
+  AddWorker(Napi::Env env, Index* index, const float* x, size_t first, size_t n, unsigned threads, Cancellation cancel)
+      : PromiseWorker(env, std::move(cancel)), index_(index), x_(x), first_(first), n_(n), threads_(threads) {}
   ~AddWorker() override { index_->busy = false; }
 
  protected:
-  void Run() override { AddRows(*index_, x_, first_, n_, threads_); }
+  void Run() override { AddRows(*index_, x_, first_, n_, threads_, cancel()); }
   Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, static_cast<double>(index_->hnsw->cur_element_count)); }
 
  private:
@@ -322,13 +333,13 @@ class AddWorker : public PromiseWorker {
 class KnnWorker : public PromiseWorker {
  public:
   KnnWorker(Napi::Env env, Index* index, const float* x, size_t n, size_t k, size_t ef, double radius, size_t maxNeighbors,
-            unsigned threads)
-      : PromiseWorker(env), index_(index), kernels_(ActiveKernels()), x_(x), n_(n), k_(k), ef_(ef), radius_(radius),
+            unsigned threads, Cancellation cancel)
+      : PromiseWorker(env, std::move(cancel)), index_(index), kernels_(ActiveKernels()), x_(x), n_(n), k_(k), ef_(ef), radius_(radius),
         maxNeighbors_(maxNeighbors), threads_(threads) {}
   ~KnnWorker() override { index_->busy = false; }
 
  protected:
-  void Run() override { graph_ = KnnGraph(*index_, kernels_, x_, n_, k_, ef_, radius_, maxNeighbors_, threads_); }
+  void Run() override { graph_ = KnnGraph(*index_, kernels_, x_, n_, k_, ef_, radius_, maxNeighbors_, threads_, cancel()); }
   Napi::Value Result(Napi::Env env) override { return CsrToJs(env, graph_); }
 
  private:
@@ -418,14 +429,15 @@ Napi::Value HnswCountJs(const Napi::CallbackInfo& info) {
   });
 }
 
-// hnswAdd(index, vectors, n, threads): indexes rows [count, n) of vectors (n×dim; rows below count must be the
-// ones indexed before). Resolves to the new count.
+// hnswAdd(index, vectors, n, threads[, cancel]): indexes rows [count, n) of vectors (n×dim; rows below count
+// must be the ones indexed before). Resolves to the new count. Cancelled, it keeps a prefix (see AddRows).
 Napi::Value HnswAddJs(const Napi::CallbackInfo& info) {
   return GuardAsync(info, [&]() -> Napi::Value {
     Index* index = GetIndex(info, 0);
     auto x = GetArray<float>(info, 1, "vectors");
     size_t n = GetCount(info, 2, "n");
     unsigned threads = GetThreads(info, 3);
+    Cancellation cancel = GetCancel(info, 4);
     CheckRows(*index, x.length, n);
     if (n > 0xFFFFFFFFu) throw Failure("ERR_FACECLUST_ARG", "Expected n < 2^32 but received " + std::to_string(n), ErrorKind::kRange);
     Claim claim(index);  // before reading the count: a running add changes it
@@ -435,7 +447,7 @@ Napi::Value HnswAddJs(const Napi::CallbackInfo& info) {
                     ErrorKind::kRange);
     }
     index->Bind(x.data);
-    auto* worker = new AddWorker(info.Env(), index, x.data, count, n, threads);
+    auto* worker = new AddWorker(info.Env(), index, x.data, count, n, threads, std::move(cancel));
     claim.Release();
     worker->Keep(info[0]);
     worker->Keep(info[1]);
@@ -444,7 +456,7 @@ Napi::Value HnswAddJs(const Napi::CallbackInfo& info) {
   });
 }
 
-// hnswKnnGraph(index, vectors, n, k, ef, radius, threads[, maxNeighbors = k]): every indexed row's k nearest
+// hnswKnnGraph(index, vectors, n, k, ef, radius, threads[, maxNeighbors = k[, cancel]]): every indexed row's k nearest
 // (search width ef; widened up to maxNeighbors while all are within radius), decided exactly at radius,
 // symmetrised; n must equal the index's count.
 Napi::Value HnswKnnGraphJs(const Napi::CallbackInfo& info) {
@@ -457,6 +469,7 @@ Napi::Value HnswKnnGraphJs(const Napi::CallbackInfo& info) {
     double radius = GetNumber(info, 5, "radius");
     unsigned threads = GetThreads(info, 6);
     size_t maxNeighbors = info.Length() > 7 && !info[7].IsUndefined() ? GetCount(info, 7, "maxNeighbors") : k;
+    Cancellation cancel = GetCancel(info, 8);
     CheckRows(*index, x.length, n);
     Claim claim(index);  // before reading the count: a running add changes it
     if (n != index->hnsw->cur_element_count) {
@@ -472,7 +485,7 @@ Napi::Value HnswKnnGraphJs(const Napi::CallbackInfo& info) {
                                              ", k = " + std::to_string(k), ErrorKind::kRange);
     }
     index->Bind(x.data);
-    auto* worker = new KnnWorker(info.Env(), index, x.data, n, k, ef, radius, maxNeighbors, threads);
+    auto* worker = new KnnWorker(info.Env(), index, x.data, n, k, ef, radius, maxNeighbors, threads, std::move(cancel));
     claim.Release();
     worker->Keep(info[0]);
     worker->Keep(info[1]);

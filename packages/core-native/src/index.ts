@@ -1,5 +1,6 @@
 export type {
   NativeBinding,
+  NativeCancelToken,
   NativeCapabilities,
   NativeChineseWhispersResult,
   NativeGraph,

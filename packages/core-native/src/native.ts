@@ -57,6 +57,15 @@ export interface NativeChineseWhispersResult {
 /** An HNSW index (opaque handle). It stores row numbers and links only: every call passes the rows. */
 export type NativeHnswIndex = { readonly __brand: 'NativeHnswIndex' };
 
+/**
+ * A cancellation flag (opaque handle) from {@link NativeBinding.cancelToken}. Every Promise-returning call
+ * takes one as its optional last argument; {@link NativeBinding.cancel} raises it. The worker reads the flag
+ * between blocks of work (every few ms to ~100 ms of work), stops, joins its threads, frees what it built
+ * and rejects with an Error of code `ERR_FACECLUST_CANCELLED`. A token raised before the call starts rejects
+ * without doing any work. One token may serve several calls; it cannot be lowered again.
+ */
+export type NativeCancelToken = { readonly __brand: 'NativeCancelToken' };
+
 export interface NativeBinding {
   capabilities(): NativeCapabilities;
   /** Switch the active path (tests and benchmarks). Throws when `isa` is not supported here. */
@@ -70,27 +79,32 @@ export interface NativeBinding {
    */
   setFlushDenormals(on: boolean): boolean;
 
+  /** A new cancellation flag, not raised. */
+  cancelToken(): NativeCancelToken;
+  /** Raises `token` (idempotent; safe from any JS callback): calls holding it stop at their next check. */
+  cancel(token: NativeCancelToken): void;
+
   /** Fast fp32 distances of every row of `a` (na×dim) to every row of `b` (nb×dim) into `out` (na×nb). */
   pairwiseSync(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: NativeMetric, out: Float32Array): void;
-  pairwise(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: NativeMetric, out: Float32Array, threads: number): Promise<void>;
+  pairwise(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: NativeMetric, out: Float32Array, threads: number, cancel?: NativeCancelToken): Promise<void>;
 
   /**
    * All pairs within `radius` (distance <= radius), streamed in blocks, never n×n in memory.
    * Edge decisions and stored distances equal the float64 sequential reference exactly
    * (see README: fast fp32 pass, then float64 recheck).
    */
-  radiusGraph(vectors: Float32Array, n: number, dim: number, metric: NativeMetric, radius: number, threads: number): Promise<NativeGraph>;
+  radiusGraph(vectors: Float32Array, n: number, dim: number, metric: NativeMetric, radius: number, threads: number, cancel?: NativeCancelToken): Promise<NativeGraph>;
   radiusGraphSync(vectors: Float32Array, n: number, dim: number, metric: NativeMetric, radius: number, threads: number): NativeGraph;
 
   /**
    * Chinese Whispers over a CSR graph. Edge weight: 1 when `unitWeights`, else 1 / (1 + distance).
    * Order per iteration: Fisher–Yates shuffle driven by mulberry32(seed), continuing across iterations.
    */
-  chineseWhispers(offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, iterations: number, seed: number, unitWeights: boolean): Promise<NativeChineseWhispersResult>;
+  chineseWhispers(offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, iterations: number, seed: number, unitWeights: boolean, cancel?: NativeCancelToken): Promise<NativeChineseWhispersResult>;
   chineseWhispersSync(offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, iterations: number, seed: number, unitWeights: boolean): NativeChineseWhispersResult;
 
   /** DBSCAN over a radius graph (self excluded from the graph; counted by the core test). Raw labels, −1 noise. */
-  dbscan(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Promise<Int32Array>;
+  dbscan(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number, cancel?: NativeCancelToken): Promise<Int32Array>;
   dbscanSync(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Int32Array;
 
   /**
@@ -106,15 +120,17 @@ export interface NativeBinding {
   /**
    * Indexes rows [hnswCount(index), n) of `vectors` (n×dim) in parallel; rows below the count must be the ones
    * indexed before. Resolves to the new count. One operation at a time per index (else ERR_FACECLUST_BUSY).
+   * Cancelled, it has indexed a prefix of the new rows (it checks between batches of 64): hnswCount says how
+   * many, and the index is as usable as after a shorter add.
    */
-  hnswAdd(index: NativeHnswIndex, vectors: Float32Array, n: number, threads: number): Promise<number>;
+  hnswAdd(index: NativeHnswIndex, vectors: Float32Array, n: number, threads: number, cancel?: NativeCancelToken): Promise<number>;
   /**
    * Every row's `k` nearest (search width `ef` >= k), each recomputed with the float64 reference and kept when
    * <= `radius`; a row left with fewer than 2 is searched again 256, then 1024 wide; a row whose k nearest are all kept
    * is searched again with twice the k, up to `maxNeighbors` (default k). Symmetrised (union) into CSR like
    * radiusGraph (sorted rows, no self, Math.fround distances). `n` must equal hnswCount(index).
    */
-  hnswKnnGraph(index: NativeHnswIndex, vectors: Float32Array, n: number, k: number, ef: number, radius: number, threads: number, maxNeighbors?: number): Promise<NativeGraph>;
+  hnswKnnGraph(index: NativeHnswIndex, vectors: Float32Array, n: number, k: number, ef: number, radius: number, threads: number, maxNeighbors?: number, cancel?: NativeCancelToken): Promise<NativeGraph>;
 }
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

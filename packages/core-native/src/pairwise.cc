@@ -37,10 +37,11 @@ PairwiseArgs ParseArgs(const Napi::CallbackInfo& info, bool async) {
 
 class PairwiseWorker : public PromiseWorker {
  public:
-  PairwiseWorker(Napi::Env env, const PairwiseArgs& args, const Kernels& k) : PromiseWorker(env), p_(args), k_(k) {}
+  PairwiseWorker(Napi::Env env, const PairwiseArgs& args, const Kernels& k, Cancellation cancel)
+      : PromiseWorker(env, std::move(cancel)), p_(args), k_(k) {}
 
  protected:
-  void Run() override { Pairwise(k_, p_.a, p_.na, p_.b, p_.nb, p_.dim, p_.metric, p_.out, p_.threads); }
+  void Run() override { Pairwise(k_, p_.a, p_.na, p_.b, p_.nb, p_.dim, p_.metric, p_.out, p_.threads, cancel()); }
   Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
 
  private:
@@ -51,10 +52,10 @@ class PairwiseWorker : public PromiseWorker {
 }  // namespace
 
 void Pairwise(const Kernels& k, const float* a, size_t na, const float* b, size_t nb, size_t dim, Metric metric,
-              float* out, unsigned threads) {
+              float* out, unsigned threads, const Cancellation& cancel) {
   auto fn = k.distance[metric];
   constexpr size_t kRows = 8;
-  ParallelFor(threads, (na + kRows - 1) / kRows, [&](size_t blk, unsigned) {
+  ParallelFor(threads, (na + kRows - 1) / kRows, cancel, [&](size_t blk, unsigned) {
     for (size_t i = blk * kRows; i < std::min(na, blk * kRows + kRows); ++i)
       for (size_t j = 0; j < nb; ++j) out[i * nb + j] = fn(a + i * dim, b + j * dim, dim);
   });
@@ -63,7 +64,7 @@ void Pairwise(const Kernels& k, const float* a, size_t na, const float* b, size_
 Napi::Value PairwiseSyncJs(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     PairwiseArgs p = ParseArgs(info, false);
-    Pairwise(ActiveKernels(), p.a, p.na, p.b, p.nb, p.dim, p.metric, p.out, 1);
+    Pairwise(ActiveKernels(), p.a, p.na, p.b, p.nb, p.dim, p.metric, p.out, 1, Cancellation());
     return info.Env().Undefined();
   });
 }
@@ -71,7 +72,8 @@ Napi::Value PairwiseSyncJs(const Napi::CallbackInfo& info) {
 Napi::Value PairwiseJs(const Napi::CallbackInfo& info) {
   return GuardAsync(info, [&]() -> Napi::Value {
     PairwiseArgs p = ParseArgs(info, true);
-    auto* worker = new PairwiseWorker(info.Env(), p, ActiveKernels());
+    Cancellation cancel = GetCancel(info, 8);
+    auto* worker = new PairwiseWorker(info.Env(), p, ActiveKernels(), std::move(cancel));
     worker->Keep(info[0]);
     worker->Keep(info[2]);
     worker->Keep(info[6]);

@@ -2,12 +2,13 @@
 #pragma once
 #include <napi.h>
 
+#include "cancel.h"
 #include "kernels/kernels.h"
 
 namespace fc {
 
 void Pairwise(const Kernels& k, const float* a, size_t na, const float* b, size_t nb, size_t dim, Metric metric,
-              float* out, unsigned threads);
+              float* out, unsigned threads, const Cancellation& cancel);
 
 Napi::Value PairwiseJs(const Napi::CallbackInfo& info);
 Napi::Value PairwiseSyncJs(const Napi::CallbackInfo& info);

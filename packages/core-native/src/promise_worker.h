@@ -1,18 +1,23 @@
 // Base for Promise-returning calls: an AsyncWorker whose Execute() runs core code (no N-API) on libuv's pool,
-// keeps its typed-array inputs alive by reference (not copied), and rejects with a coded error.
+// keeps its typed-array inputs alive by reference (not copied), and rejects with a coded error. Each holds
+// the call's Cancellation (cancel.h): a token raised before the worker starts rejects without running; one
+// raised later is seen by the core code at its next check (between blocks, passes or batches).
 #pragma once
 #include <napi.h>
 
 #include <exception>
+#include <utility>
 #include <vector>
 
+#include "cancel.h"
 #include "errors.h"
 
 namespace fc {
 
 class PromiseWorker : public Napi::AsyncWorker {
  public:
-  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env, "faceclust"), deferred_(Napi::Promise::Deferred::New(env)) {}
+  PromiseWorker(Napi::Env env, Cancellation cancel)
+      : Napi::AsyncWorker(env, "faceclust"), cancel_(std::move(cancel)), deferred_(Napi::Promise::Deferred::New(env)) {}
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
@@ -23,8 +28,11 @@ class PromiseWorker : public Napi::AsyncWorker {
   virtual void Run() = 0;  // worker thread: plain C++ only
   virtual Napi::Value Result(Napi::Env env) = 0;
 
+  const Cancellation& cancel() const { return cancel_; }
+
   void Execute() override {
     try {
+      cancel_.Check();
       Run();
     } catch (const Failure& f) {
       failure_ = f;
@@ -47,6 +55,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   }
 
  private:
+  Cancellation cancel_;
   Napi::Promise::Deferred deferred_;
   std::vector<Napi::ObjectReference> keep_;
   Failure failure_{"ERR_FACECLUST_INTERNAL", "unknown error"};

@@ -72,17 +72,20 @@ void PackPanel(float* dst, const float* src, size_t first, size_t count, size_t 
 
 class Builder {
  public:
-  Builder(const Kernels& k, const float* x, size_t n, size_t dim, Metric metric, double radius, unsigned threads)
-      : k_(k), x_(x), n_(n), dim_(dim), metric_(metric), radius_(radius), threads_(threads), sum_op_(SumOpFor(metric)) {}
+  Builder(const Kernels& k, const float* x, size_t n, size_t dim, Metric metric, double radius, unsigned threads,
+          const Cancellation& cancel)
+      : k_(k), x_(x), n_(n), dim_(dim), metric_(metric), radius_(radius), threads_(threads), cancel_(cancel),
+        sum_op_(SumOpFor(metric)) {}
 
   CsrGraph Run() {
     if (metric_ == kCosine) {
       norms_.resize(n_);
-      ParallelFor(threads_, (n_ + 255) / 256, [&](size_t b, unsigned) {
+      ParallelFor(threads_, (n_ + 255) / 256, cancel_, [&](size_t b, unsigned) {
         for (size_t i = b * 256; i < std::min(n_, b * 256 + 256); ++i) norms_[i] = ref::Dot(Row(i), Row(i), dim_);
       });
     }
     std::vector<std::vector<Edge>> parts = UseTiles() ? TiledPass() : ReferencePass();
+    cancel_.Check();
     return Merge(parts);
   }
 
@@ -120,11 +123,12 @@ class Builder {
     size_t units = (n_ + kRows - 1) / kRows;
     std::vector<std::vector<Edge>> parts(units);
     if (!(radius_ >= 0) && metric_ != kCosine) return parts;  // nothing can be <= a negative or NaN radius
-    ParallelFor(threads_, units, [&](size_t u, unsigned) {
+    ParallelFor(threads_, units, cancel_, [&](size_t u, unsigned) {
       std::vector<uint32_t> js(kChunk);
       std::vector<double> sums;
       for (size_t i = u * kRows; i < std::min(n_, u * kRows + kRows); ++i) {
         for (size_t j0 = i + 1; j0 < n_; j0 += kChunk) {
+          cancel_.Check();  // a unit is 16 rows × n columns in float64: seconds at 500k
           size_t count = std::min(kChunk, n_ - j0);
           for (size_t t = 0; t < count; ++t) js[t] = static_cast<uint32_t>(j0 + t);
           Recheck(i, js.data(), count, sums, parts[u]);
@@ -156,7 +160,7 @@ class Builder {
       const double tiny = 1e-36 + (bf16 ? dimd * std::ldexp(1.0, -120) * (1.0 + max_abs_) : 0.0);
       if (metric_ == kCosine) {
         normalised.resize(n_ * dim_);
-        ParallelFor(threads_, n_, [&](size_t i, unsigned) {
+        ParallelFor(threads_, n_, cancel_, [&](size_t i, unsigned) {
           double inv = norms_[i] > 0 ? 1.0 / std::sqrt(norms_[i]) : 0.0;
           for (size_t k = 0; k < dim_; ++k) normalised[i * dim_ + k] = static_cast<float>(Row(i)[k] * inv);
         });
@@ -168,7 +172,7 @@ class Builder {
         // d² = ‖a‖² + ‖b‖² − 2a·b <= R² + slack·(‖a‖²+‖b‖²)  ⇔  a·b >= h_b + t_a
         double r2 = (metric_ == kEuclidean ? radius_ * radius_ : radius_) * (1.0 + 1e-6);
         double half = 0.5 * (1.0 - slack);
-        ParallelFor(threads_, n_, [&](size_t i, unsigned) {
+        ParallelFor(threads_, n_, cancel_, [&](size_t i, unsigned) {
           double nn = ref::Dot(Row(i), Row(i), dim_);
           colH[i] = FloatDown(half * nn);
           rowT[i] = FloatDown(half * nn - 0.5 * r2 - tiny);
@@ -181,7 +185,7 @@ class Builder {
 
     // B: every column panel packed once, k-major, nr values per k, zero-padded past n.
     AlignedFloats packedB(panels * nr * depth);
-    ParallelFor(threads_, panels, [&](size_t q, unsigned) {
+    ParallelFor(threads_, panels, cancel_, [&](size_t q, unsigned) {
       PackPanel(packedB.data() + q * nr * depth, src, q * nr, std::min(nr, n_ - q * nr), nr, dim_, bf16, depth, false);
     });
 
@@ -200,7 +204,7 @@ class Builder {
     };
     std::vector<Scratch> scratch(nthreads);
 
-    ParallelFor(threads_, units, [&](size_t unit, unsigned tid) {
+    ParallelFor(threads_, units, cancel_, [&](size_t unit, unsigned tid) {
       Scratch& s = scratch[tid];
       const size_t i0 = unit * blockRows, i1 = std::min(n_, i0 + blockRows);
       const size_t P = (i1 - i0 + mr - 1) / mr;
@@ -214,7 +218,9 @@ class Builder {
       s.cand.resize(blockRows);
       for (auto& c : s.cand) c.clear();
       uint64_t masks[64];
-      for (size_t qb = i0 / nr; qb < panels; qb += colPanels) {
+      // A unit is ~112 rows × every later column (tens of ms at 50k, far more at 500k): the flag is read
+      // once per column block of ~768 KiB, and the tile state is released before the cancellation is thrown.
+      for (size_t qb = i0 / nr; qb < panels && !cancel_.Requested(); qb += colPanels) {
         const size_t qe = std::min(panels, qb + colPanels);
         for (size_t p = 0; p < P; ++p) {
           const size_t rlo = i0 + p * mr;
@@ -234,9 +240,13 @@ class Builder {
         }
       }
       if (k_.tile_finish) k_.tile_finish();
+      cancel_.Check();
       // Column blocks, panels and mask bits are visited in ascending column order, so each row's list is sorted.
       std::vector<Edge>& out = parts[unit];
-      for (size_t i = i0; i < i1; ++i) Recheck(i, s.cand[i - i0].data(), s.cand[i - i0].size(), s.sums, out);
+      for (size_t i = i0; i < i1; ++i) {
+        if ((i & 15) == 0) cancel_.Check();
+        Recheck(i, s.cand[i - i0].data(), s.cand[i - i0].size(), s.sums, out);
+      }
     });
     return parts;
   }
@@ -282,6 +292,7 @@ class Builder {
   Metric metric_;
   double radius_;
   unsigned threads_;
+  const Cancellation& cancel_;
   SumOp sum_op_;
   std::vector<double> norms_;
   double max_abs_ = 0;
@@ -309,10 +320,13 @@ RadiusArgs ParseArgs(const Napi::CallbackInfo& info) {
 
 class RadiusGraphWorker : public PromiseWorker {
  public:
-  RadiusGraphWorker(Napi::Env env, const RadiusArgs& args, const Kernels& k) : PromiseWorker(env), args_(args), k_(k) {}
+  RadiusGraphWorker(Napi::Env env, const RadiusArgs& args, const Kernels& k, Cancellation cancel)
+      : PromiseWorker(env, std::move(cancel)), args_(args), k_(k) {}
 
  protected:
-  void Run() override { graph_ = RadiusGraph(k_, args_.x, args_.n, args_.dim, args_.metric, args_.radius, args_.threads); }
+  void Run() override {
+    graph_ = RadiusGraph(k_, args_.x, args_.n, args_.dim, args_.metric, args_.radius, args_.threads, cancel());
+  }
   Napi::Value Result(Napi::Env env) override { return CsrToJs(env, graph_); }
 
  private:
@@ -324,21 +338,22 @@ class RadiusGraphWorker : public PromiseWorker {
 }  // namespace
 
 CsrGraph RadiusGraph(const Kernels& kernels, const float* x, size_t n, size_t dim, Metric metric, double radius,
-                     unsigned threads) {
-  return Builder(kernels, x, n, dim, metric, radius, threads).Run();
+                     unsigned threads, const Cancellation& cancel) {
+  return Builder(kernels, x, n, dim, metric, radius, threads, cancel).Run();
 }
 
 Napi::Value RadiusGraphSyncJs(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     RadiusArgs a = ParseArgs(info);
-    return CsrToJs(info.Env(), RadiusGraph(ActiveKernels(), a.x, a.n, a.dim, a.metric, a.radius, a.threads));
+    return CsrToJs(info.Env(), RadiusGraph(ActiveKernels(), a.x, a.n, a.dim, a.metric, a.radius, a.threads, Cancellation()));
   });
 }
 
 Napi::Value RadiusGraphJs(const Napi::CallbackInfo& info) {
   return GuardAsync(info, [&]() -> Napi::Value {
     RadiusArgs a = ParseArgs(info);
-    auto* worker = new RadiusGraphWorker(info.Env(), a, ActiveKernels());
+    Cancellation cancel = GetCancel(info, 6);
+    auto* worker = new RadiusGraphWorker(info.Env(), a, ActiveKernels(), std::move(cancel));
     worker->Keep(info[0]);
     worker->Queue();
     return worker->Promise();

@@ -25,8 +25,8 @@ int main() {
         // radius: median-ish distance of a few pairs
         double r = 0;
         if (n >= 2) r = ScalarKernels().distance[m](x.data(), x.data() + dim, dim) * 1.01;
-        CsrGraph a = RadiusGraph(ScalarKernels(), x.data(), n, dim, static_cast<Metric>(m), r, 2);
-        CsrGraph b = RadiusGraph(NeonKernels(), x.data(), n, dim, static_cast<Metric>(m), r, 2);
+        CsrGraph a = RadiusGraph(ScalarKernels(), x.data(), n, dim, static_cast<Metric>(m), r, 2, Cancellation());
+        CsrGraph b = RadiusGraph(NeonKernels(), x.data(), n, dim, static_cast<Metric>(m), r, 2, Cancellation());
         ++checks;
         if (a.offsets != b.offsets || a.indices != b.indices || a.distances != b.distances) {
           ++failures;

@@ -1,7 +1,7 @@
 /** What the three commands share: common flags, messages on stderr, SIGINT handling, exit codes. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { AbortError, FacialClustering } from '../facial-clustering.js';
+import { AbortError, CallAbortedError, FacialClustering } from '../facial-clustering.js';
 import { EmbedError } from '@faceclust/embed';
 import { DEFAULTS, expectNumber, parseSaveAsFlag, UsageError, type SaveAs } from '../options.js';
 import { OutputError } from '../output.js';
@@ -84,15 +84,10 @@ export function openClustering(inputs: string[] | undefined, flags: CommonFlags,
   let embedding = true;
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    if (!embedding) {
-      // the store is complete and consistent; only this call's new report files may be partial
-      bar.stop();
-      reportBar.stop();
-      ui.error('interrupted while clustering or writing the reports: every face is safely in the store; run the command again for complete reports');
-      process.exit(EXIT.interrupted);
-    }
     bar.stop();
-    ui.error('interrupted: finishing the photos in flight (Ctrl-C again to quit at once)…');
+    reportBar.stop();
+    // embedding finishes the photos in flight; clustering and the reports stop within a second and keep nothing
+    ui.error(embedding ? 'interrupted: finishing the photos in flight (Ctrl-C again to quit at once)…' : 'interrupted: stopping the clustering call (Ctrl-C again to quit at once)…');
     controller.abort();
   };
   process.on('SIGINT', onSigint);
@@ -104,7 +99,10 @@ export function openClustering(inputs: string[] | undefined, flags: CommonFlags,
     threads: parseThreads(flags.threads),
     signal: controller.signal,
     command,
-    onStep: (message) => ui.verbose(message),
+    onStep(message) {
+      embedding = false; // the steps after embedding: clustering, then each report
+      ui.verbose(message);
+    },
     onReportProgress(done, total) {
       // only worth a bar when there is something to wait for
       if (total < 2000) return;
@@ -169,6 +167,10 @@ export function printResult(r: ClusteringResult, flags: CommonFlags, ui: Ui): vo
 export function failure(err: unknown, ui: Ui): number {
   if (err instanceof AbortError) {
     ui.error(`${err.message}.\nTo resume, run the same command again.`);
+    return EXIT.interrupted;
+  }
+  if (err instanceof CallAbortedError) {
+    ui.error(err.message);
     return EXIT.interrupted;
   }
   if (err instanceof UsageError || err instanceof TypeError || err instanceof RangeError || err instanceof OutputError || err instanceof EmbedError) {
