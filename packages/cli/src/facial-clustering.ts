@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AUTO_HNSW_FROM, chineseWhispers, dbscan, type BackendOption, type ClusterResult, type HnswIndex, type Metric, type NeighborStrategy } from '@faceclust/cluster';
+import { AUTO_HNSW_FROM, chineseWhispers, dbscan, resolveNeighbors, type BackendOption, type ClusterResult, type HnswIndex, type Metric, type NeighborStrategy } from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type EmbedEvent, type FaceSet } from '@faceclust/embed';
 import { acquireWriteLock } from './lock.js';
 import { clusterStats } from './cluster-stats.js';
@@ -507,9 +507,9 @@ export class FacialClustering {
     const gate = qualityGate(set.faces, gateOpts);
     const kept = gate.kept.length;
     const rows = gate.rejected ? keptRows(set.vectors, set.dim, gate.kept) : set.vectors;
-    // hnsw: the index lives in <out>/hnsw/ and is reused or extended by later calls; the library's own
-    // 'auto' would build a throwaway one, so the choice is made here (ts backend: no hnsw, as in the library)
-    const useHnsw = kept > 0 && (near.neighbors === 'hnsw' || (near.neighbors === 'auto' && kept >= AUTO_HNSW_FROM && params.backend !== 'ts'));
+    // hnsw: the index lives in <out>/hnsw/ and is reused or extended by later calls, so it is prepared
+    // here, after the library's own decision (resolveNeighbors: the same rule as its clustering calls)
+    const useHnsw = kept > 0 && (await resolveNeighbors(near.neighbors, kept, params.backend)) === 'hnsw';
     const search = hnswSearchParams(near, minK);
     let indexAction: string | undefined;
     let indexMs = 0;

@@ -12,7 +12,7 @@ export type { RadiusGraphOptions } from './radius-graph.js';
 export { edgeCount, filterGraph } from './graph.js';
 export { HnswIndex, HNSW_DEFAULTS, HNSW_FILES, hnswGraphParams } from './hnsw.js';
 export type { HnswAddOptions, HnswBuildOptions, HnswGraphOptions, HnswLoadOptions } from './hnsw.js';
-export { AUTO_HNSW_FROM, NEIGHBOR_STRATEGIES, chooseNeighbors } from './neighbors.js';
+export { AUTO_HNSW_FROM, NEIGHBOR_STRATEGIES, chooseNeighbors, resolveNeighbors } from './neighbors.js';
 export type { HnswOptions, NeighborOptions, NeighborStrategy } from './neighbors.js';
 export type { NeighborGraph } from './graph.js';
 export { evaluate } from './evaluate.js';

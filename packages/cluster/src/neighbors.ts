@@ -12,12 +12,12 @@
  * - a border point may join a different neighbouring cluster.
  * It never merges what exact DBSCAN separates: its core points and their links are subsets of the exact ones.
  */
-import type { Backend } from './backend.js';
+import { BACKENDS, resolveBackend, type Backend, type BackendOption } from './backend.js';
 import { throwIfAborted } from './cancel.js';
 import type { NeighborGraph } from './graph.js';
 import { HnswIndex, hnswBuildParams, hnswGraphParams, type HnswBuildOptions } from './hnsw.js';
 import type { Metric } from './metrics.js';
-import { buildRadiusGraph } from './radius-graph.js';
+import { buildRadiusGraph } from './exact-graph.js';
 import { describe, expectOneOf, expectOptions, orDefault } from './validate.js';
 import type { Matrix } from './vectors.js';
 
@@ -74,6 +74,18 @@ export function chooseNeighbors(strategy: NeighborStrategy, n: number, backend: 
   if (strategy !== 'auto') return strategy;
   if (hasIndex) return 'hnsw';
   return backend.native && n >= AUTO_HNSW_FROM ? 'hnsw' : 'exact';
+}
+
+/**
+ * The neighbour search a call over `n` faces runs, for callers outside this package that prepare the
+ * search themselves (the CLI keeps an HNSW index in its output folder): the same decision as every
+ * clustering call here, with `backend` resolved the same way (an addon that does not load means exact).
+ */
+export async function resolveNeighbors(strategy: NeighborStrategy, n: number, backend: BackendOption = 'auto', hasIndex = false): Promise<'exact' | 'hnsw'> {
+  const s = expectOneOf('neighbors', strategy, NEIGHBOR_STRATEGIES);
+  const b = expectOneOf('backend', backend, BACKENDS);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`Expected n to be an integer >= 0 but received ${describe(n)}`);
+  return chooseNeighbors(s, n, await resolveBackend(b), hasIndex);
 }
 
 /**

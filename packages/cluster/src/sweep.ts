@@ -11,7 +11,7 @@ import { dbscanOnGraph } from './dbscan.js';
 import { assertGraph, edgeCount, filterGraphUnchecked, type NeighborGraph } from './graph.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { METRICS, type Metric } from './metrics.js';
-import { buildRadiusGraph } from './radius-graph.js';
+import { buildRadiusGraph } from './exact-graph.js';
 import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
 import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
