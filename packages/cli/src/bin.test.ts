@@ -232,17 +232,17 @@ e2e('bad input', () => {
   });
 
   it.each([
-    [['--threshold', '-1'], /Invalid value for --threshold: expected a number > 0 but received "-1"/],
-    [['--threshold', 'abc'], /--threshold: expected a number > 0 but received "abc"/],
+    [['--threshold', '-1'], /Invalid value for --threshold: expected a finite number > 0 and <= 2 \(the largest euclidean distance between two face embeddings\) but received "-1"/],
+    [['--threshold', 'abc'], /--threshold: expected a finite number > 0 and <= 2 \(the largest euclidean distance between two face embeddings\) but received "abc"/],
     [['--iterations', '0'], /--iterations: expected an integer >= 1 but received "0"/],
-    [['--metric', 'foo'], /--metric: expected one of euclidean, sqeuclidean, cosine, manhattan, chebyshev but received "foo"/],
-    [['--method', 'kmeans'], /--method: expected one of cw, dbscan but received "kmeans"/],
-    [['--method', 'dbscan', '--eps', '0'], /--eps: expected a number > 0 but received "0"/],
+    [['--metric', 'foo'], /--metric: expected one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev' but received "foo"/],
+    [['--method', 'kmeans'], /--method: expected one of 'cw', 'dbscan' but received "kmeans"/],
+    [['--method', 'dbscan', '--eps', '0'], /--eps: expected a finite number > 0 and <= 2 \(the largest euclidean distance between two face embeddings\) but received "0"/],
     [['--method', 'dbscan', '--min-samples', '1.5'], /--min-samples: expected an integer >= 1 but received "1.5"/],
     [['--eps', '0.5'], /--eps applies to dbscan/],
-    [['--backend', 'gpu'], /--backend: expected one of auto, native, ts but received "gpu"/],
+    [['--backend', 'gpu'], /--backend: expected one of 'auto', 'native', 'ts' but received "gpu"/],
     [['--saveas=bogus'], /--saveas: expected faces or photos but received "bogus"/],
-    [['--threads', '0'], /--threads: expected an integer >= 1 and <= 256 but received "0"/],
+    [['--threads', '0'], /--threads: expected an integer between 1 and 256 but received "0"/],
     [['--frobnicate'], /unknown option '--frobnicate'/],
     [['--model', '/nonexistent/model.onnx'], /\/nonexistent\/model\.onnx/],
     [['--model', path.join(repoRoot, 'packages/embed/models/fr_detect.onnx')], /fr_detect\.onnx has input shape \[1, 3, 240, 320\].*expected one input of shape \[1, 3, 112, 112\]/],
@@ -255,7 +255,7 @@ e2e('bad input', () => {
   it('cluster with an unknown method is a usage error', async () => {
     const r = await runCli(['cluster', 'kmeans', '--out', out]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/method: expected one of cw, dbscan but received "kmeans"/);
+    expect(r.stderr).toMatch(/method: expected one of 'cw', 'dbscan' but received "kmeans"/);
   });
 
   it('--help lists the commands and examples', async () => {

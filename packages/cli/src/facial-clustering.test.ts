@@ -92,11 +92,11 @@ describe.skipIf(!hasData)('FacialClustering on bbt-crops (preprocess: false)', (
   });
 
   it.each([
-    [{ threshold: -1 }, RangeError, 'Expected a number > 0 for threshold but received -1'],
-    [{ threshold: '1' }, TypeError, 'Expected a number for threshold but received "1" of type string'],
-    [{ iterations: 2.5 }, RangeError, 'Expected an integer >= 1 for iterations but received 2.5'],
-    [{ metric: 'foo' }, RangeError, 'Expected one of euclidean, sqeuclidean, cosine, manhattan, chebyshev for metric but received "foo" of type string'],
-    [{ saveas: 'crops' }, RangeError, "Expected true, false, 'faces' or 'photos' for saveas but received \"crops\" of type string"],
+    [{ threshold: -1 }, RangeError, 'Expected threshold to be a finite number > 0 and <= 2 (the largest euclidean distance between two face embeddings) but received -1'],
+    [{ threshold: '1' }, TypeError, 'Expected threshold to be a finite number > 0 and <= 2 (the largest euclidean distance between two face embeddings) but received "1" of type string'],
+    [{ iterations: 2.5 }, RangeError, 'Expected iterations to be an integer >= 1 but received 2.5'],
+    [{ metric: 'foo' }, RangeError, "Expected metric to be one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev' but received \"foo\" of type string"],
+    [{ saveas: 'crops' }, RangeError, "Expected saveas to be true, false, 'faces' or 'photos' but received \"crops\" of type string"],
   ])('BAD CALL – chineseWhispers(%j) throws %s', async (opts, cls, msg) => {
     const n = logBlocks(fc.outPath);
     const err = await fc.chineseWhispers(opts as never).catch((e: unknown) => e);
@@ -106,9 +106,9 @@ describe.skipIf(!hasData)('FacialClustering on bbt-crops (preprocess: false)', (
   });
 
   it.each([
-    [{ eps: 0 }, RangeError, 'Expected a number > 0 for eps but received 0'],
-    [{ minSamples: 0 }, RangeError, 'Expected an integer >= 1 for minSamples but received 0'],
-    [{ backend: 'gpu' }, RangeError, 'Expected one of auto, native, ts for backend but received "gpu" of type string'],
+    [{ eps: 0 }, RangeError, 'Expected eps to be a finite number > 0 and <= 2 (the largest euclidean distance between two face embeddings) but received 0'],
+    [{ minSamples: 0 }, RangeError, 'Expected minSamples to be an integer >= 1 but received 0'],
+    [{ backend: 'gpu' }, RangeError, "Expected backend to be one of 'auto', 'native', 'ts' but received \"gpu\" of type string"],
   ])('BAD CALL – dbscan(%j) throws %s', async (opts, cls, msg) => {
     const err = await fc.dbscan(opts as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(cls);
@@ -125,7 +125,7 @@ describe('FacialClustering constructor', () => {
     [{ pathlist: [] }, RangeError, /Expected at least one path in pathlist but received an empty array/],
     [{ preprocess: 'no' }, TypeError, /Expected a boolean for preprocess but received string/],
     [{ model: 3 }, TypeError, /for model but received 3/],
-    [{ threads: 0 }, RangeError, /Expected an integer >= 1 and <= 256 for threads but received 0/],
+    [{ threads: 0 }, RangeError, /Expected threads to be an integer between 1 and 256 but received 0/],
   ])('BAD CALL – new FacialClustering(%j) throws %s', (opts, cls, msg) => {
     expect(() => new FacialClustering({ outPath: dir, ...(opts as object) })).toThrow(cls);
     expect(() => new FacialClustering({ outPath: dir, ...(opts as object) })).toThrow(msg);

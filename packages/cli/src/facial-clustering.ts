@@ -7,13 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AUTO_HNSW_FROM, chineseWhispers, dbscan, resolveNeighbors, type BackendOption, type ClusterResult, type HnswIndex, type Metric, type NeighborStrategy } from '@faceclust/cluster';
+import { AUTO_HNSW_FROM, CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswSearchParams, resolveNeighbors, type BackendOption, type ClusterResult, type HnswIndex, type Metric, type NeighborStrategy } from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type EmbedEvent, type FaceSet } from '@faceclust/embed';
 import { acquireWriteLock } from './lock.js';
 import { clusterStats } from './cluster-stats.js';
 import { openHnswIndex } from './hnsw-index.js';
 import {
-  cwParams, dbscanParams, expectDistance, expectNumber, expectSaveAs, hnswSearchParams, neighborParams, paramTag, UsageError,
+  cwParams, dbscanParams, expectDistance, expectNumber, expectSaveAs, neighborParams, paramTag, UsageError,
   type CwParams, type DbscanParams, type HnswCallOptions, type NeighborParams, type SaveAs,
 } from './options.js';
 import { callPaths, outputFolderMark, prepareOutDir, reserveCall, STORE_FILE } from './output.js';
@@ -501,7 +501,8 @@ export class FacialClustering {
     const n = set.faces.length;
     const step = this.options.onStep ?? (() => {});
     // manhattan's range depends on the dimension, known only now
-    expectDistance(method === 'cw' ? 'threshold' : 'eps', method === 'cw' ? (params as CwParams).threshold : (params as DbscanParams).eps, params.metric, set.dim);
+    if (method === 'cw') expectDistance(CHINESE_WHISPERS_PARAMS.threshold, (params as CwParams).threshold, params.metric, set.dim);
+    else expectDistance(DBSCAN_PARAMS.eps, (params as DbscanParams).eps, params.metric, set.dim);
     step(`clustering ${count(n, 'face')} (${method === 'cw' ? 'chinese whispers' : 'dbscan'})`);
     // the quality gate: rejected faces stay out of the graph (they would bridge people) and come back as no_class
     const gate = qualityGate(set.faces, gateOpts);

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNeighborFlags } from './commands/cluster-flags.js';
 import { describeNeighbors, FacialClustering } from './facial-clustering.js';
 import { openHnswIndex, type IndexRequest } from './hnsw-index.js';
-import { hnswSearchParams, neighborParams } from './options.js';
+import { hnswSearchParams } from '@faceclust/cluster';
+import { neighborParams } from './options.js';
 import { BLOCK_START, LOG_FILE } from './reports/log.js';
 import { dataDir, hasBin, hasData, readXlsx, runCli, tempDir, type CliRun } from './test-helpers.js';
 
@@ -145,13 +146,13 @@ describe.skipIf(!hasBin)('bad neighbour flags exit 1 naming the flag', () => {
   const out = tempDir();
   cleanups.push(out);
   it.each([
-    [['cluster', 'cw', '--hnsw-m', '1'], /Invalid value for --hnsw-m: expected an integer >= 2 and <= 10000 but received "1"/],
-    [['cluster', 'cw', '--hnsw-ef', '1', '--hnsw-k', '10'], /Invalid value for --hnsw-ef: expected an integer >= k \(10, from --hnsw-k\) but received "1"/],
-    [['cluster', 'cw', '--hnsw-ef', '8'], /Invalid value for --hnsw-ef: expected an integer >= k \(32, the default\) but received "8"/],
-    [['cluster', 'cw', '--neighbors', 'foo'], /Invalid value for --neighbors: expected one of exact, hnsw, auto but received "foo"/],
-    [['cluster', 'dbscan', '--min-samples', '5', '--hnsw-k', '3'], /Invalid value for --hnsw-k: dbscan needs at least min-samples − 1 = 4 neighbours per face but received "3"/],
-    [['cluster', 'cw', '--hnsw-k', '8', '--hnsw-max-neighbors', '4'], /Invalid value for --hnsw-max-neighbors: expected an integer >= k \(8, from --hnsw-k\) but received "4"/],
-    [['cluster', 'cw', '--hnsw-max-neighbors', '16'], /Invalid value for --hnsw-max-neighbors: expected an integer >= k \(32, the default\) but received "16"/],
+    [['cluster', 'cw', '--hnsw-m', '1'], /Invalid value for --hnsw-m: expected an integer between 2 and 10000 but received "1"/],
+    [['cluster', 'cw', '--hnsw-ef', '1', '--hnsw-k', '10'], /Expected --hnsw-ef to be an integer >= k \(10\) but received 1/],
+    [['cluster', 'cw', '--hnsw-ef', '8'], /Expected --hnsw-ef to be an integer >= k \(32\) but received 8/],
+    [['cluster', 'cw', '--neighbors', 'foo'], /Invalid value for --neighbors: expected one of 'exact', 'hnsw', 'auto' but received "foo"/],
+    [['cluster', 'dbscan', '--min-samples', '5', '--hnsw-k', '3'], /Expected --hnsw-k to be an integer >= 4 \(minSamples − 1: DBSCAN needs that many neighbours to find core points\) but received 3/],
+    [['cluster', 'cw', '--hnsw-k', '8', '--hnsw-max-neighbors', '4'], /Expected --hnsw-max-neighbors to be an integer >= k \(8\) but received 4/],
+    [['cluster', 'cw', '--hnsw-max-neighbors', '16'], /Expected --hnsw-max-neighbors to be an integer >= k \(32\) but received 16/],
     [['cluster', 'cw', '--hnsw-max-neighbors', '40.5'], /Invalid value for --hnsw-max-neighbors: expected an integer >= 1 but received "40.5"/],
     [['run', 'nowhere', '--hnsw-ef-construction', '0'], /Invalid value for --hnsw-ef-construction: expected an integer >= 1 but received "0"/],
   ])('%j', async (args, message) => {
@@ -167,14 +168,14 @@ describe('BAD CALL – FacialClustering neighbour options', () => {
   const fc = new FacialClustering({ outPath: out });
   afterAll(() => fc.close());
   it.each([
-    [{ neighbors: 'foo' }, RangeError, 'Expected one of exact, hnsw, auto for neighbors but received "foo" of type string'],
-    [{ neighbors: 1 }, TypeError, 'Expected one of exact, hnsw, auto for neighbors but received 1 of type number'],
-    [{ hnsw: 5 }, TypeError, 'Expected an object { M, efConstruction, k, ef, maxNeighbors } for hnsw but received 5 of type number'],
-    [{ hnsw: { M: 1 } }, RangeError, 'Expected an integer >= 2 and <= 10000 for hnsw.M but received 1'],
-    [{ hnsw: { k: 10, ef: 5 } }, RangeError, 'Expected an integer >= 10 for hnsw.ef but received 5'],
-    [{ hnsw: { k: 10, maxNeighbors: 5 } }, RangeError, 'Expected an integer >= 10 for hnsw.maxNeighbors but received 5'],
-    [{ hnsw: { maxNeighbors: 16 } }, RangeError, 'Expected an integer >= 32 for hnsw.maxNeighbors but received 16'],
-    [{ hnsw: { maxNeighbors: '64' } }, TypeError, 'for hnsw.maxNeighbors but received "64" of type string'],
+    [{ neighbors: 'foo' }, RangeError, 'Expected neighbors to be one of \'exact\', \'hnsw\', \'auto\' but received "foo" of type string'],
+    [{ neighbors: 1 }, TypeError, 'Expected neighbors to be one of \'exact\', \'hnsw\', \'auto\' but received 1'],
+    [{ hnsw: 5 }, TypeError, 'Expected hnsw to be an object { M, efConstruction, k, ef, maxNeighbors } but received 5'],
+    [{ hnsw: { M: 1 } }, RangeError, 'Expected hnsw.M to be an integer between 2 and 10000 but received 1'],
+    [{ hnsw: { k: 10, ef: 5 } }, RangeError, 'Expected hnsw.ef to be an integer >= k (10) but received 5'],
+    [{ hnsw: { k: 10, maxNeighbors: 5 } }, RangeError, 'Expected hnsw.maxNeighbors to be an integer >= k (10) but received 5'],
+    [{ hnsw: { maxNeighbors: 16 } }, RangeError, 'Expected hnsw.maxNeighbors to be an integer >= k (32) but received 16'],
+    [{ hnsw: { maxNeighbors: '64' } }, TypeError, 'Expected hnsw.maxNeighbors to be an integer >= 1 but received "64" of type string'],
     [{ hnsw: { maxneighbors: 64 } }, RangeError, 'Unknown option hnsw.maxneighbors: expected M, efConstruction, k, ef or maxNeighbors'],
     [{ neighbors: 'hnsw', backend: 'ts' }, RangeError, "neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW) but backend is 'ts'"],
   ])('chineseWhispers(%j)', async (opts, cls, message) => {
@@ -183,10 +184,10 @@ describe('BAD CALL – FacialClustering neighbour options', () => {
     await expect(p).rejects.toThrow(message);
   });
   it('dbscan: k below minSamples − 1', async () => {
-    await expect(fc.dbscan({ minSamples: 5, hnsw: { k: 3 } })).rejects.toThrow('Expected an integer >= 4 for hnsw.k but received 3');
+    await expect(fc.dbscan({ minSamples: 5, hnsw: { k: 3 } })).rejects.toThrow('Expected hnsw.k to be an integer >= 4 (minSamples − 1: DBSCAN needs that many neighbours to find core points) but received 3');
   });
   it('dbscan: maxNeighbors below the default k for its minSamples', async () => {
-    await expect(fc.dbscan({ minSamples: 41, hnsw: { maxNeighbors: 32 } })).rejects.toThrow('Expected an integer >= 40 for hnsw.maxNeighbors but received 32');
+    await expect(fc.dbscan({ minSamples: 41, hnsw: { maxNeighbors: 32 } })).rejects.toThrow('Expected hnsw.maxNeighbors to be an integer >= k (40) but received 32');
   });
 });
 

@@ -402,7 +402,7 @@ e2e('defaults that fit the metric', () => {
   it('refuses a threshold outside the metric\'s range, naming it', async () => {
     const r = await runCli(['cluster', 'cw', '--out', out, '--metric', 'cosine', '--threshold', '2.5']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Invalid value for --threshold: expected a number > 0 and <= 2 (the largest cosine distance between two face embeddings) but received "2.5"');
+    expect(r.stderr).toContain('Invalid value for --threshold: expected a finite number > 0 and <= 2 (the largest cosine distance between two face embeddings) but received "2.5"');
   });
 
   it('a cluster holding most faces is called out, pointing at tune', async () => {

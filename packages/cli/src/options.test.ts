@@ -8,13 +8,13 @@ describe('options', () => {
   });
 
   it.each([
-    [() => cwParams({ threshold: 0 }), RangeError, 'Expected a number > 0 for threshold but received 0'],
-    [() => cwParams({ threshold: Infinity }), RangeError, 'Expected a number > 0 for threshold but received Infinity'],
-    [() => cwParams({ threshold: NaN }), TypeError, 'Expected a number for threshold but received NaN of type number'],
-    [() => cwParams({ seed: 2 ** 32 }), RangeError, 'Expected an integer >= 0 and <= 4294967295 for seed but received 4294967296'],
-    [() => cwParams({ minClusterSize: 0 }), RangeError, 'Expected an integer >= 1 for minClusterSize but received 0'],
-    [() => dbscanParams({ metric: 7 }), TypeError, 'Expected one of euclidean, sqeuclidean, cosine, manhattan, chebyshev for metric but received 7 of type number'],
-    [() => expectSaveAs(1), RangeError, "Expected true, false, 'faces' or 'photos' for saveas but received 1 of type number"],
+    [() => cwParams({ threshold: 0 }), RangeError, 'Expected threshold to be a finite number > 0 and <= 2 (the largest euclidean distance between two face embeddings) but received 0'],
+    [() => cwParams({ threshold: Infinity }), RangeError, 'Expected threshold to be a finite number > 0 and <= 2 (the largest euclidean distance between two face embeddings) but received Infinity'],
+    [() => cwParams({ threshold: NaN }), RangeError, 'Expected threshold to be a finite number > 0 and <= 2 (the largest euclidean distance between two face embeddings) but received NaN'],
+    [() => cwParams({ seed: 2 ** 32 }), RangeError, 'Expected seed to be an integer between 0 and 4294967295 but received 4294967296'],
+    [() => cwParams({ minClusterSize: 0 }), RangeError, 'Expected minClusterSize to be an integer >= 1 but received 0'],
+    [() => dbscanParams({ metric: 7 }), TypeError, "Expected metric to be one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev' but received 7"],
+    [() => expectSaveAs(1), RangeError, "Expected saveas to be true, false, 'faces' or 'photos' but received 1"],
   ])('BAD CALL – %s', (fn, cls, msg) => {
     expect(fn).toThrow(cls);
     expect(fn).toThrow(msg);
@@ -22,10 +22,10 @@ describe('options', () => {
 
   it('parses command-line strings, naming the flag and the text received', () => {
     expect(parseNumberFlag('--eps', { min: 0, minOpen: true })('0.5')).toBe(0.5);
-    expect(() => parseNumberFlag('--eps', { min: 0, minOpen: true })('')).toThrow(new UsageError('Invalid value for --eps: expected a number > 0 but received ""'));
+    expect(() => parseNumberFlag('--eps', { min: 0, minOpen: true })('')).toThrow(new UsageError('Invalid value for --eps: expected a finite number > 0 but received ""'));
     expect(() => parseNumberFlag('--seed', { min: 0, integer: true })('1e400')).toThrow('Invalid value for --seed: expected an integer >= 0 but received "1e400"');
     expect(parseChoiceFlag('--metric', ['cosine', 'euclidean'])('cosine')).toBe('cosine');
-    expect(() => parseChoiceFlag('--metric', ['cosine'])('Cosine')).toThrow('Invalid value for --metric: expected one of cosine but received "Cosine"');
+    expect(() => parseChoiceFlag('--metric', ['cosine'])('Cosine')).toThrow("Invalid value for --metric: expected one of 'cosine' but received \"Cosine\"");
     expect([parseSaveAsFlag(true), parseSaveAsFlag('faces'), parseSaveAsFlag('photos')]).toEqual(['faces', 'faces', 'photos']);
   });
 

@@ -2,7 +2,10 @@
  * Option values: defaults (with where each came from), parsing of command-line strings and validation of
  * programmatic values. Every error names the option and the value received.
  */
-import { BACKENDS, HNSW_DEFAULTS, hnswGraphParams, METRICS, NEIGHBOR_STRATEGIES, type BackendOption, type Metric, type NeighborStrategy } from '@faceclust/cluster';
+import {
+  CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, checkParam, describe, hnswSearchParams, parseParamFlag,
+  type BackendOption, type Metric, type NeighborStrategy, type NumberRule, type ParamRule, type ParamSpec,
+} from '@faceclust/cluster';
 
 /**
  * The CLI's defaults. Threshold, eps and minSamples were chosen on ../shared/data/lfw-dev with
@@ -11,9 +14,9 @@ import { BACKENDS, HNSW_DEFAULTS, hnswGraphParams, METRICS, NEIGHBOR_STRATEGIES,
 export const DEFAULTS = {
   /** Chinese Whispers: the edge of the plateau; past it people merge fast. */
   threshold: 1.0,
-  iterations: 30,
-  seed: 0,
-  minClusterSize: 1,
+  iterations: CW.iterations.default,
+  seed: CW.seed.default,
+  minClusterSize: CW.minClusterSize.default,
   /** DBSCAN chains neighbours of neighbours, so one bridge joins two people: below the first eps where two merge. */
   eps: 0.925,
   /**
@@ -21,11 +24,10 @@ export const DEFAULTS = {
    * match nobody land in no_class; 3 already sends every pair there.
    */
   minSamples: 2,
-  metric: 'euclidean' as Metric,
-  backend: 'auto' as BackendOption,
+  metric: COMMON_PARAMS.metric.default as Metric,
+  backend: COMMON_PARAMS.backend.default as BackendOption,
   out: 'faceclust-out',
-  /** `auto`: exact radius graph below AUTO_HNSW_FROM (120,000) faces, HNSW from there (see the cluster README). */
-  neighbors: 'auto' as NeighborStrategy,
+  neighbors: COMMON_PARAMS.neighbors.default as NeighborStrategy,
 } as const;
 
 /** A bad option value or a bad input: the CLI prints the message and exits with code 1. */
@@ -36,42 +38,25 @@ export class UsageError extends Error {
   }
 }
 
-/** Renders a received value for a message. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return `${JSON.stringify(value)} of type string`;
-  if (typeof value === 'number' || typeof value === 'boolean') return `${value} of type ${typeof value}`;
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  return `a value of type ${typeof value}`;
-}
-
 /** What `saveas` asks for: nothing, each face's aligned crop, or the whole photo of each face. */
 export type SaveAs = false | 'faces' | 'photos';
 
-export function expectNumber(name: string, value: unknown, opts: { min?: number; max?: number; minOpen?: boolean; integer?: boolean } = {}): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`Expected a number for ${name} but received ${describe(value)}`);
-  const { min = -Infinity, max = Infinity, minOpen = false, integer = false } = opts;
-  const what = `${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` ${minOpen ? '>' : '>='} ${min}` : ''}${max < Infinity ? ` and <= ${max}` : ''}`;
-  if ((integer && !Number.isInteger(value)) || !Number.isFinite(value) || value < min || (minOpen && value === min) || value > max) {
-    throw new RangeError(`Expected ${what} for ${name} but received ${value}`);
-  }
-  return value;
+/** The rule of a plain number option (not a method parameter), as the shared wording needs it. */
+function numberRule(opts: { min?: number; max?: number; minOpen?: boolean; integer?: boolean }): ParamRule {
+  const { min = -Number.MAX_VALUE, max, minOpen = false, integer = false } = opts;
+  return integer ? { kind: 'integer', min: Math.max(min, Number.MIN_SAFE_INTEGER), ...(max === undefined ? {} : { max }) } : { kind: 'number', min, minOpen, ...(max === undefined ? {} : { max }) };
 }
 
-export function expectOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    const err = `Expected one of ${allowed.join(', ')} for ${name} but received ${describe(value)}`;
-    throw typeof value === 'string' ? new RangeError(err) : new TypeError(err);
-  }
-  return value as T;
+/** A number option of the CLI's own (threads, quality gate, …), checked with the library's wording. */
+export function expectNumber(name: string, value: unknown, opts: { min?: number; max?: number; minOpen?: boolean; integer?: boolean } = {}): number {
+  return checkParam<number>({ name, flag: name, rule: numberRule(opts), doc: '' }, value);
 }
 
 export function expectSaveAs(value: unknown): SaveAs {
   if (value === undefined || value === false) return false;
   if (value === true || value === 'faces') return 'faces';
   if (value === 'photos') return 'photos';
-  throw new RangeError(`Expected true, false, 'faces' or 'photos' for saveas but received ${describe(value)}`);
+  throw new RangeError(`Expected saveas to be true, false, 'faces' or 'photos' but received ${describe(value)}`);
 }
 
 /** Validated Chinese Whispers parameters. */
@@ -94,25 +79,30 @@ export interface DbscanParams {
 
 type Loose<T> = { [K in keyof T]?: unknown };
 
+/** `value` or the CLI's default, checked against `spec` (the library's rule and wording). */
+function option<T extends number | string>(spec: ParamSpec, value: unknown, cliDefault: number | string | undefined = spec.default): T {
+  return checkParam<T>(spec, value ?? cliDefault);
+}
+
 export function cwParams(o: Loose<CwParams>): CwParams {
-  const metric = expectOneOf('metric', o.metric ?? DEFAULTS.metric, METRICS);
+  const metric = option<Metric>(COMMON_PARAMS.metric, o.metric);
   return {
-    threshold: expectDistance('threshold', o.threshold ?? metricDefault('cw', metric), metric),
-    iterations: expectNumber('iterations', o.iterations ?? DEFAULTS.iterations, { min: 1, integer: true }),
-    seed: expectNumber('seed', o.seed ?? DEFAULTS.seed, { min: 0, max: 0xffffffff, integer: true }),
-    minClusterSize: expectNumber('minClusterSize', o.minClusterSize ?? DEFAULTS.minClusterSize, { min: 1, integer: true }),
+    threshold: expectDistance(CW.threshold, o.threshold ?? metricDefault('cw', metric), metric),
+    iterations: option(CW.iterations, o.iterations),
+    seed: option(CW.seed, o.seed),
+    minClusterSize: option(CW.minClusterSize, o.minClusterSize),
     metric,
-    backend: expectOneOf('backend', o.backend ?? DEFAULTS.backend, BACKENDS),
+    backend: option(COMMON_PARAMS.backend, o.backend),
   };
 }
 
 export function dbscanParams(o: Loose<DbscanParams>): DbscanParams {
-  const metric = expectOneOf('metric', o.metric ?? DEFAULTS.metric, METRICS);
+  const metric = option<Metric>(COMMON_PARAMS.metric, o.metric);
   return {
-    eps: expectDistance('eps', o.eps ?? metricDefault('dbscan', metric), metric),
-    minSamples: expectNumber('minSamples', o.minSamples ?? DEFAULTS.minSamples, { min: 1, integer: true }),
+    eps: expectDistance(DBSCAN_PARAMS.eps, o.eps ?? metricDefault('dbscan', metric), metric),
+    minSamples: option(DBSCAN_PARAMS.minSamples, o.minSamples, DEFAULTS.minSamples),
     metric,
-    backend: expectOneOf('backend', o.backend ?? DEFAULTS.backend, BACKENDS),
+    backend: option(COMMON_PARAMS.backend, o.backend),
   };
 }
 
@@ -149,7 +139,7 @@ export function metricDefault(method: 'cw' | 'dbscan', metric: Metric, factor = 
 
 /** `1 (cosine 0.5, sqeuclidean 1, …)`: the defaults of every metric, for help texts. */
 export function metricDefaultsText(method: 'cw' | 'dbscan'): string {
-  const others = METRICS.filter((m) => m !== 'euclidean').map((m) => `${m} ${metricDefault(method, m)}`);
+  const others = COMMON_PARAMS.metric.rule.choices.filter((m) => m !== 'euclidean').map((m) => `${m} ${metricDefault(method, m)}`);
   return `${metricDefault(method, 'euclidean')}; ${others.join(', ')}`;
 }
 
@@ -168,17 +158,18 @@ export function metricMax(metric: Metric, dim?: number): number | undefined {
   }
 }
 
-/** Why a distance cannot exceed metricMax, for messages. */
-function rangeReason(metric: Metric, dim?: number): string {
-  return `the largest ${metric} distance between two face embeddings${metric === 'manhattan' ? ` of dimension ${dim}` : ''}`;
+/** The rule of a threshold or eps for `metric`: > 0 and at most the metric's largest distance on unit vectors. */
+function distanceRule(metric: Metric, dim?: number): { rule: NumberRule; why?: string } {
+  const max = metricMax(metric, dim);
+  if (max === undefined) return { rule: { kind: 'number', min: 0, minOpen: true } };
+  const why = `the largest ${metric} distance between two face embeddings${metric === 'manhattan' ? ` of dimension ${dim}` : ''}`;
+  return { rule: { kind: 'number', min: 0, minOpen: true, max: round4(max) }, why };
 }
 
-/** A threshold or eps: > 0 and within the metric's range on unit vectors (`dim` known: manhattan too). */
-export function expectDistance(name: string, value: unknown, metric: Metric, dim?: number): number {
-  const v = expectNumber(name, value, { min: 0, minOpen: true });
-  const max = metricMax(metric, dim);
-  if (max !== undefined && v > max) throw new RangeError(`Expected a number > 0 and <= ${round4(max)} for ${name} (${rangeReason(metric, dim)}) but received ${v}`);
-  return v;
+/** A threshold or eps (`spec`), within the metric's range on unit vectors (`dim` known: manhattan too). */
+export function expectDistance(spec: ParamSpec, value: unknown, metric: Metric, dim?: number): number {
+  const { rule, why } = distanceRule(metric, dim);
+  return checkParam<number>(spec, value, spec.name, rule, why);
 }
 
 /** HNSW parameters of a call (`hnsw` option); k, ef and maxNeighbors absent mean the library's defaults. */
@@ -209,70 +200,64 @@ export interface NeighborParams {
 }
 
 /**
- * Checks `neighbors` and `hnsw` up front (the library checks them too, but only once embedding is done).
- * `minK` is dbscan's minSamples − 1: its core points need that many neighbours.
+ * Checks `neighbors` and `hnsw` up front, before any embedding, with the library's own validators (the
+ * library runs the same ones again when it is called). `minK` is dbscan's minSamples − 1.
  */
 export function neighborParams(o: { neighbors?: unknown; hnsw?: unknown; backend?: unknown }, minK = 1): NeighborParams {
-  const neighbors = expectOneOf('neighbors', o.neighbors ?? DEFAULTS.neighbors, NEIGHBOR_STRATEGIES);
+  const neighbors = option<NeighborStrategy>(COMMON_PARAMS.neighbors, o.neighbors);
   if (neighbors === 'hnsw' && o.backend === 'ts') {
     throw new RangeError("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW) but backend is 'ts': use backend 'auto' or 'native', or neighbors 'exact'");
   }
   if (o.hnsw !== undefined && (typeof o.hnsw !== 'object' || o.hnsw === null || Array.isArray(o.hnsw))) {
-    throw new TypeError(`Expected an object { M, efConstruction, k, ef, maxNeighbors } for hnsw but received ${describe(o.hnsw)}`);
+    throw new TypeError(`Expected hnsw to be an object { M, efConstruction, k, ef, maxNeighbors } but received ${describe(o.hnsw)}`);
   }
   const h = (o.hnsw ?? {}) as Loose<HnswCallOptions>;
   const unknown = Object.keys(h).find((key) => !['M', 'efConstruction', 'k', 'ef', 'maxNeighbors'].includes(key));
   if (unknown) throw new RangeError(`Unknown option hnsw.${unknown}: expected M, efConstruction, k, ef or maxNeighbors`);
+  const label = (spec: ParamSpec) => `hnsw.${spec.name}`;
+  hnswSearchParams(h, minK, label); // k, ef, maxNeighbors and the rules between them
   const p: NeighborParams = {
     neighbors,
-    M: expectNumber('hnsw.M', h.M ?? HNSW_DEFAULTS.M, { min: 2, max: 10000, integer: true }),
-    efConstruction: expectNumber('hnsw.efConstruction', h.efConstruction ?? HNSW_DEFAULTS.efConstruction, { min: 1, integer: true }),
+    M: checkParam<number>(HNSW_PARAMS.M, h.M ?? HNSW_PARAMS.M.default, label(HNSW_PARAMS.M)),
+    efConstruction: checkParam<number>(HNSW_PARAMS.efConstruction, h.efConstruction ?? HNSW_PARAMS.efConstruction.default, label(HNSW_PARAMS.efConstruction)),
   };
-  if (h.k !== undefined) p.k = expectNumber('hnsw.k', h.k, { min: Math.max(1, minK), integer: true });
-  const kUsed = p.k ?? Math.max(HNSW_DEFAULTS.k, minK);
-  if (h.ef !== undefined) p.ef = expectNumber('hnsw.ef', h.ef, { min: kUsed, integer: true });
-  if (h.maxNeighbors !== undefined) p.maxNeighbors = expectNumber('hnsw.maxNeighbors', h.maxNeighbors, { min: kUsed, integer: true });
+  if (h.k !== undefined) p.k = h.k as number;
+  if (h.ef !== undefined) p.ef = h.ef as number;
+  if (h.maxNeighbors !== undefined) p.maxNeighbors = h.maxNeighbors as number;
   return p;
-}
-
-/** The k, ef and maxNeighbors the hnsw path uses (the library's defaults when absent). */
-export function hnswSearchParams(p: NeighborParams, minK = 1): { k: number; ef: number; maxNeighbors: number } {
-  return hnswGraphParams({ k: p.k, ef: p.ef, maxNeighbors: p.maxNeighbors }, minK);
 }
 
 // ---- command-line strings → values (commander argParser callbacks) ----
 
 /** Parses a threshold or eps given on the command line: > 0 and within `metric`'s range on unit vectors. */
-export function parseDistanceFlag(flag: string, metric: Metric): (raw: string) => number {
-  return (raw: string) => {
-    const v = parseNumberFlag(flag, { min: 0, minOpen: true })(raw);
-    const max = metricMax(metric);
-    if (max !== undefined && v > max) throw new UsageError(`Invalid value for ${flag}: expected a number > 0 and <= ${round4(max)} (${rangeReason(metric)}) but received ${JSON.stringify(raw)}`);
-    return v;
-  };
+export function parseDistanceFlag(flag: string, metric: Metric, spec: ParamSpec = CW.threshold): (raw: string) => number {
+  const { rule, why } = distanceRule(metric);
+  return (raw: string) => usage(() => parseParamFlag<number>(spec, raw, flag, rule, why));
 }
 
 /** Parses a number given on the command line; the message names the flag as typed. */
-export function parseNumberFlag(flag: string, opts: Parameters<typeof expectNumber>[2] = {}): (raw: string) => number {
-  return (raw: string) => {
-    const v = raw.trim() === '' ? NaN : Number(raw);
-    try {
-      return expectNumber(flag, v, opts);
-    } catch {
-      const range = opts.integer ? 'an integer' : 'a number';
-      const bounds = `${opts.min !== undefined ? ` ${opts.minOpen ? '>' : '>='} ${opts.min}` : ''}${opts.max !== undefined ? ` and <= ${opts.max}` : ''}`;
-      throw new UsageError(`Invalid value for ${flag}: expected ${range}${bounds} but received ${JSON.stringify(raw)}`);
-    }
-  };
+export function parseNumberFlag(flag: string, opts: { min?: number; max?: number; minOpen?: boolean; integer?: boolean } = {}): (raw: string) => number {
+  const spec: ParamSpec = { name: flag, flag, rule: numberRule(opts), doc: '' };
+  return (raw: string) => usage(() => parseParamFlag<number>(spec, raw));
 }
 
 export function parseChoiceFlag<T extends string>(flag: string, allowed: readonly T[]): (raw: string) => T {
-  return (raw: string) => {
-    if (!(allowed as readonly string[]).includes(raw)) {
-      throw new UsageError(`Invalid value for ${flag}: expected one of ${allowed.join(', ')} but received ${JSON.stringify(raw)}`);
-    }
-    return raw as T;
-  };
+  const spec: ParamSpec = { name: flag, flag, rule: { kind: 'choice', choices: allowed }, doc: '' };
+  return (raw: string) => usage(() => parseParamFlag<T>(spec, raw));
+}
+
+/** A method parameter given on the command line (`spec` names its flag and rule). */
+export function parseParam<T extends number | string>(spec: ParamSpec, raw: string): T {
+  return usage(() => parseParamFlag<T>(spec, raw));
+}
+
+/** A parse error of a flag is the person's to fix: a UsageError with the library's wording. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** `--saveas` alone means face crops; `--saveas=photos` the whole photos. */

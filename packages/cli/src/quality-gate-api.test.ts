@@ -58,6 +58,6 @@ describe.skipIf(!hasCrops)('quality gate on bbt-crops', () => {
     const r = await fc.dbscan({ minFaceSize: 10_000 });
     expect([r.clusters, r.noise, r.faces.length]).toEqual([0, r.faces.length, 40]);
     expect(r.faces.every((f) => f.cluster === -1 && /px < --min-face-size 10000/.test(f.rejected!))).toBe(true);
-    await expect(fc.chineseWhispers({ minFaceQuality: 1.5 })).rejects.toThrow(new RangeError('Expected a number >= 0 and <= 1 for minFaceQuality but received 1.5'));
+    await expect(fc.chineseWhispers({ minFaceQuality: 1.5 })).rejects.toThrow(new RangeError('Expected minFaceQuality to be a finite number >= 0 and <= 1 but received 1.5'));
   });
 });

@@ -41,8 +41,8 @@ describe('quality gate', () => {
   });
 
   it('BAD CALL – thresholds are checked', () => {
-    expect(() => qualityGate(faces, { minFaceQuality: 2 })).toThrow(new RangeError('Expected a number >= 0 and <= 1 for minFaceQuality but received 2'));
-    expect(() => qualityGate(faces, { minFaceSize: 'big' as never })).toThrow(new TypeError('Expected a number for minFaceSize but received "big" of type string'));
+    expect(() => qualityGate(faces, { minFaceQuality: 2 })).toThrow(new RangeError('Expected minFaceQuality to be a finite number >= 0 and <= 1 but received 2'));
+    expect(() => qualityGate(faces, { minFaceSize: 'big' as never })).toThrow(new TypeError('Expected minFaceSize to be a finite number >= 0 but received "big" of type string'));
   });
 });
 
@@ -51,7 +51,7 @@ describe('--min-face-quality / --min-face-size', () => {
     const { parseGateFlags } = await import('./commands/cluster-flags.js');
     expect(parseGateFlags({})).toEqual({});
     expect(parseGateFlags({ minFaceQuality: '0.4', minFaceSize: '48' })).toEqual({ minFaceQuality: 0.4, minFaceSize: 48 });
-    expect(() => parseGateFlags({ minFaceQuality: '2' })).toThrow('Invalid value for --min-face-quality: expected a number >= 0 and <= 1 but received "2"');
-    expect(() => parseGateFlags({ minFaceSize: 'big' })).toThrow('Invalid value for --min-face-size: expected a number >= 0 but received "big"');
+    expect(() => parseGateFlags({ minFaceQuality: '2' })).toThrow('Invalid value for --min-face-quality: expected a finite number >= 0 and <= 1 but received "2"');
+    expect(() => parseGateFlags({ minFaceSize: 'big' })).toThrow('Invalid value for --min-face-size: expected a finite number >= 0 but received "big"');
   });
 });

@@ -3,7 +3,7 @@
  * `--min-face-quality` / `--min-face-size` keep them out of the clustering and send them to no_class with
  * the reason (never silently dropped). Scores come from what the embedding store records per face.
  */
-import { expectNumber } from './options.js';
+import { checkParam, type ParamSpec } from '@faceclust/cluster';
 
 /** What the gate reads of a face (a `FaceInfo` of @faceclust/embed fits). */
 export interface GateFace {
@@ -12,6 +12,18 @@ export interface GateFace {
   /** Sharpness (variance of the Laplacian of the aligned 112×112 crop) and face height in photo pixels. */
   quality?: { sharpness: number; size: number };
 }
+
+/** The quality gate's parameters (both off when absent): the spec its validation, flags and help come from. */
+export const QUALITY_GATE_PARAMS = {
+  minFaceQuality: {
+    name: 'minFaceQuality', flag: '--min-face-quality', rule: { kind: 'number', min: 0, max: 1 },
+    doc: 'quality gate: faces whose quality (weakest of detector confidence, sharpness/100, size/80 px) is lower go to no_class, with the reason in the xlsx',
+  },
+  minFaceSize: {
+    name: 'minFaceSize', flag: '--min-face-size', rule: { kind: 'number', min: 0 },
+    doc: 'quality gate: faces smaller than this (box height in the photo) go to no_class, with the reason in the xlsx',
+  },
+} as const satisfies Record<string, ParamSpec>;
 
 export interface QualityGateOptions {
   /** Faces whose {@link faceQuality} is below this (0–1) go to no_class. */
@@ -46,8 +58,8 @@ export interface GateResult {
 
 /** Applies the thresholds (validated: quality in [0, 1], size >= 0) to every face. */
 export function qualityGate(faces: readonly GateFace[], opts: QualityGateOptions = {}): GateResult {
-  const minQ = opts.minFaceQuality === undefined ? undefined : expectNumber('minFaceQuality', opts.minFaceQuality, { min: 0, max: 1 });
-  const minSize = opts.minFaceSize === undefined ? undefined : expectNumber('minFaceSize', opts.minFaceSize, { min: 0 });
+  const minQ = opts.minFaceQuality === undefined ? undefined : checkParam<number>(QUALITY_GATE_PARAMS.minFaceQuality, opts.minFaceQuality);
+  const minSize = opts.minFaceSize === undefined ? undefined : checkParam<number>(QUALITY_GATE_PARAMS.minFaceSize, opts.minFaceSize);
   const reasons: (string | null)[] = new Array(faces.length).fill(null);
   const kept: number[] = [];
   faces.forEach((f, i) => {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tryLoadNativeFrom, type NativeBinding } from '@faceclust/core-native';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { resolveBackend, setNativeImportForTesting, type NativeClusterBinding } from './backend.js';
+import { resolveBackend, setNativeImportForTesting, type HnswBinding } from './backend.js';
 import { dbscan } from './dbscan.js';
+import { nativeBackend } from './native-backend.js';
 import { caught } from './test-helpers.js';
 
 const folders: string[] = [];
@@ -37,14 +38,15 @@ async function fallback(error: Error, fromLoader: boolean): Promise<{ name: stri
 const loaderError = new Error('Could not load the faceclust native addon. Tried: build/Release/faceclust.node\nRun `pnpm --filter @faceclust/core-native build`.');
 
 describe('backend selection', () => {
-  it("core-native's NativeBinding satisfies the structural interface this package calls (checked by typecheck)", () => {
-    expectTypeOf<NativeBinding>().toExtend<NativeClusterBinding>();
+  it("the native backend takes core-native's own NativeBinding: no hand-written copy to drift (checked by typecheck)", () => {
+    expectTypeOf(nativeBackend).parameter(0).toEqualTypeOf<NativeBinding>();
+    expectTypeOf<NativeBinding>().toExtend<HnswBinding>();
   });
 
   it("'ts' never touches the addon", async () => {
     const importer = vi.fn(async () => ({ error: new Error('unused'), fromLoader: false }));
     setNativeImportForTesting(importer);
-    expect(await resolveBackend('ts')).toEqual({ name: 'ts' });
+    expect((await resolveBackend('ts')).name).toBe('ts');
     expect(importer).not.toHaveBeenCalled();
   });
 
@@ -128,10 +130,16 @@ describe('backend selection', () => {
     );
   });
 
-  it('uses the binding when it loads', async () => {
-    const binding = { radiusGraph: vi.fn(), chineseWhispers: vi.fn(), dbscan: vi.fn(), pairwise: vi.fn(), cancelToken: vi.fn(), cancel: vi.fn() };
-    setNativeImportForTesting(async () => ({ binding }));
-    expect(await resolveBackend('auto')).toEqual({ name: 'native', native: binding });
-    expect(await resolveBackend('native')).toEqual({ name: 'native', native: binding });
+  it('uses the binding when it loads: one native backend object over it, the only one with hnsw', async () => {
+    const binding = { radiusGraph: vi.fn(), chineseWhispers: vi.fn(), dbscan: vi.fn(async () => Int32Array.of(0)), pairwise: vi.fn(), cancelToken: vi.fn(), cancel: vi.fn() };
+    setNativeImportForTesting(async () => ({ binding: binding as unknown as NativeBinding }));
+    const backend = await resolveBackend('auto');
+    expect(backend.name).toBe('native');
+    expect(backend.hnsw).toBe(binding);
+    expect(await resolveBackend('native')).toBe(backend);
+    const graph = { n: 1, offsets: new Uint32Array(2), indices: new Int32Array(0), distances: new Float32Array(0) };
+    expect(Array.from(await backend.dbscan(graph, 1))).toEqual([0]);
+    expect(binding.dbscan).toHaveBeenCalledWith(graph.offsets, graph.indices, 1, 1, undefined);
+    expect((await resolveBackend('ts')).hnsw).toBeUndefined();
   });
 });

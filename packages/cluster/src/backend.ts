@@ -1,10 +1,18 @@
 /**
- * Chooses the backend: the native addon from `@faceclust/core-native` when it loads, else the pure
- * TypeScript one. The addon is an optional dependency, imported lazily and once per process.
+ * The backends, one object per implementation behind one {@link Backend} interface: the native addon from
+ * `@faceclust/core-native` (native-backend.ts) when it loads, else the pure TypeScript one (ts-backend.ts).
+ * Algorithm files call `backend.x(...)` and never ask which one they hold. The addon is an optional peer,
+ * imported lazily and once per process; its types are imported from it (`import type`) and kept out of the
+ * published declarations (`@internal`, stripped), so a project without it type-checks.
  */
 import { availableParallelism } from 'node:os';
-import { expectInteger, expectOneOf } from './validate.js';
+import type { NativeBinding } from '@faceclust/core-native';
+import type { NeighborGraph } from './graph.js';
 import type { Metric } from './metrics.js';
+import { nativeBackend } from './native-backend.js';
+import { tsBackend } from './ts-backend.js';
+import { expectInteger, expectOneOf } from './validate.js';
+import type { Matrix } from './vectors.js';
 
 /** `auto` (default): native when the addon loads, else ts with a one-line warning on stderr (once). */
 export const BACKENDS = ['auto', 'native', 'ts'] as const;
@@ -15,89 +23,50 @@ export type BackendOption = (typeof BACKENDS)[number];
 /** The backend that actually ran. */
 export type BackendName = 'native' | 'ts';
 
-/** A cancellation flag inside the addon (opaque): see cancel.ts. */
-export type NativeCancelToken = { readonly __brand: 'NativeCancelToken' };
-
-/** The addon's cancellation surface: every Promise-returning call takes a token as its last argument. */
-export interface NativeCancelBinding {
-  cancelToken(): NativeCancelToken;
-  cancel(token: NativeCancelToken): void;
-}
+/** The addon's HNSW functions, which only the native backend has: see {@link Backend.hnsw}. @internal */
+export type HnswBinding = Pick<NativeBinding, 'hnswCreate' | 'hnswLoad' | 'hnswSave' | 'hnswCount' | 'hnswAdd' | 'hnswKnnGraph' | 'cancelToken' | 'cancel'>;
 
 /**
- * The part of `@faceclust/core-native`'s `NativeBinding` this package calls. Declared structurally so the
- * package type-checks and runs (on the ts backend) without the addon; the binding satisfies it.
+ * What the algorithms ask of a backend, implemented once natively (native-backend.ts) and once in
+ * TypeScript (ts-backend.ts) with the same results bit for bit (docs/ALGORITHMS.md). Every operation takes
+ * the call's validated inputs and rejects with the AbortError (cancel.ts) once `signal` aborts.
  */
-export interface NativeClusterBinding extends NativeCancelBinding {
-  radiusGraph(
-    vectors: Float32Array,
-    n: number,
-    dim: number,
-    metric: Metric,
-    radius: number,
-    threads: number,
-    cancel?: NativeCancelToken,
-  ): Promise<{ offsets: Uint32Array; indices: Int32Array; distances: Float32Array }>;
+export interface Backend {
+  readonly name: BackendName;
+  /**
+   * Whether calls compute off the event-loop thread, so that several can usefully run at once (a sweep keeps
+   * a few clusterings in flight); the ts backend computes on the calling thread.
+   */
+  readonly offThread: boolean;
+  /** The exact radius graph (docs/ALGORITHMS.md, "Radius graph"): every pair within `radius`, as CSR, never n×n. */
+  radiusGraph(matrix: Matrix, metric: Metric, radius: number, threads: number, signal?: AbortSignal): Promise<NeighborGraph>;
+  /** Chinese Whispers passes over a graph of n >= 1 nodes: raw labels (a node index per cluster) and the passes run. */
   chineseWhispers(
-    offsets: Uint32Array,
-    indices: Int32Array,
-    distances: Float32Array,
-    n: number,
+    graph: NeighborGraph,
     iterations: number,
     seed: number,
     unitWeights: boolean,
-    cancel?: NativeCancelToken,
+    signal?: AbortSignal,
   ): Promise<{ labels: Int32Array; iterations: number }>;
-  dbscan(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number, cancel?: NativeCancelToken): Promise<Int32Array>;
-  /** Fast fp32 distances of every row of `a` (na×dim) to every row of `b` (nb×dim) into `out` (na×nb). */
-  pairwise(
-    a: Float32Array,
-    na: number,
-    b: Float32Array,
-    nb: number,
-    dim: number,
-    metric: Metric,
-    out: Float32Array,
-    threads: number,
-    cancel?: NativeCancelToken,
-  ): Promise<void>;
+  /** DBSCAN over a radius graph of n >= 1 nodes at eps: raw labels 0, 1, … in discovery order, −1 noise. */
+  dbscan(graph: NeighborGraph, minSamples: number, signal?: AbortSignal): Promise<Int32Array>;
+  /** Each row's float64 reference distance to its `want`-th nearest other row, 1 <= want <= n − 1. */
+  kDistances(matrix: Matrix, metric: Metric, want: number, threads: number, signal?: AbortSignal): Promise<Float64Array>;
+  /**
+   * The HNSW functions: the capability that tells whether the hnsw neighbour path can run, set on the native
+   * backend only (there is no pure-TypeScript HNSW).
+   * @internal
+   */
+  readonly hnsw?: HnswBinding;
 }
 
-/** An HNSW index inside the addon (opaque). */
-export type NativeHnswHandle = { readonly __brand: 'NativeHnswIndex' };
-
-/** The addon's HNSW surface (see @faceclust/core-native's native.ts); used by hnsw.ts only. */
-export interface NativeHnswBinding extends NativeCancelBinding {
-  hnswCreate(dim: number, metric: Metric, M: number, efConstruction: number, capacity: number, seed: number): NativeHnswHandle;
-  hnswLoad(path: string, dim: number, metric: Metric): NativeHnswHandle;
-  hnswSave(index: NativeHnswHandle, path: string): void;
-  hnswCount(index: NativeHnswHandle): number;
-  hnswAdd(index: NativeHnswHandle, vectors: Float32Array, n: number, threads: number, cancel?: NativeCancelToken): Promise<number>;
-  hnswKnnGraph(
-    index: NativeHnswHandle,
-    vectors: Float32Array,
-    n: number,
-    k: number,
-    ef: number,
-    radius: number,
-    threads: number,
-    maxNeighbors?: number,
-    cancel?: NativeCancelToken,
-  ): Promise<{ offsets: Uint32Array; indices: Int32Array; distances: Float32Array }>;
-}
-
-/** The resolved backend: `native` is set exactly when `name` is 'native'. */
-export interface Backend {
-  name: BackendName;
-  native?: NativeClusterBinding;
-}
-
-type LoadOutcome = { binding: NativeClusterBinding } | { error: Error; fromLoader: boolean };
+/** @internal */
+export type LoadOutcome = { binding: NativeBinding } | { error: Error; fromLoader: boolean };
 
 async function importNative(): Promise<LoadOutcome> {
   let mod: { loadNative?: unknown };
   try {
-    // A variable specifier keeps TypeScript from requiring the optional package at build time.
+    // A variable specifier: neither TypeScript nor a bundler resolves the optional peer before run time.
     const specifier = '@faceclust/core-native';
     mod = (await import(specifier)) as { loadNative?: unknown };
   } catch (error) {
@@ -107,17 +76,17 @@ async function importNative(): Promise<LoadOutcome> {
     return { error: new Error('@faceclust/core-native does not export loadNative()'), fromLoader: false };
   }
   try {
-    return { binding: (mod.loadNative as () => NativeClusterBinding)() };
+    return { binding: (mod.loadNative as () => NativeBinding)() };
   } catch (error) {
     return { error: error instanceof Error ? error : new Error(String(error)), fromLoader: true };
   }
 }
 
 let loader: () => Promise<LoadOutcome> = importNative;
-let outcome: Promise<LoadOutcome> | undefined;
+let outcome: Promise<{ backend: Backend } | { error: Error; fromLoader: boolean }> | undefined;
 let warned = false;
 
-/** Tests only: replace the addon import (e.g. with one that fails) and forget the cached outcome. */
+/** Tests only: replace the addon import (e.g. with one that fails) and forget the cached outcome. @internal */
 export function setNativeImportForTesting(replacement?: () => Promise<LoadOutcome>): void {
   loader = replacement ?? importNative;
   outcome = undefined;
@@ -145,7 +114,7 @@ export function describeNativeFailure(error: Error, fromLoader: boolean): { reas
 export function fallbackWarning(error: Error, fromLoader: boolean): string {
   const { reason, fix, notInstalled } = describeNativeFailure(error, fromLoader);
   const why = notInstalled ? `${reason}; ${fix} for the native backend` : `${reason}. Fix: ${fix} (FACECLUST_DEBUG=1 for details)`;
-  // README benchmark, 20k faces: the ts backend took 88-142× as long.
+  // The ratio the README's Backends section reports, so the user can weigh installing the addon.
   return `@faceclust/cluster: using the pure-TypeScript backend (~100× slower): ${why}`;
 }
 
@@ -156,10 +125,10 @@ export function fallbackWarning(error: Error, fromLoader: boolean): string {
  */
 export async function resolveBackend(option: unknown = 'auto'): Promise<Backend> {
   const choice = expectOneOf('backend', option, BACKENDS);
-  if (choice === 'ts') return { name: 'ts' };
-  outcome ??= loader();
+  if (choice === 'ts') return tsBackend;
+  outcome ??= loader().then((loaded) => ('binding' in loaded ? { backend: nativeBackend(loaded.binding) } : loaded));
   const result = await outcome;
-  if ('binding' in result) return { name: 'native', native: result.binding };
+  if ('backend' in result) return result.backend;
   if (choice === 'native') {
     if (result.fromLoader) throw result.error;
     const { reason, fix } = describeNativeFailure(result.error, false);
@@ -172,7 +141,7 @@ export async function resolveBackend(option: unknown = 'auto'): Promise<Backend>
     if (debug && debug !== '0') text += fullError(result.error) + '\n';
     process.stderr.write(text);
   }
-  return { name: 'ts' };
+  return tsBackend;
 }
 
 /** Validates `threads`; the default is every core Node reports. */

@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
+import type { NativeBinding } from '@faceclust/core-native';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { resolveBackend, setNativeImportForTesting, type NativeClusterBinding } from './backend.js';
+import { resolveBackend, setNativeImportForTesting } from './backend.js';
 import { chineseWhispers, chineseWhispersOnGraph } from './chinese-whispers.js';
 import { dbscan, dbscanOnGraph } from './dbscan.js';
 import type { NeighborGraph } from './graph.js';
@@ -167,7 +168,7 @@ describe('cancellation: an already-aborted signal', () => {
       hnswAdd: vi.fn(),
       hnswKnnGraph: vi.fn(),
     };
-    setNativeImportForTesting(async () => ({ binding: spies as unknown as NativeClusterBinding }));
+    setNativeImportForTesting(async () => ({ binding: spies as unknown as NativeBinding }));
     return spies;
   }
 

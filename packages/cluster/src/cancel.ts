@@ -14,7 +14,7 @@
  *   to the event loop (every ~50 ms), which is also the only time an abort can happen on that thread.
  */
 import { performance } from 'node:perf_hooks';
-import type { NativeCancelBinding, NativeCancelToken } from './backend.js';
+import type { NativeBinding, NativeCancelToken } from '@faceclust/core-native';
 
 /** The error an aborted call rejects with (see the module comment). */
 export function abortError(signal: AbortSignal): DOMException {
@@ -33,9 +33,10 @@ const CANCELLED = 'ERR_FACECLUST_CANCELLED';
  * Runs one native call with a cancel token that `signal`'s abort raises. Rejects with the AbortError when
  * the call was cancelled, and also when the signal aborted after the worker's last check (its result is
  * then dropped): once the signal aborts, the native call rejects. Without a signal no token is made.
+ * @internal
  */
 export async function withCancel<T>(
-  native: NativeCancelBinding,
+  native: Pick<NativeBinding, 'cancelToken' | 'cancel'>,
   signal: AbortSignal | undefined,
   run: (token: NativeCancelToken | undefined) => Promise<T>,
 ): Promise<T> {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chineseWhispers, chineseWhispersOnGraph, chineseWhispersTs } from './chinese-whispers.js';
+import { chineseWhispers, chineseWhispersOnGraph } from './chinese-whispers.js';
 import { dbscan } from './dbscan.js';
 import { filterGraph, type NeighborGraph } from './graph.js';
 import { radiusGraph } from './radius-graph.js';
 import { Mulberry32, shuffleInPlace } from './rng.js';
 import { blobs, randomVectors, samePartition } from './test-helpers.js';
+import { chineseWhispersTs } from './ts-backend.js';
 
 /** A graph from an undirected edge list with given distances. */
 function graphOf(n: number, edges: [number, number, number][]): NeighborGraph {

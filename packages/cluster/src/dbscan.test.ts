@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dbscan, dbscanOnGraph, dbscanTs } from './dbscan.js';
+import { dbscan, dbscanOnGraph } from './dbscan.js';
 import { filterGraph } from './graph.js';
 import type { Metric } from './metrics.js';
 import { radiusGraph } from './radius-graph.js';
 import { samePartition } from './test-helpers.js';
+import { dbscanTs } from './ts-backend.js';
 
 interface Fixture {
   note: string;

@@ -3,9 +3,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { resolveBackend, resolveThreads, type Backend, type BackendOption } from './backend.js';
-import { Slices, throwIfAborted, withCancel } from './cancel.js';
+import { throwIfAborted } from './cancel.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
-import { METRICS } from './metrics.js';
+import type { Metric } from './metrics.js';
+import { COMMON_PARAMS, DBSCAN_PARAMS, checkParam, paramOrDefault } from './params.js';
 import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
 import { renumberLabels } from './renumber.js';
 import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
@@ -42,9 +43,9 @@ export interface DbscanOptions extends DbscanGraphOptions, MetricOptions, Neighb
 export async function dbscan(vectors: VectorsInput, dim: number, options: DbscanOptions): Promise<ClusterResult> {
   const start = performance.now();
   const opts = expectOptions('options', options, true);
-  const eps = expectPositiveFinite('eps', opts.eps);
-  const minSamples = expectInteger('minSamples', orDefault(opts.minSamples, 5), 1);
-  const metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
+  const eps = checkParam<number>(DBSCAN_PARAMS.eps, opts.eps);
+  const minSamples = paramOrDefault<number>(DBSCAN_PARAMS.minSamples, opts.minSamples);
+  const metric = paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric);
   const threads = resolveThreads(opts.threads);
   const signal = expectSignal('signal', opts.signal);
   const matrix = toMatrix(vectors, dim);
@@ -64,7 +65,7 @@ export async function dbscanOnGraph(graph: NeighborGraph, options: DbscanGraphOp
   const start = performance.now();
   assertGraph(graph);
   const opts = expectOptions('options', options, false);
-  const minSamples = expectInteger('minSamples', orDefault(opts.minSamples, 5), 1);
+  const minSamples = paramOrDefault<number>(DBSCAN_PARAMS.minSamples, opts.minSamples);
   const signal = expectSignal('signal', opts.signal);
   const backend = await resolveBackend(opts.backend);
   throwIfAborted(signal);
@@ -80,12 +81,7 @@ async function runOnGraph(
   signal: AbortSignal | undefined,
 ): Promise<ClusterResult> {
   const clusterStart = performance.now();
-  const { n, offsets, indices } = graph;
-  const native = backend.native;
-  let raw: Int32Array;
-  if (n === 0) raw = new Int32Array(0);
-  else if (native) raw = await withCancel(native, signal, (token) => native.dbscan(offsets, indices, n, minSamples, token));
-  else raw = await dbscanTs(graph, minSamples, signal);
+  const raw = graph.n === 0 ? new Int32Array(0) : await backend.dbscan(graph, minSamples, signal);
   const { labels, clusterCount, noiseCount } = renumberLabels(raw);
   const end = performance.now();
   return {
@@ -96,46 +92,4 @@ async function runOnGraph(
     timings: { graphMs, clusterMs: end - clusterStart, totalMs: end - start },
     graph: { edges: edgeCount(graph) },
   };
-}
-
-/**
- * The pure-TypeScript expansion, in scikit-learn's stack order. Raw labels 0, 1, … in discovery order; −1
- * noise. Yields to the event loop every ~50 ms (read every 4096 points) and stops there when `signal` has
- * aborted.
- */
-export async function dbscanTs(graph: NeighborGraph, minSamples: number, signal?: AbortSignal): Promise<Int32Array> {
-  const { n, offsets, indices } = graph;
-  const core = new Uint8Array(n);
-  for (let i = 0; i < n; i++) core[i] = offsets[i + 1] - offsets[i] + 1 >= minSamples ? 1 : 0;
-  const labels = new Int32Array(n).fill(-1);
-  // A point may be pushed once per core neighbour before it is labelled, hence a growable stack.
-  let stack = new Int32Array(1024);
-  let next = 0;
-  const slices = new Slices(signal);
-  let steps = 0; // points scanned or popped
-  for (let i = 0; i < n; i++) {
-    if ((++steps & 4095) === 0 && slices.due()) await slices.pause();
-    if (labels[i] !== -1 || core[i] === 0) continue;
-    let top = 0;
-    stack[top++] = i;
-    while (top > 0) {
-      if ((++steps & 4095) === 0 && slices.due()) await slices.pause();
-      const v = stack[--top];
-      if (labels[v] !== -1) continue;
-      labels[v] = next;
-      if (core[v] === 0) continue;
-      const end = offsets[v + 1];
-      if (top + end - offsets[v] > stack.length) {
-        const grown = new Int32Array(Math.max(stack.length * 2, top + end - offsets[v]));
-        grown.set(stack.subarray(0, top));
-        stack = grown;
-      }
-      for (let k = offsets[v]; k < end; k++) {
-        const u = indices[k];
-        if (labels[u] === -1) stack[top++] = u;
-      }
-    }
-    next++;
-  }
-  return labels;
 }

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resolveBackend } from './backend.js';
 import { chineseWhispers } from './chinese-whispers.js';
 import { dbscan } from './dbscan.js';
 import { evaluate } from './evaluate.js';
@@ -91,10 +92,10 @@ describe('neighbors: hnsw against exact', () => {
   it("auto picks exact below AUTO_HNSW_FROM, hnsw from it (and whenever an index is given)", async () => {
     const r = await chineseWhispers(small.vectors, dim, { threshold: 6 });
     expect(r.neighbors).toBe('exact');
-    const native = { name: 'native' as const, native: {} as never };
+    const native = await resolveBackend('native');
     expect(chooseNeighbors('auto', AUTO_HNSW_FROM - 1, native)).toBe('exact');
     expect(chooseNeighbors('auto', AUTO_HNSW_FROM, native)).toBe('hnsw');
-    expect(chooseNeighbors('auto', AUTO_HNSW_FROM, { name: 'ts' })).toBe('exact');
+    expect(chooseNeighbors('auto', AUTO_HNSW_FROM, await resolveBackend('ts'))).toBe('exact');
     const index = await HnswIndex.build(small.vectors, dim);
     expect((await chineseWhispers(small.vectors, dim, { threshold: 6, hnsw: { index } })).neighbors).toBe('hnsw');
   });
@@ -252,7 +253,7 @@ describe('neighbors: BAD CALL', () => {
 
 describe('hnsw defaults', () => {
   it('search 64 wide (never below k) with k 32 and maxNeighbors k', async () => {
-    const { hnswGraphParams } = await import('./hnsw.js');
+    const { hnswSearchParams: hnswGraphParams } = await import('./params.js');
     expect(hnswGraphParams({}, 1)).toEqual({ k: 32, ef: 64, maxNeighbors: 32 });
     expect(hnswGraphParams({ k: 200 }, 1)).toEqual({ k: 200, ef: 200, maxNeighbors: 200 });
     expect(hnswGraphParams({}, 50)).toEqual({ k: 50, ef: 64, maxNeighbors: 50 });

@@ -5,25 +5,30 @@
  */
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveBackend, resolveThreads, type NativeHnswBinding, type NativeHnswHandle } from './backend.js';
+import type { NativeHnswIndex } from '@faceclust/core-native';
+import { resolveBackend, resolveThreads, type HnswBinding } from './backend.js';
 import { throwIfAborted, withCancel } from './cancel.js';
 import type { NeighborGraph } from './graph.js';
 import { METRICS, type Metric } from './metrics.js';
 import type { CancelOptions } from './types.js';
+import { COMMON_PARAMS, HNSW_PARAMS, hnswSearchParams, paramOrDefault } from './params.js';
 import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
 /**
- * Defaults for 512-d face embeddings. M = 16 links per node and efConstruction = 100 (as the issue's Python
- * reference); k = 32 neighbours per face at search width ef = 64. Faces left with fewer than 2 neighbours
- * are searched again 256, then 1024 wide (in the addon), which is what keeps people with few faces together at
- * 250k–500k; with it, ef 128 gave the same clustering as 64 at 250k for 27% more query time, and
- * efConstruction 64 cost more in second searches than it saved in building. On the benchmarks' generator
- * (seed 42, threshold 1.0) Chinese Whispers on the graph agreed with the exact path at pairwise F 1.0000
- * (50k, 100k) and with the truth at F 1.0000 up to 500k. maxNeighbors defaults to k (a plain kNN graph);
- * see {@link HnswGraphOptions.maxNeighbors}.
+ * Defaults for 512-d face embeddings: M = 16 links per node, efConstruction = 100, k = 32 neighbours per face
+ * at search width ef = 64, maxNeighbors = k (a plain kNN graph; see {@link HnswGraphOptions.maxNeighbors}).
+ * Faces left with fewer than 2 neighbours are searched again, wider, in the addon: that, not a wider ef or
+ * efConstruction, is what keeps people with few faces together, so these stay small (measurements: README,
+ * "Neighbours: exact or HNSW").
  */
-export const HNSW_DEFAULTS = { M: 16, efConstruction: 100, k: 32, ef: 64, seed: 100 } as const;
+export const HNSW_DEFAULTS = {
+  M: HNSW_PARAMS.M.default,
+  efConstruction: HNSW_PARAMS.efConstruction.default,
+  k: HNSW_PARAMS.k.default,
+  ef: HNSW_PARAMS.ef.default,
+  seed: HNSW_PARAMS.seed.default,
+} as const;
 
 /** Options of {@link HnswIndex.build}. */
 export interface HnswBuildOptions extends CancelOptions {
@@ -67,27 +72,13 @@ export interface HnswGraphOptions extends CancelOptions {
   threads?: number;
 }
 
-/**
- * Parameters of the graph step, validated, with the defaults filled in: see {@link HnswGraphOptions}. `minK`:
- * the least k the caller needs (DBSCAN: minSamples − 1), also the default k when above 32.
- */
-export function hnswGraphParams(opts: Record<string, unknown>, minK = 1): { k: number; ef: number; maxNeighbors: number } {
-  const k = expectInteger('k', orDefault(opts.k, Math.max(HNSW_DEFAULTS.k, minK)), 1);
-  if (k < minK) throw new RangeError(`Expected k to be an integer >= ${minK} (minSamples − 1: DBSCAN needs that many neighbours to find core points) but received ${k}`);
-  const ef = expectInteger('ef', orDefault(opts.ef, Math.max(HNSW_DEFAULTS.ef, k)), 1);
-  if (ef < k) throw new RangeError(`Expected ef to be an integer >= k (${k}) but received ${ef}`);
-  const maxNeighbors = expectInteger('maxNeighbors', orDefault(opts.maxNeighbors, k), 1);
-  if (maxNeighbors < k) throw new RangeError(`Expected maxNeighbors to be an integer >= k (${k}) but received ${maxNeighbors}`);
-  return { k, ef, maxNeighbors };
-}
-
 /** Build parameters, validated: see {@link HnswBuildOptions}. */
 export function hnswBuildParams(opts: Record<string, unknown>): { metric: Metric; M: number; efConstruction: number; seed: number } {
   return {
-    metric: expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS),
-    M: expectInteger('M', orDefault(opts.M, HNSW_DEFAULTS.M), 2, 10000),
-    efConstruction: expectInteger('efConstruction', orDefault(opts.efConstruction, HNSW_DEFAULTS.efConstruction), 1),
-    seed: expectInteger('seed', orDefault(opts.seed, HNSW_DEFAULTS.seed), 0, 0xffffffff),
+    metric: paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric),
+    M: paramOrDefault<number>(HNSW_PARAMS.M, opts.M),
+    efConstruction: paramOrDefault<number>(HNSW_PARAMS.efConstruction, opts.efConstruction),
+    seed: paramOrDefault<number>(HNSW_PARAMS.seed, opts.seed),
   };
 }
 
@@ -119,14 +110,13 @@ interface HnswMeta {
   efConstruction: number;
 }
 
-async function hnswBinding(): Promise<NativeHnswBinding> {
-  const backend = await resolveBackend('auto');
-  const native = backend.native as Partial<NativeHnswBinding> | undefined;
-  if (!native || typeof native.hnswCreate !== 'function') {
+async function hnswBinding(): Promise<HnswBinding> {
+  const { hnsw } = await resolveBackend('auto');
+  if (!hnsw) {
     // the fallback warning above said why the addon is missing and how to build it where the user is
     throw new Error("neighbors 'hnsw' needs the native addon (@faceclust/core-native), which is not available here (see the warning above; FACECLUST_DEBUG=1 for details): install or rebuild it, or use neighbors: 'exact'");
   }
-  return native as NativeHnswBinding;
+  return hnsw;
 }
 
 /**
@@ -144,8 +134,8 @@ export class HnswIndex {
   private count: number;
 
   private constructor(
-    private readonly native: NativeHnswBinding,
-    private readonly handle: NativeHnswHandle,
+    private readonly native: HnswBinding,
+    private readonly handle: NativeHnswIndex,
     vectors: Float32Array,
     readonly dim: number,
     readonly metric: Metric,
@@ -282,7 +272,7 @@ export class HnswIndex {
   async knnGraph(options: HnswGraphOptions): Promise<NeighborGraph> {
     const opts = expectOptions('options', options, true);
     const radius = expectPositiveFinite('radius', opts.radius);
-    const { k, ef, maxNeighbors } = hnswGraphParams(opts, 1);
+    const { k, ef, maxNeighbors } = hnswSearchParams(opts, 1);
     const threads = resolveThreads(opts.threads);
     const signal = expectSignal('signal', opts.signal);
     throwIfAborted(signal);

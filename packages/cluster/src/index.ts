@@ -10,7 +10,13 @@ export type { DbscanGraphOptions, DbscanOptions } from './dbscan.js';
 export { radiusGraph } from './radius-graph.js';
 export type { RadiusGraphOptions } from './radius-graph.js';
 export { edgeCount, filterGraph } from './graph.js';
-export { HnswIndex, HNSW_DEFAULTS, HNSW_FILES, hnswGraphParams } from './hnsw.js';
+export { HnswIndex, HNSW_DEFAULTS, HNSW_FILES } from './hnsw.js';
+export {
+  CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, checkParam, hnswSearchParams, paramOrDefault, parseParamFlag, ruleText,
+} from './params.js';
+export type { ChoiceRule, IntegerRule, NumberRule, ParamRule, ParamSpec } from './params.js';
+/** How every message renders a received value. */
+export { describe } from './validate.js';
 export type { HnswAddOptions, HnswBuildOptions, HnswGraphOptions, HnswLoadOptions } from './hnsw.js';
 export { AUTO_HNSW_FROM, NEIGHBOR_STRATEGIES, chooseNeighbors, resolveNeighbors } from './neighbors.js';
 export type { HnswOptions, NeighborOptions, NeighborStrategy } from './neighbors.js';

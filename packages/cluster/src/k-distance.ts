@@ -2,12 +2,12 @@
  * k-distances, DBSCAN's classic aid for choosing eps: each point's distance to its k-th nearest neighbour,
  * counting the point itself as the first, as scikit-learn counts `min_samples`.
  */
-import { resolveBackend, resolveThreads, type NativeClusterBinding } from './backend.js';
-import { Slices, throwIfAborted, withCancel } from './cancel.js';
-import { pairKernel, rowNorms } from './distance.js';
+import { resolveBackend, resolveThreads } from './backend.js';
+import { throwIfAborted } from './cancel.js';
 import { assertGraph, type NeighborGraph } from './graph.js';
-import { METRICS, type Metric } from './metrics.js';
+import type { Metric } from './metrics.js';
 import type { BackendOptions, CancelOptions, MetricOptions } from './types.js';
+import { COMMON_PARAMS, paramOrDefault } from './params.js';
 import { expectInteger, expectOneOf, expectOptions, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
@@ -69,7 +69,7 @@ function kthSmallest(values: Float32Array, k: number): number {
 export async function kDistances(vectors: VectorsInput, dim: number, options: KDistanceOptions): Promise<Float64Array> {
   const opts = expectOptions('options', options, true);
   const k = expectInteger('k', opts.k, 1);
-  const metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
+  const metric = paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric);
   const { data, n } = toMatrix(vectors, dim);
   const threads = resolveThreads((opts as BackendOptions).threads);
   const signal = expectSignal('signal', opts.signal);
@@ -79,92 +79,5 @@ export async function kDistances(vectors: VectorsInput, dim: number, options: KD
   if (k === 1 || n === 0) return out;
   const want = k - 1;
   if (n - 1 < want) return out.fill(Infinity);
-  const kernel = pairKernel(metric);
-  const norms = metric === 'cosine' ? rowNorms(data, n, dim) : new Float64Array(n);
-  if (backend.native) return kDistancesNative(backend.native, data, n, dim, metric, want, threads, norms, out, signal);
-  // A sorted buffer of the `want` smallest distances so far; its last value bounds the early exit.
-  const best = new Float64Array(want);
-  const four = new Float64Array(4);
-  const slices = new Slices(signal);
-  for (let i = 0; i < n; i++) {
-    best.fill(Infinity);
-    const a = i * dim;
-    const insert = (d: number) => {
-      if (!(d < best[want - 1])) return;
-      let p = want - 1;
-      while (p > 0 && best[p - 1] > d) {
-        best[p] = best[p - 1];
-        p--;
-      }
-      best[p] = d;
-    };
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const limit = kernel.limit(best[want - 1]);
-      kernel.four(data, a, j * dim, dim, limit, norms[i], norms, j, four);
-      for (let q = 0; q < 4; q++) if (j + q !== i) insert(four[q]);
-    }
-    for (; j < n; j++) {
-      if (j === i) continue;
-      insert(kernel.one(data, a, j * dim, dim, kernel.limit(best[want - 1]), norms[i], norms[j]));
-    }
-    out[i] = best[want - 1];
-    if (slices.due()) await slices.pause();
-  }
-  return out;
-}
-
-/** Rows per native block: about 4M fp32 distances (16 MB) at a time. */
-const blockRows = (n: number) => Math.max(1, Math.min(1024, Math.floor((4 << 20) / n)));
-
-async function kDistancesNative(
-  native: NativeClusterBinding,
-  data: Float32Array,
-  n: number,
-  dim: number,
-  metric: Metric,
-  want: number,
-  threads: number,
-  norms: Float64Array,
-  out: Float64Array,
-  signal: AbortSignal | undefined,
-): Promise<Float64Array> {
-  const kernel = pairKernel(metric);
-  const rows = blockRows(n);
-  const block = new Float32Array(rows * n);
-  const smallest = new Float64Array(want);
-  const candidates: number[] = [];
-  for (let i0 = 0; i0 < n; i0 += rows) {
-    const na = Math.min(rows, n - i0);
-    const view = block.subarray(0, na * n);
-    // Each block's distances are computed off the main thread, its k-th values picked on it (a few ms).
-    const a = data.subarray(i0 * dim, (i0 + na) * dim);
-    await withCancel(native, signal, (token) => native.pairwise(a, na, data, n, dim, metric, view, threads, token));
-    for (let r = 0; r < na; r++) {
-      const i = i0 + r;
-      const row = view.subarray(r * n, (r + 1) * n);
-      row[i] = Infinity; // never its own neighbour
-      // the fp32 `want`-th smallest, by insertion into a sorted buffer
-      smallest.fill(Infinity);
-      for (let j = 0; j < n; j++) {
-        const d = row[j];
-        if (!(d < smallest[want - 1])) continue;
-        let p = want - 1;
-        while (p > 0 && smallest[p - 1] > d) {
-          smallest[p] = smallest[p - 1];
-          p--;
-        }
-        smallest[p] = d;
-      }
-      const v = smallest[want - 1];
-      const margin = v * (1 + 1e-3) + (metric === 'cosine' ? 1e-4 : 0);
-      candidates.length = 0;
-      for (let j = 0; j < n; j++) {
-        if (row[j] <= margin) candidates.push(kernel.one(data, i * dim, j * dim, dim, Infinity, norms[i], norms[j]));
-      }
-      candidates.sort((a, b) => a - b);
-      out[i] = candidates[want - 1];
-    }
-  }
-  return out;
+  return backend.kDistances({ data, n, dim }, metric, want, threads, signal);
 }

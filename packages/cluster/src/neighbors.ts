@@ -4,8 +4,8 @@
  *
  * The hnsw graph is a subgraph of the exact one (every kept edge is decided and stored with the float64
  * reference), holding for each face at most its k nearest within the threshold, plus the edges other faces
- * found to it. Chinese Whispers needs no more: on the benchmarks' generator its clustering agrees with the
- * exact path's at pairwise F ≥ 0.999 (50k, 100k). What it changes against exact **DBSCAN** (k must be
+ * found to it. Chinese Whispers needs no more: it follows a face's nearest neighbours (its agreement with the
+ * exact path is measured in the README). What it changes against exact **DBSCAN** (k must be
  * >= minSamples − 1, since a core point needs only its minSamples − 1 nearest within eps):
  * - a point whose (minSamples − 1)-th neighbour the search missed is not core (border or noise instead);
  * - two parts of a cluster joined only by pairs that are not among the k nearest of either end are split;
@@ -14,32 +14,19 @@
  */
 import { BACKENDS, resolveBackend, type Backend, type BackendOption } from './backend.js';
 import { throwIfAborted } from './cancel.js';
+import { hnswSearchParams, NEIGHBOR_STRATEGIES, type NeighborStrategy } from './params.js';
 import type { NeighborGraph } from './graph.js';
-import { HnswIndex, hnswBuildParams, hnswGraphParams, type HnswBuildOptions } from './hnsw.js';
+import { HnswIndex, hnswBuildParams, type HnswBuildOptions } from './hnsw.js';
 import type { Metric } from './metrics.js';
-import { buildRadiusGraph } from './exact-graph.js';
 import { describe, expectOneOf, expectOptions, orDefault } from './validate.js';
 import type { Matrix } from './vectors.js';
 
-/** `exact`: every pair within the threshold; `hnsw`: approximate kNN graph; `auto`: by n (see {@link AUTO_HNSW_FROM}). */
-export const NEIGHBOR_STRATEGIES = ['exact', 'hnsw', 'auto'] as const;
-export type NeighborStrategy = (typeof NEIGHBOR_STRATEGIES)[number];
+export { NEIGHBOR_STRATEGIES, type NeighborStrategy } from './params.js';
 
 /**
- * `auto` uses hnsw from this many rows up (native backend only). Measured with benchmarks/' scale suite
- * (2 shared cores, Sapphire Rapids with AMX, generator dim 512 seed 42, Chinese Whispers at threshold 1.0,
- * hnsw M 16 / efConstruction 100 / k 32 / ef 64), end to end:
- *
- * | n    | exact            | hnsw              |
- * |------|------------------|-------------------|
- * | 50k  | 4.1 s, 383 MiB   | 17.7 s, 250 MiB   |
- * | 100k | 12.4 s, 996 MiB  | 36–53 s, 440 MiB  |
- * | 250k | —                | 93.5 s, 1010 MiB  |
- *
- * By time alone the AMX exact graph wins up to about 300k (n² vs n log n extrapolated), but its size grows
- * with n² on clustered faces (a few people with many photos): 1.0 GB peak at 100k, ≈ 1.5 GB at 120k,
- * ≈ 6 GB at 250k. The switch is where the exact path leaves the 1.5 GB budget; from there hnsw keeps time
- * and memory near-linear.
+ * `auto` uses hnsw from this many rows up (native backend only): the exact graph grows with n² on face data
+ * (a few people with many photos), and this is where its memory leaves a 1.5 GB budget; from there hnsw keeps
+ * time and memory near-linear (measurements: README, "Neighbours: exact or HNSW").
  */
 export const AUTO_HNSW_FROM = 120_000;
 
@@ -73,7 +60,7 @@ export interface NeighborOptions {
 export function chooseNeighbors(strategy: NeighborStrategy, n: number, backend: Backend, hasIndex = false): 'exact' | 'hnsw' {
   if (strategy !== 'auto') return strategy;
   if (hasIndex) return 'hnsw';
-  return backend.native && n >= AUTO_HNSW_FROM ? 'hnsw' : 'exact';
+  return backend.hnsw && n >= AUTO_HNSW_FROM ? 'hnsw' : 'exact';
 }
 
 /**
@@ -110,9 +97,9 @@ export async function buildNeighborGraph(
   }
   if (index && strategy === 'exact') throw new RangeError("hnsw.index was given but neighbors is 'exact': pass neighbors 'hnsw' or 'auto'");
   const build = hnswBuildParams({ ...hnswOpts, metric });
-  const { k, ef, maxNeighbors } = hnswGraphParams(hnswOpts, minK);
+  const { k, ef, maxNeighbors } = hnswSearchParams(hnswOpts, minK);
   const used = chooseNeighbors(strategy, matrix.n, backend, index !== undefined);
-  if (used === 'hnsw' && backend.name === 'ts') throw new Error("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW); pass backend 'auto' or 'native', or neighbors 'exact'");
+  if (used === 'hnsw' && !backend.hnsw) throw new Error("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW); pass backend 'auto' or 'native', or neighbors 'exact'");
   if (index) {
     if (index.size !== matrix.n || index.dim !== matrix.dim) {
       throw new RangeError(`Expected hnsw.index to hold the ${matrix.n}×${matrix.dim} rows being clustered but it holds ${index.size}×${index.dim}`);
@@ -120,7 +107,7 @@ export async function buildNeighborGraph(
     if (index.metric !== metric) throw new RangeError(`Expected hnsw.index to use metric '${metric}' but it uses '${index.metric}'`);
   }
   throwIfAborted(signal);
-  if (used === 'exact') return { graph: await buildRadiusGraph(matrix, metric, radius, backend, threads, signal), neighbors: 'exact' };
+  if (used === 'exact') return { graph: await backend.radiusGraph(matrix, metric, radius, threads, signal), neighbors: 'exact' };
   const idx = index ?? (await HnswIndex.build(matrix.data.subarray(0, matrix.n * matrix.dim), matrix.dim, { ...build, threads, signal }));
   return { graph: await idx.graph(radius, k, ef, threads, maxNeighbors, signal), neighbors: 'hnsw' };
 }

@@ -3,11 +3,11 @@
  */
 import { resolveBackend, resolveThreads } from './backend.js';
 import { throwIfAborted } from './cancel.js';
-import { buildRadiusGraph } from './exact-graph.js';
 import type { NeighborGraph } from './graph.js';
-import { METRICS } from './metrics.js';
+import type { Metric } from './metrics.js';
 import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
 import type { CancelOptions, MetricOptions } from './types.js';
+import { COMMON_PARAMS, paramOrDefault } from './params.js';
 import { expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
@@ -33,14 +33,14 @@ export interface RadiusGraphOptions extends MetricOptions, NeighborOptions, Canc
 export async function radiusGraph(vectors: VectorsInput, dim: number, options: RadiusGraphOptions): Promise<NeighborGraph> {
   const opts = expectOptions('options', options, true);
   const radius = expectPositiveFinite('radius', opts.radius);
-  const metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
+  const metric = paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric);
   const threads = resolveThreads(opts.threads);
   const signal = expectSignal('signal', opts.signal);
   const matrix = toMatrix(vectors, dim);
   const backend = await resolveBackend(opts.backend);
   if (opts.neighbors === undefined && opts.hnsw === undefined) {
     throwIfAborted(signal);
-    return buildRadiusGraph(matrix, metric, radius, backend, threads, signal);
+    return backend.radiusGraph(matrix, metric, radius, threads, signal);
   }
   return (await buildNeighborGraph(matrix, metric, radius, backend, threads, opts, 1, signal)).graph;
 }

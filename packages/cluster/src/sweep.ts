@@ -4,15 +4,15 @@
  * clustering call.
  */
 import { performance } from 'node:perf_hooks';
-import { resolveBackend, resolveThreads, type BackendName, type BackendOption } from './backend.js';
+import { resolveBackend, resolveThreads, type Backend, type BackendName, type BackendOption } from './backend.js';
 import { throwIfAborted } from './cancel.js';
 import { chineseWhispersOnGraph, WEIGHTINGS, type Weighting } from './chinese-whispers.js';
 import { dbscanOnGraph } from './dbscan.js';
 import { assertGraph, edgeCount, filterGraphUnchecked, type NeighborGraph } from './graph.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { METRICS, type Metric } from './metrics.js';
-import { buildRadiusGraph } from './exact-graph.js';
 import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
+import { CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, DBSCAN_PARAMS, paramOrDefault } from './params.js';
 import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
@@ -110,11 +110,11 @@ function sweepParams(opts: Record<string, unknown>): Params {
   return {
     method,
     thresholds: thresholds as number[],
-    iterations: expectInteger('iterations', orDefault(opts.iterations, 30), 1),
-    seed: expectInteger('seed', orDefault(opts.seed, 0), 0, 0xffffffff),
-    weighting: expectOneOf('weighting', orDefault(opts.weighting, 'similarity'), WEIGHTINGS),
-    minClusterSize: expectInteger('minClusterSize', orDefault(opts.minClusterSize, 1), 1),
-    minSamples: expectInteger('minSamples', orDefault(opts.minSamples, 5), 1),
+    iterations: paramOrDefault<number>(CHINESE_WHISPERS_PARAMS.iterations, opts.iterations),
+    seed: paramOrDefault<number>(CHINESE_WHISPERS_PARAMS.seed, opts.seed),
+    weighting: paramOrDefault<Weighting>(CHINESE_WHISPERS_PARAMS.weighting, opts.weighting),
+    minClusterSize: paramOrDefault<number>(CHINESE_WHISPERS_PARAMS.minClusterSize, opts.minClusterSize),
+    minSamples: paramOrDefault<number>(DBSCAN_PARAMS.minSamples, opts.minSamples),
     truth,
     signal: expectSignal('signal', opts.signal),
   };
@@ -135,16 +135,16 @@ export async function sweepThresholds(vectors: VectorsInput, dim: number, option
   const start = performance.now();
   const opts = expectOptions('options', options, true);
   const params = sweepParams(opts);
-  const metric: Metric = expectOneOf('metric', orDefault(opts.metric, 'euclidean'), METRICS);
+  const metric = paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric);
   const threads = resolveThreads(opts.threads);
   const matrix = toMatrix(vectors, dim);
   checkTruth(params.truth, matrix.n);
   const backend = await resolveBackend(opts.backend);
   throwIfAborted(params.signal);
   const graphStart = performance.now();
-  const graph = await buildRadiusGraph(matrix, metric, Math.max(...params.thresholds), backend, threads, params.signal);
+  const graph = await backend.radiusGraph(matrix, metric, Math.max(...params.thresholds), threads, params.signal);
   const graphMs = performance.now() - graphStart;
-  return runSweep(graph, params, backend.name, threads, start, graphMs);
+  return runSweep(graph, params, backend, threads, start, graphMs);
 }
 
 /**
@@ -160,7 +160,7 @@ export async function sweepGraph(graph: NeighborGraph, options: SweepGraphOption
   const threads = resolveThreads(opts.threads);
   const backend = await resolveBackend(opts.backend);
   throwIfAborted(params.signal);
-  return runSweep(graph, params, backend.name, threads, start, 0);
+  return runSweep(graph, params, backend, threads, start, 0);
 }
 
 function checkTruth(truth: Int32Array | undefined, n: number): void {
@@ -169,19 +169,20 @@ function checkTruth(truth: Int32Array | undefined, n: number): void {
   }
 }
 
-async function runSweep(graph: NeighborGraph, p: Params, backend: BackendName, threads: number, start: number, graphMs: number): Promise<SweepResult> {
+async function runSweep(graph: NeighborGraph, p: Params, backend: Backend, threads: number, start: number, graphMs: number): Promise<SweepResult> {
   const clusterStart = performance.now();
   // Largest first, each graph filtered from the previous one: every filter pass reads fewer edges.
   const distinct = [...new Set(p.thresholds)].sort((a, b) => b - a);
   const byThreshold = new Map<number, SweepRow>();
   const { signal } = p;
+  const name = backend.name;
   const cluster = (g: NeighborGraph): Promise<ClusterResult> =>
     p.method === 'cw'
-      ? chineseWhispersOnGraph(g, { iterations: p.iterations, seed: p.seed, weighting: p.weighting, minClusterSize: p.minClusterSize, backend, signal })
-      : dbscanOnGraph(g, { minSamples: p.minSamples, backend, signal });
-  // Native clusterings run on their own threads: keep a few in flight while this thread filters the
-  // next graph and scores finished ones. Each run is independent, so the rows equal sequential runs.
-  const limit = backend === 'native' ? Math.max(1, Math.min(threads, 4)) : 1;
+      ? chineseWhispersOnGraph(g, { iterations: p.iterations, seed: p.seed, weighting: p.weighting, minClusterSize: p.minClusterSize, backend: name, signal })
+      : dbscanOnGraph(g, { minSamples: p.minSamples, backend: name, signal });
+  // Clusterings off this thread: keep a few in flight while this thread filters the next graph and scores
+  // finished ones. Each run is independent, so the rows equal sequential runs.
+  const limit = backend.offThread ? Math.max(1, Math.min(threads, 4)) : 1;
   const inFlight = new Set<Promise<void>>();
   let current = graph;
   try {
@@ -207,7 +208,7 @@ async function runSweep(graph: NeighborGraph, p: Params, backend: BackendName, t
   return {
     method: p.method,
     rows: p.thresholds.map((t) => ({ ...byThreshold.get(t)! })),
-    backend,
+    backend: name,
     graph,
     timings: { graphMs, clusterMs: end - clusterStart, totalMs: end - start },
   };

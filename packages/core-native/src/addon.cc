@@ -26,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cancel", Napi::Function::New(env, fc::CancelJs, "cancel"));
   exports.Set("pairwise", Napi::Function::New(env, fc::PairwiseJs, "pairwise"));
   exports.Set("pairwiseSync", Napi::Function::New(env, fc::PairwiseSyncJs, "pairwiseSync"));
+  exports.Set("dotBf16Sync", Napi::Function::New(env, fc::DotBf16SyncJs, "dotBf16Sync"));
   exports.Set("radiusGraph", Napi::Function::New(env, fc::RadiusGraphJs, "radiusGraph"));
   exports.Set("radiusGraphSync", Napi::Function::New(env, fc::RadiusGraphSyncJs, "radiusGraphSync"));
   exports.Set("chineseWhispers", Napi::Function::New(env, fc::ChineseWhispersJs, "chineseWhispers"));

@@ -71,8 +71,8 @@ struct Entry {
   const char* name;
   const Kernels* (*get)();
   bool (*supported)(const CpuFeatures&);
-  // Chosen automatically when supported. avx512bf16 is opt-in: on the CPU we measured (Sapphire Rapids),
-  // vdpbf16ps retires no more products per cycle than fp32 FMA, and its wider bound yields more candidates.
+  // Chosen automatically when supported. avx512bf16 is opt-in: vdpbf16ps retires no more products per cycle
+  // than fp32 FMA, and its wider bound yields more candidates to recheck (README).
   bool automatic = true;
 };
 
@@ -97,10 +97,11 @@ const Entry kEntries[] = {
      false},
 #endif
 #if defined(FACECLUST_HAVE_AMX)
+    // avx512bf16 too: the amx table's HNSW bf16 dot is vdpbf16ps (every AMX-BF16 CPU has it).
     {"amx", [] { return &AmxKernels(); },
      [](const CpuFeatures& c) {
        return c.Has("avx512f") && c.Has("avx512bw") && c.Has("avx512vl") && c.Has("avx512dq") && c.Has("fma") &&
-              c.Has("avx2") && c.Has("amxbf16") && c.Has("amxtile") && AmxPermitted();
+              c.Has("avx2") && c.Has("avx512bf16") && c.Has("amxbf16") && c.Has("amxtile") && AmxPermitted();
      }},
 #endif
 #if defined(FACECLUST_HAVE_NEON)

@@ -30,7 +30,6 @@
 #endif
 
 #include "args.h"
-#include "capabilities.h"
 #include "graph.h"
 #include "kernels/bf16.h"
 #include "kernels/reference.h"
@@ -44,8 +43,9 @@ namespace {
 //  - rows: the 4-byte row number; distances read the caller's fp32 matrix through the active ISA's kernels.
 //  - bf16: a search copy inside hnswlib's element (float ‖x‖², then the row as bf16 pairs, zero-padded to a
 //    multiple of 32 words), next to the links hnswlib already fetches and prefetches: half the bytes of fp32
-//    and vdpbf16ps. Chosen when created under amx/avx512bf16 for euclidean, sqeuclidean and cosine (rows
-//    normalised first); a loaded bf16 index still runs anywhere (scalar bf16 dot).
+//    and vdpbf16ps. Chosen when created under a table whose dot products run on bf16 (amx, avx512bf16) for
+//    euclidean, sqeuclidean and cosine (rows normalised first); a loaded bf16 index runs under any table,
+//    through its dot_bf16 kernel.
 enum class Storage { kRows, kBf16 };
 
 struct SpaceParam {
@@ -70,20 +70,6 @@ float Bf16Distance(const void* a, const void* b, const void* param) {
   float dot = p->dot(static_cast<const uint32_t*>(a) + 1, static_cast<const uint32_t*>(b) + 1, p->words);
   // cosine rows were normalised before rounding; euclidean ranks by ‖a‖² + ‖b‖² − 2a·b.
   return p->cosine ? 1.0f - dot : fa[0] + fb[0] - 2.0f * dot;
-}
-
-float DotBf16Scalar(const uint32_t* a, const uint32_t* b, size_t words) {
-  float s = 0.0f;
-  for (size_t k = 0; k < words; ++k) {
-    uint32_t alo = a[k] << 16, ahi = a[k] & 0xFFFF0000u, blo = b[k] << 16, bhi = b[k] & 0xFFFF0000u;
-    float x[4];
-    std::memcpy(&x[0], &alo, 4);
-    std::memcpy(&x[1], &ahi, 4);
-    std::memcpy(&x[2], &blo, 4);
-    std::memcpy(&x[3], &bhi, 4);
-    s += x[0] * x[2] + x[1] * x[3];
-  }
-  return s;
 }
 
 class Space : public hnswlib::SpaceInterface<float> {
@@ -111,16 +97,14 @@ struct Index {
     space.param.dim = d;
     space.param.words = ((d + 1) / 2 + 31) / 32 * 32;
     space.param.cosine = m == kCosine;
-    space.param.dot = DotBf16Scalar;
-#if defined(FACECLUST_HAVE_AVX512BF16)
-    if (DetectCpu().Has("avx512bf16") && DetectCpu().Has("avx512f")) space.param.dot = DotBf16Words;
-#endif
   }
 
   // Points the distance functor at `x` with the active kernels; called on the main thread before queueing.
   void Bind(const float* x) {
+    const Kernels& kernels = ActiveKernels();
     space.param.base = x;
-    space.param.fn = ActiveKernels().distance[metric == kEuclidean ? kSqEuclidean : metric];
+    space.param.fn = kernels.distance[metric == kEuclidean ? kSqEuclidean : metric];
+    space.param.dot = kernels.dot_bf16;
   }
 
   // What hnswlib stores (and searches with) for row i: the row number, or the bf16 copy written into `buf`.
@@ -201,10 +185,8 @@ void AddRows(Index& index, const float* x, size_t first, size_t n, unsigned thre
 
 // Rows with fewer kept neighbours than kRetryBelow after the first search are searched again, 256 wide, and
 // if still short, 1024 wide. Face identities are nearly orthogonal (≈ √2 between people, ≈ 0.9 within one),
-// so a search has little slope to follow towards a person with few faces: on the benchmarks' generator at
-// 250k the first search (ef 128) left 2,323 rows with no neighbour and 15,045 clusters (12,500 true); a
-// second search 1024 wide left 63 and 12,570. Going 256 wide first gave the same clustering (ef 64: 12,592
-// vs 12,574 clusters) in 24% less query time.
+// so a search has little slope to follow towards a person with few faces; the cheaper 256-wide step comes
+// first because it usually suffices (measurements: README, "Scale: measured").
 constexpr size_t kRetryBelow = 2;
 constexpr size_t kRetryWidths[] = {256, 1024};
 
@@ -369,8 +351,7 @@ Napi::Value HnswCreateJs(const Napi::CallbackInfo& info) {
                                              std::to_string(m) + ", " + std::to_string(efc), ErrorKind::kRange);
     }
     auto index = std::make_unique<Index>();
-    std::string isa = ActiveIsa();
-    bool bf16 = (isa == "amx" || isa == "avx512bf16") && (metric == kEuclidean || metric == kSqEuclidean || metric == kCosine);
+    bool bf16 = ActiveKernels().tile_bf16_dot && (metric == kEuclidean || metric == kSqEuclidean || metric == kCosine);
     index->Init(metric, dim, bf16 ? Storage::kBf16 : Storage::kRows);
     index->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(&index->space, std::max<size_t>(capacity, 1), m, efc, seed);
     return Wrap(info.Env(), index.release());

@@ -17,7 +17,7 @@ export type NativeMetric = 'euclidean' | 'sqeuclidean' | 'cosine' | 'manhattan' 
 /**
  * Instruction-set paths. `scalar` is the reference and is always compiled. `avx512bf16` is `avx512` with a
  * bf16 (vdpbf16ps) candidate pass for the GEMM-form metrics; its graphs are still exact. It is opt-in
- * (FACECLUST_SIMD / setIsa): never chosen automatically, because it measured slower than fp32 here.
+ * (FACECLUST_SIMD / setIsa): never chosen automatically, because it is no faster than avx512's fp32 pass (README).
  * `amx` is `avx512` with an AMX-BF16 tile candidate pass (Linux, Sapphire Rapids and later); exact too.
  */
 export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'avx512bf16' | 'amx' | 'neon';
@@ -87,6 +87,12 @@ export interface NativeBinding {
   /** Fast fp32 distances of every row of `a` (na×dim) to every row of `b` (nb×dim) into `out` (na×nb). */
   pairwiseSync(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: NativeMetric, out: Float32Array): void;
   pairwise(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number, metric: NativeMetric, out: Float32Array, threads: number, cancel?: NativeCancelToken): Promise<void>;
+  /**
+   * Σ a·b over bf16 values with the active path's kernel: the HNSW search distance on bf16 rows (tests and
+   * kernel benchmarks). Each 32-bit word holds two bf16 (even index in the low half); `a.length ===
+   * b.length`, a multiple of 32 words. `scalar` returns the float64 sum in index order, rounded once.
+   */
+  dotBf16Sync(a: Uint32Array, b: Uint32Array): number;
 
   /**
    * All pairs within `radius` (distance <= radius), streamed in blocks, never n×n in memory.

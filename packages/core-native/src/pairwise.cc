@@ -69,6 +69,19 @@ Napi::Value PairwiseSyncJs(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value DotBf16SyncJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    auto a = GetArray<uint32_t>(info, 0, "a");
+    auto b = GetArray<uint32_t>(info, 1, "b");
+    if (a.length != b.length || a.length % 32 != 0) {
+      throw Failure("ERR_FACECLUST_DIM", "Expected a.length == b.length, a multiple of 32, but received lengths " +
+                                             std::to_string(a.length) + " and " + std::to_string(b.length),
+                    ErrorKind::kRange);
+    }
+    return Napi::Number::New(info.Env(), ActiveKernels().dot_bf16(a.data, b.data, a.length));
+  });
+}
+
 Napi::Value PairwiseJs(const Napi::CallbackInfo& info) {
   return GuardAsync(info, [&]() -> Napi::Value {
     PairwiseArgs p = ParseArgs(info, true);

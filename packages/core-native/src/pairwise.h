@@ -12,5 +12,8 @@ void Pairwise(const Kernels& k, const float* a, size_t na, const float* b, size_
 
 Napi::Value PairwiseJs(const Napi::CallbackInfo& info);
 Napi::Value PairwiseSyncJs(const Napi::CallbackInfo& info);
+// dotBf16Sync(a, b): the active table's bf16 dot (the HNSW search distance on bf16 rows), for tests and
+// kernel benchmarks.
+Napi::Value DotBf16SyncJs(const Napi::CallbackInfo& info);
 
 }  // namespace fc

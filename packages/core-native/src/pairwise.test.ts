@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadNative } from './native.js';
-import { METRICS, randomVectors, referenceDistance } from './test-helpers.js';
+import { METRICS, bf16Words, randomVectors, referenceDistance, referenceDotBf16 } from './test-helpers.js';
 
 const native = loadNative();
 const { supported, active } = native.capabilities();
@@ -91,5 +91,60 @@ describe('pairwise', () => {
       code: 'ERR_FACECLUST_DIM',
       message: expect.stringMatching(/a\.length == na \* dim = 3 \* 3 but received length 6/),
     });
+  });
+});
+
+describe('dotBf16Sync: the HNSW bf16 search dot, an entry of every kernel table', () => {
+  // 32 words (64 values) is one step of the widest kernel; 256 words is a 512-d row; 288 adds odd steps.
+  const sizes = [32, 64, 256, 288];
+  const pair = (words: number, seed: number) => {
+    const scale = 1 + (seed % 7);
+    return [bf16Words(randomVectors(1, 2 * words, seed, scale)), bf16Words(randomVectors(1, 2 * words, seed + 500, scale))];
+  };
+
+  it('scalar is the float64 sum in index order, rounded once', () => {
+    native.setIsa('scalar');
+    try {
+      for (const words of sizes) {
+        const [a, b] = pair(words, words);
+        expect(native.dotBf16Sync(a, b), `${words} words`).toBe(Math.fround(referenceDotBf16(a, b).dot));
+      }
+    } finally {
+      native.setIsa(active);
+    }
+  });
+
+  it.each(supported)('%s is within fp32 error of the scalar reference', (isa) => {
+    native.setIsa(isa);
+    try {
+      for (const words of sizes) {
+        for (const seed of [1, 2, 3]) {
+          const [a, b] = pair(words, words * 10 + seed);
+          const { dot, abs } = referenceDotBf16(a, b);
+          // bf16 products are exact in fp32; only the 2·words fp32 additions round.
+          const bound = 4 * (2 * words + 4) * 2 ** -24 * abs;
+          const got = native.dotBf16Sync(a, b);
+          expect(Math.abs(got - dot), `${isa} ${words} words seed ${seed}: ${got} vs ${dot}`).toBeLessThanOrEqual(bound);
+        }
+      }
+      // subarray() views are read at their byteOffset
+      const [a, b] = pair(64, 9);
+      const backing = new Uint32Array(3 + 64);
+      backing.set(a, 3);
+      expect(native.dotBf16Sync(backing.subarray(3), b)).toBe(native.dotBf16Sync(a, b));
+    } finally {
+      native.setIsa(active);
+    }
+  });
+
+  it('BAD CALL - lengths that differ or are not a multiple of 32, arrays of another type', () => {
+    const a = new Uint32Array(32);
+    expect(() => native.dotBf16Sync(a, new Uint32Array(64))).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_FACECLUST_DIM', message: 'Expected a.length == b.length, a multiple of 32, but received lengths 32 and 64' }),
+    );
+    expect(() => native.dotBf16Sync(new Uint32Array(16), new Uint32Array(16))).toThrow(expect.objectContaining({ code: 'ERR_FACECLUST_DIM' }));
+    expect(() => native.dotBf16Sync(new Float32Array(32) as never, a)).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_FACECLUST_ARG', message: 'Expected Uint32Array for a but received a typed array of another type' }),
+    );
   });
 });

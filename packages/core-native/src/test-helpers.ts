@@ -151,3 +151,33 @@ export function forEachIsa(binding: NativeBinding, fn: (isa: NativeIsa) => void 
     }
   };
 }
+
+/**
+ * `values` as bf16 pairs in 32-bit words (even index low, odd high, zero-padded to a multiple of 32 words),
+ * rounded as kernels/bf16.h rounds: to nearest even, subnormals to signed zero.
+ */
+export function bf16Words(values: Float32Array): Uint32Array {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const half = (u: number) => ((u & 0x7f800000) === 0 ? (u >>> 16) & 0x8000 : ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff);
+  const words = new Uint32Array(Math.ceil(Math.ceil(values.length / 2) / 32) * 32);
+  for (let k = 0; k < values.length; k++) words[k >> 1] |= half(bits[k]) << (k & 1 ? 16 : 0);
+  return words;
+}
+
+/** Σ a·b over the bf16 values of two word arrays in float64, index order, from +0; also Σ |a·b|. */
+export function referenceDotBf16(a: Uint32Array, b: Uint32Array): { dot: number; abs: number } {
+  const bits = new Uint32Array(4);
+  const f = new Float32Array(bits.buffer);
+  let dot = 0;
+  let abs = 0;
+  for (let w = 0; w < a.length; w++) {
+    bits[0] = a[w] << 16;
+    bits[1] = b[w] << 16;
+    bits[2] = a[w] & 0xffff0000;
+    bits[3] = b[w] & 0xffff0000;
+    dot += f[0] * f[1];
+    dot += f[2] * f[3];
+    abs += Math.abs(f[0] * f[1]) + Math.abs(f[2] * f[3]);
+  }
+  return { dot, abs };
+}

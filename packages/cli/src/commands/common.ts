@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { AbortError, CallAbortedError, FacialClustering } from '../facial-clustering.js';
 import { EmbedError } from '@faceclust/embed';
-import { DEFAULTS, expectNumber, parseSaveAsFlag, UsageError, type SaveAs } from '../options.js';
+import { DEFAULTS, parseNumberFlag, parseSaveAsFlag, UsageError, type SaveAs } from '../options.js';
 import { OutputError } from '../output.js';
 import { count } from '../reports/log.js';
 import { createProgress, progressEnabled } from '../progress.js';
@@ -58,12 +58,7 @@ export class Ui {
 }
 
 export function parseThreads(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    return expectNumber('--threads', Number(raw), { min: 1, max: 256, integer: true });
-  } catch {
-    throw new UsageError(`Invalid value for --threads: expected an integer >= 1 and <= 256 but received ${JSON.stringify(raw)}`);
-  }
+  return raw === undefined ? undefined : parseNumberFlag('--threads', { min: 1, max: 256, integer: true })(raw);
 }
 
 export function parseSaveAs(raw: string | boolean | undefined): SaveAs {

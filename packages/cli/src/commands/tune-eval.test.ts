@@ -94,13 +94,13 @@ describe.skipIf(!hasCrops)('faceclust tune / eval on bbt-crops', () => {
 
   it('BAD CALL – tune flags name the flag and the value', async () => {
     const cases: [string[], string][] = [
-      [['tune', '--out', out, '--method', 'kmeans'], 'Invalid value for --method: expected one of cw, dbscan but received "kmeans"'],
-      [['tune', '--out', out, '--steps', '0'], 'Invalid value for --steps: expected an integer >= 1 and <= 1000 but received "0"'],
+      [['tune', '--out', out, '--method', 'kmeans'], "Invalid value for --method: expected one of 'cw', 'dbscan' but received \"kmeans\""],
+      [['tune', '--out', out, '--steps', '0'], 'Invalid value for --steps: expected an integer between 1 and 1000 but received "0"'],
       [['tune', '--out', out, '--from', '1', '--to', '0.5'], 'Invalid range: --to (0.5) must be >= --from (1)'],
       [['tune', '--out', out, '--min-samples', '3'], '--min-samples applies to dbscan, not to cw (chinese whispers)'],
       [['tune', '--out', out, '--truth', 'names.txt'], `Invalid value for --truth: "names.txt" does not exist (${path.resolve('names.txt')}); expected folder`],
       [['tune', '--out', out, '--truth', dir], `Invalid value for --truth: no face in ${path.join(out, 'faces.sqlite')} has an identity in subfolders of ${dir} (received ${JSON.stringify(dir)})`],
-      [['tune', '--out', out, '--metric', 'cosine', '--to', '2.5'], 'Invalid value for --to: expected a number > 0 and <= 2 (the largest cosine distance between two face embeddings) but received "2.5"'],
+      [['tune', '--out', out, '--metric', 'cosine', '--to', '2.5'], 'Invalid value for --to: expected a finite number > 0 and <= 2 (the largest cosine distance between two face embeddings) but received "2.5"'],
       [['tune', '--out', path.join(dir, 'empty')], `No embedding store at ${path.join(dir, 'empty', 'faces.sqlite')}`],
     ];
     for (const [args, message] of cases) {

@@ -1,5 +1,5 @@
-// AMX-BF16 candidate pass: 32×32 blocks of dot products on the tile unit (TDPBF16PS, ~4× the fp32 FMA rate
-// measured here), inputs as bf16 pairs, fp32 accumulation. Same error model and exact float64 recheck as
+// AMX-BF16 candidate pass: 32×32 blocks of dot products on the tile unit (TDPBF16PS, several times the fp32
+// FMA rate: README), inputs as bf16 pairs, fp32 accumulation. Same error model and exact float64 recheck as
 // avx512bf16 (see radius_graph.cc); everything except the dot-product tile is avx512's.
 //
 // Layouts (packed by radius_graph.cc when `tile_amx` is set; K padded with zeros to a multiple of 32):
@@ -87,6 +87,7 @@ void Tile(TileOp op, const float* ap, const float* bp, size_t dim, const float* 
 Kernels Make() {
   Kernels k = Avx512Kernels();
   k.name = "amx";
+  k.dot_bf16 = Avx512Bf16Kernels().dot_bf16;  // vdpbf16ps: capabilities.cc requires avx512bf16 for amx
   k.tile = Tile;
   k.tile_mr[kTileDot] = kRows;
   k.tile_bf16_dot = true;

@@ -179,9 +179,23 @@ void Tile(TileOp op, const float* ap, const float* bp, size_t dim, const float* 
   }
 }
 
+// bf16 dot (HNSW search on bf16 rows): each bf16 widened to fp32 by a shift or a mask, then fp32 FMA.
+float DotBf16(const uint32_t* a, const uint32_t* b, size_t words) {
+  const __m256i upper = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
+  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+  for (size_t k = 0; k < words; k += 8) {
+    const __m256i va = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + k));
+    const __m256i vb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + k));
+    lo = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(va, 16)), _mm256_castsi256_ps(_mm256_slli_epi32(vb, 16)), lo);
+    hi = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(va, upper)), _mm256_castsi256_ps(_mm256_and_si256(vb, upper)), hi);
+  }
+  return HSum(_mm256_add_ps(lo, hi));
+}
+
 const Kernels kAvx2 = {
     "avx2",
     {Euclidean, SqEuclidean, Cosine, Manhattan, Chebyshev},
+    DotBf16,
     ReferenceSums,
     Tile,
     {kMrDot, kMrDiff, kMrDiff},

@@ -50,9 +50,20 @@ void Tile(TileOp op, const float* ap, const float* bp, size_t dim, const float* 
   Avx512Kernels().tile(op, ap, bp, dim, row_t, col_h, masks);
 }
 
+// HNSW search distance on bf16 rows: Σ a·b over `words` 32-bit words (bf16 pairs), words a multiple of 32.
+float DotBf16(const uint32_t* a, const uint32_t* b, size_t words) {
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  for (size_t k = 0; k < words; k += 32) {
+    acc0 = _mm512_dpbf16_ps(acc0, (__m512bh)_mm512_loadu_si512(a + k), (__m512bh)_mm512_loadu_si512(b + k));
+    acc1 = _mm512_dpbf16_ps(acc1, (__m512bh)_mm512_loadu_si512(a + k + 16), (__m512bh)_mm512_loadu_si512(b + k + 16));
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+}
+
 Kernels Make() {
   Kernels k = Avx512Kernels();
   k.name = "avx512bf16";
+  k.dot_bf16 = DotBf16;
   k.tile = Tile;
   k.tile_mr[kTileDot] = kMr;
   k.tile_bf16_dot = true;
@@ -64,20 +75,6 @@ Kernels Make() {
 const Kernels& Avx512Bf16Kernels() {
   static const Kernels k = Make();
   return k;
-}
-
-}  // namespace fc
-
-namespace fc {
-
-// HNSW search distance on bf16 rows: Σ a·b over `words` 32-bit words (bf16 pairs), words a multiple of 32.
-float DotBf16Words(const uint32_t* a, const uint32_t* b, size_t words) {
-  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-  for (size_t k = 0; k < words; k += 32) {
-    acc0 = _mm512_dpbf16_ps(acc0, (__m512bh)_mm512_loadu_si512(a + k), (__m512bh)_mm512_loadu_si512(b + k));
-    acc1 = _mm512_dpbf16_ps(acc1, (__m512bh)_mm512_loadu_si512(a + k + 16), (__m512bh)_mm512_loadu_si512(b + k + 16));
-  }
-  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
 }
 
 }  // namespace fc

@@ -1,6 +1,6 @@
 // The per-instruction-set kernel table. Each kernels/<isa>.cc fills one Kernels struct; capabilities.cc
-// picks one at load time (or as forced by FACECLUST_SIMD / setIsa). Drivers (pairwise.cc, radius_graph.cc)
-// only ever call through this table.
+// picks one at load time (or as forced by FACECLUST_SIMD / setIsa). Drivers (pairwise.cc, radius_graph.cc,
+// hnsw_index.cc) only ever call through this table.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -54,6 +54,11 @@ struct Kernels {
   // Fast fp32 distance of one pair (pairwise). The scalar table returns the float64 reference, rounded.
   float (*distance[kMetricCount])(const float* a, const float* b, size_t dim);
 
+  // Σ a·b over bf16 pairs packed in 32-bit words (k even in the low half, k odd in the high half), `words` a
+  // multiple of 32: the HNSW search distance on bf16 rows (hnsw_index.cc). The scalar table returns the
+  // float64 sum in k order, rounded.
+  float (*dot_bf16)(const uint32_t* a, const uint32_t* b, size_t words);
+
   // Reference sums (bit-exact float64, sequential k) of row `a` against rows x[js[t]*dim ..], t < count.
   void (*reference_sums)(SumOp op, const float* a, const float* x, size_t dim, const uint32_t* js, size_t count,
                          double* out);
@@ -74,6 +79,8 @@ struct Kernels {
 };
 
 const Kernels& ScalarKernels();
+// The scalar table's dot_bf16, for tables with no faster one.
+float DotBf16Reference(const uint32_t* a, const uint32_t* b, size_t words);
 #if defined(FACECLUST_HAVE_AVX2)
 const Kernels& Avx2Kernels();
 #endif
@@ -82,8 +89,6 @@ const Kernels& Avx512Kernels();
 #endif
 #if defined(FACECLUST_HAVE_AVX512BF16)
 const Kernels& Avx512Bf16Kernels();
-// Σ a·b over bf16 pairs packed in 32-bit words; `words` a multiple of 32 (HNSW search copies, hnsw_index.cc).
-float DotBf16Words(const uint32_t* a, const uint32_t* b, size_t words);
 #endif
 #if defined(FACECLUST_HAVE_AMX)
 const Kernels& AmxKernels();

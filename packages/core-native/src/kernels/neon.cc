@@ -119,6 +119,7 @@ void Tile(TileOp op, const float* ap, const float* bp, size_t dim, const float* 
 const Kernels kNeon = {
     "neon",
     {Euclidean, SqEuclidean, Cosine, Manhattan, Chebyshev},
+    DotBf16Reference,  // bf16 HNSW rows are only created on x86 bf16 paths; a loaded one searches with the reference
     ReferenceSums,
     Tile,
     {kMrDot, kMrDiff, kMrDiff},

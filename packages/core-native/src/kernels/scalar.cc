@@ -1,6 +1,7 @@
 // The reference: float64, k in order, sums start at +0, no FMA contraction (built with -ffp-contract=off).
 // Every other path is tested against these functions.
 #include <cmath>
+#include <cstring>
 
 #include "kernels/kernels.h"
 #include "kernels/reference.h"
@@ -29,9 +30,17 @@ void ReferenceSums(SumOp op, const float* a, const float* x, size_t dim, const u
   for (size_t t = 0; t < count; ++t) out[t] = ref::Sum(op, a, x + static_cast<size_t>(js[t]) * dim, dim);
 }
 
+// A bf16 value widened to fp32 (exact: bf16 is fp32's upper half).
+inline double Widen(uint32_t upper) {
+  float f;
+  std::memcpy(&f, &upper, sizeof f);
+  return f;
+}
+
 const Kernels kScalar = {
     "scalar",
     {Euclidean, SqEuclidean, Cosine, Manhattan, Chebyshev},
+    DotBf16Reference,
     ReferenceSums,
     nullptr,
     {0, 0, 0},
@@ -39,6 +48,15 @@ const Kernels kScalar = {
 };
 
 }  // namespace
+
+float DotBf16Reference(const uint32_t* a, const uint32_t* b, size_t words) {
+  double s = 0.0;
+  for (size_t w = 0; w < words; ++w) {
+    s = s + Widen(a[w] << 16) * Widen(b[w] << 16);
+    s = s + Widen(a[w] & 0xFFFF0000u) * Widen(b[w] & 0xFFFF0000u);
+  }
+  return static_cast<float>(s);
+}
 
 const Kernels& ScalarKernels() { return kScalar; }
 

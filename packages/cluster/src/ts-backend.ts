@@ -1,0 +1,250 @@
+/**
+ * The pure-TypeScript backend: every operation of {@link Backend} computed on the calling thread, with the
+ * same algorithms and the same float64 reference distances as core-native (docs/ALGORITHMS.md), so labels
+ * and graphs match the native backend's bit for bit. Each long loop yields to the event loop every ~50 ms
+ * and stops there when its signal has aborted (cancel.ts).
+ */
+import type { Backend } from './backend.js';
+import { Slices } from './cancel.js';
+import { pairKernel, rowNorms } from './distance.js';
+import type { NeighborGraph } from './graph.js';
+import type { Metric } from './metrics.js';
+import { shuffleInPlace, Mulberry32 } from './rng.js';
+
+/** @internal */
+export const tsBackend: Backend = {
+  name: 'ts',
+  offThread: false,
+  radiusGraph: ({ data, n, dim }, metric, radius, _threads, signal) => radiusGraphTs(data, n, dim, metric, radius, signal),
+  chineseWhispers: chineseWhispersTs,
+  dbscan: dbscanTs,
+  kDistances: ({ data, n, dim }, metric, rank, _threads, signal) => kDistancesTs(data, n, dim, metric, rank, signal),
+};
+
+/**
+ * The pure-TypeScript graph: every pair i < j once (distances are symmetric), four columns at a time,
+ * kept pairs appended to growable upper-triangle buffers, then mirrored into the full CSR. Rows come out sorted because row i
+ * receives its neighbours k < i while rows k are processed, before its own j > i.
+ */
+export async function radiusGraphTs(
+  data: Float32Array,
+  n: number,
+  dim: number,
+  metric: Metric,
+  radius: number,
+  signal?: AbortSignal,
+): Promise<NeighborGraph> {
+  const kernel = pairKernel(metric);
+  const limit = kernel.limit(radius);
+  const norms = metric === 'cosine' ? rowNorms(data, n, dim) : new Float64Array(n);
+  const degree = new Uint32Array(n);
+  const upperOffsets = new Uint32Array(n + 1);
+  let upperIndices = new Int32Array(1024);
+  let upperDistances = new Float32Array(1024);
+  let m = 0;
+  const four = new Float64Array(4);
+  const keep = (i: number, j: number, d: number) => {
+    if (m === upperIndices.length) {
+      const grownIndices = new Int32Array(m * 2);
+      grownIndices.set(upperIndices);
+      upperIndices = grownIndices;
+      const grownDistances = new Float32Array(m * 2);
+      grownDistances.set(upperDistances);
+      upperDistances = grownDistances;
+    }
+    upperIndices[m] = j;
+    upperDistances[m] = d;
+    m++;
+    degree[i]++;
+    degree[j]++;
+  };
+  const slices = new Slices(signal);
+  for (let i = 0; i < n; i++) {
+    const a = i * dim;
+    const normA = norms[i];
+    let j = i + 1;
+    for (; j + 4 <= n; j += 4) {
+      kernel.four(data, a, j * dim, dim, limit, normA, norms, j, four);
+      for (let q = 0; q < 4; q++) if (four[q] <= radius) keep(i, j + q, four[q]);
+    }
+    for (; j < n; j++) {
+      const d = kernel.one(data, a, j * dim, dim, limit, normA, norms[j]);
+      if (d <= radius) keep(i, j, d);
+    }
+    upperOffsets[i + 1] = m;
+    if (slices.due()) await slices.pause();
+  }
+  if (2 * m > 0xffffffff) throw new RangeError(`The radius graph has ${m} edges, more than a Uint32Array CSR can index: lower radius`);
+
+  const offsets = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + degree[i];
+  const cursor = offsets.slice(0, n);
+  const indices = new Int32Array(2 * m);
+  const distances = new Float32Array(2 * m);
+  for (let i = 0; i < n; i++) {
+    for (let k = upperOffsets[i], end = upperOffsets[i + 1]; k < end; k++) {
+      const j = upperIndices[k];
+      const d = upperDistances[k];
+      let w = cursor[i]++;
+      indices[w] = j;
+      distances[w] = d;
+      w = cursor[j]++;
+      indices[w] = i;
+      distances[w] = d;
+    }
+  }
+  return { n, offsets, indices, distances };
+}
+
+/**
+ * The pure-TypeScript pass loop. Raw labels (a node index per cluster), not renumbered. Yields to the event
+ * loop every ~50 ms, within a pass too (a pass over a large graph can take seconds), and stops there when
+ * `signal` has aborted.
+ */
+export async function chineseWhispersTs(
+  graph: NeighborGraph,
+  iterations: number,
+  seed: number,
+  unitWeights: boolean,
+  signal?: AbortSignal,
+): Promise<{ labels: Int32Array; iterations: number }> {
+  const { n, offsets, indices, distances } = graph;
+  const labels = new Int32Array(n);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) labels[i] = order[i] = i;
+  let maxDegree = 0;
+  for (let i = 0; i < n; i++) maxDegree = Math.max(maxDegree, offsets[i + 1] - offsets[i]);
+  // Per-visit scratch: summed weight per label, which labels were touched, and their list.
+  const sum = new Float64Array(n);
+  const touched = new Uint8Array(n);
+  const seen = new Int32Array(maxDegree);
+  const rng = new Mulberry32(seed);
+  let ran = 0;
+  const slices = new Slices(signal);
+  while (ran < iterations) {
+    shuffleInPlace(order, rng);
+    ran++;
+    let changes = 0;
+    for (let p = 0; p < n; p++) {
+      if ((p & 1023) === 1023 && slices.due()) await slices.pause();
+      const v = order[p];
+      const begin = offsets[v];
+      const end = offsets[v + 1];
+      if (begin === end) continue;
+      let count = 0;
+      for (let k = begin; k < end; k++) {
+        const l = labels[indices[k]];
+        const w = unitWeights ? 1 : 1 / (1 + distances[k]);
+        if (touched[l] === 0) {
+          touched[l] = 1;
+          sum[l] = w;
+          seen[count++] = l;
+        } else {
+          sum[l] += w;
+        }
+      }
+      let best = seen[0];
+      let bestSum = sum[best];
+      touched[best] = 0;
+      for (let q = 1; q < count; q++) {
+        const l = seen[q];
+        const s = sum[l];
+        touched[l] = 0;
+        if (s > bestSum || (s === bestSum && l < best)) {
+          best = l;
+          bestSum = s;
+        }
+      }
+      if (labels[v] !== best) {
+        labels[v] = best;
+        changes++;
+      }
+    }
+    if (changes === 0) break;
+    if (slices.due()) await slices.pause();
+  }
+  return { labels, iterations: ran };
+}
+
+/**
+ * The pure-TypeScript expansion, in scikit-learn's stack order. Raw labels 0, 1, … in discovery order; −1
+ * noise. Yields to the event loop every ~50 ms (read every 4096 points) and stops there when `signal` has
+ * aborted.
+ */
+export async function dbscanTs(graph: NeighborGraph, minSamples: number, signal?: AbortSignal): Promise<Int32Array> {
+  const { n, offsets, indices } = graph;
+  const core = new Uint8Array(n);
+  for (let i = 0; i < n; i++) core[i] = offsets[i + 1] - offsets[i] + 1 >= minSamples ? 1 : 0;
+  const labels = new Int32Array(n).fill(-1);
+  // A point may be pushed once per core neighbour before it is labelled, hence a growable stack.
+  let stack = new Int32Array(1024);
+  let next = 0;
+  const slices = new Slices(signal);
+  let steps = 0; // points scanned or popped
+  for (let i = 0; i < n; i++) {
+    if ((++steps & 4095) === 0 && slices.due()) await slices.pause();
+    if (labels[i] !== -1 || core[i] === 0) continue;
+    let top = 0;
+    stack[top++] = i;
+    while (top > 0) {
+      if ((++steps & 4095) === 0 && slices.due()) await slices.pause();
+      const v = stack[--top];
+      if (labels[v] !== -1) continue;
+      labels[v] = next;
+      if (core[v] === 0) continue;
+      const end = offsets[v + 1];
+      if (top + end - offsets[v] > stack.length) {
+        const grown = new Int32Array(Math.max(stack.length * 2, top + end - offsets[v]));
+        grown.set(stack.subarray(0, top));
+        stack = grown;
+      }
+      for (let k = offsets[v]; k < end; k++) {
+        const u = indices[k];
+        if (labels[u] === -1) stack[top++] = u;
+      }
+    }
+    next++;
+  }
+  return labels;
+}
+
+/**
+ * Each row's float64 reference distance to its `want`-th nearest other row (1 <= want <= n − 1), by brute
+ * force: every distance computed exactly, four columns at a time, with an early exit past the row's current
+ * `want`-th value. Yields every ~50 ms.
+ */
+export async function kDistancesTs(data: Float32Array, n: number, dim: number, metric: Metric, want: number, signal?: AbortSignal): Promise<Float64Array> {
+  const out = new Float64Array(n);
+  const kernel = pairKernel(metric);
+  const norms = metric === 'cosine' ? rowNorms(data, n, dim) : new Float64Array(n);
+  // A sorted buffer of the `want` smallest distances so far; its last value bounds the early exit.
+  const best = new Float64Array(want);
+  const four = new Float64Array(4);
+  const slices = new Slices(signal);
+  for (let i = 0; i < n; i++) {
+    best.fill(Infinity);
+    const a = i * dim;
+    const insert = (d: number) => {
+      if (!(d < best[want - 1])) return;
+      let p = want - 1;
+      while (p > 0 && best[p - 1] > d) {
+        best[p] = best[p - 1];
+        p--;
+      }
+      best[p] = d;
+    };
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const limit = kernel.limit(best[want - 1]);
+      kernel.four(data, a, j * dim, dim, limit, norms[i], norms, j, four);
+      for (let q = 0; q < 4; q++) if (j + q !== i) insert(four[q]);
+    }
+    for (; j < n; j++) {
+      if (j === i) continue;
+      insert(kernel.one(data, a, j * dim, dim, kernel.limit(best[want - 1]), norms[i], norms[j]));
+    }
+    out[i] = best[want - 1];
+    if (slices.due()) await slices.pause();
+  }
+  return out;
+}
