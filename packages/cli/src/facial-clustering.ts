@@ -7,16 +7,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AUTO_HNSW_FROM, CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswSearchParams, resolveNeighbors, type BackendOption, type ClusterResult, type HnswIndex, type Metric, type NeighborStrategy } from '@faceclust/cluster';
+import {
+  AUTO_HNSW_FROM, CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswFolderStore, hnswSearchParams,
+  type BackendOption, type ClusterResult, type Metric, type NeighborOptions, type NeighborStrategy,
+} from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type EmbedEvent, type FaceSet } from '@faceclust/embed';
 import { acquireWriteLock } from './lock.js';
 import { clusterStats } from './cluster-stats.js';
-import { openHnswIndex } from './hnsw-index.js';
 import {
   cwParams, dbscanParams, expectDistance, expectNumber, expectSaveAs, neighborParams, paramTag, UsageError,
   type CwParams, type DbscanParams, type HnswCallOptions, type NeighborParams, type SaveAs,
 } from './options.js';
-import { callPaths, outputFolderMark, prepareOutDir, reserveCall, STORE_FILE } from './output.js';
+import { callPaths, HNSW_DIR, outputFolderMark, prepareOutDir, reserveCall, STORE_FILE } from './output.js';
 import { writeFolders } from './reports/folders.js';
 import { writeHtmlReport, writeReportIndex } from './reports/html.js';
 import { appendLog, count, listSkipped, ms, type LogEntries } from './reports/log.js';
@@ -131,7 +133,7 @@ interface CallSpec {
   near: NeighborParams;
   /** dbscan's minSamples − 1 (its core faces need that many neighbours); 1 for cw. */
   minK: number;
-  run: (vectors: Float32Array, dim: number, hnsw: { neighbors: 'exact' } | { neighbors: 'hnsw'; hnsw: { index: HnswIndex; k: number; ef: number; maxNeighbors: number } }) => Promise<ClusterResult>;
+  run: (vectors: Float32Array, dim: number, neighbors: NeighborOptions) => Promise<ClusterResult>;
 }
 
 /** Raised when `signal` aborts a clustering call: its incomplete outputs are gone, its log block says so. */
@@ -390,7 +392,7 @@ export class FacialClustering {
     const near = neighborParams(options);
     return this.cluster({
       method: 'cw', params: p, saveas, gateOpts: gateOptions(options), near, minK: 1,
-      run: (v, dim, hnsw) => chineseWhispers(v, dim, { threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, signal: this.options.signal, ...hnsw }),
+      run: (v, dim, neighbors) => chineseWhispers(v, dim, { threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, signal: this.options.signal, ...neighbors }),
     });
   }
 
@@ -401,7 +403,7 @@ export class FacialClustering {
     const near = neighborParams(options, p.minSamples - 1);
     return this.cluster({
       method: 'dbscan', params: p, saveas, gateOpts: gateOptions(options), near, minK: p.minSamples - 1,
-      run: (v, dim, hnsw) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, signal: this.options.signal, ...hnsw }),
+      run: (v, dim, neighbors) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, signal: this.options.signal, ...neighbors }),
     });
   }
 
@@ -508,44 +510,28 @@ export class FacialClustering {
     const gate = qualityGate(set.faces, gateOpts);
     const kept = gate.kept.length;
     const rows = gate.rejected ? keptRows(set.vectors, set.dim, gate.kept) : set.vectors;
-    // hnsw: the index lives in <out>/hnsw/ and is reused or extended by later calls, so it is prepared
-    // here, after the library's own decision (resolveNeighbors: the same rule as its clustering calls)
-    const useHnsw = kept > 0 && (await resolveNeighbors(near.neighbors, kept, params.backend)) === 'hnsw';
+    // the library decides exact or hnsw; with hnsw it reuses, extends or rebuilds the index kept in
+    // <out>/hnsw/ (after the quality gate the rows are not the folder's faces: a throwaway index instead)
     const search = hnswSearchParams(near, minK);
-    let indexAction: string | undefined;
-    let indexMs = 0;
-    let res: ClusterResult;
-    if (kept === 0) {
-      res = { labels: new Int32Array(0), clusterCount: 0, noiseCount: 0, backend: 'ts', timings: { graphMs: 0, clusterMs: 0, totalMs: 0 }, graph: { edges: 0 } };
-    } else if (useHnsw) {
-      step(`preparing the hnsw index of ${kept} faces`);
-      const t0 = performance.now();
-      const ids = gate.rejected ? gate.kept.map((i) => set.faces[i]!.id) : set.faces.map((f) => f.id);
-      const opened = await openHnswIndex(this.outPath, {
-        vectors: rows, dim: set.dim, ids, model: set.model, metric: params.metric, M: near.M, efConstruction: near.efConstruction, persist: !gate.rejected,
-        signal: this.options.signal,
-      });
-      indexMs = performance.now() - t0;
-      indexAction = opened.action;
-      res = await run(opened.index.vectors, set.dim, { neighbors: 'hnsw', hnsw: { index: opened.index, ...search } });
-      if (opened.order) {
-        // the index's row order (old faces, then added ones) back to the store's
-        const labels = new Int32Array(kept);
-        opened.order.forEach((row, r) => (labels[row] = res.labels[r]!));
-        res = { ...res, labels };
-      }
-    } else {
-      res = await run(rows, set.dim, { neighbors: 'exact' });
-    }
+    const hnsw: NeighborOptions['hnsw'] = {
+      M: near.M, efConstruction: near.efConstruction, ...search,
+      ...(gate.rejected ? {} : { store: hnswFolderStore(path.join(this.outPath, HNSW_DIR), { tag: set.model }), ids: Int32Array.from(set.faces, (f) => f.id) }),
+    };
+    const res: ClusterResult = kept === 0
+      ? { labels: new Int32Array(0), clusterCount: 0, noiseCount: 0, backend: 'ts', timings: { graphMs: 0, clusterMs: 0, totalMs: 0 }, graph: { edges: 0 } }
+      : await run(rows, set.dim, { neighbors: near.neighbors, hnsw });
+    const indexMs = res.index?.ms ?? 0;
+    const indexAction = res.neighbors === 'hnsw' ? (res.index?.action ?? `built in memory for the ${kept} faces past the quality gate (not saved: its rows are not the folder's faces)`) : undefined;
     const neighbors: NeighborsUsed = {
       requested: near.neighbors,
       used: res.neighbors ?? 'exact',
       ...(res.neighbors === 'hnsw' ? { hnsw: { M: near.M, efConstruction: near.efConstruction, ...search }, index: indexAction } : {}),
     };
-    if (gate.rejected) res = { ...res, labels: spreadLabels(res.labels, gate.kept, n), noiseCount: res.noiseCount + gate.rejected };
-    const { distances, clusters } = clusterStats(set.vectors, set.dim, res.labels, res.clusterCount, params.metric);
+    const labels = gate.rejected ? spreadLabels(res.labels, gate.kept, n) : res.labels;
+    const noiseCount = res.noiseCount + gate.rejected;
+    const { distances, clusters } = clusterStats(set.vectors, set.dim, labels, res.clusterCount, params.metric);
     const faces: FaceResult[] = set.faces.map((f, i) => ({
-      faceId: f.id, file: f.file, face: f.faceIndex, box: f.box, score: f.score, cluster: res.labels[i], distance: Number.isNaN(distances[i]) ? null : distances[i],
+      faceId: f.id, file: f.file, face: f.faceIndex, box: f.box, score: f.score, cluster: labels[i], distance: Number.isNaN(distances[i]) ? null : distances[i],
       ...(gate.reasons[i] ? { rejected: gate.reasons[i]! } : {}),
     }));
     const names = callPaths(call, paramTag(method, params));
@@ -553,9 +539,9 @@ export class FacialClustering {
     const warnings = clusteringNotices(clusters, n, method, this.outPath);
     const notices = [...this.notices, ...warnings];
     const result: ClusteringResult = {
-      call, method, params, gate: { ...gateOpts, rejected: gate.rejected }, model: set.model, images: this.images, clusters: res.clusterCount, noise: res.noiseCount, faces, labels: res.labels,
+      call, method, params, gate: { ...gateOpts, rejected: gate.rejected }, model: set.model, images: this.images, clusters: res.clusterCount, noise: noiseCount, faces, labels,
       summaries: clusters, skipped: this.skipped, noFace: this.noFace, missing: this.missing, notices, backend: res.backend, neighbors, edges: res.graph.edges,
-      timings: { embedMs: ctx.embedMs, indexMs, graphMs: res.timings.graphMs, clusterMs: res.timings.clusterMs, reportsMs: 0, totalMs: 0 },
+      timings: { embedMs: ctx.embedMs, indexMs, graphMs: res.timings.graphMs - indexMs, clusterMs: res.timings.clusterMs, reportsMs: 0, totalMs: 0 },
       outputs: { log: out('log.txt'), xlsx: out(names.xlsx), report: path.join(out(names.report), 'report.html'), reportIndex: out('report.html') },
       saveas,
     };

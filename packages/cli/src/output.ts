@@ -11,6 +11,8 @@ import { BLOCK_START, LOG_FILE } from './reports/log.js';
 
 /** Where the embedding store lives inside an output folder. */
 export const STORE_FILE = 'faces.sqlite';
+/** The HNSW index kept for later calls (@faceclust/cluster's hnswFolderStore), inside an output folder. */
+export const HNSW_DIR = 'hnsw';
 /** Call numbers taken before they were recorded in the store: one empty folder per number (read, never written now). */
 const LEGACY_CALLS_DIR = '.faceclust-calls';
 /** Output names that carry a call number: `clusters-007-…xlsx`, `report-007-…/`, `saveas-007-…/`, `tune-007-…`. */

@@ -79,9 +79,9 @@ export async function chineseWhispers(vectors: VectorsInput, dim: number, option
   const matrix = toMatrix(vectors, dim);
   const backend = await resolveBackend(opts.backend);
   const graphStart = performance.now();
-  const { graph, neighbors } = await buildNeighborGraph(matrix, metric, threshold, backend, threads, opts, 1, params.signal);
+  const { graph, neighbors, index } = await buildNeighborGraph(matrix, metric, threshold, backend, threads, opts, 1, params.signal);
   const graphMs = performance.now() - graphStart;
-  return { ...(await runOnGraph(graph, params, backend, start, graphMs)), neighbors };
+  return { ...(await runOnGraph(graph, params, backend, start, graphMs)), neighbors, ...(index ? { index } : {}) };
 }
 
 /**

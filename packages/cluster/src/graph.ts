@@ -129,3 +129,30 @@ function filterExact(graph: NeighborGraph, maxDistance: number): NeighborGraph {
   }
   return { n, offsets: outOffsets, indices: outIndices, distances: outDistances };
 }
+
+/**
+ * The same graph with its rows renumbered: row r of `graph` becomes row `order[r]` (a permutation of
+ * 0..n−1), neighbours renumbered alike and each row's neighbours sorted ascending again, as CSR wants.
+ */
+export function permuteGraph(graph: NeighborGraph, order: Int32Array): NeighborGraph {
+  const n = graph.n;
+  if (order.length !== n) throw new RangeError(`Expected order to hold ${n} rows but received ${order.length}`);
+  const from = new Int32Array(n); // new row → old row
+  for (let r = 0; r < n; r++) from[order[r]!] = r;
+  const offsets = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + (graph.offsets[from[i]! + 1]! - graph.offsets[from[i]!]!);
+  const indices = new Int32Array(offsets[n]!);
+  const distances = new Float32Array(offsets[n]!);
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < n; i++) {
+    const r = from[i]!;
+    pairs.length = 0;
+    for (let e = graph.offsets[r]!; e < graph.offsets[r + 1]!; e++) pairs.push([order[graph.indices[e]!]!, graph.distances[e]!]);
+    pairs.sort((a, b) => a[0] - b[0]);
+    pairs.forEach(([j, d], k) => {
+      indices[offsets[i]! + k] = j;
+      distances[offsets[i]! + k] = d;
+    });
+  }
+  return { n, offsets, indices, distances };
+}

@@ -11,6 +11,8 @@ export { radiusGraph } from './radius-graph.js';
 export type { RadiusGraphOptions } from './radius-graph.js';
 export { edgeCount, filterGraph } from './graph.js';
 export { HnswIndex, HNSW_DEFAULTS, HNSW_FILES } from './hnsw.js';
+export { hnswFolderStore, HNSW_FACES_FILE } from './hnsw-store.js';
+export type { HnswIndexStore, IndexRequest, OpenedIndex } from './hnsw-store.js';
 export {
   CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, checkParam, hnswSearchParams, paramOrDefault, parseParamFlag, ruleText,
 } from './params.js';

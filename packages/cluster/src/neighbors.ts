@@ -15,8 +15,10 @@
 import { BACKENDS, resolveBackend, type Backend, type BackendOption } from './backend.js';
 import { throwIfAborted } from './cancel.js';
 import { hnswSearchParams, NEIGHBOR_STRATEGIES, type NeighborStrategy } from './params.js';
-import type { NeighborGraph } from './graph.js';
+import { performance } from 'node:perf_hooks';
+import { permuteGraph, type NeighborGraph } from './graph.js';
 import { HnswIndex, hnswBuildParams, type HnswBuildOptions } from './hnsw.js';
+import type { HnswIndexStore } from './hnsw-store.js';
 import type { Metric } from './metrics.js';
 import { describe, expectOneOf, expectOptions, orDefault } from './validate.js';
 import type { Matrix } from './vectors.js';
@@ -46,6 +48,14 @@ export interface HnswOptions extends Omit<HnswBuildOptions, 'metric' | 'threads'
    * of building one, e.g. a second clustering at another threshold. Implies the hnsw path.
    */
   index?: HnswIndex;
+  /**
+   * Where the index is kept between calls ({@link hnswFolderStore}): when the hnsw path runs (asked, or
+   * `auto` at large n) the store's index is reused, extended with the rows it lacks, or rebuilt and saved,
+   * instead of a throwaway one. Needs `ids`.
+   */
+  store?: HnswIndexStore;
+  /** The caller's id of each row (e.g. store face ids), with `store`: how a saved index knows its rows. */
+  ids?: ArrayLike<number>;
 }
 
 /** Options shared by the vector-level calls. */
@@ -88,7 +98,7 @@ export async function buildNeighborGraph(
   opts: Record<string, unknown>,
   minK = 1,
   signal?: AbortSignal,
-): Promise<{ graph: NeighborGraph; neighbors: 'exact' | 'hnsw' }> {
+): Promise<{ graph: NeighborGraph; neighbors: 'exact' | 'hnsw'; index?: IndexUsed }> {
   const strategy = expectOneOf('neighbors', orDefault(opts.neighbors, 'auto'), NEIGHBOR_STRATEGIES);
   const hnswOpts = expectOptions('hnsw', opts.hnsw, false);
   const index = hnswOpts.index;
@@ -96,6 +106,15 @@ export async function buildNeighborGraph(
     throw new TypeError(`Expected hnsw.index to be an HnswIndex but received ${describe(index)}`);
   }
   if (index && strategy === 'exact') throw new RangeError("hnsw.index was given but neighbors is 'exact': pass neighbors 'hnsw' or 'auto'");
+  const store = hnswOpts.store as HnswIndexStore | undefined;
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.open !== 'function')) {
+    throw new TypeError(`Expected hnsw.store to be an index store (hnswFolderStore) but received ${describe(store)}`);
+  }
+  if (store && index) throw new RangeError('hnsw.index and hnsw.store were both given: pass one');
+  const ids = hnswOpts.ids as ArrayLike<number> | undefined;
+  if (store && (ids === undefined || typeof ids !== 'object' || typeof ids.length !== 'number' || ids.length !== matrix.n)) {
+    throw new RangeError(`Expected hnsw.ids to hold one id per row (${matrix.n}) with hnsw.store but received ${describe(ids)}`);
+  }
   const build = hnswBuildParams({ ...hnswOpts, metric });
   const { k, ef, maxNeighbors } = hnswSearchParams(hnswOpts, minK);
   const used = chooseNeighbors(strategy, matrix.n, backend, index !== undefined);
@@ -108,6 +127,22 @@ export async function buildNeighborGraph(
   }
   throwIfAborted(signal);
   if (used === 'exact') return { graph: await backend.radiusGraph(matrix, metric, radius, threads, signal), neighbors: 'exact' };
-  const idx = index ?? (await HnswIndex.build(matrix.data.subarray(0, matrix.n * matrix.dim), matrix.dim, { ...build, threads, signal }));
+  const rows = matrix.data.subarray(0, matrix.n * matrix.dim);
+  if (store) {
+    const start = performance.now();
+    const opened = await store.open({ vectors: rows, dim: matrix.dim, ids: ids!, metric, M: build.M, efConstruction: build.efConstruction, threads, signal });
+    const ms = performance.now() - start;
+    const graph = await opened.index.graph(radius, k, ef, threads, maxNeighbors, signal);
+    // the index's rows come in its own order (old rows, then added ones): the graph goes back to the caller's
+    return { graph: opened.order ? permuteGraph(graph, opened.order) : graph, neighbors: 'hnsw', index: { action: opened.action, ms } };
+  }
+  const idx = index ?? (await HnswIndex.build(rows, matrix.dim, { ...build, threads, signal }));
   return { graph: await idx.graph(radius, k, ef, threads, maxNeighbors, signal), neighbors: 'hnsw' };
+}
+
+/** What became of a stored HNSW index in a call (`hnsw.store`), and how long getting it took. */
+export interface IndexUsed {
+  /** e.g. `reused <dir> (9 faces)`, `added 3 faces to <dir> (now 12)`, `built <dir> (…)`. */
+  action: string;
+  ms: number;
 }

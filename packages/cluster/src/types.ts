@@ -54,6 +54,8 @@ export interface ClusterResult {
   iterations?: number;
   /** `dbscan`/`chineseWhispers` only: how the neighbour graph was built ('exact' or 'hnsw', as `auto` chose). */
   neighbors?: 'exact' | 'hnsw';
+  /** With `hnsw.store`, when the hnsw path ran: what became of the stored index and how long it took. */
+  index?: { action: string; ms: number };
   /** The graph clustered: `edges` is its number of undirected edges (pairs within the threshold). */
   graph: { edges: number };
 }

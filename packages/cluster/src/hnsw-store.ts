@@ -1,18 +1,21 @@
 /**
- * The HNSW index of an output folder, `<out>/hnsw/`: reused when it indexes the faces of this call, extended
- * with the faces it lacks (new photos), rebuilt when it holds faces this call does not (or another model,
- * metric, M or efConstruction). `faces.json` beside the index records the store's face ids in row order.
- * The store lists faces by path, so new photos may sort between old ones: the index keeps its own row
- * order (old rows, then the added ones) and `order` maps its rows to the call's.
+ * An HNSW index kept between calls (the `hnsw.store` option): a folder holding the index and `faces.json`,
+ * the caller's row ids in index row order. A call reuses it when it indexes the same rows, extends it with
+ * the rows it lacks (new photos), and rebuilds it when it holds rows the call does not (or another tag,
+ * metric, M or efConstruction). Rows may come in another order than the index's (new photos sort between
+ * old ones): the index keeps its own order (old rows, then added ones) and `order` maps its rows to the
+ * call's.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { HnswIndex, HNSW_FILES, type Metric } from '@faceclust/cluster';
+import { HnswIndex, HNSW_FILES } from './hnsw.js';
+import type { Metric } from './metrics.js';
 
-export const HNSW_DIR = 'hnsw';
+/** The row ids of an index folder, beside the index files. */
 export const HNSW_FACES_FILE = 'faces.json';
 
 interface FacesFile {
+  /** The caller's tag (faceclust: the embedding model): an index made for another is rebuilt. */
   model: string;
   metric: Metric;
   dim: number;
@@ -22,35 +25,45 @@ interface FacesFile {
 export interface IndexRequest {
   vectors: Float32Array;
   dim: number;
-  /** Store face ids, one per row of `vectors`. */
+  /** The caller's row ids (faceclust: store face ids), one per row of `vectors`. */
   ids: ArrayLike<number>;
-  model: string;
   metric: Metric;
   M: number;
   efConstruction: number;
-  /** false: build in memory and write nothing (rows that are not the folder's faces, e.g. after the quality gate). */
-  persist: boolean;
+  threads?: number;
   /** Aborts building or extending the index (nothing is saved then). */
   signal?: AbortSignal;
 }
 
-/** The index to cluster with and what was done to get it, for the log. */
+/** The index to cluster with and what was done to get it, for the caller's log. */
 export interface OpenedIndex {
   index: HnswIndex;
   /** Row r of the index is row order[r] of the request; absent when they are the same. */
   order?: Int32Array;
-  /** e.g. `reused <out>/hnsw (9 faces)`, `added 3 faces to <out>/hnsw (now 12)`, `built …`. */
+  /** e.g. `reused <dir> (9 faces)`, `added 3 faces to <dir> (now 12)`, `built <dir> (…; why)`. */
   action: string;
 }
 
-export async function openHnswIndex(outPath: string, req: IndexRequest): Promise<OpenedIndex> {
+/** Where an index lives between calls: {@link hnswFolderStore}, or one of the caller's own. */
+export interface HnswIndexStore {
+  /** The index for these rows: the saved one, extended, or built (and saved). */
+  open(req: IndexRequest): Promise<OpenedIndex>;
+}
+
+/**
+ * An index kept in the folder `dir` (created when first saved). `tag` names what the rows are (faceclust:
+ * the embedding model id): an index saved under another tag is rebuilt, never reused.
+ */
+export function hnswFolderStore(dir: string, opts: { tag?: string } = {}): HnswIndexStore {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError(`Expected dir to be a folder path but received ${JSON.stringify(dir)}`);
+  const tag = opts.tag ?? '';
+  return { open: (req) => openFolder(path.resolve(dir), tag, req) };
+}
+
+async function openFolder(dir: string, tag: string, req: IndexRequest): Promise<OpenedIndex> {
   const n = req.ids.length;
-  if (!req.persist) {
-    const index = await HnswIndex.build(req.vectors, req.dim, { metric: req.metric, M: req.M, efConstruction: req.efConstruction, signal: req.signal });
-    return { index, action: `built in memory for the ${n} faces past the quality gate (not saved: its rows are not the folder's faces)` };
-  }
-  const dir = path.join(outPath, HNSW_DIR);
-  const saved = await reusable(dir, req);
+  const build = { metric: req.metric, M: req.M, efConstruction: req.efConstruction, threads: req.threads, signal: req.signal };
+  const saved = await reusable(dir, tag, req);
   if (typeof saved !== 'string') {
     const { index, order } = saved;
     const identity = order.every((v, i) => v === i);
@@ -58,18 +71,18 @@ export async function openHnswIndex(outPath: string, req: IndexRequest): Promise
     if (added > 0) {
       const rows = new Float32Array(added * req.dim);
       for (let r = index.size; r < n; r++) rows.set(req.vectors.subarray(order[r]! * req.dim, (order[r]! + 1) * req.dim), (r - index.size) * req.dim);
-      await index.add(rows, { signal: req.signal });
-      await save(dir, index, req, order);
+      await index.add(rows, { threads: req.threads, signal: req.signal });
+      await save(dir, tag, index, req, order);
     }
     return { index, ...(identity ? {} : { order }), action: added > 0 ? `added ${added} faces to ${dir} (now ${index.size})` : `reused ${dir} (${n} faces)` };
   }
-  const index = await HnswIndex.build(req.vectors, req.dim, { metric: req.metric, M: req.M, efConstruction: req.efConstruction, signal: req.signal });
-  await save(dir, index, req);
+  const index = await HnswIndex.build(req.vectors, req.dim, build);
+  await save(dir, tag, index, req);
   return { index, action: `built ${dir} (${n} faces; ${saved})` };
 }
 
 /** The saved index and its row order (saved rows first, then the rows to add), or why it cannot serve `req`. */
-async function reusable(dir: string, req: IndexRequest): Promise<{ index: HnswIndex; order: Int32Array } | string> {
+async function reusable(dir: string, tag: string, req: IndexRequest): Promise<{ index: HnswIndex; order: Int32Array } | string> {
   if (!fs.existsSync(path.join(dir, HNSW_FILES.meta))) return 'no saved index';
   let faces: FacesFile;
   try {
@@ -77,7 +90,7 @@ async function reusable(dir: string, req: IndexRequest): Promise<{ index: HnswIn
   } catch {
     return `no readable ${HNSW_FACES_FILE}`;
   }
-  if (faces.model !== req.model) return `the saved one is for model ${faces.model}`;
+  if (faces.model !== tag) return `the saved one is for model ${faces.model}`;
   if (faces.metric !== req.metric || faces.dim !== req.dim) return `the saved one is for metric ${faces.metric}, dim ${faces.dim}`;
   if (!Array.isArray(faces.ids)) return `no readable ${HNSW_FACES_FILE}`;
   const rowOf = new Map<number, number>();
@@ -111,12 +124,12 @@ async function reusable(dir: string, req: IndexRequest): Promise<{ index: HnswIn
   return { index, order };
 }
 
-async function save(dir: string, index: HnswIndex, req: IndexRequest, order?: Int32Array): Promise<void> {
+async function save(dir: string, tag: string, index: HnswIndex, req: IndexRequest, order?: Int32Array): Promise<void> {
   // faces.json is removed first and written last: a crash mid-save reads as "no index", never as a wrong one
   fs.rmSync(path.join(dir, HNSW_FACES_FILE), { force: true });
   await index.save(dir);
   const ids = (order ? Array.from(order, (row) => req.ids[row]!) : Array.from(req.ids)).slice(0, index.size);
-  const faces: FacesFile = { model: req.model, metric: req.metric, dim: req.dim, ids };
+  const faces: FacesFile = { model: tag, metric: req.metric, dim: req.dim, ids };
   const file = path.join(dir, HNSW_FACES_FILE);
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(faces));
   fs.renameSync(`${file}.tmp`, file);

@@ -1,15 +1,12 @@
 /**
  * `--neighbors hnsw` end to end on photos-small (the real CLI, one embedding pass): same clusters as exact,
- * `<out>/hnsw/` reused by a later call, extended (not rebuilt) when photos are added, bad flags exit 1;
- * openHnswIndex on synthetic rows: a reused index holds the store's embeddings once.
+ * `<out>/hnsw/` reused by a later call, extended (not rebuilt) when photos are added, bad flags exit 1.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chineseWhispers, type HnswIndex } from '@faceclust/cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNeighborFlags } from './commands/cluster-flags.js';
 import { describeNeighbors, FacialClustering } from './facial-clustering.js';
-import { openHnswIndex, type IndexRequest } from './hnsw-index.js';
 import { hnswSearchParams } from '@faceclust/cluster';
 import { neighborParams } from './options.js';
 import { BLOCK_START, LOG_FILE } from './reports/log.js';
@@ -202,87 +199,5 @@ describe('hnsw maxNeighbors: flag → call options → parameters used → log',
     expect(describeNeighbors({ requested: 'hnsw', used: 'hnsw', hnsw: { M: 16, efConstruction: 100, ...used } }, 1000)).toBe(
       'hnsw: M=16 efConstruction=100 k=8 ef=64 maxNeighbors=4096',
     );
-  });
-});
-
-describe('openHnswIndex: a reused index holds the embeddings once', () => {
-  const out = tempDir();
-  cleanups.push(out);
-  const dim = 16;
-  // 6 people of 30 faces: offset 10 on one axis each (≈ 14 apart), noise in [0, 1) (≈ 1.6 within a person)
-  function faces(n: number, seed: number, firstId: number): { vectors: Float32Array; ids: number[] } {
-    let s = seed;
-    const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-    const vectors = new Float32Array(n * dim).map((_, i) => (i % dim === Math.floor(i / dim / 30) % 6 ? 10 : 0) + rnd());
-    return { vectors, ids: Array.from({ length: n }, (_, i) => firstId + i) };
-  }
-  const base = faces(180, 7, 1000);
-  const request = (vectors: Float32Array, ids: number[]): IndexRequest => ({
-    vectors, dim, ids, model: 'test-model', metric: 'euclidean', M: 16, efConstruction: 100, persist: true,
-  });
-  const labels = async (index: HnswIndex) => (await chineseWhispers(index.vectors, dim, { threshold: 4, hnsw: { index } })).labels;
-  let built: Int32Array;
-
-  it('reuse with the same rows in the same order: index.vectors is a view of the request\'s array, same results', async () => {
-    const first = await openHnswIndex(out, request(base.vectors, base.ids));
-    expect(first.action).toMatch(/^built .*no saved index/);
-    built = await labels(first.index);
-    expect(new Set(built).size).toBe(6);
-    // the store's rows at a byteOffset in a larger buffer, as a subarray
-    const store = new Float32Array((180 + 2) * dim);
-    store.set(base.vectors, 2 * dim);
-    const rows = store.subarray(2 * dim);
-    const again = await openHnswIndex(out, request(rows, base.ids));
-    expect(again.action).toMatch(/^reused .*\(180 faces\)$/);
-    expect(again.order).toBeUndefined();
-    expect(again.index.vectors.buffer).toBe(store.buffer);
-    expect(again.index.vectors.byteOffset).toBe(rows.byteOffset);
-    expect(again.index.vectors.length).toBe(rows.length);
-    expect(Array.from(await labels(again.index))).toEqual(Array.from(built));
-  });
-
-  it('new faces after the saved ones: loaded as a view, then add copies; the request\'s rows are not written', async () => {
-    const more = faces(181, 7, 1000); // same 180 rows (same seed), one more face of person 0
-    const before = more.vectors.slice();
-    const opened = await openHnswIndex(out, request(more.vectors, more.ids));
-    expect(opened.action).toMatch(/^added 1 faces to .*\(now 181\)$/);
-    expect(opened.order).toBeUndefined();
-    expect(opened.index.vectors.buffer).not.toBe(more.vectors.buffer);
-    expect(Array.from(opened.index.vectors)).toEqual(Array.from(before));
-    expect(Array.from(more.vectors)).toEqual(Array.from(before));
-    const l = await labels(opened.index);
-    expect(Array.from(l.subarray(0, 180))).toEqual(Array.from(built));
-    expect(l[180]).toBe(l[0]);
-  });
-
-  it('saved rows not first in the request (a new face sorts before them): the file is read, rows map through order', async () => {
-    const old = faces(181, 7, 1000);
-    const extra = faces(1, 9, 1); // person 0, id 1: row 0 of the request
-    const vectors = new Float32Array(182 * dim);
-    vectors.set(extra.vectors);
-    vectors.set(old.vectors, dim);
-    const opened = await openHnswIndex(out, request(vectors, [1, ...old.ids]));
-    expect(opened.action).toMatch(/^added 1 faces/);
-    expect(opened.index.vectors.buffer).not.toBe(vectors.buffer);
-    expect(Array.from(opened.order!.subarray(0, 3))).toEqual([1, 2, 3]);
-    expect(opened.order![181]).toBe(0);
-    opened.order!.forEach((row, r) => expect(Array.from(opened.index.vectors.subarray(r * dim, (r + 1) * dim))).toEqual(Array.from(vectors.subarray(row * dim, (row + 1) * dim))));
-  });
-
-  it("rows that differ from the saved embeddings (re-embedded faces): rebuilt from the request's rows, not reused", async () => {
-    const old = faces(181, 7, 1000);
-    const extra = faces(1, 9, 1);
-    const vectors = new Float32Array(182 * dim);
-    vectors.set(extra.vectors);
-    vectors.set(old.vectors, dim);
-    // same order as saved (the index now starts with the row of id 1), row 5 re-embedded
-    const saved = JSON.parse(fs.readFileSync(path.join(out, 'hnsw', 'faces.json'), 'utf8')).ids as number[];
-    const ids = [1, ...old.ids];
-    const ordered = new Float32Array(182 * dim);
-    saved.forEach((id, r) => ordered.set(vectors.subarray(ids.indexOf(id) * dim, (ids.indexOf(id) + 1) * dim), r * dim));
-    ordered[5 * dim] += 0.5;
-    const opened = await openHnswIndex(out, request(ordered, saved));
-    expect(opened.action).toMatch(/^built .*the saved one does not hold the store's embeddings: Expected options\.vectors to equal the saved embeddings .* but row 5 differs\)$/);
-    expect(opened.index.vectors).toBe(ordered);
   });
 });
