@@ -8,20 +8,12 @@ import path from 'node:path';
 import { evaluate } from '@faceclust/cluster';
 import { FaceStore } from '@faceclust/embed';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { folderTag } from './reports/folders.js';
-import { binJs, dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, repoRoot, runCli, storeFaces, tempDir, type CliRun } from './test-helpers.js';
+import { binJs, dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, repoRoot, runCli, storeFaces, scratchDir, type CliRun } from './test-helpers.js';
 
 const e2e = describe.skipIf(!hasData || !hasBin);
-const cleanups: string[] = [];
-afterAll(() => {
-  for (const d of cleanups) fs.rmSync(d, { recursive: true, force: true });
-});
-function work(): string {
-  const d = tempDir();
-  cleanups.push(d);
-  return d;
-}
+const work = scratchDir;
 function newestXlsx(out: string): string {
   return path.join(out, fs.readdirSync(out).filter((f) => f.endsWith('.xlsx')).sort().at(-1)!);
 }

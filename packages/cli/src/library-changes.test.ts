@@ -8,22 +8,14 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from './lock.js';
-import { binJs, dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, runCli, storeFaces, storeImages, tempDir, type CliRun } from './test-helpers.js';
+import { binJs, dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, runCli, storeFaces, storeImages, scratchDir, type CliRun } from './test-helpers.js';
 
 const e2e = describe.skipIf(!hasData || !hasBin);
 /** better-sqlite3 as @faceclust/embed has it: to make a foreign database and an older store by hand. */
 const Sqlite = createRequire(createRequire(import.meta.url).resolve('@faceclust/embed'))('better-sqlite3') as new (file: string) => { exec(sql: string): void; close(): void };
-const cleanups: string[] = [];
-afterAll(() => {
-  for (const d of cleanups) fs.rmSync(d, { recursive: true, force: true });
-});
-function work(): string {
-  const d = tempDir();
-  cleanups.push(d);
-  return d;
-}
+const work = scratchDir;
 /** photos-small (9 photos of 5 people, name/file.jpg) copied to `dir`. */
 function photos(dir: string): string {
   fs.cpSync(path.join(dataDir, 'photos-small'), dir, { recursive: true });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FaceStore } from '@faceclust/embed';
 import ExcelJS from 'exceljs';
+import { afterAll } from 'vitest';
 import { BLOCK_START, LOG_FILE } from './reports/log.js';
 
 export const pkgRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -131,4 +132,17 @@ export function storeImages(out: string) {
   } finally {
     store.close();
   }
+}
+
+// each test file gets its own copy of this module: its scratch folders go when that file is done
+const scratch: string[] = [];
+afterAll(() => {
+  for (const d of scratch.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder (see {@link tempDir}), removed when the test file that asked for it is done. */
+export function scratchDir(): string {
+  const d = tempDir();
+  scratch.push(d);
+  return d;
 }
