@@ -5,7 +5,7 @@
  *
  *   --n 120000[,250000]       sizes (env N); from 120,000 faces `--neighbors auto` takes hnsw
  *   --dim 512 --seed 42       generator (benchmarks/src/generator.ts); ~20 faces per person, Zipf sizes
- *   --faces-per-image 4       faces per fake photo (the photos need not exist: `cluster` reads only the store)
+ *   --faces-per-image 4       faces per fake photo (each an empty file: `cluster` leaves out photos that are gone)
  *   --threshold2 0.95         threshold of the second call (the first uses the CLI's default)
  *   --cli-flags="..."         extra flags for both calls, e.g. --cli-flags="--neighbors hnsw" (reuse at small n)
  *   --timeout-min 45          a call still running after this is killed and reported with the step it was in
@@ -118,6 +118,7 @@ async function fillStore(storeFile: string, photos: string, vectors: Float32Arra
     const model = modelId();
     store.registerModel(model, 'fr_feature.onnx (synthetic embeddings: benchmarks/src/generator.ts)', dim, { mean: 127, std: 128 });
     const images = Math.ceil(n / perImage);
+    mkdirSync(photos, { recursive: true });
     // writeImage is one transaction per photo; an outer one per 1000 photos (they nest as savepoints) saves the commits
     const BATCH = 1000;
     for (let first = 0; first < images; first += BATCH) {
@@ -135,6 +136,8 @@ async function fillStore(storeFile: string, photos: string, vectors: Float32Arra
               embedding: vectors.subarray(row * dim, (row + 1) * dim),
             });
           }
+          // the photo must exist: a clustering leaves out the faces of photos no longer on disk
+          writeFileSync(imagePath(photos, i), '');
           store.writeImage({ path: imagePath(photos, i), model, size: 100_000 + i, mtimeMs: 1_700_000_000_000 + i, width: 1200, height: 900, faces });
         }
       });
