@@ -7,6 +7,7 @@ import { clusterCommand } from './commands/cluster.js';
 import { embedCommand } from './commands/embed.js';
 import { evalCommand } from './commands/eval.js';
 import { EXIT } from './commands/common.js';
+import { nameCommand, peopleCommand } from './commands/people.js';
 import { pruneCommand } from './commands/prune.js';
 import { runCommand } from './commands/run.js';
 import { tuneCommand } from './commands/tune.js';
@@ -40,6 +41,8 @@ const program = new Command('faceclust')
   .addCommand(evalCommand(argv))
   .addCommand(pruneCommand(argv))
   .addCommand(callsCommand())
+  .addCommand(peopleCommand(argv))
+  .addCommand(nameCommand(argv))
   .addHelpText('after', `
 Examples:
   $ faceclust run ~/Pictures/party                       embed and cluster, reports in ./faceclust-out
@@ -48,6 +51,8 @@ Examples:
   $ faceclust cluster dbscan --out pics-out --saveas     DBSCAN, plus a folder of faces per cluster
   $ faceclust prune --out pics-out                       forget photos deleted from disk
   $ faceclust calls --out pics-out                       every call so far, with its parameters and counts
+  $ faceclust people adopt --out pics-out                the latest clustering becomes the folder's people
+  $ faceclust name 3 "Ann" --out pics-out                name a person; later adoptions keep ids and names
 
 Outputs in --out: faces.sqlite (embeddings), log.txt (every call), clusters-NNN-*.xlsx,
 report.html (index) and report-NNN-*/report.html, saveas-NNN-*/ with --saveas.

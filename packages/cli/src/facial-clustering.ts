@@ -13,6 +13,7 @@ import {
 } from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type EmbedEvent, type FaceSet } from '@faceclust/embed';
 import { acquireWriteLock } from './lock.js';
+import { adoptCall } from './people.js';
 import { clusterStats } from './cluster-stats.js';
 import {
   cwParams, dbscanParams, expectDistance, expectNumber, expectSaveAs, neighborParams, paramTag, UsageError,
@@ -454,6 +455,9 @@ export class FacialClustering {
       const result = await this.clusterCall(call, spec, { command, when, embedMs, start, written });
       const { res, gate, kept, warnings } = result.internals;
       const sizes = result.summaries.filter((c) => c.cluster >= 0).map((c) => c.size);
+      const { internals: _, ...pub } = result;
+      store.endCall(call, { record: toRecord(pub), faceIds: Int32Array.from(pub.faces, (f) => f.faceId), labels: pub.labels });
+      const adopted = this.adoptFirstRun(call, command);
       appendLog(this.outPath, `call ${id}: ${methodName}`, when, [
         ...head,
         ['backend', res.backend],
@@ -464,12 +468,11 @@ export class FacialClustering {
         ['graph edges', res.graph.edges],
         ['warnings', warnings.length ? warnings.join('\n') : undefined],
         ['skipped', listSkipped(this.skipped)],
-        ['timings', `${embedMs ? `embed ${ms(embedMs)}, ` : ''}${result.timings.indexMs ? `hnsw index ${ms(result.timings.indexMs)}, ` : ''}graph ${ms(res.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
+        ['timings', `${embedMs ? `embed ${ms(embedMs)}, ` : ''}${result.timings.indexMs ? `hnsw index ${ms(result.timings.indexMs)}, ` : ''}graph ${ms(result.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
         ['store', this.storePath],
         ['outputs', [result.outputs.xlsx, result.outputs.report, result.outputs.saveas].filter(Boolean).join('\n')],
+        ['people', adopted],
       ] satisfies LogEntries);
-      const { internals: _, ...pub } = result;
-      store.endCall(call, { record: toRecord(pub), faceIds: Int32Array.from(pub.faces, (f) => f.faceId), labels: pub.labels });
       return pub;
     } catch (thrown) {
       const aborted = this.options.signal?.aborted === true;
@@ -489,6 +492,20 @@ export class FacialClustering {
         /* the store itself may be what failed; the log block says it */
       }
       throw err;
+    }
+  }
+
+  /**
+   * The first `run` in a folder makes its own call the folder's people (later calls are matched to them; see
+   * people.ts). Says what happened, for the log; never fails the call.
+   */
+  private adoptFirstRun(call: number, command: string): string | undefined {
+    if (!this.pathlist || this.store!.listPeople().length > 0) return undefined;
+    try {
+      const r = adoptCall(this.outPath, { call, command, log: false });
+      return `this call adopted as the folder's people: ${count(r.created, 'person', 'people')} (\`faceclust people\` lists them)`;
+    } catch (err) {
+      return `not adopted: ${(err as Error).message}`;
     }
   }
 

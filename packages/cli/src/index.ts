@@ -11,5 +11,7 @@ export type { ClusterSummary } from './cluster-stats.js';
 export { DEFAULTS, metricDefault, UsageError } from './options.js';
 export { OutputError } from './output.js';
 export { prune } from './prune.js';
+export { adoptCall, listPeople, matchPeople, namePerson } from './people.js';
+export type { AdoptResult, PersonEntry } from './people.js';
 export type { PruneResult } from './prune.js';
 export type { CwParams, DbscanParams, SaveAs, HnswCallOptions } from './options.js';

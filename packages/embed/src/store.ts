@@ -47,6 +47,16 @@ CREATE TABLE IF NOT EXISTS faces (
 );
 CREATE INDEX IF NOT EXISTS faces_by_model ON faces (model, image_id, face_index);
 CREATE INDEX IF NOT EXISTS images_by_size ON images (model, size); -- moved or copied photos: same size first, then hash
+CREATE TABLE IF NOT EXISTS people (
+  id INTEGER PRIMARY KEY,           -- stable: kept by every later adoption that matches it
+  name TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS person_faces (
+  face_id INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS person_faces_by_person ON person_faces (person_id);
 CREATE TABLE IF NOT EXISTS calls (
   id INTEGER PRIMARY KEY,           -- the call number that names its outputs (clusters-NNN-…)
   kind TEXT NOT NULL,               -- e.g. 'cw', 'dbscan'
@@ -529,6 +539,53 @@ export class FaceStore {
    */
   transaction<T>(fn: () => T): T {
     return storeCall(this.path, this.db.transaction(fn));
+  }
+
+  /** Every face that belongs to a person: face ids and person ids, in face id order. */
+  personOfFaces(): { faceIds: Int32Array; personIds: Int32Array } {
+    const rows = storeCall(this.path, () => this.db.prepare(`SELECT face_id, person_id FROM person_faces ORDER BY face_id`).raw().all()) as [number, number][];
+    return { faceIds: Int32Array.from(rows, (r) => r[0]), personIds: Int32Array.from(rows, (r) => r[1]) };
+  }
+
+  /** The people, with their names and face ids, in id order (a person whose faces are all gone is kept, empty). */
+  listPeople(): { id: number; name: string | null; faceIds: number[] }[] {
+    return storeCall(this.path, () => {
+      const people = this.db.prepare(`SELECT id, name FROM people ORDER BY id`).all() as { id: number; name: string | null }[];
+      const byPerson = new Map(people.map((p) => [p.id, [] as number[]]));
+      for (const [face, person] of this.db.prepare(`SELECT face_id, person_id FROM person_faces ORDER BY face_id`).raw().all() as [number, number][]) byPerson.get(person)?.push(face);
+      return people.map((p) => ({ id: p.id, name: p.name, faceIds: byPerson.get(p.id)! }));
+    });
+  }
+
+  /**
+   * Makes `faceIds[i]` belong to person `personIds[i]` (a face listed with −1 belongs to nobody), creating the
+   * people not yet in the store; faces not listed keep their person. One transaction: all or nothing.
+   */
+  assignPeople(faceIds: Int32Array, personIds: Int32Array): void {
+    if (!(faceIds instanceof Int32Array) || !(personIds instanceof Int32Array) || faceIds.length !== personIds.length) {
+      throw new TypeError(`Expected faceIds and personIds to be Int32Arrays of one length but received ${describe(faceIds)} and ${describe(personIds)}`);
+    }
+    storeCall(this.path, this.db.transaction(() => {
+      const now = new Date().toISOString();
+      const person = this.db.prepare(`INSERT INTO people (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`);
+      const assign = this.db.prepare(`INSERT INTO person_faces (face_id, person_id) VALUES (?, ?) ON CONFLICT (face_id) DO UPDATE SET person_id = excluded.person_id`);
+      const unassign = this.db.prepare(`DELETE FROM person_faces WHERE face_id = ?`);
+      for (let i = 0; i < faceIds.length; i++) {
+        if (personIds[i]! < 0) unassign.run(faceIds[i]);
+        else {
+          person.run(personIds[i], now);
+          assign.run(faceIds[i], personIds[i]);
+        }
+      }
+    }));
+  }
+
+  /** Names person `id` (null: unnamed). */
+  namePerson(id: number, name: string | null): void {
+    if (!Number.isInteger(id)) throw new TypeError(`Expected an integer person id for id but received ${describe(id)}`);
+    if (name !== null && (typeof name !== 'string' || name.trim() === '')) throw new TypeError(`Expected a non-empty name (or null) for name but received ${describe(name)}`);
+    const r = storeCall(this.path, () => this.db.prepare(`UPDATE people SET name = ? WHERE id = ?`).run(name === null ? null : name.trim(), id));
+    if (r.changes === 0) throw new RangeError(`No person with id ${id} in ${this.path}`);
   }
 
   close(): void {

@@ -1,0 +1,140 @@
+/**
+ * People of an output folder: a clustering call's clusters matched to the people already in the store, so
+ * person ids and names survive a later method, threshold or photo additions; `adopt` makes a call the
+ * folder's people.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { FaceStore } from '@faceclust/embed';
+import { acquireWriteLock } from './lock.js';
+import { UsageError } from './options.js';
+import { prepareOutDir, STORE_FILE } from './output.js';
+import { appendLog, count } from './reports/log.js';
+
+/**
+ * Each cluster of a call (labels ≥ 0, one per face in `faceIds`) matched one to one to the person it shares
+ * most faces with: pairs are taken by shared faces, most first (ties: the smaller person id, then the smaller
+ * cluster), each cluster and person at most once. Clusters left over become new people, numbered from
+ * `nextId` in cluster order. Noise (−1) belongs to nobody.
+ */
+export function matchPeople(faceIds: Int32Array, labels: Int32Array, personOf: Map<number, number>, nextId: number): { personOfCluster: Map<number, number>; created: number[] } {
+  const shared = new Map<string, { cluster: number; person: number; faces: number }>();
+  const clusters = new Set<number>();
+  for (let i = 0; i < labels.length; i++) {
+    const cluster = labels[i]!;
+    if (cluster < 0) continue;
+    clusters.add(cluster);
+    const person = personOf.get(faceIds[i]!);
+    if (person === undefined) continue;
+    const key = `${cluster}:${person}`;
+    const entry = shared.get(key) ?? { cluster, person, faces: 0 };
+    entry.faces++;
+    shared.set(key, entry);
+  }
+  const pairs = [...shared.values()].sort((a, b) => b.faces - a.faces || a.person - b.person || a.cluster - b.cluster);
+  const personOfCluster = new Map<number, number>();
+  const taken = new Set<number>();
+  for (const p of pairs) {
+    if (personOfCluster.has(p.cluster) || taken.has(p.person)) continue;
+    personOfCluster.set(p.cluster, p.person);
+    taken.add(p.person);
+  }
+  const created: number[] = [];
+  for (const cluster of [...clusters].sort((a, b) => a - b)) {
+    if (personOfCluster.has(cluster)) continue;
+    personOfCluster.set(cluster, nextId);
+    created.push(nextId++);
+  }
+  return { personOfCluster, created };
+}
+
+/** The store of an output folder, which must exist. */
+function openStore(out: string): { dir: string; store: FaceStore } {
+  const dir = prepareOutDir(out);
+  const file = path.join(dir, STORE_FILE);
+  if (!fs.existsSync(file)) throw new UsageError(`No embedding store at ${file}: run \`faceclust run <photos> --out ${dir}\` first`);
+  return { dir, store: FaceStore.open(file) };
+}
+
+/** What {@link adoptCall} did. */
+export interface AdoptResult {
+  call: number;
+  /** People the call's clusters were matched to (ids kept), and people made for clusters that matched nobody. */
+  kept: number;
+  created: number;
+  /** Faces the call put in a cluster, now each with its person. */
+  faces: number;
+}
+
+/**
+ * Makes clustering call `call` (default: the latest that kept its labels) the folder's people: its clusters
+ * matched to the people there are (ids and names carried over), the others new; its noise faces belong to
+ * nobody; faces the call did not cluster keep their person. One transaction, under the folder's write lock.
+ */
+export function adoptCall(out: string, opts: { call?: number; command?: string; log?: boolean } = {}): AdoptResult {
+  const { dir, store } = openStore(out);
+  const release = acquireWriteLock(dir, opts.command ?? 'adoptCall()');
+  try {
+    const withLabels = store.listCalls().filter((c) => c.status === 'done' && store.getCallLabels(c.id) !== undefined);
+    const call = opts.call ?? withLabels.at(-1)?.id;
+    if (call === undefined) throw new UsageError(`${dir} has no clustering call to adopt: run \`faceclust cluster cw --out ${dir}\` first`);
+    const kept = store.getCallLabels(call);
+    if (!kept) throw new UsageError(`Call ${call} in ${dir} kept no labels (not a clustering call, failed, or made before calls were recorded): choose one of ${withLabels.map((c) => c.id).join(', ') || 'none'}`);
+    const current = store.personOfFaces();
+    const personOf = new Map(Array.from(current.faceIds, (f, i) => [f, current.personIds[i]!]));
+    const people = store.listPeople();
+    const nextId = people.reduce((m, p) => Math.max(m, p.id), 0) + 1;
+    const { personOfCluster, created } = matchPeople(kept.faceIds, kept.labels, personOf, nextId);
+    const personIds = Int32Array.from(kept.labels, (label) => (label < 0 ? -1 : personOfCluster.get(label)!));
+    store.assignPeople(kept.faceIds, personIds);
+    const clustered = kept.labels.filter((l) => l >= 0).length;
+    const result = { call, kept: personOfCluster.size - created.length, created: created.length, faces: clustered };
+    if (opts.log !== false) appendLog(dir, `people: adopted call ${String(call).padStart(3, '0')}`, new Date(), [
+      ['command', opts.command ?? 'adoptCall()'],
+      ['people', `${count(result.kept, 'person', 'people')} kept (ids and names), ${result.created} new`],
+      ['faces', `${clustered} assigned; ${kept.labels.length - clustered} in no_class belong to nobody`],
+    ]);
+    return result;
+  } finally {
+    store.close();
+    release();
+  }
+}
+
+/** A person as `faceclust people --json` lists them. */
+export interface PersonEntry {
+  id: number;
+  name: string | null;
+  faces: { faceId: number; file: string; face: number }[];
+}
+
+/** The folder's people, largest first (ties: smaller id), each with its faces (absolute file, face index). */
+export function listPeople(out: string): PersonEntry[] {
+  const { store } = openStore(out);
+  try {
+    const where = new Map<number, { file: string; face: number }>();
+    for (const model of store.listModels()) for (const f of store.loadFaces(model.id).faces) where.set(f.id, { file: f.file, face: f.faceIndex });
+    return store
+      .listPeople()
+      .map((p) => ({ id: p.id, name: p.name, faces: p.faceIds.filter((id) => where.has(id)).map((id) => ({ faceId: id, ...where.get(id)! })) }))
+      .sort((a, b) => b.faces.length - a.faces.length || a.id - b.id);
+  } finally {
+    store.close();
+  }
+}
+
+/** Names person `id` in the folder (null: unnamed), under its write lock. */
+export function namePerson(out: string, id: number, name: string | null, command = 'namePerson()'): void {
+  const { dir, store } = openStore(out);
+  const release = acquireWriteLock(dir, command);
+  try {
+    store.namePerson(id, name);
+    appendLog(dir, `people: person ${id} named`, new Date(), [['command', command], ['name', name ?? '(unnamed)']]);
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    store.close();
+    release();
+  }
+}
