@@ -13,7 +13,7 @@ import {
 } from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type EmbedEvent, type FaceSet } from '@faceclust/embed';
 import { acquireWriteLock } from './lock.js';
-import { adoptCall } from './people.js';
+import { matchPeople } from './people.js';
 import { clusterStats } from './cluster-stats.js';
 import {
   cwParams, dbscanParams, expectDistance, expectNumber, expectSaveAs, neighborParams, paramTag, UsageError,
@@ -457,7 +457,6 @@ export class FacialClustering {
       const sizes = result.summaries.filter((c) => c.cluster >= 0).map((c) => c.size);
       const { internals: _, ...pub } = result;
       store.endCall(call, { record: toRecord(pub), faceIds: Int32Array.from(pub.faces, (f) => f.faceId), labels: pub.labels });
-      const adopted = this.adoptFirstRun(call, command);
       appendLog(this.outPath, `call ${id}: ${methodName}`, when, [
         ...head,
         ['backend', res.backend],
@@ -471,7 +470,7 @@ export class FacialClustering {
         ['timings', `${embedMs ? `embed ${ms(embedMs)}, ` : ''}${result.timings.indexMs ? `hnsw index ${ms(result.timings.indexMs)}, ` : ''}graph ${ms(result.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
         ['store', this.storePath],
         ['outputs', [result.outputs.xlsx, result.outputs.report, result.outputs.saveas].filter(Boolean).join('\n')],
-        ['people', adopted],
+        ['people', result.internals.adopted],
       ] satisfies LogEntries);
       return pub;
     } catch (thrown) {
@@ -496,14 +495,39 @@ export class FacialClustering {
   }
 
   /**
-   * The first `run` in a folder makes its own call the folder's people (later calls are matched to them; see
-   * people.ts). Says what happened, for the log; never fails the call.
+   * Each cluster of this call matched to the folder's people (the same matching `people adopt` uses): a
+   * proposal shown in every output, never written. Clusters that match nobody have no person.
    */
-  private adoptFirstRun(call: number, command: string): string | undefined {
-    if (!this.pathlist || this.store!.listPeople().length > 0) return undefined;
+  private matchToPeople(set: FaceSet, labels: Int32Array): Map<number, { id: number; name: string | null }> {
+    const store = this.store!;
+    const people = new Map(store.listPeople().map((p) => [p.id, p.name]));
+    if (people.size === 0) return new Map();
+    const assigned = store.personOfFaces();
+    const personOf = new Map(Array.from(assigned.faceIds, (f, i) => [f, assigned.personIds[i]!]));
+    const { personOfCluster } = matchPeople(Int32Array.from(set.faces, (f) => f.id), labels, personOf, Number.MAX_SAFE_INTEGER);
+    const out = new Map<number, { id: number; name: string | null }>();
+    for (const [cluster, id] of personOfCluster) if (people.has(id)) out.set(cluster, { id, name: people.get(id)! });
+    return out;
+  }
+
+  /**
+   * The first `run` in a folder makes its clustering the folder's people (each cluster a new person, no_class
+   * nobody's), before the outputs are written so they show them; later calls are matched to them (people.ts).
+   * Says what happened, for the log; never fails the call.
+   */
+  private adoptFirstRun(set: FaceSet, labels: Int32Array, command: string): string | undefined {
+    const store = this.store!;
+    if (!this.pathlist || store.listPeople().length > 0) return undefined;
     try {
-      const r = adoptCall(this.outPath, { call, command, log: false });
-      return `this call adopted as the folder's people: ${count(r.created, 'person', 'people')} (\`faceclust people\` lists them)`;
+      const release = acquireWriteLock(this.outPath, command);
+      try {
+        const faceIds = Int32Array.from(set.faces, (f) => f.id);
+        const { personOfCluster, created } = matchPeople(faceIds, labels, new Map(), 1);
+        store.assignPeople(faceIds, Int32Array.from(labels, (l) => (l < 0 ? -1 : personOfCluster.get(l)!)));
+        return `this call adopted as the folder's people: ${count(created.length, 'person', 'people')} (\`faceclust people\` lists them)`;
+      } finally {
+        release();
+      }
     } catch (err) {
       return `not adopted: ${(err as Error).message}`;
     }
@@ -514,7 +538,7 @@ export class FacialClustering {
     call: number,
     { method, params, saveas, gateOpts, near, minK, run }: CallSpec,
     ctx: { command: string; when: Date; embedMs: number; start: number; written: string[] },
-  ): Promise<ClusteringResult & { internals: { res: ClusterResult; gate: { rejected: number }; kept: number; warnings: string[] } }> {
+  ): Promise<ClusteringResult & { internals: { res: ClusterResult; gate: { rejected: number }; kept: number; warnings: string[]; adopted?: string } }> {
     const set = this.faceSet!;
     const store = this.store!;
     const n = set.faces.length;
@@ -547,9 +571,12 @@ export class FacialClustering {
     const labels = gate.rejected ? spreadLabels(res.labels, gate.kept, n) : res.labels;
     const noiseCount = res.noiseCount + gate.rejected;
     const { distances, clusters } = clusterStats(set.vectors, set.dim, labels, res.clusterCount, params.metric);
+    const adopted = this.adoptFirstRun(set, labels, ctx.command);
+    const personOfCluster = this.matchToPeople(set, labels);
     const faces: FaceResult[] = set.faces.map((f, i) => ({
       faceId: f.id, file: f.file, face: f.faceIndex, box: f.box, score: f.score, cluster: labels[i], distance: Number.isNaN(distances[i]) ? null : distances[i],
       ...(gate.reasons[i] ? { rejected: gate.reasons[i]! } : {}),
+      person: labels[i]! < 0 ? null : (personOfCluster.get(labels[i]!) ?? null),
     }));
     const names = callPaths(call, paramTag(method, params));
     const out = (name: string) => path.join(this.outPath, name);
@@ -589,7 +616,7 @@ export class FacialClustering {
     writeReportIndex(this.outPath);
     result.timings.reportsMs = performance.now() - reportsStart;
     result.timings.totalMs = performance.now() - ctx.start + ctx.embedMs;
-    return { ...result, internals: { res, gate, kept, warnings } };
+    return { ...result, internals: { res, gate, kept, warnings, adopted } };
   }
 }
 

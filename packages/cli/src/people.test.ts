@@ -2,10 +2,11 @@
  * People: a call's clusters matched to the folder's people (unit), and on real photos through the real CLI:
  * the first run adopts its call, names survive a later adoption of another method and threshold.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { matchPeople } from './people.js';
-import { dataDir, hasBin, hasData, logBlocks, runCli, scratchDir } from './test-helpers.js';
+import { dataDir, hasBin, hasData, logBlocks, readXlsx, runCli, scratchDir } from './test-helpers.js';
 
 describe('matchPeople: each cluster takes the person it shares most faces with, one to one', () => {
   it('keeps ids by the largest overlap, breaks ties by the smaller person id then cluster, numbers new people after the last', () => {
@@ -68,12 +69,32 @@ describe.skipIf(!hasData || !hasBin)('people of an output folder (real CLI, phot
     expect(after.filter((p) => p.faces.length === 0).length).toBe(2);
   });
 
+  it('every later call shows each cluster\'s person (a proposal, not adopted): --json, xlsx and the report page', async () => {
+    const before = await people();
+    const named = before.find((p) => p.name === 'Barack Obama')!;
+    const r = await runCli(['cluster', 'cw', '--out', out, '--threshold', '0.95', '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { call: number; faces: { file: string; cluster: number; person: number | null; name: string | null }[] };
+    const obama = json.faces.filter((f) => f.file.endsWith('obama/obama.jpg') || f.file.endsWith('obama/obama2.jpg'));
+    expect(obama.map((f) => [f.person, f.name])).toEqual([[named.id, 'Barack Obama'], [named.id, 'Barack Obama']]);
+    // one person per cluster, each person at most once
+    const byCluster = new Map(json.faces.filter((f) => f.cluster >= 0).map((f) => [f.cluster, f.person]));
+    const persons = [...byCluster.values()].filter((p) => p !== null);
+    expect(new Set(persons).size).toBe(persons.length);
+    const x = await readXlsx(path.join(out, fs.readdirSync(out).find((f) => f.startsWith(`clusters-${String(json.call).padStart(3, '0')}-`))!));
+    expect(x.faceRows.filter((row) => String(row.file).endsWith('obama/obama.jpg')).map((row) => [row.person, row.name])).toEqual([[named.id, 'Barack Obama']]);
+    const page = fs.readFileSync(path.join(out, fs.readdirSync(out).find((f) => f.startsWith(`report-${String(json.call).padStart(3, '0')}-`))!, 'report.html'), 'utf8');
+    expect(page).toContain(`— person ${named.id}: Barack Obama`);
+    // a call only proposes: the people are as they were
+    expect(await people()).toEqual(before);
+  });
+
   it('BAD CALL – an unknown person or call is named', async () => {
     const r = await runCli(['name', '999', 'Nobody', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/No person with id 999 in .*faces\.sqlite/);
     const a = await runCli(['people', 'adopt', '--call', '77', '--out', out]);
     expect(a.code).toBe(1);
-    expect(a.stderr).toMatch(/Call 77 in .* kept no labels .*: choose one of 1, 2/);
+    expect(a.stderr).toMatch(/Call 77 in .* kept no labels .*: choose one of 1, 2, 3/);
   });
 });

@@ -23,6 +23,8 @@ export interface FaceResult {
   distance: number | null;
   /** Why the quality gate sent this face to no_class (absent when it was clustered). */
   rejected?: string;
+  /** The folder's person its cluster matches (see people.ts), or null: no_class, or a cluster that matches nobody yet. */
+  person: { id: number; name: string | null } | null;
 }
 
 /** The neighbour search of a call: what was asked, what ran and, for hnsw, its parameters and index. */
@@ -97,7 +99,8 @@ export interface JsonOutput {
   noise: number;
   edges: number;
   timings: ClusteringResult['timings'];
-  faces: { file: string; face: number; box: [number, number, number, number]; score: number; cluster: number }[];
+  /** `person`: the folder's person the face's cluster matches (null: none yet, or no_class), with its `name`. */
+  faces: { file: string; face: number; box: [number, number, number, number]; score: number; cluster: number; person: number | null; name: string | null }[];
 }
 
 export function toJson(r: ClusteringResult): JsonOutput {
@@ -109,7 +112,7 @@ export function toJson(r: ClusteringResult): JsonOutput {
     noise: r.noise,
     edges: r.edges,
     timings: r.timings,
-    faces: r.faces.map((f) => ({ file: f.file, face: f.face, box: f.box, score: f.score, cluster: f.cluster })),
+    faces: r.faces.map((f) => ({ file: f.file, face: f.face, box: f.box, score: f.score, cluster: f.cluster, person: f.person?.id ?? null, name: f.person?.name ?? null })),
   };
 }
 

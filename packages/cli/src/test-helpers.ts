@@ -56,15 +56,17 @@ export interface XlsxFaceRow {
 }
 
 /** Opens a workbook with exceljs: its faces rows, sheet names and the number of embedded images. */
-export async function readXlsx(file: string): Promise<{ sheets: string[]; faces: XlsxFaceRow[]; clusters: { cluster: string; size: number }[]; params: Map<string, unknown>; skipped: string[]; images: number }> {
+export async function readXlsx(file: string): Promise<{ sheets: string[]; faces: XlsxFaceRow[]; faceRows: Record<string, unknown>[]; clusters: { cluster: string; size: number }[]; params: Map<string, unknown>; skipped: string[]; images: number }> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.readFile(file);
   const ws = wb.getWorksheet('faces')!;
   const header = (ws.getRow(1).values as unknown[]).slice(1) as string[];
   const faces: XlsxFaceRow[] = [];
+  const faceRows: Record<string, unknown>[] = [];
   ws.eachRow((row, i) => {
     if (i === 1) return;
     const v = Object.fromEntries(header.map((h, k) => [h, row.getCell(k + 1).value]));
+    faceRows.push(v);
     faces.push({
       file: v.file as string, face: v.face as number, box: [v.x, v.y, v.width, v.height] as [number, number, number, number],
       score: v.score as number, cluster: v.cluster as number | 'no_class', distance: (v.distance ?? null) as number | null,
@@ -82,7 +84,7 @@ export async function readXlsx(file: string): Promise<{ sheets: string[]; faces:
   wb.getWorksheet('skipped')!.eachRow((row, i) => {
     if (i > 1) skipped.push(String(row.getCell(1).value));
   });
-  return { sheets: wb.worksheets.map((w) => w.name), faces, clusters, params, skipped, images: wb.model.media?.length ?? 0 };
+  return { sheets: wb.worksheets.map((w) => w.name), faces, faceRows, clusters, params, skipped, images: wb.model.media?.length ?? 0 };
 }
 
 /** Every file under `dir`, relative, sorted. */

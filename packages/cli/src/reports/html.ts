@@ -73,7 +73,9 @@ export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: C
     writes.push(contactSheet(c.members.map((i) => r.faces[i].faceId), crops).then((png) => writeNewFile(path.join(dir, sheet), png)));
     await Promise.all(writes);
     tick(c.members.length);
-    const heading = c.cluster < 0 ? `no_class <small>${c.size} face${c.size === 1 ? '' : 's'} in no cluster</small>` : `Cluster ${name} <small>${c.size} face${c.size === 1 ? '' : 's'}</small>`;
+    const person = r.faces[c.representative]?.person;
+    const who = person ? ` — person ${person.id}${person.name ? `: ${escapeHtml(person.name)}` : ''}` : '';
+    const heading = c.cluster < 0 ? `no_class <small>${c.size} face${c.size === 1 ? '' : 's'} in no cluster</small>` : `Cluster ${name}${who} <small>${c.size} face${c.size === 1 ? '' : 's'}</small>`;
     const more = c.members.length - shown.length;
     const note = more > 0 ? `<p>… and ${more} more faces (see the xlsx)</p>` : '';
     return `<section id="cluster-${name}"><h2>${heading} <a href="${sheet}">contact sheet</a></h2><div class="grid">${imgs.join('')}</div>${note}</section>`;

@@ -9,7 +9,7 @@ import type { CropSource } from './crops.js';
  */
 export function handMadeResult(faces: [string, number][], noFace: string[], call = 1): ClusteringResult {
   const rows: FaceResult[] = faces.map(([file, cluster], i) => ({
-    faceId: i + 1, file, face: 0, box: [10, 20, 30, 40], score: 0.99, cluster, distance: cluster < 0 ? null : 0.25,
+    faceId: i + 1, file, face: 0, box: [10, 20, 30, 40], score: 0.99, cluster, distance: cluster < 0 ? null : 0.25, person: null,
   }));
   const ids = [...new Set(faces.map(([, c]) => c))].sort((a, b) => (a < 0 ? 1 : b < 0 ? -1 : a - b));
   const summaries = ids.map((cluster) => {

@@ -15,7 +15,7 @@ const THUMB_PX = 48;
 export const NO_FACE_SHEET = 'no face';
 
 /** `rejected`: why the quality gate sent the face to no_class (empty when it was clustered). */
-export const FACE_COLUMNS = ['file', 'face', 'x', 'y', 'width', 'height', 'score', 'cluster', 'distance', 'thumbnail', 'rejected'] as const;
+export const FACE_COLUMNS = ['file', 'face', 'x', 'y', 'width', 'height', 'score', 'cluster', 'distance', 'thumbnail', 'rejected', 'person', 'name'] as const;
 
 /** `tick` is called once per face row written (progress). */
 export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSource, extra: { command: string; created: Date }, tick: () => void = () => {}): Promise<void> {
@@ -48,6 +48,8 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
       score: round(f.score, 4), cluster: f.cluster < 0 ? 'no_class' : f.cluster,
       distance: f.distance === null ? null : round(f.distance, 4),
       rejected: f.rejected ?? null,
+      person: f.person?.id ?? null,
+      name: f.person?.name ?? null,
     });
     if (thumbs) addThumb(faces, f.faceId, 9, i + 1);
     tick();
@@ -61,10 +63,12 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
     { header: 'representative file', key: 'file', width: 60 },
     { header: 'representative face', key: 'face', width: 10 },
     { header: 'thumbnail', key: 'thumbnail', width: 8 },
+    { header: 'person', key: 'person', width: 8 },
+    { header: 'name', key: 'name', width: 24 },
   ];
   r.summaries.forEach((c, i) => {
     const rep = r.faces[c.representative];
-    add(clusters, { cluster: clusterName(c.cluster), size: c.size, cohesion: c.cohesion === null ? null : round(c.cohesion, 4), file: rep.file, face: rep.face });
+    add(clusters, { cluster: clusterName(c.cluster), size: c.size, cohesion: c.cohesion === null ? null : round(c.cohesion, 4), file: rep.file, face: rep.face, person: rep.person?.id ?? null, name: rep.person?.name ?? null });
     if (thumbs) addThumb(clusters, rep.faceId, 5, i + 1);
   });
 
