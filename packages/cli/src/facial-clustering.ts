@@ -13,7 +13,7 @@ import {
 } from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type EmbedEvent, type FaceSet } from '@faceclust/embed';
 import { acquireWriteLock } from './lock.js';
-import { matchPeople } from './people.js';
+import { adoptLabels, proposePeople } from './people.js';
 import { clusterStats } from './cluster-stats.js';
 import {
   cwParams, dbscanParams, expectDistance, expectNumber, expectSaveAs, neighborParams, paramTag, UsageError,
@@ -495,22 +495,6 @@ export class FacialClustering {
   }
 
   /**
-   * Each cluster of this call matched to the folder's people (the same matching `people adopt` uses): a
-   * proposal shown in every output, never written. Clusters that match nobody have no person.
-   */
-  private matchToPeople(set: FaceSet, labels: Int32Array): Map<number, { id: number; name: string | null }> {
-    const store = this.store!;
-    const people = new Map(store.listPeople().map((p) => [p.id, p.name]));
-    if (people.size === 0) return new Map();
-    const assigned = store.personOfFaces();
-    const personOf = new Map(Array.from(assigned.faceIds, (f, i) => [f, assigned.personIds[i]!]));
-    const { personOfCluster } = matchPeople(Int32Array.from(set.faces, (f) => f.id), labels, personOf, Number.MAX_SAFE_INTEGER);
-    const out = new Map<number, { id: number; name: string | null }>();
-    for (const [cluster, id] of personOfCluster) if (people.has(id)) out.set(cluster, { id, name: people.get(id)! });
-    return out;
-  }
-
-  /**
    * The first `run` in a folder makes its clustering the folder's people (each cluster a new person, no_class
    * nobody's), before the outputs are written so they show them; later calls are matched to them (people.ts).
    * Says what happened, for the log; never fails the call.
@@ -521,10 +505,8 @@ export class FacialClustering {
     try {
       const release = acquireWriteLock(this.outPath, command);
       try {
-        const faceIds = Int32Array.from(set.faces, (f) => f.id);
-        const { personOfCluster, created } = matchPeople(faceIds, labels, new Map(), 1);
-        store.assignPeople(faceIds, Int32Array.from(labels, (l) => (l < 0 ? -1 : personOfCluster.get(l)!)));
-        return `this call adopted as the folder's people: ${count(created.length, 'person', 'people')} (\`faceclust people\` lists them)`;
+        const { created } = adoptLabels(store, Int32Array.from(set.faces, (f) => f.id), labels);
+        return `this call adopted as the folder's people: ${count(created, 'person', 'people')} (\`faceclust people\` lists them)`;
       } finally {
         release();
       }
@@ -572,7 +554,8 @@ export class FacialClustering {
     const noiseCount = res.noiseCount + gate.rejected;
     const { distances, clusters } = clusterStats(set.vectors, set.dim, labels, res.clusterCount, params.metric);
     const adopted = this.adoptFirstRun(set, labels, ctx.command);
-    const personOfCluster = this.matchToPeople(set, labels);
+    // a proposal shown in every output, never written: only `people adopt` changes the people
+    const personOfCluster = proposePeople(store, Int32Array.from(set.faces, (f) => f.id), labels);
     const faces: FaceResult[] = set.faces.map((f, i) => ({
       faceId: f.id, file: f.file, face: f.faceIndex, box: f.box, score: f.score, cluster: labels[i], distance: Number.isNaN(distances[i]) ? null : distances[i],
       ...(gate.reasons[i] ? { rejected: gate.reasons[i]! } : {}),

@@ -48,6 +48,42 @@ export function matchPeople(faceIds: Int32Array, labels: Int32Array, personOf: M
   return { personOfCluster, created };
 }
 
+/** The folder's people as they are: each face's person, each person's name. */
+function currentPeople(store: FaceStore): { personOf: Map<number, number>; names: Map<number, string | null> } {
+  const assigned = store.personOfFaces();
+  return {
+    personOf: new Map(Array.from(assigned.faceIds, (f, i) => [f, assigned.personIds[i]!])),
+    names: new Map(store.listPeople().map((p) => [p.id, p.name])),
+  };
+}
+
+/**
+ * Makes a clustering (a label per face id) the folder's people: each cluster matched to the people there
+ * are (ids and names kept), the others new, no_class faces nobody's, faces not listed untouched. One
+ * transaction; the caller holds the write lock. `adoptCall` and the first `run` of a folder use it.
+ */
+export function adoptLabels(store: FaceStore, faceIds: Int32Array, labels: Int32Array): { kept: number; created: number; faces: number } {
+  const { personOf, names } = currentPeople(store);
+  const nextId = Math.max(0, ...names.keys()) + 1;
+  const { personOfCluster, created } = matchPeople(faceIds, labels, personOf, nextId);
+  store.assignPeople(faceIds, Int32Array.from(labels, (label) => (label < 0 ? -1 : personOfCluster.get(label)!)));
+  return { kept: personOfCluster.size - created.length, created: created.length, faces: labels.filter((l) => l >= 0).length };
+}
+
+/**
+ * Each cluster's person by the same matching, as a proposal (nothing written): clusters that match no
+ * existing person are absent.
+ */
+export function proposePeople(store: FaceStore, faceIds: Int32Array, labels: Int32Array): Map<number, { id: number; name: string | null }> {
+  const { personOf, names } = currentPeople(store);
+  const proposed = new Map<number, { id: number; name: string | null }>();
+  if (names.size === 0) return proposed;
+  for (const [cluster, id] of matchPeople(faceIds, labels, personOf, Number.MAX_SAFE_INTEGER).personOfCluster) {
+    if (names.has(id)) proposed.set(cluster, { id, name: names.get(id)! });
+  }
+  return proposed;
+}
+
 /** The store of an output folder, which must exist. */
 function openStore(out: string): { dir: string; store: FaceStore } {
   const dir = prepareOutDir(out);
@@ -80,15 +116,8 @@ export function adoptCall(out: string, opts: { call?: number; command?: string; 
     if (call === undefined) throw new UsageError(`${dir} has no clustering call to adopt: run \`faceclust cluster cw --out ${dir}\` first`);
     const kept = store.getCallLabels(call);
     if (!kept) throw new UsageError(`Call ${call} in ${dir} kept no labels (not a clustering call, failed, or made before calls were recorded): choose one of ${withLabels.map((c) => c.id).join(', ') || 'none'}`);
-    const current = store.personOfFaces();
-    const personOf = new Map(Array.from(current.faceIds, (f, i) => [f, current.personIds[i]!]));
-    const people = store.listPeople();
-    const nextId = people.reduce((m, p) => Math.max(m, p.id), 0) + 1;
-    const { personOfCluster, created } = matchPeople(kept.faceIds, kept.labels, personOf, nextId);
-    const personIds = Int32Array.from(kept.labels, (label) => (label < 0 ? -1 : personOfCluster.get(label)!));
-    store.assignPeople(kept.faceIds, personIds);
-    const clustered = kept.labels.filter((l) => l >= 0).length;
-    const result = { call, kept: personOfCluster.size - created.length, created: created.length, faces: clustered };
+    const result = { call, ...adoptLabels(store, kept.faceIds, kept.labels) };
+    const clustered = result.faces;
     if (opts.log !== false) appendLog(dir, `people: adopted call ${String(call).padStart(3, '0')}`, new Date(), [
       ['command', opts.command ?? 'adoptCall()'],
       ['people', `${count(result.kept, 'person', 'people')} kept (ids and names), ${result.created} new`],
