@@ -1,8 +1,10 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { EmbedError, describe } from './errors.js';
 import { embedderId } from './models.js';
+import { PEOPLE_SCHEMA, PeopleStore } from './people-store.js';
+import { storeCall } from './store-call.js';
 
 /** Bumped when the schema changes incompatibly; readers check it. */
 export const SCHEMA_VERSION = 1;
@@ -47,16 +49,6 @@ CREATE TABLE IF NOT EXISTS faces (
 );
 CREATE INDEX IF NOT EXISTS faces_by_model ON faces (model, image_id, face_index);
 CREATE INDEX IF NOT EXISTS images_by_size ON images (model, size); -- moved or copied photos: same size first, then hash
-CREATE TABLE IF NOT EXISTS people (
-  id INTEGER PRIMARY KEY,           -- stable: kept by every later adoption that matches it
-  name TEXT,
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS person_faces (
-  face_id INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
-  person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE
-);
-CREATE INDEX IF NOT EXISTS person_faces_by_person ON person_faces (person_id);
 CREATE TABLE IF NOT EXISTS calls (
   id INTEGER PRIMARY KEY,           -- the call number that names its outputs (clusters-NNN-…)
   kind TEXT NOT NULL,               -- e.g. 'cw', 'dbscan'
@@ -139,51 +131,6 @@ export interface ImageResult {
   faces: StoredFace[];
 }
 
-/** SQLite result codes that mean the file itself is damaged, not that a statement was wrong. */
-const DAMAGED = /^SQLITE_(CORRUPT|NOTADB|IOERR_SHORT_READ)/;
-
-/**
- * Every store operation runs through here, so SQLite finding the file damaged (garbage, cut short, pages
- * overwritten) surfaces as one EmbedError ERR_STORE_CORRUPT naming the file, whichever call met it first.
- * The constructor wraps its own errors, hence the look at `cause`. Other errors pass unchanged.
- */
-function storeCall<T>(file: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    for (let e: unknown = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
-      if (e instanceof EmbedError && e.code === 'ERR_STORE_CORRUPT') throw e;
-      const code = (e as { code?: unknown }).code;
-      if (typeof code === 'string' && DAMAGED.test(code)) {
-        const cut = cutShort(file);
-        throw new EmbedError('ERR_STORE_CORRUPT', `Face store ${file} is damaged${cut ? `: ${cut}` : ''} (SQLite: ${e.message}).`, { cause: e });
-      }
-    }
-    throw err;
-  }
-}
-
-/** "it is cut short at N of M bytes" when the file is smaller than its header says; read only once damage is known. */
-function cutShort(file: string): string | undefined {
-  try {
-    const fd = openSync(file, 'r');
-    try {
-      const h = Buffer.alloc(100);
-      if (readSync(fd, h, 0, 100, 0) < 100 || h.toString('latin1', 0, 16) !== 'SQLite format 3\0') return undefined;
-      const pageSize = h.readUInt16BE(16) === 1 ? 65536 : h.readUInt16BE(16);
-      // the header's page count holds only when written with the current change counter
-      if (h.readUInt32BE(92) !== h.readUInt32BE(24)) return undefined;
-      const expected = h.readUInt32BE(28) * pageSize;
-      const size = fstatSync(fd).size;
-      return size < expected ? `it is cut short at ${size} of ${expected} bytes` : undefined;
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The SQLite store of a run (WAL, one transaction per image: a killed run loses only images in flight).
  * Images are keyed by absolute path and model id; faces of different models are never mixed.
@@ -193,6 +140,8 @@ export class FaceStore {
   /** Private, so the public types never name better-sqlite3 (a consumer need not install its types). */
   private readonly db: Database.Database;
   private readonly stmts;
+  /** The folder's people and the user's corrections (people-store.ts). */
+  readonly people: PeopleStore;
 
   private constructor(file: string) {
     this.path = file;
@@ -213,6 +162,7 @@ export class FaceStore {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.exec(SCHEMA);
+      this.db.exec(PEOPLE_SCHEMA);
       // calls tables made before record/face_ids/labels existed
       const columns = new Set((this.db.prepare(`PRAGMA table_info(calls)`).all() as { name: string }[]).map((c) => c.name));
       for (const [name, type] of [['record', 'TEXT'], ['face_ids', 'BLOB'], ['labels', 'BLOB']]) {
@@ -228,6 +178,7 @@ export class FaceStore {
       this.db.close();
       throw new EmbedError('ERR_STORE', `Face store ${file} has schema version ${version}; this version of @faceclust/embed reads ${SCHEMA_VERSION}`);
     }
+    this.people = new PeopleStore(this.db, file);
     this.stmts = {
       lookup: this.db.prepare(`SELECT id, size, mtime_ms AS mtimeMs, hash, status, error, faces FROM images WHERE path = ? AND model = ?`),
       upsertImage: this.db.prepare(`
@@ -348,6 +299,23 @@ export class FaceStore {
       };
     });
     return { model: id, dim, vectors, faces };
+  }
+
+  /**
+   * The id of face `faceIndex` (0-based, as the xlsx and --json show it) of photo `file`, for the model
+   * given or the only one the photo was embedded with; undefined when there is no such face.
+   */
+  findFace(file: string, faceIndex: number, opts: { model?: string } = {}): number | undefined {
+    if (typeof file !== 'string' || file.length === 0) throw new TypeError(`Expected a file path for file but received ${describe(file)}`);
+    if (!Number.isInteger(faceIndex) || faceIndex < 0) throw new RangeError(`Expected an integer >= 0 for faceIndex but received ${describe(faceIndex)}`);
+    const model = opts.model === undefined ? undefined : opts.model.includes('@sha256:') ? opts.model : this.modelId(opts.model);
+    const ids = storeCall(this.path, () =>
+      this.db
+        .prepare(`SELECT f.id FROM faces f JOIN images i ON i.id = f.image_id WHERE i.path = ? AND f.face_index = ?${model ? ' AND f.model = ?' : ''}`)
+        .pluck()
+        .all(path.resolve(file), faceIndex, ...(model ? [model] : [])),
+    ) as number[];
+    return ids.length === 1 ? ids[0] : undefined;
   }
 
   /** The aligned 112×112 crop of a face, as PNG bytes. */
@@ -539,53 +507,6 @@ export class FaceStore {
    */
   transaction<T>(fn: () => T): T {
     return storeCall(this.path, this.db.transaction(fn));
-  }
-
-  /** Every face that belongs to a person: face ids and person ids, in face id order. */
-  personOfFaces(): { faceIds: Int32Array; personIds: Int32Array } {
-    const rows = storeCall(this.path, () => this.db.prepare(`SELECT face_id, person_id FROM person_faces ORDER BY face_id`).raw().all()) as [number, number][];
-    return { faceIds: Int32Array.from(rows, (r) => r[0]), personIds: Int32Array.from(rows, (r) => r[1]) };
-  }
-
-  /** The people, with their names and face ids, in id order (a person whose faces are all gone is kept, empty). */
-  listPeople(): { id: number; name: string | null; faceIds: number[] }[] {
-    return storeCall(this.path, () => {
-      const people = this.db.prepare(`SELECT id, name FROM people ORDER BY id`).all() as { id: number; name: string | null }[];
-      const byPerson = new Map(people.map((p) => [p.id, [] as number[]]));
-      for (const [face, person] of this.db.prepare(`SELECT face_id, person_id FROM person_faces ORDER BY face_id`).raw().all() as [number, number][]) byPerson.get(person)?.push(face);
-      return people.map((p) => ({ id: p.id, name: p.name, faceIds: byPerson.get(p.id)! }));
-    });
-  }
-
-  /**
-   * Makes `faceIds[i]` belong to person `personIds[i]` (a face listed with −1 belongs to nobody), creating the
-   * people not yet in the store; faces not listed keep their person. One transaction: all or nothing.
-   */
-  assignPeople(faceIds: Int32Array, personIds: Int32Array): void {
-    if (!(faceIds instanceof Int32Array) || !(personIds instanceof Int32Array) || faceIds.length !== personIds.length) {
-      throw new TypeError(`Expected faceIds and personIds to be Int32Arrays of one length but received ${describe(faceIds)} and ${describe(personIds)}`);
-    }
-    storeCall(this.path, this.db.transaction(() => {
-      const now = new Date().toISOString();
-      const person = this.db.prepare(`INSERT INTO people (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`);
-      const assign = this.db.prepare(`INSERT INTO person_faces (face_id, person_id) VALUES (?, ?) ON CONFLICT (face_id) DO UPDATE SET person_id = excluded.person_id`);
-      const unassign = this.db.prepare(`DELETE FROM person_faces WHERE face_id = ?`);
-      for (let i = 0; i < faceIds.length; i++) {
-        if (personIds[i]! < 0) unassign.run(faceIds[i]);
-        else {
-          person.run(personIds[i], now);
-          assign.run(faceIds[i], personIds[i]);
-        }
-      }
-    }));
-  }
-
-  /** Names person `id` (null: unnamed). */
-  namePerson(id: number, name: string | null): void {
-    if (!Number.isInteger(id)) throw new TypeError(`Expected an integer person id for id but received ${describe(id)}`);
-    if (name !== null && (typeof name !== 'string' || name.trim() === '')) throw new TypeError(`Expected a non-empty name (or null) for name but received ${describe(name)}`);
-    const r = storeCall(this.path, () => this.db.prepare(`UPDATE people SET name = ? WHERE id = ?`).run(name === null ? null : name.trim(), id));
-    if (r.changes === 0) throw new RangeError(`No person with id ${id} in ${this.path}`);
   }
 
   close(): void {

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { FaceStore } from './store.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'faceclust-people-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A store with `photos` photos of `perPhoto` faces each (face ids 1…), as embedding runs would leave it. */
+function storeWith(name: string, photos: number, perPhoto: number): FaceStore {
+  const store = FaceStore.open(path.join(dir, `${name}.sqlite`));
+  store.registerModel('m@sha256:0000000000000000', 'm.onnx', 2, { mean: 0, std: 1 });
+  for (let p = 0; p < photos; p++) {
+    store.writeImage({
+      path: path.join(dir, `p${p}.jpg`), model: 'm@sha256:0000000000000000', size: 1, mtimeMs: 0,
+      faces: Array.from({ length: perPhoto }, () => ({
+        box: [0, 0, 10, 10], score: 0.9, landmarks: [], quality: { sharpness: 1, size: 10 }, crop: new Uint8Array(1), embedding: new Float32Array(2),
+      })),
+    });
+  }
+  return store;
+}
+
+/** Each person's faces, as a plain object for comparisons. */
+function snapshot(store: FaceStore) {
+  return { people: store.people.list(), constraints: store.people.constraints() };
+}
+
+describe('PeopleStore corrections', () => {
+  let store: FaceStore;
+  beforeEach(() => {
+    store?.close();
+    store = storeWith(`s${Math.random().toString(36).slice(2)}`, 6, 1);
+    // people 1: faces 1, 2, 3; 2: faces 4, 5; 3: face 6
+    store.people.assign(Int32Array.from([1, 2, 3, 4, 5, 6]), Int32Array.from([1, 1, 1, 2, 2, 3]));
+  });
+
+  it('merge confirms every face to the person merged into and removes the others; undo puts all back', () => {
+    store.people.name(2, 'Ana');
+    const before = snapshot(store);
+    const c = store.people.merge([1, 2, 3]);
+    expect(c.summary).toBe('merged 2 people 2, 3 into 1 (6 faces confirmed)');
+    expect(store.people.list()).toEqual([{ id: 1, name: 'Ana', faceIds: [1, 2, 3, 4, 5, 6], confirmed: [1, 2, 3, 4, 5, 6] }]);
+    expect(store.people.undo()?.id).toBe(c.id);
+    expect(snapshot(store)).toEqual(before);
+    expect(store.people.corrections().map((x) => [x.kind, x.undoneAt !== undefined])).toEqual([['name', false], ['merge', true]]);
+  });
+
+  it('move adds cannot links to the faces left behind and confirms the target; reject removes and links', () => {
+    store.people.move([3], 2);
+    expect(store.people.list().map((p) => [p.id, p.faceIds, p.confirmed])).toEqual([[1, [1, 2], []], [2, [3, 4, 5], [3, 4, 5]], [3, [6], []]]);
+    expect([...store.people.constraints().cannotLink]).toEqual([1, 3, 2, 3]);
+    store.people.reject([5], 2);
+    expect(store.people.list()[1]).toEqual({ id: 2, name: null, faceIds: [3, 4], confirmed: [3, 4] });
+    expect([...store.people.constraints().cannotLink]).toEqual([1, 3, 2, 3, 3, 5, 4, 5]);
+    // the latest correction wins: moving face 5 back to person 2 drops its cannot links to 3 and 4
+    const back = store.people.move([5], 2);
+    expect(back.summary).toContain('2 earlier ones dropped');
+    expect([...store.people.constraints().cannotLink]).toEqual([1, 3, 2, 3]);
+  });
+
+  it('move to a new person takes an id never used, even after undo', () => {
+    const c = store.people.move([6, 5], 'new');
+    expect(c.summary).toBe('moved 2 faces to new person 4 from 3, 2 (1 cannot link added)');
+    store.people.undo();
+    expect(store.people.list().map((p) => p.id)).toEqual([1, 2, 3]);
+    expect(store.people.nextPersonId()).toBe(5);
+  });
+
+  it('notface leaves people and is listed in the constraints; remove needs an empty person', () => {
+    store.people.notFace([6]);
+    expect([...store.people.constraints().notFaces]).toEqual([6]);
+    expect(store.people.list()[2]).toEqual({ id: 3, name: null, faceIds: [], confirmed: [] });
+    expect(() => store.people.remove(1)).toThrow('Person 1 still has faces');
+    store.people.remove(3);
+    expect(store.people.list().map((p) => p.id)).toEqual([1, 2]);
+  });
+
+  it('refuses bad input with messages naming it, and changes nothing', () => {
+    const before = snapshot(store);
+    expect(() => store.people.merge([1])).toThrow('Expected at least two different people to merge but received 1');
+    expect(() => store.people.merge([1, 9])).toThrow(/No person 9 in .*\(faceclust people lists them\)/);
+    expect(() => store.people.merge([1, 2], { into: 3 })).toThrow('Expected into to be one of the people merged (1, 2) but received 3');
+    expect(() => store.people.reject([4], 1)).toThrow('Expected faces of person 1 but face 4 is not in it');
+    expect(() => store.people.move([99], 1)).toThrow(/No face 99 in /);
+    expect(() => store.people.name(1, '  ')).toThrow('Expected a non-empty name (or null) for name');
+    expect(snapshot(store)).toEqual(before);
+    expect(store.people.corrections()).toEqual([]);
+    expect(store.people.undo()).toBeUndefined();
+  });
+
+  it('undo steps back one correction at a time, and skips rows of faces forgotten since', () => {
+    const start = snapshot(store);
+    store.people.move([1], 3);
+    const afterMove = snapshot(store);
+    store.people.merge([2, 3]);
+    store.people.undo();
+    expect(snapshot(store)).toEqual(afterMove);
+    store.forgetImages([path.join(dir, 'p0.jpg')]); // face 1 is gone
+    store.people.undo();
+    const expected = start.people.map((p) => ({ ...p, faceIds: p.faceIds.filter((f) => f !== 1) }));
+    expect(store.people.list()).toEqual(expected);
+  });
+
+  it('findFace finds a face by photo and index', () => {
+    expect(store.findFace(path.join(dir, 'p2.jpg'), 0)).toBe(3);
+    expect(store.findFace(path.join(dir, 'p2.jpg'), 1)).toBeUndefined();
+  });
+});
