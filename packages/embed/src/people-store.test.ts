@@ -108,3 +108,23 @@ describe('PeopleStore corrections', () => {
     expect(store.findFace(path.join(dir, 'p2.jpg'), 1)).toBeUndefined();
   });
 });
+
+describe('PeopleStore.split', () => {
+  it('keeps the first part, makes new people of the others, and undo puts the person back', () => {
+    const store = storeWith('split', 5, 1);
+    store.people.assign(Int32Array.from([1, 2, 3, 4, 5]), Int32Array.from([1, 1, 1, 1, 1]));
+    store.people.name(1, 'Ana');
+    const before = snapshot(store);
+    const c = store.people.split(1, [[1, 2], [3, 4]]);
+    expect(c.people).toEqual([1, 2]);
+    expect(c.summary).toBe('split person 1 into 1, 2 (2 + 2 faces, 1 to nobody)');
+    expect(store.people.list().map((p) => [p.id, p.faceIds])).toEqual([[1, [1, 2]], [2, [3, 4]]]);
+    expect(() => store.people.split(1, [[3]])).toThrow('Expected faces of person 1 in parts but face 3 is not in it');
+    store.people.move([2], 1); // confirms 1 and 2 to person 1
+    expect(() => store.people.split(1, [[1], [2]])).toThrow('Expected the faces confirmed to person 1 in the first part (they stay with it) but face 2 is not');
+    store.people.undo();
+    store.people.undo();
+    expect(snapshot(store)).toEqual(before);
+    store.close();
+  });
+});

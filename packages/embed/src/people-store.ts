@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS person_faces (
 CREATE INDEX IF NOT EXISTS person_faces_by_person ON person_faces (person_id);
 CREATE TABLE IF NOT EXISTS corrections (
   id INTEGER PRIMARY KEY,
-  kind TEXT NOT NULL,               -- merge, move, reject, notface, name, remove
+  kind TEXT NOT NULL,               -- merge, move, reject, notface, name, remove, split
   args TEXT NOT NULL,               -- JSON, as given
   summary TEXT NOT NULL,            -- one line: what it did
   command TEXT,
@@ -73,7 +73,7 @@ const TABLES = {
 type Table = keyof typeof TABLES;
 type Row = Record<string, number | string | null>;
 
-export const CORRECTION_KINDS = ['merge', 'move', 'reject', 'notface', 'name', 'remove'] as const;
+export const CORRECTION_KINDS = ['merge', 'move', 'reject', 'notface', 'name', 'remove', 'split'] as const;
 export type CorrectionKind = (typeof CORRECTION_KINDS)[number];
 
 /** One correction as the store keeps it. */
@@ -312,6 +312,47 @@ export class PeopleStore {
       this.put('people', [person], null);
       return `removed person ${person}`;
     });
+  }
+
+  /**
+   * Splits person `id` (what `faceclust recluster <person>` does with its clustering of the person's faces):
+   * the faces of `parts[0]` stay, each further part becomes a new person, faces in no part belong to nobody.
+   * Nothing is confirmed or linked: a split is the clustering's word, not the user's; the person's confirmed
+   * faces must be in the first part. Undo puts it back.
+   */
+  split(id: number, parts: number[][], opts: { command?: string } = {}): Correction & { people: number[] } {
+    const person = this.expectPeople('id', [id])[0]!;
+    const members = new Set(this.facesOf(person));
+    if (!Array.isArray(parts) || parts.length === 0) throw new TypeError(`Expected a non-empty array of face id arrays for parts but received ${describe(parts)}`);
+    const seen = new Set<number>();
+    for (const part of parts) {
+      if (!Array.isArray(part)) throw new TypeError(`Expected arrays of face ids in parts but received ${describe(part)}`);
+      for (const f of part) {
+        if (!members.has(f)) throw new RangeError(`Expected faces of person ${person} in parts but face ${f} is not in it`);
+        if (seen.has(f)) throw new RangeError(`Face ${f} is in two parts`);
+        seen.add(f);
+      }
+    }
+    const confirmed = this.confirmedOf(person).filter((f) => !parts[0]!.includes(f));
+    if (confirmed.length) throw new RangeError(`Expected the faces confirmed to person ${person} in the first part (they stay with it) but face ${confirmed.join(', ')} is not`);
+    const people: number[] = [person];
+    const correction = this.correct('split', { person, parts: parts.map((p) => p.length) }, opts.command, () => {
+      let next = this.nextPersonId();
+      const now = new Date().toISOString();
+      parts.forEach((part, k) => {
+        let target = person;
+        if (k > 0) {
+          target = next++;
+          people.push(target);
+          this.put('people', [target], { id: target, name: null, created_at: now });
+        }
+        for (const f of part) this.put('person_faces', [f], { face_id: f, person_id: target });
+      });
+      const left = [...members].filter((f) => !seen.has(f));
+      for (const f of left) this.put('person_faces', [f], null);
+      return `split person ${person} into ${people.join(', ')} (${parts.map((p) => p.length).join(' + ')} faces${left.length ? `, ${left.length} to nobody` : ''})`;
+    });
+    return { ...correction, people };
   }
 
   /** Undoes the latest correction not yet undone (rows put back as they were); undefined when there is none. */
