@@ -10,6 +10,7 @@ import { EXIT } from './commands/common.js';
 import { nameCommand, peopleCommand } from './commands/people.js';
 import { pruneCommand } from './commands/prune.js';
 import { runCommand } from './commands/run.js';
+import { suggestCommand } from './commands/suggest.js';
 import { tuneCommand } from './commands/tune.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -43,6 +44,7 @@ const program = new Command('faceclust')
   .addCommand(callsCommand())
   .addCommand(peopleCommand(argv))
   .addCommand(nameCommand(argv))
+  .addCommand(suggestCommand(argv))
   .addHelpText('after', `
 Examples:
   $ faceclust run ~/Pictures/party                       embed and cluster, reports in ./faceclust-out

@@ -14,4 +14,5 @@ export { prune } from './prune.js';
 export { adoptCall, listPeople, matchPeople, namePerson } from './people.js';
 export type { AdoptResult, PersonEntry } from './people.js';
 export type { PruneResult } from './prune.js';
+export { averageLinkage, suggest, type SuggestOptions, type Suggestions, type SuggestedPair, type SuggestedPerson, type SuggestedOutlier } from './suggest.js';
 export type { CwParams, DbscanParams, SaveAs, HnswCallOptions } from './options.js';
