@@ -6,6 +6,7 @@ import { callsCommand } from './commands/calls.js';
 import { clusterCommand } from './commands/cluster.js';
 import { embedCommand } from './commands/embed.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { EXIT } from './commands/common.js';
 import { nameCommand, peopleCommand } from './commands/people.js';
 import { pruneCommand } from './commands/prune.js';
@@ -44,6 +45,7 @@ const program = new Command('faceclust')
   .addCommand(callsCommand())
   .addCommand(peopleCommand(argv))
   .addCommand(nameCommand(argv))
+  .addCommand(exportCommand(argv))
   .addCommand(suggestCommand(argv))
   .addHelpText('after', `
 Examples:

@@ -11,6 +11,8 @@ export type { ClusterSummary } from './cluster-stats.js';
 export { DEFAULTS, metricDefault, UsageError } from './options.js';
 export { OutputError } from './output.js';
 export { prune } from './prune.js';
+export { exportPeople, sidecarXml, isOwnSidecar } from './export.js';
+export type { ExportOptions, ExportSummary, ExportFormat, SidecarName, SidecarRegion } from './export.js';
 export { adoptCall, listPeople, matchPeople, namePerson } from './people.js';
 export type { AdoptResult, PersonEntry } from './people.js';
 export type { PruneResult } from './prune.js';

@@ -336,6 +336,21 @@ export class FaceStore {
     return rows.map((r) => ({ path: r.path, model: r.model, status: r.status, faces: r.faces, ...(r.error !== null ? { error: r.error } : {}) }));
   }
 
+  /**
+   * Each photo's size as displayed (EXIF orientation applied), by absolute path, for the images read fine
+   * (of `model`, or of any model: a photo has one size). Photos stored before sizes were kept are absent.
+   */
+  imageSizes(opts: { model?: string } = {}): Map<string, { width: number; height: number }> {
+    const model = opts.model === undefined ? undefined : opts.model.includes('@sha256:') ? opts.model : this.modelId(opts.model);
+    const rows = storeCall(this.path, () =>
+      this.db
+        .prepare(`SELECT path, width, height FROM images WHERE status = 'done' AND width IS NOT NULL AND height IS NOT NULL${model ? ' AND model = ?' : ''} ORDER BY path`)
+        .raw()
+        .all(...(model ? [model] : [])),
+    ) as [string, number, number][];
+    return new Map(rows.map(([p, width, height]) => [p, { width, height }]));
+  }
+
   /** Model ids present in the store. */
   listModels(): { id: string; file: string; dim: number }[] {
     return storeCall(this.path, () => this.db.prepare(`SELECT id, file, dim FROM models ORDER BY id`).all()) as { id: string; file: string; dim: number }[];
