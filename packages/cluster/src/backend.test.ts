@@ -139,7 +139,7 @@ describe('backend selection', () => {
     expect(await resolveBackend('native')).toBe(backend);
     const graph = { n: 1, offsets: new Uint32Array(2), indices: new Int32Array(0), distances: new Float32Array(0) };
     expect(Array.from(await backend.dbscan(graph, 1))).toEqual([0]);
-    expect(binding.dbscan).toHaveBeenCalledWith(graph.offsets, graph.indices, 1, 1, undefined);
+    expect(binding.dbscan).toHaveBeenCalledWith(graph.offsets, graph.indices, 1, 1, undefined, undefined, undefined, undefined);
     expect((await resolveBackend('ts')).hnsw).toBeUndefined();
   });
 });

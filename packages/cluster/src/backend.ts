@@ -27,6 +27,27 @@ export type BackendName = 'native' | 'ts';
 export type HnswBinding = Pick<NativeBinding, 'hnswCreate' | 'hnswLoad' | 'hnswSave' | 'hnswCount' | 'hnswAdd' | 'hnswKnnGraph' | 'cancelToken' | 'cancel'>;
 
 /**
+ * Chinese Whispers over must-link groups (constraints.ts): `weights[e]` replaces the distance-derived weight
+ * of CSR entry e (the graph's `distances` is then unused), and a node never takes a label held by one of its
+ * cannot-link partners (a CSR over the same nodes).
+ */
+export interface CwConstrained {
+  weights: Float64Array;
+  cannotOffsets: Uint32Array;
+  cannotIndices: Int32Array;
+}
+
+/**
+ * DBSCAN over must-link groups (constraints.ts): `core` replaces the minSamples test, and a cluster refuses a
+ * node whose cannot-link partner it already holds.
+ */
+export interface DbscanConstrained {
+  core: Uint8Array;
+  cannotOffsets: Uint32Array;
+  cannotIndices: Int32Array;
+}
+
+/**
  * What the algorithms ask of a backend, implemented once natively (native-backend.ts) and once in
  * TypeScript (ts-backend.ts) with the same results bit for bit (docs/ALGORITHMS.md). Every operation takes
  * the call's validated inputs and rejects with the AbortError (cancel.ts) once `signal` aborts.
@@ -40,16 +61,23 @@ export interface Backend {
   readonly offThread: boolean;
   /** The exact radius graph (docs/ALGORITHMS.md, "Radius graph"): every pair within `radius`, as CSR, never n×n. */
   radiusGraph(matrix: Matrix, metric: Metric, radius: number, threads: number, signal?: AbortSignal): Promise<NeighborGraph>;
-  /** Chinese Whispers passes over a graph of n >= 1 nodes: raw labels (a node index per cluster) and the passes run. */
+  /**
+   * Chinese Whispers passes over a graph of n >= 1 nodes: raw labels (a node index per cluster) and the passes
+   * run. `constrained`: over must-link groups (docs/ALGORITHMS.md, "Constraints").
+   */
   chineseWhispers(
     graph: NeighborGraph,
     iterations: number,
     seed: number,
     unitWeights: boolean,
     signal?: AbortSignal,
+    constrained?: CwConstrained,
   ): Promise<{ labels: Int32Array; iterations: number }>;
-  /** DBSCAN over a radius graph of n >= 1 nodes at eps: raw labels 0, 1, … in discovery order, −1 noise. */
-  dbscan(graph: NeighborGraph, minSamples: number, signal?: AbortSignal): Promise<Int32Array>;
+  /**
+   * DBSCAN over a radius graph of n >= 1 nodes at eps: raw labels 0, 1, … in discovery order, −1 noise.
+   * `constrained`: over must-link groups (docs/ALGORITHMS.md, "Constraints").
+   */
+  dbscan(graph: NeighborGraph, minSamples: number, signal?: AbortSignal, constrained?: DbscanConstrained): Promise<Int32Array>;
   /** Each row's float64 reference distance to its `want`-th nearest other row, 1 <= want <= n − 1. */
   kDistances(matrix: Matrix, metric: Metric, want: number, threads: number, signal?: AbortSignal): Promise<Float64Array>;
   /**

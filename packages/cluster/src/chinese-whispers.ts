@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { resolveBackend, resolveThreads, type Backend, type BackendOption } from './backend.js';
 import { throwIfAborted } from './cancel.js';
+import { contractGraph, expandLabels, prepareConstraints, type Constraints, type Contraction } from './constraints.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
 import type { Metric } from './metrics.js';
 import { CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, checkParam, paramOrDefault } from './params.js';
@@ -32,6 +33,12 @@ export interface ChineseWhispersGraphOptions extends CancelOptions {
   minClusterSize?: number;
   /** `'auto'` (default), `'native'` or `'ts'`. */
   backend?: BackendOption;
+  /**
+   * Must-link pairs end in one cluster, cannot-link pairs never share one (docs/ALGORITHMS.md,
+   * "Constraints"); a cannot-link inside a must-link group throws a {@link ConstraintConflictError}.
+   * `minClusterSize` counts rows, so a must-link group of 2+ rows counts each of them.
+   */
+  constraints?: Constraints;
 }
 
 /** Options of {@link chineseWhispers}. */
@@ -77,11 +84,12 @@ export async function chineseWhispers(vectors: VectorsInput, dim: number, option
   const params = cwParams(opts);
   const threads = resolveThreads(opts.threads);
   const matrix = toMatrix(vectors, dim);
+  const constraints = prepareConstraints(opts.constraints, matrix.n);
   const backend = await resolveBackend(opts.backend);
   const graphStart = performance.now();
   const { graph, neighbors, index } = await buildNeighborGraph(matrix, metric, threshold, backend, threads, opts, 1, params.signal);
   const graphMs = performance.now() - graphStart;
-  return { ...(await runOnGraph(graph, params, backend, start, graphMs)), neighbors, ...(index ? { index } : {}) };
+  return { ...(await runOnGraph(graph, params, constraints, backend, start, graphMs)), neighbors, ...(index ? { index } : {}) };
 }
 
 /**
@@ -93,15 +101,28 @@ export async function chineseWhispersOnGraph(graph: NeighborGraph, options: Chin
   assertGraph(graph);
   const opts = expectOptions('options', options, false);
   const params = cwParams(opts);
+  const constraints = prepareConstraints(opts.constraints, graph.n);
   const backend = await resolveBackend(opts.backend);
   throwIfAborted(params.signal);
-  return runOnGraph(graph, params, backend, start, 0);
+  return runOnGraph(graph, params, constraints, backend, start, 0);
 }
 
-async function runOnGraph(graph: NeighborGraph, params: CwParams, backend: Backend, start: number, graphMs: number): Promise<ClusterResult> {
+async function runOnGraph(
+  graph: NeighborGraph,
+  params: CwParams,
+  constraints: Contraction | undefined,
+  backend: Backend,
+  start: number,
+  graphMs: number,
+): Promise<ClusterResult> {
   const clusterStart = performance.now();
   const { iterations, seed, unit, signal } = params;
-  const raw = graph.n === 0 ? { labels: new Int32Array(0), iterations: 0 } : await backend.chineseWhispers(graph, iterations, seed, unit, signal);
+  const raw =
+    graph.n === 0
+      ? { labels: new Int32Array(0), iterations: 0 }
+      : constraints
+        ? await constrainedPasses(graph, params, constraints, backend)
+        : await backend.chineseWhispers(graph, iterations, seed, unit, signal);
   const { labels, clusterCount, noiseCount } = renumberLabels(raw.labels, params.minClusterSize);
   const end = performance.now();
   return {
@@ -113,4 +134,12 @@ async function runOnGraph(graph: NeighborGraph, params: CwParams, backend: Backe
     iterations: raw.iterations,
     graph: { edges: edgeCount(graph) },
   };
+}
+
+/** The passes over the must-link groups, their labels given back to every member row. */
+async function constrainedPasses(graph: NeighborGraph, params: CwParams, c: Contraction, backend: Backend): Promise<{ labels: Int32Array; iterations: number }> {
+  const { graph: groups, weights } = contractGraph(graph, c, params.unit ? 'unit' : 'similarity');
+  const { cannotOffsets, cannotIndices } = c;
+  const raw = await backend.chineseWhispers(groups, params.iterations, params.seed, params.unit, params.signal, { weights, cannotOffsets, cannotIndices });
+  return { labels: expandLabels(raw.labels, c), iterations: raw.iterations };
 }

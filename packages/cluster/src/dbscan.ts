@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { resolveBackend, resolveThreads, type Backend, type BackendOption } from './backend.js';
 import { throwIfAborted } from './cancel.js';
+import { contractGraph, expandLabels, groupCore, prepareConstraints, type Constraints, type Contraction } from './constraints.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
 import type { Metric } from './metrics.js';
 import { COMMON_PARAMS, DBSCAN_PARAMS, checkParam, paramOrDefault } from './params.js';
@@ -22,6 +23,12 @@ export interface DbscanGraphOptions extends CancelOptions {
   minSamples?: number;
   /** `'auto'` (default), `'native'` or `'ts'`. */
   backend?: BackendOption;
+  /**
+   * Must-link pairs end in one cluster (a must-link group of 2+ rows is always core, never noise),
+   * cannot-link pairs never share one (docs/ALGORITHMS.md, "Constraints"); a cannot-link inside a must-link
+   * group throws a {@link ConstraintConflictError}.
+   */
+  constraints?: Constraints;
 }
 
 /** Options of {@link dbscan}. */
@@ -49,12 +56,13 @@ export async function dbscan(vectors: VectorsInput, dim: number, options: Dbscan
   const threads = resolveThreads(opts.threads);
   const signal = expectSignal('signal', opts.signal);
   const matrix = toMatrix(vectors, dim);
+  const constraints = prepareConstraints(opts.constraints, matrix.n);
   const backend = await resolveBackend(opts.backend);
   const graphStart = performance.now();
   // hnsw: a core point needs its minSamples − 1 nearest within eps, so k must be at least that.
   const { graph, neighbors, index } = await buildNeighborGraph(matrix, metric, eps, backend, threads, opts, minSamples - 1, signal);
   const graphMs = performance.now() - graphStart;
-  return { ...(await runOnGraph(graph, minSamples, backend, start, graphMs, signal)), neighbors, ...(index ? { index } : {}) };
+  return { ...(await runOnGraph(graph, minSamples, constraints, backend, start, graphMs, signal)), neighbors, ...(index ? { index } : {}) };
 }
 
 /**
@@ -67,21 +75,28 @@ export async function dbscanOnGraph(graph: NeighborGraph, options: DbscanGraphOp
   const opts = expectOptions('options', options, false);
   const minSamples = paramOrDefault<number>(DBSCAN_PARAMS.minSamples, opts.minSamples);
   const signal = expectSignal('signal', opts.signal);
+  const constraints = prepareConstraints(opts.constraints, graph.n);
   const backend = await resolveBackend(opts.backend);
   throwIfAborted(signal);
-  return runOnGraph(graph, minSamples, backend, start, 0, signal);
+  return runOnGraph(graph, minSamples, constraints, backend, start, 0, signal);
 }
 
 async function runOnGraph(
   graph: NeighborGraph,
   minSamples: number,
+  constraints: Contraction | undefined,
   backend: Backend,
   start: number,
   graphMs: number,
   signal: AbortSignal | undefined,
 ): Promise<ClusterResult> {
   const clusterStart = performance.now();
-  const raw = graph.n === 0 ? new Int32Array(0) : await backend.dbscan(graph, minSamples, signal);
+  const raw =
+    graph.n === 0
+      ? new Int32Array(0)
+      : constraints
+        ? await constrainedExpansion(graph, minSamples, constraints, backend, signal)
+        : await backend.dbscan(graph, minSamples, signal);
   const { labels, clusterCount, noiseCount } = renumberLabels(raw);
   const end = performance.now();
   return {
@@ -92,4 +107,12 @@ async function runOnGraph(
     timings: { graphMs, clusterMs: end - clusterStart, totalMs: end - start },
     graph: { edges: edgeCount(graph) },
   };
+}
+
+/** The expansion over the must-link groups, their labels given back to every member row. */
+async function constrainedExpansion(graph: NeighborGraph, minSamples: number, c: Contraction, backend: Backend, signal: AbortSignal | undefined): Promise<Int32Array> {
+  const { graph: groups } = contractGraph(graph, c);
+  const core = groupCore(graph, c, minSamples);
+  const { cannotOffsets, cannotIndices } = c;
+  return expandLabels(await backend.dbscan(groups, minSamples, signal, { core, cannotOffsets, cannotIndices }), c);
 }

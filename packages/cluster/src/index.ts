@@ -6,6 +6,8 @@
 export { chineseWhispers, chineseWhispersOnGraph, WEIGHTINGS } from './chinese-whispers.js';
 export type { ChineseWhispersGraphOptions, ChineseWhispersOptions, Weighting } from './chinese-whispers.js';
 export { dbscan, dbscanOnGraph } from './dbscan.js';
+export { ConstraintConflictError } from './constraints.js';
+export type { Constraints, RowPairs } from './constraints.js';
 export type { DbscanGraphOptions, DbscanOptions } from './dbscan.js';
 export { radiusGraph } from './radius-graph.js';
 export type { RadiusGraphOptions } from './radius-graph.js';

@@ -24,10 +24,12 @@ export function nativeBackend(native: NativeBinding): Backend {
       const g = await withCancel(native, signal, (token) => native.radiusGraph(data, n, dim, metric, radius, threads, token));
       return { n, offsets: g.offsets, indices: g.indices, distances: g.distances };
     },
-    chineseWhispers: ({ n, offsets, indices, distances }, iterations, seed, unitWeights, signal) =>
-      withCancel(native, signal, (token) => native.chineseWhispers(offsets, indices, distances, n, iterations, seed, unitWeights, token)),
-    dbscan: ({ n, offsets, indices }, minSamples, signal) =>
-      withCancel(native, signal, (token) => native.dbscan(offsets, indices, n, minSamples, token)),
+    chineseWhispers: ({ n, offsets, indices, distances }, iterations, seed, unitWeights, signal, c) =>
+      withCancel(native, signal, (token) =>
+        native.chineseWhispers(offsets, indices, distances, n, iterations, seed, unitWeights, c?.weights, c?.cannotOffsets, c?.cannotIndices, token),
+      ),
+    dbscan: ({ n, offsets, indices }, minSamples, signal, c) =>
+      withCancel(native, signal, (token) => native.dbscan(offsets, indices, n, minSamples, c?.core, c?.cannotOffsets, c?.cannotIndices, token)),
     kDistances: (matrix, metric, want, threads, signal) => kDistancesNative(native, matrix, metric, want, threads, signal),
     hnsw: native,
   };

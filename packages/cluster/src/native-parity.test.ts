@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveBackend } from './backend.js';
 import { chineseWhispers, chineseWhispersOnGraph } from './chinese-whispers.js';
+import type { Constraints } from './constraints.js';
 import { dbscan, dbscanOnGraph } from './dbscan.js';
 import { referenceDistance } from './distance.js';
 import { METRICS, type Metric } from './metrics.js';
@@ -91,6 +92,48 @@ describe.skipIf(loadError !== undefined)('native vs ts: identical graphs and lab
       const ts = await radiusGraph(rows, 4, { radius, metric, backend: 'ts' });
       const native = await radiusGraph(rows, 4, { radius, metric, backend: 'native' });
       expect(native).toEqual(ts);
+    }
+  });
+
+  it('with must-link and cannot-link constraints, labels are identical on a 3000-node graph', { timeout: 60_000 }, async () => {
+    const { vectors, truth } = blobs(100, 30, 32, 3, 21);
+    const n = 3000;
+    const radius = quantileRadius(vectors, n, 32, 'euclidean', 0.02, 4);
+    const graph = await radiusGraph(vectors, 32, { radius, backend: 'native' });
+    const rng = new Mulberry32(17);
+    const pair = (): [number, number] => [rng.below(n), rng.below(n)];
+    // must-links within blobs and a few across; cannot-links within blobs (they split clusters), none inside
+    // a must-link group, found by a small union-find of the must-links
+    const must: [number, number][] = [];
+    while (must.length < 400) {
+      const [a, b] = pair();
+      if (a !== b && (truth[a] === truth[b] || must.length % 10 === 0)) must.push([a, b]);
+    }
+    const root = Array.from({ length: n }, (_, i) => i);
+    const find = (i: number): number => (root[i] === i ? i : (root[i] = find(root[i])));
+    for (const [a, b] of must) root[find(a)] = find(b);
+    const cannot: number[] = [];
+    while (cannot.length < 2 * 600) {
+      const [a, b] = pair();
+      if (a !== b && truth[a] === truth[b] && find(a) !== find(b)) cannot.push(a, b);
+    }
+    const constraints: Constraints = { mustLink: must, cannotLink: Int32Array.from(cannot) };
+    for (const [seed, weighting] of [[0, 'similarity'], [5, 'unit']] as const) {
+      const a = await chineseWhispersOnGraph(graph, { constraints, seed, weighting, backend: 'ts' });
+      const b = await chineseWhispersOnGraph(graph, { constraints, seed, weighting, backend: 'native' });
+      expect(firstDifference(b.labels, a.labels)).toBeUndefined();
+      expect(b.iterations).toBe(a.iterations);
+      honoured(b.labels);
+    }
+    for (const minSamples of [2, 5, 12]) {
+      const a = await dbscanOnGraph(graph, { constraints, minSamples, backend: 'ts' });
+      const b = await dbscanOnGraph(graph, { constraints, minSamples, backend: 'native' });
+      expect(firstDifference(b.labels, a.labels)).toBeUndefined();
+      honoured(b.labels);
+    }
+    function honoured(labels: Int32Array) {
+      expect(must.every(([x, y]) => labels[x] === labels[y] && labels[x] !== -1)).toBe(true);
+      for (let p = 0; p < cannot.length; p += 2) if (labels[cannot[p]] !== -1) expect(labels[cannot[p]]).not.toBe(labels[cannot[p + 1]]);
     }
   });
 

@@ -4,7 +4,7 @@
  * and graphs match the native backend's bit for bit. Each long loop yields to the event loop every ~50 ms
  * and stops there when its signal has aborted (cancel.ts).
  */
-import type { Backend } from './backend.js';
+import type { Backend, CwConstrained, DbscanConstrained } from './backend.js';
 import { Slices } from './cancel.js';
 import { pairKernel, rowNorms } from './distance.js';
 import type { NeighborGraph } from './graph.js';
@@ -99,7 +99,7 @@ export async function radiusGraphTs(
 /**
  * The pure-TypeScript pass loop. Raw labels (a node index per cluster), not renumbered. Yields to the event
  * loop every ~50 ms, within a pass too (a pass over a large graph can take seconds), and stops there when
- * `signal` has aborted.
+ * `signal` has aborted. `constrained`: explicit weights and forbidden labels (docs/ALGORITHMS.md, "Constraints").
  */
 export async function chineseWhispersTs(
   graph: NeighborGraph,
@@ -107,8 +107,12 @@ export async function chineseWhispersTs(
   seed: number,
   unitWeights: boolean,
   signal?: AbortSignal,
+  constrained?: CwConstrained,
 ): Promise<{ labels: Int32Array; iterations: number }> {
   const { n, offsets, indices, distances } = graph;
+  const weights = constrained?.weights;
+  // Constrained: the labels of the visited node's cannot-link partners, flagged for the visit only.
+  const forbidden = constrained ? new Uint8Array(n) : undefined;
   const labels = new Int32Array(n);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = order[i] = i;
@@ -134,7 +138,7 @@ export async function chineseWhispersTs(
       let count = 0;
       for (let k = begin; k < end; k++) {
         const l = labels[indices[k]];
-        const w = unitWeights ? 1 : 1 / (1 + distances[k]);
+        const w = weights !== undefined ? weights[k] : unitWeights ? 1 : 1 / (1 + distances[k]);
         if (touched[l] === 0) {
           touched[l] = 1;
           sum[l] = w;
@@ -142,6 +146,10 @@ export async function chineseWhispersTs(
         } else {
           sum[l] += w;
         }
+      }
+      if (forbidden !== undefined) {
+        if (constrainedWinner(v, labels, sum, touched, seen, count, forbidden, constrained!)) changes++;
+        continue;
       }
       let best = seen[0];
       let bestSum = sum[best];
@@ -167,14 +175,53 @@ export async function chineseWhispersTs(
 }
 
 /**
+ * A constrained visit's winner: the best label (largest sum, ties to the smallest) that none of v's cannot-link
+ * partners holds, or v's own when every label met is forbidden. Clears the visit's flags; true when v changed.
+ */
+function constrainedWinner(
+  v: number,
+  labels: Int32Array,
+  sum: Float64Array,
+  touched: Uint8Array,
+  seen: Int32Array,
+  count: number,
+  forbidden: Uint8Array,
+  { cannotOffsets, cannotIndices }: CwConstrained,
+): boolean {
+  const from = cannotOffsets[v];
+  const to = cannotOffsets[v + 1];
+  for (let f = from; f < to; f++) forbidden[labels[cannotIndices[f]]] = 1;
+  let best = -1;
+  let bestSum = 0;
+  for (let q = 0; q < count; q++) {
+    const l = seen[q];
+    const s = sum[l];
+    touched[l] = 0;
+    if (forbidden[l] === 0 && (best === -1 || s > bestSum || (s === bestSum && l < best))) {
+      best = l;
+      bestSum = s;
+    }
+  }
+  for (let f = from; f < to; f++) forbidden[labels[cannotIndices[f]]] = 0;
+  if (best === -1 || labels[v] === best) return false;
+  labels[v] = best;
+  return true;
+}
+
+/**
  * The pure-TypeScript expansion, in scikit-learn's stack order. Raw labels 0, 1, … in discovery order; −1
  * noise. Yields to the event loop every ~50 ms (read every 4096 points) and stops there when `signal` has
  * aborted.
  */
-export async function dbscanTs(graph: NeighborGraph, minSamples: number, signal?: AbortSignal): Promise<Int32Array> {
+export async function dbscanTs(graph: NeighborGraph, minSamples: number, signal?: AbortSignal, constrained?: DbscanConstrained): Promise<Int32Array> {
   const { n, offsets, indices } = graph;
-  const core = new Uint8Array(n);
-  for (let i = 0; i < n; i++) core[i] = offsets[i + 1] - offsets[i] + 1 >= minSamples ? 1 : 0;
+  let core = constrained?.core;
+  if (core === undefined) {
+    core = new Uint8Array(n);
+    for (let i = 0; i < n; i++) core[i] = offsets[i + 1] - offsets[i] + 1 >= minSamples ? 1 : 0;
+  }
+  const cannotOffsets = constrained?.cannotOffsets;
+  const cannotIndices = constrained?.cannotIndices;
   const labels = new Int32Array(n).fill(-1);
   // A point may be pushed once per core neighbour before it is labelled, hence a growable stack.
   let stack = new Int32Array(1024);
@@ -190,6 +237,7 @@ export async function dbscanTs(graph: NeighborGraph, minSamples: number, signal?
       if ((++steps & 4095) === 0 && slices.due()) await slices.pause();
       const v = stack[--top];
       if (labels[v] !== -1) continue;
+      if (cannotOffsets !== undefined && holdsPartner(v, next, labels, cannotOffsets, cannotIndices!)) continue; // refused
       labels[v] = next;
       if (core[v] === 0) continue;
       const end = offsets[v + 1];
@@ -206,6 +254,12 @@ export async function dbscanTs(graph: NeighborGraph, minSamples: number, signal?
     next++;
   }
   return labels;
+}
+
+/** Whether one of v's cannot-link partners already holds `label`. */
+function holdsPartner(v: number, label: number, labels: Int32Array, cannotOffsets: Uint32Array, cannotIndices: Int32Array): boolean {
+  for (let f = cannotOffsets[v], end = cannotOffsets[v + 1]; f < end; f++) if (labels[cannotIndices[f]] === label) return true;
+  return false;
 }
 
 /**

@@ -26,6 +26,10 @@ template <>
 inline const char* TypedArrayName<uint32_t>() { return "Uint32Array"; }
 template <>
 inline const char* TypedArrayName<int32_t>() { return "Int32Array"; }
+template <>
+inline const char* TypedArrayName<uint8_t>() { return "Uint8Array"; }
+template <>
+inline const char* TypedArrayName<double>() { return "Float64Array"; }
 
 template <typename T>
 inline napi_typedarray_type TypedArrayType();
@@ -35,6 +39,10 @@ template <>
 inline napi_typedarray_type TypedArrayType<uint32_t>() { return napi_uint32_array; }
 template <>
 inline napi_typedarray_type TypedArrayType<int32_t>() { return napi_int32_array; }
+template <>
+inline napi_typedarray_type TypedArrayType<uint8_t>() { return napi_uint8_array; }
+template <>
+inline napi_typedarray_type TypedArrayType<double>() { return napi_float64_array; }
 
 inline std::string Describe(const Napi::Value& v) {
   if (v.IsTypedArray()) return "a typed array of another type";
@@ -57,6 +65,10 @@ inline ArrayView<T> GetArray(const Napi::CallbackInfo& info, size_t i, const cha
   auto ta = v.As<Napi::TypedArrayOf<T>>();
   return {ta.Data(), ta.ElementLength()};
 }
+
+// An optional argument left out or passed as undefined (a zero-length typed array may have no data
+// pointer, so presence is asked of the value, not of the view).
+inline bool IsAbsent(const Napi::CallbackInfo& info, size_t i) { return info.Length() <= i || info[i].IsUndefined(); }
 
 inline size_t GetCount(const Napi::CallbackInfo& info, size_t i, const char* name) {
   Napi::Value v = info[i];

@@ -57,8 +57,8 @@ describe('cancellation: tokens', () => {
     native.cancel(token);
     const g = csr(3, [[0, 1]]);
     for (const call of [
-      native.dbscan(g.offsets, g.indices, 3, 1, token),
-      native.chineseWhispers(g.offsets, g.indices, g.distances, 3, 5, 0, false, token),
+      native.dbscan(g.offsets, g.indices, 3, 1, undefined, undefined, undefined, token),
+      native.chineseWhispers(g.offsets, g.indices, g.distances, 3, 5, 0, false, undefined, undefined, undefined, token),
     ]) {
       await expect(call).rejects.toMatchObject({ code: 'ERR_FACECLUST_CANCELLED', message: 'The operation was cancelled' });
     }
@@ -110,8 +110,8 @@ describe('cancellation: a token raised before the call', () => {
     const calls: [string, Promise<unknown>][] = [
       ['radiusGraph', native.radiusGraph(x, n, dim, 'euclidean', 1.5, 2, raised)],
       ['pairwise', native.pairwise(x, n, x, n, dim, 'euclidean', new Float32Array(n * n), 2, raised)],
-      ['chineseWhispers', native.chineseWhispers(g.offsets, g.indices, g.distances, n, 30, 0, false, raised)],
-      ['dbscan', native.dbscan(g.offsets, g.indices, n, 3, raised)],
+      ['chineseWhispers', native.chineseWhispers(g.offsets, g.indices, g.distances, n, 30, 0, false, undefined, undefined, undefined, raised)],
+      ['dbscan', native.dbscan(g.offsets, g.indices, n, 3, undefined, undefined, undefined, raised)],
     ];
     // Every rejection handled from the start: awaiting them one by one would leave a later one unhandled if
     // it settled first.
@@ -162,14 +162,14 @@ describe('cancellation: a token raised while the call runs', () => {
   it('chineseWhispers stops within a pass, and gives the same labels afterwards', async () => {
     const g = randomGraph(200_000, 16, 5);
     const { error, ms } = await cancelAfter(300, (token) =>
-      native.chineseWhispers(g.offsets, g.indices, g.distances, g.n, 1000, 0, false, token),
+      native.chineseWhispers(g.offsets, g.indices, g.distances, g.n, 1000, 0, false, undefined, undefined, undefined, token),
     );
     report('chineseWhispers 200k nodes, 3.2M edges', ms);
     expect(error?.code).toBe('ERR_FACECLUST_CANCELLED');
     expect(ms).toBeLessThan(1000);
     const small = csr(6, [[0, 1], [1, 2], [3, 4], [4, 5], [2, 3, 0.9]]);
     const a = await native.chineseWhispers(small.offsets, small.indices, small.distances, 6, 30, 1, false);
-    const b = await native.chineseWhispers(small.offsets, small.indices, small.distances, 6, 30, 1, false, native.cancelToken());
+    const b = await native.chineseWhispers(small.offsets, small.indices, small.distances, 6, 30, 1, false, undefined, undefined, undefined, native.cancelToken());
     expect(Array.from(b.labels)).toEqual(Array.from(a.labels));
   });
 

@@ -143,3 +143,118 @@ describe('chineseWhispers', () => {
     });
   });
 });
+
+/** A cannot-link CSR over n nodes from pairs (both directions, rows sorted, duplicates kept: harmless). */
+function cannotCsr(n: number, pairs: Array<[number, number]>) {
+  const g = csr(n, pairs);
+  return { cannotOffsets: g.offsets, cannotIndices: g.indices };
+}
+
+/**
+ * The constrained passes written from docs/ALGORITHMS.md ("Constraints"): explicit weights, and the labels of
+ * a node's cannot-link partners forbidden when it is visited (kept when every candidate label is forbidden).
+ */
+function referenceConstrainedCw(
+  g: ReturnType<typeof csr>,
+  weights: Float64Array,
+  cannot: Array<[number, number]>,
+  iterations: number,
+  seed: number,
+) {
+  const { offsets, indices, n } = g;
+  const partners = Array.from({ length: n }, () => [] as number[]);
+  for (const [a, b] of cannot) partners[a].push(b), partners[b].push(a);
+  const label = Int32Array.from({ length: n }, (_, i) => i);
+  const order = Array.from({ length: n }, (_, i) => i);
+  const next = mulberry32(seed);
+  const below = (m: number) => Math.floor((next() * m) / 2 ** 32);
+  let run = 0;
+  for (let it = 0; it < iterations; it++) {
+    for (let i = n - 1; i >= 1; i--) {
+      const j = below(i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    let changes = 0;
+    for (const v of order) {
+      const sums = new Map<number, number>();
+      for (let e = offsets[v]; e < offsets[v + 1]; e++) sums.set(label[indices[e]], (sums.get(label[indices[e]]) ?? 0) + weights[e]);
+      const forbidden = new Set(partners[v].map((p) => label[p]));
+      let best = -1;
+      let bestSum = -Infinity;
+      for (const [l, s] of sums) if (!forbidden.has(l) && (s > bestSum || (s === bestSum && l < best))) [best, bestSum] = [l, s];
+      if (best !== -1 && best !== label[v]) {
+        label[v] = best;
+        changes++;
+      }
+    }
+    run = it + 1;
+    if (changes === 0) break;
+  }
+  return { labels: Array.from(label), iterations: run };
+}
+
+describe('chineseWhispers with constraints (weights and cannot-links)', () => {
+  it('equals the reference on random graphs; cannot-linked nodes never share a label', () => {
+    for (const [n, m, c] of [[2, 1, 1], [12, 30, 4], [60, 200, 20], [300, 900, 60]]) {
+      const g = randomGraph(n, m, 3 * n + m);
+      const next = mulberry32(n);
+      // weights from a small set, so that ties occur
+      const weights = Float64Array.from(g.distances, () => [0.5, 1, 1.5, 2][next() % 4]);
+      const cannot: Array<[number, number]> = [];
+      while (cannot.length < c) {
+        const a = next() % n;
+        const b = next() % n;
+        if (a !== b) cannot.push([a, b]);
+      }
+      const { cannotOffsets, cannotIndices } = cannotCsr(n, cannot);
+      for (const seed of [0, 5, 99]) {
+        for (const iterations of [1, 30]) {
+          const got = native.chineseWhispersSync(g.offsets, g.indices, new Float32Array(0), n, iterations, seed, false, weights, cannotOffsets, cannotIndices);
+          const labels = Array.from(got.labels);
+          expect({ labels, iterations: got.iterations }, `n=${n} seed=${seed}`).toEqual(referenceConstrainedCw(g, weights, cannot, iterations, seed));
+          for (const [a, b] of cannot) expect(labels[a]).not.toBe(labels[b]);
+        }
+      }
+    }
+  });
+
+  it('with no cannot-link and the distance-derived weights, equals the unconstrained call; async equals sync', async () => {
+    const g = randomGraph(200, 600, 8);
+    const weights = Float64Array.from(g.distances, (d) => 1 / (1 + d));
+    const none = new Uint32Array(g.n + 1);
+    const plain = run(g, 30, 3, false);
+    const constrained = native.chineseWhispersSync(g.offsets, g.indices, g.distances, g.n, 30, 3, false, weights, none, new Int32Array(0));
+    expect({ labels: Array.from(constrained.labels), iterations: constrained.iterations }).toEqual(plain);
+    const later = await native.chineseWhispers(g.offsets, g.indices, new Float32Array(0), g.n, 30, 3, true, weights, none, new Int32Array(0));
+    expect(Array.from(later.labels)).toEqual(plain.labels);
+  });
+
+  it('BAD CALL - short weights, a malformed cannot-link CSR, a partial set of constraint arrays', () => {
+    const g = csr(3, [[0, 1], [1, 2]]);
+    const w = new Float64Array(4);
+    const none = new Uint32Array(4);
+    const empty = new Int32Array(0);
+    const call = (...args: unknown[]) => () =>
+      (native.chineseWhispersSync as (...a: unknown[]) => unknown)(g.offsets, g.indices, new Float32Array(0), 3, 5, 0, false, ...args);
+    expect(call(new Float64Array(3), none, empty)).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_FACECLUST_GRAPH', message: 'Expected weights to hold offsets[n] = 4 edges but received length 3' }),
+    );
+    expect(call(w, new Uint32Array(3), empty)).toThrow(
+      expect.objectContaining({ code: 'ERR_FACECLUST_GRAPH', message: 'Expected cannotOffsets.length == n + 1 = 4 but received 3' }),
+    );
+    expect(call(w, Uint32Array.of(0, 1, 1, 1), Int32Array.of(3))).toThrow(
+      expect.objectContaining({ code: 'ERR_FACECLUST_GRAPH', message: 'Expected cannotIndices in [0, n) = [0, 3) but received cannotIndices[0] = 3' }),
+    );
+    expect(call(w, Uint32Array.of(0, 1, 1, 1), empty)).toThrow(
+      expect.objectContaining({ code: 'ERR_FACECLUST_GRAPH', message: 'Expected cannotIndices to hold cannotOffsets[n] = 1 edges but received lengths 0' }),
+    );
+    expect(call(w)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_FACECLUST_ARG', message: 'Expected Uint32Array for cannotOffsets but received undefined' }));
+    expect(call(new Float32Array(4), none, empty)).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_FACECLUST_ARG', message: 'Expected Float64Array for weights but received a typed array of another type' }),
+    );
+    // without weights, the distances are needed as before
+    expect(() => native.chineseWhispersSync(g.offsets, g.indices, new Float32Array(0), 3, 5, 0, false)).toThrow(
+      expect.objectContaining({ code: 'ERR_FACECLUST_GRAPH', message: expect.stringMatching(/indices \(and distances\) to hold offsets\[n\] = 4/) }),
+    );
+  });
+});

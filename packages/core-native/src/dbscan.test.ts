@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadNative } from './native.js';
-import { clusteredVectors, csr, referenceDistance } from './test-helpers.js';
+import { clusteredVectors, csr, mulberry32, referenceDistance } from './test-helpers.js';
 
 const native = loadNative();
 const dbscan = (g: ReturnType<typeof csr>, minSamples: number) => Array.from(native.dbscanSync(g.offsets, g.indices, g.n, minSamples));
@@ -59,6 +59,78 @@ describe('dbscan', () => {
     expect(Array.from(await native.dbscan(offsets.subarray(2), indices.subarray(1), 5, 3))).toEqual([0, 0, 0, 0, -1]);
     expect(() => native.dbscanSync(g.offsets, g.indices, 5, 0)).toThrow(
       expect.objectContaining({ name: 'RangeError', code: 'ERR_FACECLUST_ARG', message: 'Expected minSamples >= 1 but received 0' }),
+    );
+  });
+});
+
+/** The constrained expansion written from docs/ALGORITHMS.md ("Constraints"): given core flags, refusals. */
+function referenceConstrainedDbscan(g: ReturnType<typeof csr>, core: Uint8Array, cannot: Array<[number, number]>): number[] {
+  const { offsets, indices, n } = g;
+  const partners = Array.from({ length: n }, () => [] as number[]);
+  for (const [a, b] of cannot) partners[a].push(b), partners[b].push(a);
+  const label = new Array<number>(n).fill(-1);
+  let next = 0;
+  for (let i = 0; i < n; i++) {
+    if (label[i] !== -1 || !core[i]) continue;
+    const stack = [i];
+    while (stack.length > 0) {
+      const v = stack.pop()!;
+      if (label[v] !== -1 || partners[v].some((p) => label[p] === next)) continue;
+      label[v] = next;
+      if (core[v]) for (let e = offsets[v]; e < offsets[v + 1]; e++) if (label[indices[e]] === -1) stack.push(indices[e]);
+    }
+    next++;
+  }
+  return label;
+}
+
+describe('dbscan with constraints (core flags and cannot-links)', () => {
+  it('a refused node is left for a later cluster: a path 0-1-2 with 0 and 2 cannot-linked', () => {
+    const g = csr(3, [[0, 1], [1, 2]]);
+    const all = Uint8Array.of(1, 1, 1);
+    const { offsets, indices } = csr(3, [[0, 2]]);
+    // 0 seeds cluster 0 and pushes 1; 1 pushes 2, which is refused (0 holds 0); 2 then seeds cluster 1.
+    expect(Array.from(native.dbscanSync(g.offsets, g.indices, 3, 1, all, offsets, indices))).toEqual([0, 0, 1]);
+    // core flags replace minSamples: with none core, everything is noise whatever minSamples says
+    expect(Array.from(native.dbscanSync(g.offsets, g.indices, 3, 1, new Uint8Array(3), offsets, indices))).toEqual([-1, -1, -1]);
+  });
+
+  it('equals the reference on random graphs; cannot-linked nodes never share a cluster', async () => {
+    const next = mulberry32(7);
+    for (const [n, m, c] of [[5, 6, 2], [40, 120, 15], [300, 1500, 80]]) {
+      for (let round = 0; round < 5; round++) {
+        const edges: Array<[number, number]> = [];
+        while (edges.length < m) {
+          const a = next() % n;
+          const b = next() % n;
+          if (a !== b && !edges.some(([x, y]) => (x === a && y === b) || (x === b && y === a))) edges.push([a, b]);
+        }
+        const g = csr(n, edges);
+        const core = Uint8Array.from({ length: n }, () => (next() % 3 === 0 ? 0 : 1));
+        const cannot: Array<[number, number]> = [];
+        while (cannot.length < c) {
+          const a = next() % n;
+          const b = next() % n;
+          if (a !== b) cannot.push([a, b]);
+        }
+        const cc = csr(n, cannot);
+        const labels = Array.from(await native.dbscan(g.offsets, g.indices, n, 1, core, cc.offsets, cc.indices));
+        expect(labels, `n=${n} round=${round}`).toEqual(referenceConstrainedDbscan(g, core, cannot));
+        for (const [a, b] of cannot) if (labels[a] !== -1) expect(labels[a]).not.toBe(labels[b]);
+      }
+    }
+  });
+
+  it('BAD CALL - core of the wrong length, a malformed cannot-link CSR', () => {
+    const g = csr(3, [[0, 1]]);
+    expect(() => native.dbscanSync(g.offsets, g.indices, 3, 1, new Uint8Array(2), new Uint32Array(4), new Int32Array(0))).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_FACECLUST_GRAPH', message: 'Expected core.length == n = 3 but received 2' }),
+    );
+    expect(() => native.dbscanSync(g.offsets, g.indices, 3, 1, new Uint8Array(3), Uint32Array.of(1, 1, 1, 1), new Int32Array(1))).toThrow(
+      expect.objectContaining({ code: 'ERR_FACECLUST_GRAPH', message: 'Expected cannotOffsets[0] == 0 but received 1' }),
+    );
+    expect(() => native.dbscanSync(g.offsets, g.indices, 3, 1, new Uint8Array(3))).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_FACECLUST_ARG', message: 'Expected Uint32Array for cannotOffsets but received undefined' }),
     );
   });
 });

@@ -17,37 +17,39 @@ struct CsrGraph {
   std::vector<float> distances;
 };
 
-// offsets: n+1 non-decreasing values from 0; every index in [0, n); `edgeArrays` long enough.
+// offsets: n+1 non-decreasing values from 0; every index in [0, n); `edgeArrays` long enough. The names are
+// those of the arguments in messages (a graph's, or the cannot-link CSR's).
 inline void CheckCsr(const uint32_t* offsets, size_t offsetsLength, const int32_t* indices, size_t indicesLength,
-                     size_t distancesLength, bool needDistances, size_t n) {
+                     size_t distancesLength, bool needDistances, size_t n, const std::string& offsetsName = "offsets",
+                     const std::string& indicesName = "indices") {
   if (offsetsLength != n + 1) {
-    throw Failure("ERR_FACECLUST_GRAPH", "Expected offsets.length == n + 1 = " + std::to_string(n + 1) +
+    throw Failure("ERR_FACECLUST_GRAPH", "Expected " + offsetsName + ".length == n + 1 = " + std::to_string(n + 1) +
                                              " but received " + std::to_string(offsetsLength),
                   ErrorKind::kRange);
   }
   if (offsets[0] != 0) {
-    throw Failure("ERR_FACECLUST_GRAPH", "Expected offsets[0] == 0 but received " + std::to_string(offsets[0]),
+    throw Failure("ERR_FACECLUST_GRAPH", "Expected " + offsetsName + "[0] == 0 but received " + std::to_string(offsets[0]),
                   ErrorKind::kRange);
   }
   for (size_t i = 0; i < n; ++i) {
     if (offsets[i + 1] < offsets[i]) {
-      throw Failure("ERR_FACECLUST_GRAPH", "Expected non-decreasing offsets but offsets[" + std::to_string(i + 1) +
-                                               "] = " + std::to_string(offsets[i + 1]) + " < offsets[" +
+      throw Failure("ERR_FACECLUST_GRAPH", "Expected non-decreasing " + offsetsName + " but " + offsetsName + "[" + std::to_string(i + 1) +
+                                               "] = " + std::to_string(offsets[i + 1]) + " < " + offsetsName + "[" +
                                                std::to_string(i) + "] = " + std::to_string(offsets[i]),
                     ErrorKind::kRange);
     }
   }
   size_t m = offsets[n];
   if (m > indicesLength || (needDistances && m > distancesLength)) {
-    throw Failure("ERR_FACECLUST_GRAPH", "Expected indices (and distances) to hold offsets[n] = " + std::to_string(m) +
+    throw Failure("ERR_FACECLUST_GRAPH", "Expected " + indicesName + (needDistances ? " (and distances)" : "") + " to hold " + offsetsName + "[n] = " + std::to_string(m) +
                                              " edges but received lengths " + std::to_string(indicesLength) +
                                              (needDistances ? " and " + std::to_string(distancesLength) : ""),
                   ErrorKind::kRange);
   }
   for (size_t e = 0; e < m; ++e) {
     if (indices[e] < 0 || static_cast<size_t>(indices[e]) >= n) {
-      throw Failure("ERR_FACECLUST_GRAPH", "Expected indices in [0, n) = [0, " + std::to_string(n) +
-                                               ") but received indices[" + std::to_string(e) +
+      throw Failure("ERR_FACECLUST_GRAPH", "Expected " + indicesName + " in [0, n) = [0, " + std::to_string(n) +
+                                               ") but received " + indicesName + "[" + std::to_string(e) +
                                                "] = " + std::to_string(indices[e]),
                     ErrorKind::kRange);
     }

@@ -105,13 +105,33 @@ export interface NativeBinding {
   /**
    * Chinese Whispers over a CSR graph. Edge weight: 1 when `unitWeights`, else 1 / (1 + distance).
    * Order per iteration: Fisher–Yates shuffle driven by mulberry32(seed), continuing across iterations.
+   *
+   * Constrained (docs/ALGORITHMS.md, "Constraints"; all three arrays or none): `weights[e]` (float64, one per
+   * CSR entry) is edge e's weight, replacing the distance-derived one (`distances` may then be empty and
+   * `unitWeights` is ignored); `cannotOffsets`/`cannotIndices` (CSR over the same n nodes) list each node's
+   * cannot-link partners, whose labels it never takes.
    */
-  chineseWhispers(offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, iterations: number, seed: number, unitWeights: boolean, cancel?: NativeCancelToken): Promise<NativeChineseWhispersResult>;
-  chineseWhispersSync(offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, iterations: number, seed: number, unitWeights: boolean): NativeChineseWhispersResult;
+  chineseWhispers(
+    offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, iterations: number, seed: number, unitWeights: boolean,
+    weights?: Float64Array, cannotOffsets?: Uint32Array, cannotIndices?: Int32Array, cancel?: NativeCancelToken,
+  ): Promise<NativeChineseWhispersResult>;
+  chineseWhispersSync(
+    offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, iterations: number, seed: number, unitWeights: boolean,
+    weights?: Float64Array, cannotOffsets?: Uint32Array, cannotIndices?: Int32Array,
+  ): NativeChineseWhispersResult;
 
-  /** DBSCAN over a radius graph (self excluded from the graph; counted by the core test). Raw labels, −1 noise. */
-  dbscan(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number, cancel?: NativeCancelToken): Promise<Int32Array>;
-  dbscanSync(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number): Int32Array;
+  /**
+   * DBSCAN over a radius graph (self excluded from the graph; counted by the core test). Raw labels, −1 noise.
+   *
+   * Constrained (docs/ALGORITHMS.md, "Constraints"; all three arrays or none): `core[i] !== 0` decides the
+   * core nodes (`minSamples` is then unused) and a node is refused by a cluster that already holds one of its
+   * cannot-link partners (`cannotOffsets`/`cannotIndices`, CSR over the same n nodes).
+   */
+  dbscan(
+    offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number,
+    core?: Uint8Array, cannotOffsets?: Uint32Array, cannotIndices?: Int32Array, cancel?: NativeCancelToken,
+  ): Promise<Int32Array>;
+  dbscanSync(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number, core?: Uint8Array, cannotOffsets?: Uint32Array, cannotIndices?: Int32Array): Int32Array;
 
   /**
    * A new, empty HNSW index (hnswlib) over rows of `dim` values; `capacity` is a hint (it grows on add).
