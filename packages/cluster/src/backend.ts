@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import type { NativeBinding } from '@faceclust/core-native';
 import type { NeighborGraph } from './graph.js';
+import type { NeighborLists } from './knn.js';
 import type { Metric } from './metrics.js';
 import { nativeBackend } from './native-backend.js';
 import { tsBackend } from './ts-backend.js';
@@ -80,6 +81,11 @@ export interface Backend {
   dbscan(graph: NeighborGraph, minSamples: number, signal?: AbortSignal, constrained?: DbscanConstrained): Promise<Int32Array>;
   /** Each row's float64 reference distance to its `want`-th nearest other row, 1 <= want <= n − 1. */
   kDistances(matrix: Matrix, metric: Metric, want: number, threads: number, signal?: AbortSignal): Promise<Float64Array>;
+  /**
+   * Each query row's k nearest base rows within `radius` (Infinity: no radius), by float64 reference distance,
+   * ties to the lower index (docs/ALGORITHMS.md, "Nearest neighbours"); base and queries share `dim`.
+   */
+  nearestNeighbors(base: Matrix, queries: Matrix, metric: Metric, k: number, radius: number, threads: number, signal?: AbortSignal): Promise<NeighborLists>;
   /**
    * The HNSW functions: the capability that tells whether the hnsw neighbour path can run, set on the native
    * backend only (there is no pure-TypeScript HNSW).

@@ -16,7 +16,7 @@ export { HnswIndex, HNSW_DEFAULTS, HNSW_FILES } from './hnsw.js';
 export { hnswFolderStore, HNSW_FACES_FILE } from './hnsw-store.js';
 export type { HnswIndexStore, IndexRequest, OpenedIndex } from './hnsw-store.js';
 export {
-  CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, checkParam, hnswSearchParams, paramOrDefault, parseParamFlag, ruleText,
+  CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, NEAREST_NEIGHBORS_PARAMS, checkParam, hnswSearchParams, paramOrDefault, parseParamFlag, ruleText,
 } from './params.js';
 export type { ChoiceRule, IntegerRule, NumberRule, ParamRule, ParamSpec } from './params.js';
 /** How every message renders a received value. */
@@ -30,6 +30,9 @@ export type { Evaluation, PrecisionRecall } from './evaluate.js';
 export { sweepGraph, sweepThresholds, thresholdRange, SWEEP_METHODS } from './sweep.js';
 export type { SweepGraphOptions, SweepMethod, SweepOptions, SweepResult, SweepRow } from './sweep.js';
 export { kDistances, kDistancesOnGraph } from './k-distance.js';
+export { nearestNeighbors } from './nearest-neighbors.js';
+export type { NearestNeighborsOptions, NearestNeighborsResult } from './nearest-neighbors.js';
+export type { NeighborLists } from './knn.js';
 export type { KDistanceOptions } from './k-distance.js';
 export { suggestThreshold } from './suggest-threshold.js';
 export type { SuggestOptions, ThresholdSuggestion } from './suggest-threshold.js';

@@ -127,6 +127,12 @@ export const DBSCAN_PARAMS = {
   minSamples: { name: 'minSamples', flag: '--min-samples', rule: { kind: 'integer', min: 1 }, default: 5, doc: 'faces within eps (itself included) that make a core face' },
 } as const satisfies Record<string, ParamSpec>;
 
+/** Nearest neighbours of query rows among base rows (nearestNeighbors). */
+export const NEAREST_NEIGHBORS_PARAMS = {
+  k: { name: 'k', flag: '--k', rule: { kind: 'integer', min: 1 }, default: 1, doc: 'nearest base rows returned per query' },
+  radius: { name: 'radius', flag: '--radius', rule: { kind: 'number', min: 0 }, doc: 'keep only base rows at distance <= radius (default: no limit)' },
+} as const satisfies Record<string, ParamSpec>;
+
 /** The HNSW index (HnswIndex.build) and its kNN graph search (knnGraph, neighbors: 'hnsw'). */
 export const HNSW_PARAMS = {
   M: { name: 'M', flag: '--hnsw-m', rule: { kind: 'integer', min: 2, max: 10000 }, default: 16, doc: 'links per node; more: better recall, more memory and time' },

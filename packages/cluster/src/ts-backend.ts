@@ -8,7 +8,9 @@ import type { Backend, CwConstrained, DbscanConstrained } from './backend.js';
 import { Slices } from './cancel.js';
 import { pairKernel, rowNorms } from './distance.js';
 import type { NeighborGraph } from './graph.js';
+import { baseBlockRows, TopK, type NeighborLists } from './knn.js';
 import type { Metric } from './metrics.js';
+import type { Matrix } from './vectors.js';
 import { shuffleInPlace, Mulberry32 } from './rng.js';
 
 /** @internal */
@@ -19,6 +21,7 @@ export const tsBackend: Backend = {
   chineseWhispers: chineseWhispersTs,
   dbscan: dbscanTs,
   kDistances: ({ data, n, dim }, metric, rank, _threads, signal) => kDistancesTs(data, n, dim, metric, rank, signal),
+  nearestNeighbors: (base, queries, metric, k, radius, _threads, signal) => nearestNeighborsTs(base, queries, metric, k, radius, signal),
 };
 
 /**
@@ -301,4 +304,45 @@ export async function kDistancesTs(data: Float32Array, n: number, dim: number, m
     if (slices.due()) await slices.pause();
   }
   return out;
+}
+
+/**
+ * Nearest neighbours by brute force, every distance the float64 reference: the base streamed in blocks (each
+ * copied once after a query slot in a scratch buffer, as the kernels read one array), four base rows at a
+ * time with an early exit past the query's current k-th distance (or the radius). Yields every ~50 ms.
+ */
+export async function nearestNeighborsTs(
+  base: Matrix,
+  queries: Matrix,
+  metric: Metric,
+  k: number,
+  radius: number,
+  signal?: AbortSignal,
+): Promise<NeighborLists> {
+  const { dim } = base;
+  const nb = base.n;
+  const nq = queries.n;
+  const kernel = pairKernel(metric);
+  const normsB = metric === 'cosine' ? rowNorms(base.data, nb, dim) : new Float64Array(nb);
+  const normsQ = metric === 'cosine' ? rowNorms(queries.data, nq, dim) : new Float64Array(nq);
+  const top = new TopK(nq, k, radius);
+  const rows = baseBlockRows(dim);
+  const scratch = new Float32Array((rows + 1) * dim);
+  const four = new Float64Array(4);
+  const slices = new Slices(signal);
+  for (let j0 = 0; j0 < nb; j0 += rows) {
+    const bn = Math.min(rows, nb - j0);
+    scratch.set(base.data.subarray(j0 * dim, (j0 + bn) * dim), dim);
+    for (let q = 0; q < nq; q++) {
+      scratch.set(queries.data.subarray(q * dim, (q + 1) * dim), 0);
+      let t = 0;
+      for (; t + 4 <= bn; t += 4) {
+        kernel.four(scratch, 0, (t + 1) * dim, dim, kernel.limit(top.bound(q)), normsQ[q], normsB, j0 + t, four);
+        for (let r = 0; r < 4; r++) top.offer(q, four[r], j0 + t + r);
+      }
+      for (; t < bn; t++) top.offer(q, kernel.one(scratch, 0, (t + 1) * dim, dim, kernel.limit(top.bound(q)), normsQ[q], normsB[j0 + t]), j0 + t);
+      if ((q & 15) === 15 && slices.due()) await slices.pause();
+    }
+  }
+  return top.toLists();
 }
