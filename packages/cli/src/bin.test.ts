@@ -9,7 +9,7 @@ import { evaluate } from '@faceclust/cluster';
 import { FaceStore } from '@faceclust/embed';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { folderTag } from './reports/folders.js';
+import { clusterFolderName, folderTag } from './reports/folders.js';
 import { binJs, dataDir, hasBin, hasData, listFiles, logBlocks, readXlsx, repoRoot, runCli, storeFaces, scratchDir, type CliRun } from './test-helpers.js';
 
 const e2e = describe.skipIf(!hasData || !hasBin);
@@ -54,9 +54,13 @@ e2e('faceclust run / cluster on photos-small', () => {
     const x = await readXlsx(path.join(out, 'clusters-001-cw-t1.xlsx'));
     const files = listFiles(path.join(out, 'saveas-001-cw-t1'));
     expect(files.length).toBe(faces.length);
-    const expected = x.faces.map((r) => {
-      return `${r.cluster}/${folderTag(r.file)}_${path.basename(r.file)}_face${r.face}.png`;
+    // the first run adopted its clusters as the folder's people: folders are named `0 person 3` …
+    const expected = x.faces.map((r, i) => {
+      const person = x.faceRows[i]!.person;
+      const folder = clusterFolderName(r.cluster, typeof person === 'number' ? { id: person, name: null } : null);
+      return `${folder}/${folderTag(r.file)}_${path.basename(r.file)}_face${r.face}.png`;
     });
+    expect(expected.filter((f) => f.startsWith('0 person ')).length).toBeGreaterThan(0);
     expect(files).toEqual([...expected].sort());
     // alex_lacamoire/img1.jpg and rose_leslie/img1.jpg
     expect(files.filter((f) => f.endsWith('_img1.jpg_face0.png')).length).toBe(2);
@@ -67,7 +71,7 @@ e2e('faceclust run / cluster on photos-small', () => {
     const r = await runCli(['cluster', 'cw', '--out', out, '--json', '--threshold', '0.9']);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(['call', 'method', 'params', 'clusters', 'noise', 'edges', 'timings', 'faces']);
+    expect(Object.keys(json)).toEqual(['call', 'method', 'params', 'clusters', 'noise', 'edges', 'timings', 'people', 'faces']);
     expect(json.call).toBe(2);
     expect(Object.keys(json.timings)).toEqual(['embedMs', 'indexMs', 'graphMs', 'clusterMs', 'reportsMs', 'totalMs']);
     expect(json.timings.totalMs).toBeGreaterThanOrEqual(json.timings.reportsMs);

@@ -8,7 +8,9 @@ import { embedCommand } from './commands/embed.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { EXIT } from './commands/common.js';
-import { nameCommand, peopleCommand } from './commands/people.js';
+import { correctionCommands, correctionsCommand, nameCommand } from './commands/correct.js';
+import { peopleCommand } from './commands/people.js';
+import { reclusterCommand } from './commands/recluster.js';
 import { pruneCommand } from './commands/prune.js';
 import { runCommand } from './commands/run.js';
 import { suggestCommand } from './commands/suggest.js';
@@ -43,6 +45,7 @@ const program = new Command('faceclust')
   .addCommand(evalCommand(argv))
   .addCommand(pruneCommand(argv))
   .addCommand(callsCommand())
+  .addCommand(correctionsCommand())
   .addCommand(peopleCommand(argv))
   .addCommand(nameCommand(argv))
   .addCommand(exportCommand(argv))
@@ -57,10 +60,12 @@ Examples:
   $ faceclust calls --out pics-out                       every call so far, with its parameters and counts
   $ faceclust people adopt --out pics-out                the latest clustering becomes the folder's people
   $ faceclust name 3 "Ann" --out pics-out                name a person; later adoptions keep ids and names
+  $ faceclust merge 3 7 --out pics-out                   one person, for good (also: move, reject, notface, undo)
 
 Outputs in --out: faces.sqlite (embeddings), log.txt (every call), clusters-NNN-*.xlsx,
 report.html (index) and report-NNN-*/report.html, saveas-NNN-*/ with --saveas.
 Exit codes: 0 done, 1 usage error, 2 done but some files were skipped, 130 interrupted.`);
+for (const cmd of [...correctionCommands(argv), reclusterCommand(argv)]) program.addCommand(cmd);
 for (const cmd of program.commands) cmd.exitOverride();
 
 try {

@@ -9,11 +9,16 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   AUTO_HNSW_FROM, CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswFolderStore, hnswSearchParams,
-  type BackendOption, type ClusterResult, type Metric, type NeighborOptions, type NeighborStrategy,
+  backendName, renumberLabels, type BackendOption, type ClusterResult, type Constraints, type Metric, type NeighborOptions, type NeighborStrategy,
 } from '@faceclust/cluster';
-import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type EmbedEvent, type FaceSet } from '@faceclust/embed';
+import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type Correction, type EmbedEvent, type FaceSet } from '@faceclust/embed';
 import { acquireWriteLock } from './lock.js';
-import { adoptLabels, proposePeople } from './people.js';
+import { assignNewFaces, type AssignOutcome } from './assign-new.js';
+import { rowConstraints } from './constraints.js';
+import { merge, move, namePerson, notFace, reject, undo, type FaceRef } from './corrections.js';
+import { exportPeople, type ExportOptions, type ExportSummary } from './export.js';
+import { adoptLabels, currentPeople, listPeople, proposePeople, type PersonEntry } from './people.js';
+import { suggest, type SuggestOptions, type Suggestions } from './suggest.js';
 import { clusterStats } from './cluster-stats.js';
 import {
   cwParams, dbscanParams, expectDistance, expectNumber, expectSaveAs, neighborParams, paramTag, UsageError,
@@ -24,8 +29,8 @@ import { writeFolders } from './reports/folders.js';
 import { writeHtmlReport, writeReportIndex } from './reports/html.js';
 import { appendLog, count, listSkipped, ms, type LogEntries } from './reports/log.js';
 import { writeXlsx } from './reports/xlsx.js';
-import { keptRows, qualityGate, spreadLabels, type QualityGateOptions } from './quality-gate.js';
-import { toRecord, type ClusteringResult, type FaceResult, type Method, type NeighborsUsed, type SkippedFile } from './result.js';
+import { keptRows, qualityGate, spreadLabels, type GateResult, type QualityGateOptions } from './quality-gate.js';
+import { toRecord, type ClusteringResult, type FaceResult, type Method, type NeighborsUsed, type PeopleMode, type PeopleOutcome, type SkippedFile } from './result.js';
 
 export interface FacialClusteringOptions {
   /**
@@ -101,6 +106,13 @@ export interface ChineseWhispersCallOptions {
   neighbors?: NeighborStrategy;
   /** HNSW parameters; the index is kept in `<outPath>/hnsw/` and reused or extended by later calls. */
   hnsw?: HnswCallOptions;
+  /** Faces of one photo may be one person (mirrors, collages); default false: they are kept apart. */
+  allowSamePhoto?: boolean;
+  /**
+   * With a pathlist, on a folder that has people: cluster every face again (corrections honoured, ids and
+   * names kept by matching) instead of assigning only the new faces. Default false.
+   */
+  recluster?: boolean;
 }
 
 /** Options of {@link FacialClustering.dbscan}. */
@@ -118,6 +130,10 @@ export interface DbscanCallOptions {
   neighbors?: NeighborStrategy;
   /** See {@link ChineseWhispersCallOptions.hnsw}; k must be at least minSamples − 1. */
   hnsw?: HnswCallOptions;
+  /** See {@link ChineseWhispersCallOptions.allowSamePhoto}. */
+  allowSamePhoto?: boolean;
+  /** See {@link ChineseWhispersCallOptions.recluster}. */
+  recluster?: boolean;
 }
 
 /** The store's meta key for `detect` or `crops`, the mode its faces were embedded in. */
@@ -134,7 +150,28 @@ interface CallSpec {
   near: NeighborParams;
   /** dbscan's minSamples − 1 (its core faces need that many neighbours); 1 for cw. */
   minK: number;
-  run: (vectors: Float32Array, dim: number, neighbors: NeighborOptions) => Promise<ClusterResult>;
+  /** The distance within which faces join: cw's threshold, dbscan's eps. */
+  radius: number;
+  people: PeopleOptions;
+  run: (vectors: Float32Array, dim: number, neighbors: NeighborOptions, constraints?: Constraints) => Promise<ClusterResult>;
+}
+
+/** How a call treats the folder's people (validated). */
+interface PeopleOptions {
+  allowSamePhoto: boolean;
+  recluster: boolean;
+}
+
+/** What {@link FacialClustering.reclusterPerson} did. */
+export interface ReclusterResult {
+  /** The correction it was stored as (`undo` reverses it). */
+  correction: number;
+  person: number;
+  /** The person (first) and the new people, with their face counts. */
+  people: { id: number; faces: number }[];
+  /** Faces that went to nobody (DBSCAN's noise). */
+  noise: number;
+  summary: string;
 }
 
 /** Raised when `signal` aborts a clustering call: its incomplete outputs are gone, its log block says so. */
@@ -392,8 +429,10 @@ export class FacialClustering {
     const saveas = expectSaveAs(options.saveas);
     const near = neighborParams(options);
     return this.cluster({
-      method: 'cw', params: p, saveas, gateOpts: gateOptions(options), near, minK: 1,
-      run: (v, dim, neighbors) => chineseWhispers(v, dim, { threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, signal: this.options.signal, ...neighbors }),
+      method: 'cw', params: p, saveas, gateOpts: gateOptions(options), near, minK: 1, radius: p.threshold, people: peopleOptions(options),
+      run: (v, dim, neighbors, constraints) => chineseWhispers(v, dim, {
+        threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, signal: this.options.signal, ...neighbors, ...(constraints ? { constraints } : {}),
+      }),
     });
   }
 
@@ -403,9 +442,115 @@ export class FacialClustering {
     const saveas = expectSaveAs(options.saveas);
     const near = neighborParams(options, p.minSamples - 1);
     return this.cluster({
-      method: 'dbscan', params: p, saveas, gateOpts: gateOptions(options), near, minK: p.minSamples - 1,
-      run: (v, dim, neighbors) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, signal: this.options.signal, ...neighbors }),
+      method: 'dbscan', params: p, saveas, gateOpts: gateOptions(options), near, minK: p.minSamples - 1, radius: p.eps, people: peopleOptions(options),
+      run: (v, dim, neighbors, constraints) => dbscan(v, dim, {
+        eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, signal: this.options.signal, ...neighbors, ...(constraints ? { constraints } : {}),
+      }),
     });
+  }
+
+  /**
+   * Clusters one person's faces alone (their constraints honoured) to split a wrong merge: the part holding
+   * the person's confirmed faces (or the largest) keeps the person, id and name; each other part becomes a new
+   * person; DBSCAN's noise belongs to nobody. Every other person is left as it is. A correction: `undo`
+   * puts the person back. Uses the store only (no pathlist needed); `method` defaults to 'cw'.
+   */
+  async reclusterPerson(person: number, options: (ChineseWhispersCallOptions & { method?: 'cw' }) | (DbscanCallOptions & { method: 'dbscan' }) = {}): Promise<ReclusterResult> {
+    if (!Number.isInteger(person) || person < 1) throw new TypeError(`Expected a person id (an integer >= 1) for person but received ${JSON.stringify(person)}`);
+    const opts = checkCallOptions(options);
+    const method = opts.method ?? 'cw';
+    if (method !== 'cw' && method !== 'dbscan') throw new RangeError(`Expected method to be one of 'cw', 'dbscan' but received ${JSON.stringify(method)}`);
+    const p = method === 'cw' ? cwParams(opts as ChineseWhispersCallOptions) : dbscanParams(opts as DbscanCallOptions);
+    const people = peopleOptions(opts);
+    await this.prepare();
+    this.flushEmbedLog();
+    const set = this.faceSet!;
+    const store = this.store!;
+    const command = this.options.command ?? `FacialClustering.reclusterPerson(${person}, ${JSON.stringify(opts)})`;
+    const entry = store.people.list().find((x) => x.id === person);
+    if (!entry) throw new UsageError(`No person ${person} in ${this.outPath} (faceclust people lists them)`);
+    const stored = store.people.constraints();
+    const notFaces = new Set(stored.notFaces);
+    const mine = new Set(entry.faceIds);
+    const rows = set.faces.flatMap((f, i) => (mine.has(f.id) && !notFaces.has(f.id) ? [i] : []));
+    const faces = rows.map((i) => set.faces[i]!);
+    const start = performance.now();
+    let labels: Int32Array = new Int32Array(rows.length);
+    if (rows.length > 1) {
+      const c = rowConstraints(faces, stored, { allowSamePhoto: people.allowSamePhoto });
+      const constraints = c.mustLink.length + c.cannotLink.length > 0 ? { constraints: { mustLink: c.mustLink, cannotLink: c.cannotLink } } : {};
+      const vectors = keptRows(set.vectors, set.dim, Int32Array.from(rows));
+      const signal = this.options.signal;
+      const res = method === 'cw'
+        ? await chineseWhispers(vectors, set.dim, { threshold: (p as CwParams).threshold, iterations: (p as CwParams).iterations, seed: (p as CwParams).seed, metric: p.metric, backend: p.backend, signal, ...constraints })
+        : await dbscan(vectors, set.dim, { eps: (p as DbscanParams).eps, minSamples: (p as DbscanParams).minSamples, metric: p.metric, backend: p.backend, signal, ...constraints });
+      labels = res.labels;
+    }
+    // the part with the confirmed faces keeps the person (constraints keep them in one part), else the largest (label 0)
+    const confirmed = new Set(stored.confirmed.faceIds.filter((_, k) => stored.confirmed.personIds[k] === person));
+    const keeper = labels.find((l, i) => l >= 0 && confirmed.has(faces[i]!.id)) ?? 0;
+    const partCount = labels.reduce((m, l) => Math.max(m, l + 1), 0);
+    const order = [keeper, ...Array.from({ length: partCount }, (_, l) => l).filter((l) => l !== keeper)];
+    const parts = order.map((l) => faces.filter((_, i) => labels[i] === l).map((f) => f.id)).filter((part, k) => k === 0 || part.length > 0);
+    const release = acquireWriteLock(this.outPath, command);
+    try {
+      const c = store.people.split(person, parts, { command });
+      appendLog(this.outPath, `correction ${c.id}: recluster person ${person}`, new Date(), [
+        ['command', command],
+        ['method', method === 'cw' ? 'chinese whispers' : 'dbscan'],
+        ['parameters', Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ')],
+        ['did', c.summary],
+        ['time', ms(performance.now() - start)],
+      ]);
+      return { correction: c.id, person, people: c.people.map((id, k) => ({ id, faces: parts[k]!.length })), noise: rows.length - parts.reduce((s, part) => s + part.length, 0), summary: c.summary };
+    } finally {
+      release();
+    }
+  }
+
+  /** The folder's people, largest first, each with its faces (see `faceclust people`). */
+  people(): PersonEntry[] {
+    return listPeople(this.outPath);
+  }
+
+  /** Merges people into one, for good (see {@link merge}). */
+  merge(people: number[], opts: { into?: number } = {}): Correction {
+    return merge(this.outPath, people, { ...opts, command: this.options.command ?? `FacialClustering.merge(${JSON.stringify(people)})` });
+  }
+
+  /** Moves faces to a person or a new one (see {@link move}). */
+  move(faces: FaceRef[], to: number | 'new'): Correction {
+    return move(this.outPath, faces, to, { command: this.options.command ?? `FacialClustering.move(${JSON.stringify(faces)}, ${JSON.stringify(to)})` });
+  }
+
+  /** "Not this person" (see {@link reject}). */
+  reject(faces: FaceRef[], from: number): Correction {
+    return reject(this.outPath, faces, from, { command: this.options.command ?? `FacialClustering.reject(${JSON.stringify(faces)}, ${from})` });
+  }
+
+  /** Marks detections that are not faces (see {@link notFace}). */
+  notFace(faces: FaceRef[]): Correction {
+    return notFace(this.outPath, faces, { command: this.options.command ?? `FacialClustering.notFace(${JSON.stringify(faces)})` });
+  }
+
+  /** Names a person (null removes the name). */
+  name(person: number, name: string | null): Correction {
+    return namePerson(this.outPath, person, name, { command: this.options.command ?? `FacialClustering.name(${person}, ${JSON.stringify(name)})` });
+  }
+
+  /** Undoes the latest correction; undefined when there is none. */
+  undo(): Correction | undefined {
+    return undo(this.outPath, { command: this.options.command ?? 'FacialClustering.undo()' });
+  }
+
+  /** Pairs of people that may be one, and faces far from their person (see {@link suggest}). */
+  suggest(opts: SuggestOptions = {}): Promise<Suggestions> {
+    return suggest(this.outPath, { signal: this.options.signal, ...opts });
+  }
+
+  /** Writes the people as csv, json or XMP sidecars (see {@link exportPeople}). */
+  export(opts: ExportOptions): Promise<ExportSummary> {
+    return exportPeople(this.outPath, { command: this.options.command ?? `FacialClustering.export(${JSON.stringify(opts)})`, ...opts });
   }
 
   /** Closes the embedding store. */
@@ -470,7 +615,7 @@ export class FacialClustering {
         ['timings', `${embedMs ? `embed ${ms(embedMs)}, ` : ''}${result.timings.indexMs ? `hnsw index ${ms(result.timings.indexMs)}, ` : ''}graph ${ms(result.timings.graphMs)}, cluster ${ms(res.timings.clusterMs)}, reports ${ms(result.timings.reportsMs)}, total ${ms(result.timings.totalMs)}`],
         ['store', this.storePath],
         ['outputs', [result.outputs.xlsx, result.outputs.report, result.outputs.saveas].filter(Boolean).join('\n')],
-        ['people', result.internals.adopted],
+        ["people", describePeople(result.people)],
       ] satisfies LogEntries);
       return pub;
     } catch (thrown) {
@@ -495,30 +640,38 @@ export class FacialClustering {
   }
 
   /**
-   * The first `run` in a folder makes its clustering the folder's people (each cluster a new person, no_class
-   * nobody's), before the outputs are written so they show them; later calls are matched to them (people.ts).
-   * Says what happened, for the log; never fails the call.
+   * Writes what a `run` did to the folder's people, before the outputs are written so they show it: the first
+   * run (and `recluster`) adopts its clustering (people.ts: ids and names kept by matching, corrections kept);
+   * a later run gives its new faces their people (`personOfFace`). Says what happened, for the log; a failure
+   * (e.g. another process holds the write lock) is said, never fails the call.
    */
-  private adoptFirstRun(set: FaceSet, labels: Int32Array, command: string): string | undefined {
+  private updatePeople(mode: PeopleMode, set: FaceSet, labels: Int32Array, command: string, personOfFace?: Map<number, number>): string | undefined {
+    if (mode === 'proposed') return undefined;
     const store = this.store!;
-    if (!this.pathlist || store.listPeople().length > 0) return undefined;
     try {
       const release = acquireWriteLock(this.outPath, command);
       try {
-        const { created } = adoptLabels(store, Int32Array.from(set.faces, (f) => f.id), labels);
-        return `this call adopted as the folder's people: ${count(created, 'person', 'people')} (\`faceclust people\` lists them)`;
+        if (mode === 'assigned') {
+          const entries = [...(personOfFace ?? new Map<number, number>())];
+          store.people.assign(Int32Array.from(entries, (e) => e[0]), Int32Array.from(entries, (e) => e[1]));
+          return undefined;
+        }
+        const { kept, created } = adoptLabels(store, Int32Array.from(set.faces, (f) => f.id), labels);
+        return mode === 'adopted'
+          ? `this call adopted as the folder's people: ${count(created, 'person', 'people')} (\`faceclust people\` lists them)`
+          : `every face clustered again and adopted: ${count(kept, 'person', 'people')} kept (ids and names), ${created} new`;
       } finally {
         release();
       }
     } catch (err) {
-      return `not adopted: ${(err as Error).message}`;
+      return `people not updated: ${(err as Error).message}`;
     }
   }
 
   /** The clustering and its outputs; every path it creates is pushed to `ctx.written` first, so a failure can remove it. */
   private async clusterCall(
     call: number,
-    { method, params, saveas, gateOpts, near, minK, run }: CallSpec,
+    { method, params, saveas, gateOpts, near, minK, radius, people, run }: CallSpec,
     ctx: { command: string; when: Date; embedMs: number; start: number; written: string[] },
   ): Promise<ClusteringResult & { internals: { res: ClusterResult; gate: { rejected: number }; kept: number; warnings: string[]; adopted?: string } }> {
     const set = this.faceSet!;
@@ -529,10 +682,16 @@ export class FacialClustering {
     if (method === 'cw') expectDistance(CHINESE_WHISPERS_PARAMS.threshold, (params as CwParams).threshold, params.metric, set.dim);
     else expectDistance(DBSCAN_PARAMS.eps, (params as DbscanParams).eps, params.metric, set.dim);
     step(`clustering ${count(n, 'face')} (${method === 'cw' ? 'chinese whispers' : 'dbscan'})`);
-    // the quality gate: rejected faces stay out of the graph (they would bridge people) and come back as no_class
-    const gate = qualityGate(set.faces, gateOpts);
+    // the quality gate and the user's "not a face" marks: those faces stay out of the graph (they would bridge
+    // people) and come back as no_class
+    const stored = store.people.constraints();
+    const gate = withNotFaces(qualityGate(set.faces, gateOpts), stored.notFaces, set.faces);
     const kept = gate.kept.length;
     const rows = gate.rejected ? keptRows(set.vectors, set.dim, gate.kept) : set.vectors;
+    const keptFaces = gate.rejected ? Array.from(gate.kept, (i) => set.faces[i]!) : set.faces;
+    const constraints = rowConstraints(keptFaces, stored, { allowSamePhoto: people.allowSamePhoto });
+    const constrained = constraints.mustLink.length + constraints.cannotLink.length > 0 ? { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink } : undefined;
+    const mode = peopleMode(Boolean(this.pathlist), store.people.list().length > 0, people.recluster);
     // the library decides exact or hnsw; with hnsw it reuses, extends or rebuilds the index kept in
     // <out>/hnsw/ (after the quality gate the rows are not the folder's faces: a throwaway index instead)
     const search = hnswSearchParams(near, minK);
@@ -540,9 +699,36 @@ export class FacialClustering {
       M: near.M, efConstruction: near.efConstruction, ...search,
       ...(gate.rejected ? {} : { store: hnswFolderStore(path.join(this.outPath, HNSW_DIR), { tag: set.model }), ids: Int32Array.from(set.faces, (f) => f.id) }),
     };
-    const res: ClusterResult = kept === 0
-      ? { labels: new Int32Array(0), clusterCount: 0, noiseCount: 0, backend: 'ts', timings: { graphMs: 0, clusterMs: 0, totalMs: 0 }, graph: { edges: 0 } }
-      : await run(rows, set.dim, { neighbors: near.neighbors, hnsw });
+    let assignment: AssignOutcome | undefined;
+    const newPeople = new Map<number, number>(); // the new faces' people, to write
+    let res: ClusterResult;
+    if (kept === 0) {
+      res = { labels: new Int32Array(0), clusterCount: 0, noiseCount: 0, backend: 'ts', timings: { graphMs: 0, clusterMs: 0, totalMs: 0 }, graph: { edges: 0 } };
+    } else if (mode === 'assigned') {
+      // new photos join the people there are; only the faces left over are clustered, among themselves
+      const { personOf } = currentPeople(store);
+      let restBackend: ClusterResult['backend'] | undefined;
+      const started = performance.now();
+      assignment = await assignNewFaces({
+        vectors: rows, dim: set.dim, personOfRow: Int32Array.from(keptFaces, (f) => personOf.get(f.id) ?? -1),
+        mustLink: constraints.mustLink, cannotLink: constraints.cannotLink, metric: params.metric, radius, backend: params.backend,
+        signal: this.options.signal, nextPersonId: store.people.nextPersonId(),
+        clusterRest: async (v, c) => {
+          const r = await run(v, set.dim, { neighbors: near.neighbors, hnsw: { M: near.M, efConstruction: near.efConstruction, ...search } }, c);
+          restBackend = r.backend;
+          return r;
+        },
+      });
+      keptFaces.forEach((f, i) => {
+        if (!personOf.has(f.id) && assignment!.personOfRow[i]! >= 0) newPeople.set(f.id, assignment!.personOfRow[i]!);
+      });
+      res = {
+        ...labelsOfPeople(assignment.personOfRow), backend: restBackend ?? assignment.backend ?? (await backendName(params.backend)), graph: { edges: 0 }, neighbors: 'exact',
+        timings: { graphMs: assignment.searchMs, clusterMs: assignment.clusterMs, totalMs: performance.now() - started },
+      };
+    } else {
+      res = await run(rows, set.dim, { neighbors: near.neighbors, hnsw }, constrained);
+    }
     const indexMs = res.index?.ms ?? 0;
     const indexAction = res.neighbors === 'hnsw' ? (res.index?.action ?? `built in memory for the ${kept} faces past the quality gate (not saved: its rows are not the folder's faces)`) : undefined;
     const neighbors: NeighborsUsed = {
@@ -553,9 +739,15 @@ export class FacialClustering {
     const labels = gate.rejected ? spreadLabels(res.labels, gate.kept, n) : res.labels;
     const noiseCount = res.noiseCount + gate.rejected;
     const { distances, clusters } = clusterStats(set.vectors, set.dim, labels, res.clusterCount, params.metric);
-    const adopted = this.adoptFirstRun(set, labels, ctx.command);
-    // a proposal shown in every output, never written: only `people adopt` changes the people
+    const adopted = this.updatePeople(mode, set, labels, ctx.command, newPeople);
+    // each cluster's person: after a run, the people just written; after `cluster`, a proposal only
     const personOfCluster = proposePeople(store, Int32Array.from(set.faces, (f) => f.id), labels);
+    const peopleOutcome: PeopleOutcome = {
+      mode,
+      ...(assignment ? { newFaces: assignment.newFaces, assigned: assignment.assigned, newPeople: assignment.newPeople } : {}),
+      constraints: { ...constraints.counts, allowSamePhoto: people.allowSamePhoto },
+      ...(adopted ? { note: adopted } : {}),
+    };
     const faces: FaceResult[] = set.faces.map((f, i) => ({
       faceId: f.id, file: f.file, face: f.faceIndex, box: f.box, score: f.score, cluster: labels[i], distance: Number.isNaN(distances[i]) ? null : distances[i],
       ...(gate.reasons[i] ? { rejected: gate.reasons[i]! } : {}),
@@ -570,7 +762,7 @@ export class FacialClustering {
       summaries: clusters, skipped: this.skipped, noFace: this.noFace, missing: this.missing, notices, backend: res.backend, neighbors, edges: res.graph.edges,
       timings: { embedMs: ctx.embedMs, indexMs, graphMs: res.timings.graphMs - indexMs, clusterMs: res.timings.clusterMs, reportsMs: 0, totalMs: 0 },
       outputs: { log: out('log.txt'), xlsx: out(names.xlsx), report: path.join(out(names.report), 'report.html'), reportIndex: out('report.html') },
-      saveas,
+      saveas, people: peopleOutcome,
     };
     if (saveas) result.outputs.saveas = out(names.saveas);
     const crops = (faceId: number) => store.getCrop(faceId);
@@ -618,12 +810,68 @@ export function clusteringNotices(clusters: { cluster: number; size: number }[],
   return [];
 }
 
+/** The log's `people` line: what the call did with the folder's people, and the constraints it honoured. */
+export function describePeople(p: PeopleOutcome): string {
+  const c = p.constraints;
+  const what = {
+    proposed: 'proposed only (faceclust people adopt makes a call the people)',
+    adopted: 'adopted',
+    assigned: `${count(p.newFaces ?? 0, 'new face')}: ${p.assigned ?? 0} joined known people, ${count(p.newPeople ?? 0, 'new person', 'new people')} from the rest`,
+    reclustered: 'every face clustered again and adopted (ids and names kept by matching)',
+  }[p.mode];
+  const honoured = [
+    c.confirmedFaces ? `${count(c.confirmedFaces, 'confirmed face')} of ${count(c.confirmedPeople, 'person', 'people')}` : '',
+    c.cannotLinks ? count(c.cannotLinks, 'cannot link') : '',
+    c.allowSamePhoto ? 'faces of one photo may be one person (--allow-same-photo)' : c.samePhotoPairs ? `${count(c.samePhotoPairs, 'same-photo pair')} kept apart` : '',
+  ].filter(Boolean);
+  return `${what}${p.note && p.mode !== 'adopted' ? `\n${p.note}` : p.note ? `: ${p.note}` : ''}${honoured.length ? `\nconstraints: ${honoured.join(', ')}` : ''}`;
+}
+
 /** The log's `neighbors` line: the path that ran, why, and for hnsw its parameters and what became of the index. */
 export function describeNeighbors(n: NeighborsUsed, faces: number): string {
   const why = n.requested === 'auto' ? ` (auto: ${faces} faces ${faces >= AUTO_HNSW_FROM ? '>=' : '<'} ${AUTO_HNSW_FROM})` : '';
   if (n.used === 'exact' || !n.hnsw) return `exact${why}`;
   const h = n.hnsw;
   return `hnsw${why}: M=${h.M} efConstruction=${h.efConstruction} k=${h.k} ef=${h.ef} maxNeighbors=${h.maxNeighbors}${n.index ? `\nindex ${n.index}` : ''}`;
+}
+
+/**
+ * What a call does with the folder's people: `cluster` proposes (writes nothing); the first `run` of a folder
+ * adopts its clustering; a later `run` assigns its new faces, or with `recluster` clusters every face again
+ * and adopts that.
+ */
+function peopleMode(run: boolean, hasPeople: boolean, recluster: boolean): PeopleMode {
+  if (!run) return 'proposed';
+  if (!hasPeople) return 'adopted';
+  return recluster ? 'reclustered' : 'assigned';
+}
+
+/** Public labels from each row's person (−1 nobody): one cluster per person, the largest 0. */
+function labelsOfPeople(personOfRow: Int32Array): { labels: Int32Array; clusterCount: number; noiseCount: number } {
+  const firstRow = new Map<number, number>();
+  const raw = Int32Array.from(personOfRow, (person, row) => {
+    if (person < 0) return -1;
+    if (!firstRow.has(person)) firstRow.set(person, row);
+    return firstRow.get(person)!;
+  });
+  return renumberLabels(raw);
+}
+
+/** The quality gate's outcome with the faces the user marked "not a face" rejected too, with that reason. */
+function withNotFaces(gate: GateResult, notFaces: Int32Array, faces: readonly { id: number }[]): GateResult {
+  if (notFaces.length === 0) return gate;
+  const marked = new Set(notFaces);
+  const reasons = faces.map((f, i) => (marked.has(f.id) ? 'not a face (your correction: faceclust notface)' : gate.reasons[i]));
+  const kept = Int32Array.from(Array.from(gate.kept).filter((i) => !marked.has(faces[i]!.id)));
+  return { reasons, kept, rejected: faces.length - kept.length };
+}
+
+/** A call's people options, validated. */
+function peopleOptions(o: { allowSamePhoto?: unknown; recluster?: unknown }): PeopleOptions {
+  for (const key of ['allowSamePhoto', 'recluster'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new TypeError(`Expected a boolean for ${key} but received ${JSON.stringify(o[key])}`);
+  }
+  return { allowSamePhoto: o.allowSamePhoto === true, recluster: o.recluster === true };
 }
 
 /** The quality-gate thresholds of a call's options (validated by qualityGate). */

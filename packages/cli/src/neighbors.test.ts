@@ -119,7 +119,8 @@ e2e('--neighbors hnsw on photos-small', () => {
   it('new photos are added to the index, not rebuilt, and cluster as exact does', async () => {
     fs.cpSync(path.join(dataDir, 'photos-small', 'alex_lacamoire'), path.join(input, 'alex_lacamoire'), { recursive: true });
     // the index was last saved with M 8
-    const r = json(await runCli(['run', input, '--out', out, '--threads', '2', '--neighbors', 'hnsw', '--hnsw-m', '8', '--json', '-q']));
+    // --recluster: the folder has people, so a plain run would only assign the new faces (no graph, no index)
+    const r = json(await runCli(['run', input, '--out', out, '--threads', '2', '--neighbors', 'hnsw', '--hnsw-m', '8', '--recluster', '--json', '-q']));
     const added = r.faces.filter((f) => f.file.includes(`${path.sep}alex_lacamoire${path.sep}`)).length;
     expect(added).toBeGreaterThanOrEqual(1);
     expect(lastBlock(out)).toMatch(new RegExp(`index added ${added} faces to .*hnsw \\(now ${r.faces.length}\\)`));

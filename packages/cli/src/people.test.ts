@@ -92,7 +92,7 @@ describe.skipIf(!hasData || !hasBin)('people of an output folder (real CLI, phot
   it('BAD CALL – an unknown person or call is named', async () => {
     const r = await runCli(['name', '999', 'Nobody', '--out', out]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/No person with id 999 in .*faces\.sqlite/);
+    expect(r.stderr).toMatch(/No person 999 in .*faces\.sqlite/);
     const a = await runCli(['people', 'adopt', '--call', '77', '--out', out]);
     expect(a.code).toBe(1);
     expect(a.stderr).toMatch(/Call 77 in .* kept no labels .*: choose one of 1, 2, 3/);

@@ -12,29 +12,42 @@ import { prepareOutDir, STORE_FILE } from './output.js';
 import { appendLog, count } from './reports/log.js';
 
 /**
- * Each cluster of a call (labels ≥ 0, one per face in `faceIds`) matched one to one to the person it shares
- * most faces with: pairs are taken by shared faces, most first (ties: the smaller person id, then the smaller
- * cluster), each cluster and person at most once. Clusters left over become new people, numbered from
- * `nextId` in cluster order. Noise (−1) belongs to nobody.
+ * Each cluster of a call (labels ≥ 0, one per face in `faceIds`) matched one to one to a person. First, a
+ * cluster holding faces the user confirmed to a person (`confirmed`: face id → person) is that person's
+ * (the most confirmed faces first; constrained clusterings put one confirmed person in a cluster at most).
+ * Then the rest by shared faces, most first (ties: the smaller person id, then the smaller cluster), each
+ * cluster and person at most once. Clusters left over become new people, numbered from `nextId` in cluster
+ * order. Noise (−1) belongs to nobody.
  */
-export function matchPeople(faceIds: Int32Array, labels: Int32Array, personOf: Map<number, number>, nextId: number): { personOfCluster: Map<number, number>; created: number[] } {
+export function matchPeople(
+  faceIds: Int32Array,
+  labels: Int32Array,
+  personOf: Map<number, number>,
+  nextId: number,
+  confirmed: Map<number, number> = new Map(),
+): { personOfCluster: Map<number, number>; created: number[] } {
   const shared = new Map<string, { cluster: number; person: number; faces: number }>();
+  const anchored = new Map<string, { cluster: number; person: number; faces: number }>();
   const clusters = new Set<number>();
+  const tally = (into: typeof shared, cluster: number, person: number) => {
+    const key = `${cluster}:${person}`;
+    const entry = into.get(key) ?? { cluster, person, faces: 0 };
+    entry.faces++;
+    into.set(key, entry);
+  };
   for (let i = 0; i < labels.length; i++) {
     const cluster = labels[i]!;
     if (cluster < 0) continue;
     clusters.add(cluster);
+    const anchor = confirmed.get(faceIds[i]!);
+    if (anchor !== undefined) tally(anchored, cluster, anchor);
     const person = personOf.get(faceIds[i]!);
-    if (person === undefined) continue;
-    const key = `${cluster}:${person}`;
-    const entry = shared.get(key) ?? { cluster, person, faces: 0 };
-    entry.faces++;
-    shared.set(key, entry);
+    if (person !== undefined) tally(shared, cluster, person);
   }
-  const pairs = [...shared.values()].sort((a, b) => b.faces - a.faces || a.person - b.person || a.cluster - b.cluster);
+  const order = (a: { faces: number; person: number; cluster: number }, b: typeof a) => b.faces - a.faces || a.person - b.person || a.cluster - b.cluster;
   const personOfCluster = new Map<number, number>();
   const taken = new Set<number>();
-  for (const p of pairs) {
+  for (const p of [...[...anchored.values()].sort(order), ...[...shared.values()].sort(order)]) {
     if (personOfCluster.has(p.cluster) || taken.has(p.person)) continue;
     personOfCluster.set(p.cluster, p.person);
     taken.add(p.person);
@@ -48,25 +61,28 @@ export function matchPeople(faceIds: Int32Array, labels: Int32Array, personOf: M
   return { personOfCluster, created };
 }
 
-/** The folder's people as they are: each face's person, each person's name. */
-function currentPeople(store: FaceStore): { personOf: Map<number, number>; names: Map<number, string | null> } {
-  const assigned = store.personOfFaces();
+/** The folder's people as they are: each face's person, each person's name, each confirmed face's person. */
+export function currentPeople(store: FaceStore): { personOf: Map<number, number>; names: Map<number, string | null>; confirmed: Map<number, number> } {
+  const assigned = store.people.personOfFaces();
+  const { confirmed } = store.people.constraints();
   return {
     personOf: new Map(Array.from(assigned.faceIds, (f, i) => [f, assigned.personIds[i]!])),
-    names: new Map(store.listPeople().map((p) => [p.id, p.name])),
+    names: new Map(store.people.list().map((p) => [p.id, p.name])),
+    confirmed: new Map(Array.from(confirmed.faceIds, (f, i) => [f, confirmed.personIds[i]!])),
   };
 }
 
 /**
  * Makes a clustering (a label per face id) the folder's people: each cluster matched to the people there
  * are (ids and names kept), the others new, no_class faces nobody's, faces not listed untouched. One
- * transaction; the caller holds the write lock. `adoptCall` and the first `run` of a folder use it.
+ * transaction; the caller holds the write lock. `adoptCall`, the first `run` of a folder and `run
+ * --recluster` use it.
  */
 export function adoptLabels(store: FaceStore, faceIds: Int32Array, labels: Int32Array): { kept: number; created: number; faces: number } {
-  const { personOf, names } = currentPeople(store);
-  const nextId = Math.max(0, ...names.keys()) + 1;
-  const { personOfCluster, created } = matchPeople(faceIds, labels, personOf, nextId);
-  store.assignPeople(faceIds, Int32Array.from(labels, (label) => (label < 0 ? -1 : personOfCluster.get(label)!)));
+  const { personOf, confirmed } = currentPeople(store);
+  const { personOfCluster, created } = matchPeople(faceIds, labels, personOf, store.people.nextPersonId(), confirmed);
+  // a confirmed face stays with its person whatever the clustering did (e.g. a lone confirmed face DBSCAN called noise)
+  store.people.assign(faceIds, Int32Array.from(labels, (label, i) => confirmed.get(faceIds[i]!) ?? (label < 0 ? -1 : personOfCluster.get(label)!)));
   return { kept: personOfCluster.size - created.length, created: created.length, faces: labels.filter((l) => l >= 0).length };
 }
 
@@ -75,17 +91,17 @@ export function adoptLabels(store: FaceStore, faceIds: Int32Array, labels: Int32
  * existing person are absent.
  */
 export function proposePeople(store: FaceStore, faceIds: Int32Array, labels: Int32Array): Map<number, { id: number; name: string | null }> {
-  const { personOf, names } = currentPeople(store);
+  const { personOf, names, confirmed } = currentPeople(store);
   const proposed = new Map<number, { id: number; name: string | null }>();
   if (names.size === 0) return proposed;
-  for (const [cluster, id] of matchPeople(faceIds, labels, personOf, Number.MAX_SAFE_INTEGER).personOfCluster) {
+  for (const [cluster, id] of matchPeople(faceIds, labels, personOf, Number.MAX_SAFE_INTEGER, confirmed).personOfCluster) {
     if (names.has(id)) proposed.set(cluster, { id, name: names.get(id)! });
   }
   return proposed;
 }
 
 /** The store of an output folder, which must exist. */
-function openStore(out: string): { dir: string; store: FaceStore } {
+export function openStore(out: string): { dir: string; store: FaceStore } {
   const dir = prepareOutDir(out);
   const file = path.join(dir, STORE_FILE);
   if (!fs.existsSync(file)) throw new UsageError(`No embedding store at ${file}: run \`faceclust run <photos> --out ${dir}\` first`);
@@ -144,26 +160,10 @@ export function listPeople(out: string): PersonEntry[] {
     const where = new Map<number, { file: string; face: number }>();
     for (const model of store.listModels()) for (const f of store.loadFaces(model.id).faces) where.set(f.id, { file: f.file, face: f.faceIndex });
     return store
-      .listPeople()
+      .people.list()
       .map((p) => ({ id: p.id, name: p.name, faces: p.faceIds.filter((id) => where.has(id)).map((id) => ({ faceId: id, ...where.get(id)! })) }))
       .sort((a, b) => b.faces.length - a.faces.length || a.id - b.id);
   } finally {
     store.close();
-  }
-}
-
-/** Names person `id` in the folder (null: unnamed), under its write lock. */
-export function namePerson(out: string, id: number, name: string | null, command = 'namePerson()'): void {
-  const { dir, store } = openStore(out);
-  const release = acquireWriteLock(dir, command);
-  try {
-    store.namePerson(id, name);
-    appendLog(dir, `people: person ${id} named`, new Date(), [['command', command], ['name', name ?? '(unnamed)']]);
-  } catch (err) {
-    if (err instanceof RangeError) throw new UsageError(err.message);
-    throw err;
-  } finally {
-    store.close();
-    release();
   }
 }

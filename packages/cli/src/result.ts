@@ -37,6 +37,26 @@ export interface NeighborsUsed {
   index?: string;
 }
 
+/**
+ * What a call did with the folder's people: `proposed` (cluster: nothing written), `adopted` (the first run:
+ * its clusters became the people), `assigned` (a later run: new faces joined known people or became new
+ * ones), `reclustered` (run --recluster: every face clustered again, then adopted by matching).
+ */
+export type PeopleMode = 'proposed' | 'adopted' | 'assigned' | 'reclustered';
+
+/** {@link ClusteringResult.people}. */
+export interface PeopleOutcome {
+  mode: PeopleMode;
+  /** `assigned`: faces new to the people, how many joined a known person, how many new people the rest made. */
+  newFaces?: number;
+  assigned?: number;
+  newPeople?: number;
+  /** The constraints the clustering honoured (docs/ALGORITHMS.md, "Constraints"). */
+  constraints: { confirmedPeople: number; confirmedFaces: number; cannotLinks: number; samePhotoPairs: number; allowSamePhoto: boolean };
+  /** What happened to the people, for the log (e.g. adopted, or why they could not be written). */
+  note?: string;
+}
+
 /** A photo that could not be read, with the reason. */
 export interface SkippedFile {
   path: string;
@@ -84,6 +104,7 @@ export interface ClusteringResult {
   /** Absolute paths of what this call wrote. */
   outputs: { log: string; xlsx: string; report: string; reportIndex: string; saveas?: string };
   saveas: SaveAs;
+  people: PeopleOutcome;
 }
 
 /**
@@ -99,6 +120,7 @@ export interface JsonOutput {
   noise: number;
   edges: number;
   timings: ClusteringResult['timings'];
+  people: PeopleOutcome;
   /** `person`: the folder's person the face's cluster matches (null: none yet, or no_class), with its `name`. */
   faces: { file: string; face: number; box: [number, number, number, number]; score: number; cluster: number; person: number | null; name: string | null }[];
 }
@@ -112,6 +134,7 @@ export function toJson(r: ClusteringResult): JsonOutput {
     noise: r.noise,
     edges: r.edges,
     timings: r.timings,
+    people: r.people,
     faces: r.faces.map((f) => ({ file: f.file, face: f.face, box: f.box, score: f.score, cluster: f.cluster, person: f.person?.id ?? null, name: f.person?.name ?? null })),
   };
 }
@@ -142,6 +165,7 @@ export interface CallRecord {
   saveas: SaveAs;
   timings: ClusteringResult['timings'];
   outputs: ClusteringResult['outputs'];
+  people: PeopleOutcome;
 }
 
 export function toRecord(r: ClusteringResult): CallRecord {
@@ -149,7 +173,7 @@ export function toRecord(r: ClusteringResult): CallRecord {
     call: r.call, method: r.method, params: r.params, gate: r.gate, model: r.model, images: r.images, faces: r.faces.length,
     clusters: r.clusters, noise: r.noise, edges: r.edges, backend: r.backend, neighbors: r.neighbors,
     summaries: r.summaries.map((c) => ({ cluster: c.cluster, size: c.size, cohesion: c.cohesion, representative: r.faces[c.representative]!.faceId })),
-    skipped: r.skipped, noFace: r.noFace, missing: r.missing, notices: r.notices, saveas: r.saveas, timings: r.timings, outputs: r.outputs,
+    skipped: r.skipped, noFace: r.noFace, missing: r.missing, notices: r.notices, saveas: r.saveas, timings: r.timings, outputs: r.outputs, people: r.people,
   };
 }
 

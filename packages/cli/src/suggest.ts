@@ -2,12 +2,10 @@
  * Suggestions to review: pairs of people that may be one person, and faces that sit far from their person.
  * Read-only (like `cluster` and `tune`, it runs beside a writer); the user acts on them with merge / reject.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import { openStore } from './people.js';
 import { COMMON_PARAMS, checkParam, describe, type Metric } from '@faceclust/cluster';
-import { FaceStore, type FaceInfo, type PersonRow, type StoredConstraints } from '@faceclust/embed';
+import type { FaceInfo, PersonRow, StoredConstraints } from '@faceclust/embed';
 import { DEFAULTS, expectNumber, UsageError } from './options.js';
-import { prepareOutDir, STORE_FILE } from './output.js';
 
 /** Options of {@link suggest}. */
 export interface SuggestOptions {
@@ -268,14 +266,6 @@ async function meanToOthers(vectors: Float32Array, dim: number, rows: number[], 
     await tick();
   }
   return { distances, sampled: true };
-}
-
-/** The store of an output folder, which must exist. */
-function openStore(out: string): { dir: string; store: FaceStore } {
-  const dir = prepareOutDir(out);
-  const file = path.join(dir, STORE_FILE);
-  if (!fs.existsSync(file)) throw new UsageError(`No embedding store at ${file}: run \`faceclust run <photos> --out ${dir}\` first`);
-  return { dir, store: FaceStore.open(file) };
 }
 
 /**

@@ -200,3 +200,8 @@ function firstLine(message: string): string {
   const line = message.split('\n', 1)[0];
   return line.length > 200 ? line.slice(0, 200) + '…' : line;
 }
+
+/** The name of the backend `option` resolves to (`auto`: native when the addon loads), for callers that report it. */
+export async function backendName(option: unknown = 'auto'): Promise<BackendName> {
+  return (await resolveBackend(option)).name;
+}

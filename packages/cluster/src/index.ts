@@ -40,7 +40,7 @@ export { renumberLabels } from './renumber.js';
 export type { Renumbered } from './renumber.js';
 export { METRICS } from './metrics.js';
 export type { Metric } from './metrics.js';
-export { BACKENDS } from './backend.js';
+export { BACKENDS, backendName } from './backend.js';
 export type { BackendName, BackendOption } from './backend.js';
 export type { VectorsInput } from './vectors.js';
 export type { BackendOptions, CancelOptions, ClusterResult, MetricOptions, Timings } from './types.js';

@@ -26,6 +26,8 @@ export interface MethodFlags {
   hnswK?: string;
   hnswEf?: string;
   hnswMaxNeighbors?: string;
+  allowSamePhoto?: boolean;
+  recluster?: boolean;
 }
 
 /** `--iterations <n>` and its help, from the library's parameter spec (`value` names the argument). */
@@ -33,7 +35,8 @@ function specOption(cmd: Command, spec: ParamSpec, value: string, prefix: string
   return cmd.option(`${spec.flag} <${value}>`, `${prefix}${spec.doc}${suffix}`);
 }
 
-export function addMethodFlags(cmd: Command): Command {
+/** The methods' own parameters (threshold … backend), for every command that clusters. */
+export function addParamFlags(cmd: Command): Command {
   specOption(cmd, CW.threshold, 'distance', 'cw: ', ` (default ${metricDefaultsText('cw')})`);
   specOption(cmd, CW.iterations, 'n', 'cw: ');
   specOption(cmd, CW.seed, 'n', 'cw: ');
@@ -42,9 +45,12 @@ export function addMethodFlags(cmd: Command): Command {
   specOption(cmd, DBSCAN_PARAMS.minSamples, 'n', 'dbscan: ', ` (default ${DEFAULTS.minSamples}; the library's is ${DBSCAN_PARAMS.minSamples.default})`);
   specOption(cmd, COMMON_PARAMS.metric, 'name', '');
   specOption(cmd, COMMON_PARAMS.backend, 'name', '');
-  cmd
-    .option('--saveas [kind]', 'also copy each cluster\'s faces into a folder per cluster; --saveas=photos copies the whole photos (the value only with =)')
-;
+  return cmd.option('--allow-same-photo', 'faces of one photo may be one person (mirrors, collages); by default they are kept apart');
+}
+
+export function addMethodFlags(cmd: Command): Command {
+  addParamFlags(cmd)
+    .option('--saveas [kind]', 'also copy each cluster\'s faces into a folder per cluster; --saveas=photos copies the whole photos (the value only with =)');
   specOption(cmd, QUALITY_GATE_PARAMS.minFaceQuality, '0-1', '');
   specOption(cmd, QUALITY_GATE_PARAMS.minFaceSize, 'px', '');
   specOption(cmd, COMMON_PARAMS.neighbors, 'how', '', ` (default auto; the switch is at ${AUTO_HNSW_FROM} faces)`);
@@ -126,7 +132,10 @@ export async function clusterAndReport(methodArg: string, methodFlag: string, in
   try {
     const method = parseMethod(methodArg, methodFlag);
     const params = parseMethodFlags(method, flags);
-    const options = { ...params, saveas: parseSaveAs(flags.saveas), ...parseGateFlags(flags), ...parseNeighborFlags(flags, 'minSamples' in params ? params.minSamples - 1 : 1) };
+    const options = {
+      ...params, saveas: parseSaveAs(flags.saveas), ...parseGateFlags(flags), ...parseNeighborFlags(flags, 'minSamples' in params ? params.minSamples - 1 : 1),
+      allowSamePhoto: flags.allowSamePhoto === true, recluster: flags.recluster === true,
+    };
     const opened = openClustering(inputs, inputs ? flags : { ...flags, detect: true }, ui, command);
     dispose = opened.dispose;
     const r = method === 'cw' ? await opened.fc.chineseWhispers(options) : await opened.fc.dbscan(options);

@@ -1,7 +1,8 @@
 /** `faceclust people [adopt]` and `faceclust name`: the people of an output folder. */
 import { Command } from 'commander';
 import { DEFAULTS, parseNumberFlag } from '../options.js';
-import { adoptCall, listPeople, namePerson } from '../people.js';
+import { removePerson } from '../corrections.js';
+import { adoptCall, listPeople } from '../people.js';
 import { count } from '../reports/log.js';
 import { EXIT, failure, Ui } from './common.js';
 
@@ -52,23 +53,21 @@ export function peopleCommand(argv: string[]): Command {
         process.exitCode = failure(err, ui);
       }
     });
-  return cmd;
-}
-
-export function nameCommand(argv: string[]): Command {
-  return new Command('name')
-    .description('name a person of an output folder (an empty name removes it)')
-    .argument('<person>', 'person id, as `faceclust people` lists it')
-    .argument('<name>', 'the name')
-    .option('-o, --out <dir>', 'output folder', DEFAULTS.out)
-    .action((person: string, name: string, flags: { out: string }) => {
-      const ui = new Ui({});
+  cmd
+    .command('remove')
+    .description('remove a person that has no faces left (photos deleted, faces moved)')
+    .argument('<person>', 'person id')
+    .action((person: string, _local: unknown, sub: Command) => {
+      const flags = sub.optsWithGlobals() as PeopleFlags;
+      const ui = new Ui(flags);
       try {
-        const id = parseNumberFlag('<person>', { min: 1, integer: true })(person);
-        namePerson(flags.out, id, name.trim() === '' ? null : name, `faceclust ${argv.join(' ')}`);
+        const c = removePerson(flags.out, parseNumberFlag('<person>', { min: 1, integer: true })(person), { command: `faceclust ${argv.join(' ')}` });
+        if (flags.json) process.stdout.write(`${JSON.stringify(c)}\n`);
+        else if (!flags.quiet) process.stdout.write(`${c.summary}\n`);
         process.exitCode = EXIT.ok;
       } catch (err) {
         process.exitCode = failure(err, ui);
       }
     });
+  return cmd;
 }

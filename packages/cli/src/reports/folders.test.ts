@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { folderTag, savedName } from './folders.js';
+import { clusterFolderName, folderTag, savedName } from './folders.js';
 
 describe('saveas names', () => {
   it('keep the source name and never collide across folders', () => {
@@ -19,5 +19,16 @@ describe('saveas names', () => {
   it('keep spaces and non-ASCII characters, and resolve relative paths', () => {
     expect(savedName('/x/fête d’été/Zoë 1.jpeg', 2, 'jpg')).toMatch(/^[0-9a-f]{8}_Zoë 1\.jpeg_face2\.jpg$/);
     expect(folderTag('rel/a.jpg')).toBe(folderTag(path.resolve('rel/a.jpg')));
+  });
+});
+
+describe('clusterFolderName', () => {
+  it('adds the person and a name safe on every file system', () => {
+    expect(clusterFolderName(0, null)).toBe('0');
+    expect(clusterFolderName(-1, { id: 3, name: 'Ana' })).toBe('no_class');
+    expect(clusterFolderName(2, { id: 3, name: null })).toBe('2 person 3');
+    expect(clusterFolderName(0, { id: 7, name: 'Zoë  "Z" ../O\'Neil: a/b\\c?\n' })).toBe("0 person 7 Zoë Z .. O'Neil a b c");
+    expect(clusterFolderName(1, { id: 4, name: '...' })).toBe('1 person 4');
+    expect(clusterFolderName(1, { id: 4, name: 'x'.repeat(200) })).toHaveLength('1 person 4 '.length + 80);
   });
 });

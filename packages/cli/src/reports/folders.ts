@@ -1,5 +1,6 @@
 /**
- * `saveas`: one folder per cluster (`0`, `1`, … largest first, then `no_class`) holding each face's crop,
+ * `saveas`: one folder per cluster (`0`, `1`, … largest first, then `no_class`; a cluster that is one of the
+ * folder's people is `0 person 3 Ana`) holding each face's crop,
  * or with `photos` each face's whole photo. Names keep the source name with its extension, prefixed with a
  * short hash of the photo's folder, so neither two IMG_0001.jpg from different folders nor IMG_0001.JPG and
  * IMG_0001.HEIC from one folder can meet. Every file is created exclusively: nothing is overwritten.
@@ -25,6 +26,22 @@ export function savedName(file: string, face: number | null, ext?: string): stri
 }
 
 /**
+ * A cluster's folder name: its number, then its person's id and name when it has one (`0 person 3 Ana`). The
+ * name is made safe on every file system: no path separators, control or reserved characters (`<>:"/\\|?*`),
+ * no leading or trailing dots and spaces, at most 80 characters.
+ */
+export function clusterFolderName(cluster: number, person: { id: number; name: string | null } | null): string {
+  if (cluster < 0 || !person) return clusterName(cluster);
+  const safe = (person.name ?? '')
+    .replace(/[\u0000-\u001f\u007f<>:"/\\|?*]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s.]+|[\s.]+$/g, '')
+    .slice(0, 80)
+    .trim();
+  return `${cluster} person ${person.id}${safe ? ` ${safe}` : ''}`;
+}
+
+/**
  * Writes the folders under `dir` (which must not exist yet); returns the number of files written. A file that
  * cannot be written (the photo was deleted meanwhile, the disk is full) fails with an OutputError naming it.
  */
@@ -32,7 +49,7 @@ export async function writeFolders(dir: string, r: ClusteringResult, mode: Exclu
   createFolder(dir);
   let written = 0;
   for (const c of r.summaries) {
-    const sub = path.join(dir, clusterName(c.cluster));
+    const sub = path.join(dir, clusterFolderName(c.cluster, r.faces[c.members[0]!]?.person ?? null));
     createFolder(sub);
     const done = new Set<string>();
     for (const i of c.members) {

@@ -26,6 +26,7 @@ export function handMadeResult(faces: [string, number][], noFace: string[], call
     backend: 'ts', neighbors: { requested: 'exact', used: 'exact' }, edges: 0,
     timings: { embedMs: 0, indexMs: 0, graphMs: 0, clusterMs: 0, reportsMs: 0, totalMs: 0 },
     outputs: { log: '', xlsx: '', report: '', reportIndex: '' }, saveas: false,
+    people: { mode: 'proposed', constraints: { confirmedPeople: 0, confirmedFaces: 0, cannotLinks: 0, samePhotoPairs: 0, allowSamePhoto: false } },
   } satisfies ClusteringResult;
 }
 
