@@ -57,7 +57,7 @@ describe.skipIf(!hasData || !hasBin || lfwPeople().length === 0)('people over ti
     const list = await people();
     for (const who of chosen.slice(0, 4)) expect(personOfPhoto(list, who.name), who.name).toHaveLength(1);
     for (const who of chosen.slice(0, 2)) await cli(['name', String(personOfPhoto(list, who.name)[0]), who.name.replace(/_/g, ' ')]);
-  });
+  }, 120_000);
 
   it('merge, reject, move, notface and undo are stored at once and honoured by cluster cw and dbscan, native and ts', async () => {
     const list = await people();
@@ -159,7 +159,7 @@ describe.skipIf(!hasData || !hasBin || lfwPeople().length === 0)('people over ti
     expect((await cli(['move', 'x#y', '--to', '1'], 1)).stderr).toContain('Invalid face "x#y": expected a face id (e.g. 123) or a photo and face index (e.g. IMG_1.jpg#0)');
     expect((await cli(['reject', '1', '--from', 'abc'], 1)).stderr).toContain('Invalid value for --from');
     expect(await people()).toEqual(before);
-  });
+  }, 120_000);
 });
 
 /** How many real (lfw) people a person's faces come from. */

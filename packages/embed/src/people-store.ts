@@ -112,11 +112,15 @@ export class PeopleStore {
   /** The correction being made and the rows it has journalled already (a row is journalled once, before its first change). */
   private open?: { id: number; seq: number; seen: Set<string> };
 
-  /** @internal made by FaceStore, which owns the connection */
-  constructor(
-    private readonly db: Database.Database,
-    private readonly path: string,
-  ) {}
+  /** Private and untyped in the declarations, so the public types never name better-sqlite3 (as FaceStore's). */
+  private readonly db: Database.Database;
+  private readonly path: string;
+
+  /** Made by FaceStore, which owns the connection (`db`: its better-sqlite3 Database). */
+  constructor(db: object, path: string) {
+    this.db = db as Database.Database;
+    this.path = path;
+  }
 
   /** Every face that belongs to a person: face ids and person ids, in face id order. */
   personOfFaces(): { faceIds: Int32Array; personIds: Int32Array } {
