@@ -4,29 +4,8 @@ import { dbscan } from './dbscan.js';
 import { filterGraph, type NeighborGraph } from './graph.js';
 import { radiusGraph } from './radius-graph.js';
 import { Mulberry32, shuffleInPlace } from './rng.js';
-import { blobs, randomVectors, samePartition } from './test-helpers.js';
+import { blobs, graphOf, randomVectors, samePartition } from './test-helpers.js';
 import { chineseWhispersTs } from './ts-backend.js';
-
-/** A graph from an undirected edge list with given distances. */
-function graphOf(n: number, edges: [number, number, number][]): NeighborGraph {
-  const rows: [number, number][][] = Array.from({ length: n }, () => []);
-  for (const [a, b, d] of edges) {
-    rows[a].push([b, d]);
-    rows[b].push([a, d]);
-  }
-  const offsets = new Uint32Array(n + 1);
-  const indices: number[] = [];
-  const distances: number[] = [];
-  rows.forEach((row, i) => {
-    row.sort((x, y) => x[0] - y[0]);
-    for (const [j, d] of row) {
-      indices.push(j);
-      distances.push(d);
-    }
-    offsets[i + 1] = indices.length;
-  });
-  return { n, offsets, indices: Int32Array.from(indices), distances: Float32Array.from(distances) };
-}
 
 describe('chineseWhispers', () => {
   it('keeps isolated points as clusters of one, never dropped', async () => {

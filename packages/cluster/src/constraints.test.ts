@@ -12,7 +12,7 @@ import type { NeighborGraph } from './graph.js';
 import { radiusGraph } from './radius-graph.js';
 import { renumberLabels } from './renumber.js';
 import { Mulberry32 } from './rng.js';
-import { blobs, caught, firstDifference } from './test-helpers.js';
+import { blobs, caught, firstDifference, graphOf } from './test-helpers.js';
 
 const nativeLoads = await resolveBackend('native').then(
   () => true,
@@ -20,24 +20,6 @@ const nativeLoads = await resolveBackend('native').then(
 );
 if (!nativeLoads) console.warn('constraints.test.ts: the native addon did not load; the ts backend only');
 const BACKEND_NAMES: BackendName[] = nativeLoads ? ['ts', 'native'] : ['ts'];
-
-/** A symmetric CSR graph from undirected edges [a, b, distance], rows sorted. */
-function graphOf(n: number, edges: [number, number, number][]): NeighborGraph {
-  const rows: [number, number][][] = Array.from({ length: n }, () => []);
-  for (const [a, b, d] of edges) {
-    rows[a].push([b, d]);
-    rows[b].push([a, d]);
-  }
-  const offsets = new Uint32Array(n + 1);
-  const indices: number[] = [];
-  const distances: number[] = [];
-  rows.forEach((row, i) => {
-    row.sort((x, y) => x[0] - y[0]);
-    for (const [j, d] of row) indices.push(j), distances.push(d);
-    offsets[i + 1] = indices.length;
-  });
-  return { n, offsets, indices: Int32Array.from(indices), distances: Float32Array.from(distances) };
-}
 
 // ---- the brute-force reference, straight from the documented semantics ----
 

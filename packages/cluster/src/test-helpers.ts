@@ -1,4 +1,5 @@
 /** Seeded test data shared by the test files (excluded from the build). */
+import type { NeighborGraph } from './graph.js';
 import { Mulberry32 } from './rng.js';
 
 /** Uniform float32 values in [−1, 1), n×dim, from mulberry32(seed). */
@@ -61,4 +62,22 @@ export function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): str
   if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `index ${i}: ${a[i]} vs ${b[i]}`;
   return undefined;
+}
+
+/** A symmetric CSR graph from an undirected edge list [a, b, distance], each row sorted by neighbour. */
+export function graphOf(n: number, edges: [number, number, number][]): NeighborGraph {
+  const rows: [number, number][][] = Array.from({ length: n }, () => []);
+  for (const [a, b, d] of edges) {
+    rows[a].push([b, d]);
+    rows[b].push([a, d]);
+  }
+  const offsets = new Uint32Array(n + 1);
+  const indices: number[] = [];
+  const distances: number[] = [];
+  rows.forEach((row, i) => {
+    row.sort((x, y) => x[0] - y[0]);
+    for (const [j, d] of row) indices.push(j), distances.push(d);
+    offsets[i + 1] = indices.length;
+  });
+  return { n, offsets, indices: Int32Array.from(indices), distances: Float32Array.from(distances) };
 }
