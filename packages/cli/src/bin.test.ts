@@ -77,7 +77,7 @@ e2e('faceclust run / cluster on photos-small', () => {
     expect(json.timings.totalMs).toBeGreaterThanOrEqual(json.timings.reportsMs);
     expect(json.method).toBe('cw');
     expect(json.params).toMatchObject({ threshold: 0.9, iterations: 30, seed: 0 });
-    expect(Object.keys(json.faces[0])).toEqual(['file', 'face', 'box', 'score', 'cluster', 'person', 'name']);
+    expect(Object.keys(json.faces[0])).toEqual(['file', 'face', 'box', 'score', 'cluster', 'person', 'name', 'faceId']);
     expect(logBlocks(out)).toBe(before + 1);
     const xlsx = newestXlsx(out);
     expect(path.basename(xlsx)).toBe('clusters-002-cw-t0.9.xlsx');

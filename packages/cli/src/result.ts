@@ -122,7 +122,7 @@ export interface JsonOutput {
   timings: ClusteringResult['timings'];
   people: PeopleOutcome;
   /** `person`: the folder's person the face's cluster matches (null: none yet, or no_class), with its `name`. */
-  faces: { file: string; face: number; box: [number, number, number, number]; score: number; cluster: number; person: number | null; name: string | null }[];
+  faces: { file: string; face: number; box: [number, number, number, number]; score: number; cluster: number; person: number | null; name: string | null; faceId: number }[];
 }
 
 export function toJson(r: ClusteringResult): JsonOutput {
@@ -135,7 +135,7 @@ export function toJson(r: ClusteringResult): JsonOutput {
     edges: r.edges,
     timings: r.timings,
     people: r.people,
-    faces: r.faces.map((f) => ({ file: f.file, face: f.face, box: f.box, score: f.score, cluster: f.cluster, person: f.person?.id ?? null, name: f.person?.name ?? null })),
+    faces: r.faces.map((f) => ({ file: f.file, face: f.face, box: f.box, score: f.score, cluster: f.cluster, person: f.person?.id ?? null, name: f.person?.name ?? null, faceId: f.faceId })),
   };
 }
 

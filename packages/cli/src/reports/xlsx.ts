@@ -14,8 +14,11 @@ const THUMB_PX = 48;
 /** Photos read fine in which no face was found, one row each (after `skipped`). */
 export const NO_FACE_SHEET = 'no face';
 
-/** `rejected`: why the quality gate sent the face to no_class (empty when it was clustered). */
-export const FACE_COLUMNS = ['file', 'face', 'x', 'y', 'width', 'height', 'score', 'cluster', 'distance', 'thumbnail', 'rejected', 'person', 'name'] as const;
+/**
+ * `rejected`: why the quality gate sent the face to no_class (empty when it was clustered); `face_id`: the
+ * store's id of the face, which the correction commands take (`faceclust move 123 --to 7`).
+ */
+export const FACE_COLUMNS = ['file', 'face', 'x', 'y', 'width', 'height', 'score', 'cluster', 'distance', 'thumbnail', 'rejected', 'person', 'name', 'face_id'] as const;
 
 /** `tick` is called once per face row written (progress). */
 export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSource, extra: { command: string; created: Date }, tick: () => void = () => {}): Promise<void> {
@@ -50,6 +53,7 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
       rejected: f.rejected ?? null,
       person: f.person?.id ?? null,
       name: f.person?.name ?? null,
+      face_id: f.faceId,
     });
     if (thumbs) addThumb(faces, f.faceId, 9, i + 1);
     tick();
