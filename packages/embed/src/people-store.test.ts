@@ -49,7 +49,8 @@ describe('PeopleStore corrections', () => {
 
   it('move adds cannot links to the faces left behind and confirms the target; reject removes and links', () => {
     store.people.move([3], 2);
-    expect(store.people.list().map((p) => [p.id, p.faceIds, p.confirmed])).toEqual([[1, [1, 2], []], [2, [3, 4, 5], [3, 4, 5]], [3, [6], []]]);
+    // face 3 is confirmed to person 2 with one anchor, the face of 2 nearest to it (all embeddings here are equal: the first)
+    expect(store.people.list().map((p) => [p.id, p.faceIds, p.confirmed])).toEqual([[1, [1, 2], []], [2, [3, 4, 5], [3, 4]], [3, [6], []]]);
     expect([...store.people.constraints().cannotLink]).toEqual([1, 3, 2, 3]);
     store.people.reject([5], 2);
     expect(store.people.list()[1]).toEqual({ id: 2, name: null, faceIds: [3, 4], confirmed: [3, 4] });
@@ -72,7 +73,7 @@ describe('PeopleStore corrections', () => {
     store.people.notFace([6]);
     expect([...store.people.constraints().notFaces]).toEqual([6]);
     expect(store.people.list()[2]).toEqual({ id: 3, name: null, faceIds: [], confirmed: [] });
-    expect(() => store.people.remove(1)).toThrow('Person 1 still has faces');
+    expect(() => store.people.remove(1)).toThrow('Expected a person without faces for id but person 1 still has 3; move or reject them first');
     store.people.remove(3);
     expect(store.people.list().map((p) => p.id)).toEqual([1, 2]);
   });
@@ -82,7 +83,7 @@ describe('PeopleStore corrections', () => {
     expect(() => store.people.merge([1])).toThrow('Expected at least two different people to merge but received 1');
     expect(() => store.people.merge([1, 9])).toThrow(/No person 9 in .*\(faceclust people lists them\)/);
     expect(() => store.people.merge([1, 2], { into: 3 })).toThrow('Expected into to be one of the people merged (1, 2) but received 3');
-    expect(() => store.people.reject([4], 1)).toThrow('Expected faces of person 1 but face 4 is not in it');
+    expect(() => store.people.reject([4], 1)).toThrow('Expected faces of person 1 but received face 4, not in it');
     expect(() => store.people.move([99], 1)).toThrow(/No face 99 in /);
     expect(() => store.people.name(1, '  ')).toThrow('Expected a non-empty name (or null) for name');
     expect(snapshot(store)).toEqual(before);
@@ -110,21 +111,49 @@ describe('PeopleStore corrections', () => {
 });
 
 describe('PeopleStore.split', () => {
-  it('keeps the first part, makes new people of the others, and undo puts the person back', () => {
-    const store = storeWith('split', 5, 1);
-    store.people.assign(Int32Array.from([1, 2, 3, 4, 5]), Int32Array.from([1, 1, 1, 1, 1]));
+  it('keeps the first part, makes new people of the others, sends `nobody` to nobody, leaves unlisted faces; undo puts it back', () => {
+    const store = storeWith('split', 6, 1);
+    store.people.assign(Int32Array.from([1, 2, 3, 4, 5, 6]), Int32Array.from([1, 1, 1, 1, 1, 1]));
     store.people.name(1, 'Ana');
     const before = snapshot(store);
-    const c = store.people.split(1, [[1, 2], [3, 4]]);
+    const c = store.people.split(1, [[1, 2], [3, 4]], { nobody: [5] });
     expect(c.people).toEqual([1, 2]);
     expect(c.summary).toBe('split person 1 into 1, 2 (2 + 2 faces, 1 to nobody)');
-    expect(store.people.list().map((p) => [p.id, p.faceIds])).toEqual([[1, [1, 2]], [2, [3, 4]]]);
-    expect(() => store.people.split(1, [[3]])).toThrow('Expected faces of person 1 in parts but face 3 is not in it');
-    store.people.move([2], 1); // confirms 1 and 2 to person 1
-    expect(() => store.people.split(1, [[1], [2]])).toThrow('Expected the faces confirmed to person 1 in the first part (they stay with it) but face 2 is not');
-    store.people.undo();
+    expect(store.people.list().map((p) => [p.id, p.faceIds])).toEqual([[1, [1, 2, 6]], [2, [3, 4]]]);
+    expect(() => store.people.split(1, [[3]])).toThrow('Expected faces of person 1 in parts[0] but received face 3, which is not in it');
     store.people.undo();
     expect(snapshot(store)).toEqual(before);
+    store.people.move([2], 1); // confirms face 2 (and an anchor, face 1) to person 1
+    expect(() => store.people.split(1, [[1], [2]])).toThrow('Expected the faces confirmed to person 1 to stay with it but received face 2 in another part');
+    store.close();
+  });
+});
+
+describe('PeopleStore ids and undo after later calls', () => {
+  it('never hands out an id again: not after a merge or remove of the highest id, nor after an adoption', () => {
+    const store = storeWith('ids', 4, 1);
+    store.people.assign(Int32Array.from([1, 2, 3, 4]), Int32Array.from([1, 2, 3, 3]));
+    store.people.merge([1, 3]); // removes 3, the highest id
+    expect(store.people.nextPersonId()).toBe(4);
+    store.people.assign(Int32Array.from([4]), Int32Array.from([7]));
+    store.people.assign(Int32Array.from([4]), Int32Array.from([1]));
+    expect(store.people.nextPersonId()).toBe(8);
+    store.close();
+  });
+
+  it('undo refuses when a later call changed what the correction wrote, and changes nothing', () => {
+    const store = storeWith('later', 4, 1);
+    store.people.assign(Int32Array.from([1, 2, 3]), Int32Array.from([1, 1, 2]));
+    const c = store.people.move([3], 'new'); // person 3
+    // a later run gives a new face to the new person
+    store.people.assign(Int32Array.from([4]), Int32Array.from([3]));
+    const before = snapshot(store);
+    expect(() => store.people.undo()).toThrow(`Correction ${c.id} cannot be undone: a later call changed what it wrote (person 3 has faces 4 given to it since)`);
+    expect(snapshot(store)).toEqual(before);
+    // a later adoption that moved a face the correction wrote
+    store.people.assign(Int32Array.from([4]), Int32Array.from([-1]));
+    store.people.assign(Int32Array.from([3]), Int32Array.from([1]));
+    expect(() => store.people.undo()).toThrow(/cannot be undone: a later call changed what it wrote \(person_faces 3\)/);
     store.close();
   });
 });

@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS correction_undo (
   tbl TEXT NOT NULL,
   key TEXT NOT NULL,                -- JSON array of the key columns' values
   row TEXT,                         -- JSON object of the row before the correction; NULL: there was none
+  after TEXT,                       -- … and after it: undo refuses when a later call changed the row since
   PRIMARY KEY (correction_id, seq)
 );
 `;
@@ -160,10 +161,11 @@ export class PeopleStore {
           assign.run(faceIds[i], personIds[i]);
         }
       }
+      this.keepIdsUsed();
     }));
   }
 
-  /** One more than the largest person id ever used here (ids are never reused). */
+  /** One more than the largest person id ever used here: ids of people merged away or removed are never handed out again. */
   nextPersonId(): number {
     return this.call(() => {
       const people = (this.db.prepare(`SELECT max(id) FROM people`).pluck().get() as number | null) ?? 0;
@@ -171,6 +173,13 @@ export class PeopleStore {
       const floor = Number(this.db.prepare(`SELECT value FROM meta WHERE key = 'next_person_id'`).pluck().get() ?? 1);
       return Math.max(people + 1, confirmed + 1, floor);
     });
+  }
+
+  /** Raises the id counter past every person there is now (called before and after anything that adds or removes people). */
+  private keepIdsUsed(): void {
+    this.db
+      .prepare(`INSERT INTO meta (key, value) VALUES ('next_person_id', ?) ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`)
+      .run(String(this.maxPersonId() + 1));
   }
 
   /** The confirmed faces, cannot links and not-a-face marks that clustering honours. */
@@ -227,9 +236,10 @@ export class PeopleStore {
   }
 
   /**
-   * Moves faces to a person (`'new'`: a new one): each face is confirmed to it, with the faces it already
-   * has (the user looked at them), and gets a cannot link to each face left in the person it came from.
-   * Their earlier cannot links to the target's faces are dropped, a not-a-face mark is cleared.
+   * Moves faces to a person (`'new'`: a new one): the faces are confirmed to it (with the person's face
+   * nearest to them when it had no confirmed face yet, so they stay with its bulk) and get a cannot link to
+   * each face left in the person they came from. Their earlier cannot links to the target's faces are
+   * dropped (the latest correction wins), a not-a-face mark is cleared.
    */
   move(faceIds: number[], to: number | 'new', opts: { command?: string } = {}): Correction {
     const faces = this.expectFaces(faceIds);
@@ -247,13 +257,15 @@ export class PeopleStore {
         const left = this.facesOf(from).filter((f) => !moving.has(f));
         for (const f of moved) for (const g of left) links += this.link(f, g);
       }
-      const group = [...new Set([...this.facesOf(target), ...faces])];
-      for (const f of group) {
-        this.put('person_faces', [f], { face_id: f, person_id: target });
-        this.put('confirmed_faces', [f], { face_id: f, person_id: target });
-      }
+      // the moved faces are confirmed there, with one anchor when the person has no confirmed face yet: its
+      // face nearest to them, so they stay with the bulk of the person without vouching for all its faces
+      const already = this.facesOf(target).filter((f) => !moving.has(f));
+      const anchor = this.confirmedOf(target).length === 0 ? this.nearestOf(faces, already) : undefined;
+      const confirm = anchor === undefined ? faces : [...faces, anchor];
+      for (const f of faces) this.put('person_faces', [f], { face_id: f, person_id: target });
+      for (const f of confirm) this.put('confirmed_faces', [f], { face_id: f, person_id: target });
       for (const f of faces) this.put('not_faces', [f], null);
-      const dropped = this.dropCannotLinksWithin(group);
+      const dropped = this.dropCannotLinksWithin([...this.confirmedOf(target), ...already], faces);
       const from = [...sources.keys()];
       return `moved ${plural(faces.length, 'face')} to ${to === 'new' ? 'new ' : ''}person ${target}${from.length ? ` from ${from.join(', ')}` : ''} (${plural(links, 'cannot link')} added${dropped ? `, ${dropped} earlier ones dropped` : ''})`;
     });
@@ -268,7 +280,7 @@ export class PeopleStore {
     const person = this.expectPeople('from', [from])[0]!;
     const members = new Set(this.facesOf(person));
     const outside = faces.filter((f) => !members.has(f));
-    if (outside.length) throw new RangeError(`Expected faces of person ${person} but face${outside.length > 1 ? 's' : ''} ${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in it`);
+    if (outside.length) throw new RangeError(`Expected faces of person ${person} but received face${outside.length > 1 ? 's' : ''} ${outside.join(', ')}, not in it`);
     return this.correct('reject', { faces, from: person }, opts.command, () => {
       const rejected = new Set(faces);
       const kept = [...members].filter((f) => !rejected.has(f));
@@ -311,7 +323,7 @@ export class PeopleStore {
   remove(id: number, opts: { command?: string } = {}): Correction {
     const person = this.expectPeople('id', [id])[0]!;
     const faces = this.facesOf(person).length + this.confirmedOf(person).length;
-    if (faces > 0) throw new RangeError(`Person ${person} still has faces; move or reject them first (or merge the person into another)`);
+    if (faces > 0) throw new RangeError(`Expected a person without faces for id but person ${person} still has ${faces}; move or reject them first, or merge the person into another`);
     return this.correct('remove', { person }, opts.command, () => {
       this.put('people', [person], null);
       return `removed person ${person}`;
@@ -320,41 +332,40 @@ export class PeopleStore {
 
   /**
    * Splits person `id` (what `faceclust recluster <person>` does with its clustering of the person's faces):
-   * the faces of `parts[0]` stay, each further part becomes a new person, faces in no part belong to nobody.
-   * Nothing is confirmed or linked: a split is the clustering's word, not the user's; the person's confirmed
-   * faces must be in the first part. Undo puts it back.
+   * the faces of `parts[0]` stay, each further part becomes a new person, the faces in `nobody` (e.g.
+   * DBSCAN's noise) belong to nobody; faces listed nowhere stay with the person. Nothing is confirmed or
+   * linked: a split is the clustering's word, not the user's; the person's confirmed faces must stay with it.
+   * Undo puts it back.
    */
-  split(id: number, parts: number[][], opts: { command?: string } = {}): Correction & { people: number[] } {
+  split(id: number, parts: number[][], opts: { nobody?: number[]; command?: string } = {}): Correction & { people: number[] } {
     const person = this.expectPeople('id', [id])[0]!;
     const members = new Set(this.facesOf(person));
     if (!Array.isArray(parts) || parts.length === 0) throw new TypeError(`Expected a non-empty array of face id arrays for parts but received ${describe(parts)}`);
+    const nobody = opts.nobody ?? [];
     const seen = new Set<number>();
-    for (const part of parts) {
-      if (!Array.isArray(part)) throw new TypeError(`Expected arrays of face ids in parts but received ${describe(part)}`);
-      for (const f of part) {
-        if (!members.has(f)) throw new RangeError(`Expected faces of person ${person} in parts but face ${f} is not in it`);
-        if (seen.has(f)) throw new RangeError(`Face ${f} is in two parts`);
+    for (const [name, list] of [...parts.map((part, k) => [`parts[${k}]`, part] as const), ['nobody', nobody] as const]) {
+      if (!Array.isArray(list)) throw new TypeError(`Expected an array of face ids for ${name} but received ${describe(list)}`);
+      for (const f of list) {
+        if (!members.has(f)) throw new RangeError(`Expected faces of person ${person} in ${name} but received face ${f}, which is not in it`);
+        if (seen.has(f)) throw new RangeError(`Expected each face in one part at most but received face ${f} twice`);
         seen.add(f);
       }
     }
-    const confirmed = this.confirmedOf(person).filter((f) => !parts[0]!.includes(f));
-    if (confirmed.length) throw new RangeError(`Expected the faces confirmed to person ${person} in the first part (they stay with it) but face ${confirmed.join(', ')} is not`);
+    const leaving = new Set([...parts.slice(1).flat(), ...nobody]);
+    const confirmed = this.confirmedOf(person).filter((f) => leaving.has(f));
+    if (confirmed.length) throw new RangeError(`Expected the faces confirmed to person ${person} to stay with it but received face${confirmed.length > 1 ? 's' : ''} ${confirmed.join(', ')} in another part`);
     const people: number[] = [person];
-    const correction = this.correct('split', { person, parts: parts.map((p) => p.length) }, opts.command, () => {
+    const correction = this.correct('split', { person, parts: parts.map((p) => p.length), nobody: nobody.length }, opts.command, () => {
       let next = this.nextPersonId();
       const now = new Date().toISOString();
-      parts.forEach((part, k) => {
-        let target = person;
-        if (k > 0) {
-          target = next++;
-          people.push(target);
-          this.put('people', [target], { id: target, name: null, created_at: now });
-        }
+      parts.slice(1).forEach((part) => {
+        const target = next++;
+        people.push(target);
+        this.put('people', [target], { id: target, name: null, created_at: now });
         for (const f of part) this.put('person_faces', [f], { face_id: f, person_id: target });
       });
-      const left = [...members].filter((f) => !seen.has(f));
-      for (const f of left) this.put('person_faces', [f], null);
-      return `split person ${person} into ${people.join(', ')} (${parts.map((p) => p.length).join(' + ')} faces${left.length ? `, ${left.length} to nobody` : ''})`;
+      for (const f of nobody) this.put('person_faces', [f], null);
+      return `split person ${person} into ${people.join(', ')} (${parts.map((p) => p.length).join(' + ')} faces${nobody.length ? `, ${nobody.length} to nobody` : ''})`;
     });
     return { ...correction, people };
   }
@@ -364,13 +375,40 @@ export class PeopleStore {
     return this.call(this.db.transaction(() => {
       const id = this.db.prepare(`SELECT max(id) FROM corrections WHERE undone_at IS NULL`).pluck().get() as number | null;
       if (id === null) return undefined;
-      const entries = this.db.prepare(`SELECT tbl, key, row FROM correction_undo WHERE correction_id = ? ORDER BY seq DESC`).all(id) as { tbl: Table; key: string; row: string | null }[];
+      const entries = this.db.prepare(`SELECT tbl, key, row, after FROM correction_undo WHERE correction_id = ? ORDER BY seq DESC`).all(id) as { tbl: Table; key: string; row: string | null; after: string | null }[];
+      this.checkUndoable(id, entries);
       for (const e of entries) {
         this.write(e.tbl, JSON.parse(e.key) as number[], e.row === null ? null : (JSON.parse(e.row) as Row), true);
       }
       this.db.prepare(`UPDATE corrections SET undone_at = ? WHERE id = ?`).run(new Date().toISOString(), id);
       return this.corrections().find((c) => c.id === id);
     }).immediate);
+  }
+
+  /**
+   * Refuses to undo correction `id` when a later call changed what it wrote (e.g. a run assigned new faces to
+   * a person it made): putting its rows back would lose that work. Rows of faces forgotten since are fine.
+   */
+  private checkUndoable(id: number, entries: { tbl: Table; key: string; row: string | null; after: string | null }[]): void {
+    const changed: string[] = [];
+    const journalled = new Set(entries.filter((e) => e.tbl === 'person_faces').map((e) => (JSON.parse(e.key) as number[])[0]));
+    for (const e of entries) {
+      const key = JSON.parse(e.key) as number[];
+      const now = this.read(e.tbl, key);
+      const faceGone = e.tbl !== 'people' && this.db.prepare(`SELECT 1 FROM faces WHERE id = ?`).pluck().get(key[0]) === undefined;
+      if (!faceGone && JSON.stringify(now ?? null) !== (e.after ?? 'null')) changed.push(`${e.tbl} ${key.join(', ')}`);
+      // a person the correction made goes again: faces a later call gave it must not go with it
+      if (e.tbl === 'people' && e.row === null) {
+        const others = (this.db.prepare(`SELECT face_id FROM person_faces WHERE person_id = ?`).pluck().all(key[0]) as number[]).filter((f) => !journalled.has(f));
+        if (others.length) changed.push(`person ${key[0]} has faces ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''} given to it since`);
+      }
+    }
+    if (changed.length) {
+      throw new RangeError(
+        `Correction ${id} cannot be undone: a later call changed what it wrote (${changed.slice(0, 3).join('; ')}${changed.length > 3 ? '; …' : ''}). ` +
+          'Correct the people as they are now instead (merge, move, reject).',
+      );
+    }
   }
 
   /** Runs one correction in an IMMEDIATE transaction, journalling what it changes; returns the correction. */
@@ -380,10 +418,17 @@ export class PeopleStore {
       const id = this.db.prepare(`INSERT INTO corrections (kind, args, summary, command, created_at) VALUES (?, ?, '', ?, ?) RETURNING id`).pluck().get(kind, JSON.stringify(args), command ?? null, now) as number;
       this.open = { id, seq: 0, seen: new Set() };
       try {
+        // ids of people a correction removes or makes are never handed out again, even after an undo
+        this.keepIdsUsed();
         const summary = apply(id);
         this.db.prepare(`UPDATE corrections SET summary = ? WHERE id = ?`).run(summary, id);
-        // ids of people a correction made or removed are never handed out again, even after an undo
-        this.db.prepare(`INSERT INTO meta (key, value) VALUES ('next_person_id', ?) ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`).run(String(this.maxPersonId() + 1));
+        this.keepIdsUsed();
+        // each journalled row as the correction left it, for undo to see whether a later call changed it
+        const record = this.db.prepare(`UPDATE correction_undo SET after = ? WHERE correction_id = ? AND seq = ?`);
+        for (const e of this.db.prepare(`SELECT seq, tbl, key FROM correction_undo WHERE correction_id = ?`).all(id) as { seq: number; tbl: Table; key: string }[]) {
+          const now = this.read(e.tbl, JSON.parse(e.key) as number[]);
+          record.run(now ? JSON.stringify(now) : null, id, e.seq);
+        }
         return { id, kind, args, summary, createdAt: now, ...(command === undefined ? {} : { command }) };
       } finally {
         this.open = undefined;
@@ -436,12 +481,15 @@ export class PeopleStore {
     return 1;
   }
 
-  /** Drops every cannot link between two faces of `faces` (a confirmation replaces them); returns how many. */
-  private dropCannotLinksWithin(faces: number[]): number {
-    const inGroup = new Set(faces);
+  /**
+   * Drops every cannot link between two faces of `faces` with one of them in `touching` (a confirmation
+   * replaces them); returns how many.
+   */
+  private dropCannotLinksWithin(faces: number[], touching: number[] = faces): number {
+    const inGroup = new Set([...faces, ...touching]);
     let dropped = 0;
     const query = this.db.prepare(`SELECT face_a, face_b FROM cannot_links WHERE face_a = ? OR face_b = ?`).raw();
-    for (const f of faces) {
+    for (const f of touching) {
       for (const [a, b] of query.all(f, f) as [number, number][]) {
         if (inGroup.has(a) && inGroup.has(b) && this.read('cannot_links', [a, b])) {
           this.put('cannot_links', [a, b], null);
@@ -450,6 +498,28 @@ export class PeopleStore {
       }
     }
     return dropped;
+  }
+
+  /** Of `candidates`, the face whose embedding is nearest (euclidean) to any of `faces`; undefined when there is none. */
+  private nearestOf(faces: number[], candidates: number[]): number | undefined {
+    if (candidates.length === 0) return undefined;
+    const read = this.db.prepare(`SELECT embedding FROM faces WHERE id = ?`).pluck();
+    const vector = (id: number) => {
+      const b = read.get(id) as Buffer;
+      return new Float32Array(new Uint8Array(b).buffer); // copied: blobs need not be 4-byte aligned
+    };
+    const from = faces.map(vector);
+    let best: number | undefined;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+      const v = vector(c);
+      for (const f of from) {
+        let d = 0;
+        for (let k = 0; k < Math.min(v.length, f.length); k++) d += (v[k]! - f[k]!) ** 2;
+        if (d < bestDistance) [best, bestDistance] = [c, d];
+      }
+    }
+    return best;
   }
 
   private facesOf(person: number): number[] {
