@@ -8,7 +8,7 @@ import { nearestNeighbors, type BackendName, type BackendOption, type ClusterRes
 import { narrowConstraints } from './constraints.js';
 
 /** How many nearest known faces each new face considers (the nearest ones may all be forbidden). */
-export const ASSIGN_CANDIDATES = 16;
+export const ASSIGN_CANDIDATES = 64;
 
 export interface AssignInput {
   vectors: Float32Array;

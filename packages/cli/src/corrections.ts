@@ -23,29 +23,29 @@ export function parseFaceRef(raw: string): FaceRef {
   const hash = raw.lastIndexOf('#');
   const index = hash > 0 ? raw.slice(hash + 1) : '';
   if (/^\d+$/.test(index)) return { file: raw.slice(0, hash), face: Number(index) };
-  throw new UsageError(`Invalid face "${raw}": expected a face id (e.g. 123) or a photo and face index (e.g. IMG_1.jpg#0), as the xlsx and --json show them`);
+  throw new UsageError(`Invalid value for <face>: expected a face id (e.g. 123) or a photo and face index (e.g. IMG_1.jpg#0), as the xlsx and --json show them, but received "${raw}"`);
 }
 
 /** Face ids of `refs` in the store; a face that is not there is an error naming it. */
 export function resolveFaces(store: FaceStore, refs: readonly FaceRef[]): number[] {
-  if (!Array.isArray(refs) || refs.length === 0) throw new UsageError('Expected at least one face (a face id, or photo#index)');
+  if (!Array.isArray(refs) || refs.length === 0) throw new TypeError(`Expected a non-empty array of faces (face ids, or { file, face }) but received ${JSON.stringify(refs)}`);
   return refs.map((ref) => {
     if (typeof ref === 'number') {
-      if (!Number.isSafeInteger(ref) || ref < 1) throw new UsageError(`Invalid face ${ref}: expected a face id >= 1`);
+      if (!Number.isSafeInteger(ref) || ref < 1) throw new RangeError(`Expected face ids to be integers >= 1 but received ${ref}`);
       return ref;
     }
     if (typeof ref !== 'object' || ref === null || typeof ref.file !== 'string' || !Number.isInteger(ref.face)) {
-      throw new UsageError(`Invalid face ${JSON.stringify(ref)}: expected a face id or { file, face }`);
+      throw new TypeError(`Expected faces to be face ids or { file, face } but received ${JSON.stringify(ref)}`);
     }
     const id = store.findFace(path.resolve(ref.file), ref.face);
-    if (id === undefined) throw new UsageError(`No face ${ref.face} of ${path.resolve(ref.file)} in ${store.path} (faces are numbered from 0, as the xlsx shows)`);
+    if (id === undefined) throw new RangeError(`No face ${ref.face} of ${path.resolve(ref.file)} in ${store.path} (faces are numbered from 0, as the xlsx shows)`);
     return id;
   });
 }
 
 /**
  * Opens the folder's store under its write lock, makes one correction (or undo) and logs it. The store's
- * RangeErrors and TypeErrors (no such person or face, a bad argument) become usage errors.
+ * RangeErrors and TypeErrors (no such person or face, a bad argument) pass as they are.
  */
 function correct(out: string, command: string, make: (store: FaceStore) => Correction | undefined, title: (c: Correction) => string): Correction | undefined {
   const { dir, store } = openStore(out);
@@ -54,9 +54,6 @@ function correct(out: string, command: string, make: (store: FaceStore) => Corre
     const correction = make(store);
     if (correction) appendLog(dir, title(correction), new Date(), [['command', command], ['did', correction.summary]]);
     return correction;
-  } catch (err) {
-    if (err instanceof RangeError || err instanceof TypeError) throw new UsageError(err.message);
-    throw err;
   } finally {
     store.close();
     release();

@@ -49,7 +49,7 @@ describe.skipIf(!hasData)('FacialClustering on bbt-crops (preprocess: false)', (
       const d = s.members.map((i) => cw.faces[i].distance!);
       expect(cw.faces[s.representative].distance).toBe(Math.min(...d)); // the face nearest the centre
     }
-    expect(toJson(cw).faces[3]).toEqual({ file: cw.faces[3].file, face: 0, box: cw.faces[3].box, score: cw.faces[3].score, cluster: cw.faces[3].cluster, person: cw.faces[3].person!.id, name: null });
+    expect(toJson(cw).faces[3]).toEqual({ file: cw.faces[3].file, face: 0, box: cw.faces[3].box, score: cw.faces[3].score, cluster: cw.faces[3].cluster, person: cw.faces[3].person!.id, name: null, faceId: cw.faces[3].faceId });
     // the first run made its clusters the folder's people: one person per cluster
     expect(new Set(cw.faces.filter((f) => f.cluster >= 0).map((f) => f.person!.id)).size).toBe(cw.clusters);
   });

@@ -17,7 +17,7 @@ import { assignNewFaces, type AssignOutcome } from './assign-new.js';
 import { rowConstraints } from './constraints.js';
 import { merge, move, namePerson, notFace, reject, undo, type FaceRef } from './corrections.js';
 import { exportPeople, type ExportOptions, type ExportSummary } from './export.js';
-import { adoptLabels, currentPeople, listPeople, proposePeople, type PersonEntry } from './people.js';
+import { currentPeople, listPeople, planAdoption, proposePeople, type PersonEntry } from './people.js';
 import { suggest, type SuggestOptions, type Suggestions } from './suggest.js';
 import { clusterStats } from './cluster-stats.js';
 import {
@@ -162,10 +162,15 @@ interface PeopleOptions {
   recluster: boolean;
 }
 
+/** Options of {@link FacialClustering.reclusterPerson}: a method and its parameters. */
+export type ReclusterOptions =
+  | (Pick<ChineseWhispersCallOptions, 'threshold' | 'iterations' | 'seed' | 'metric' | 'backend' | 'allowSamePhoto'> & { method?: 'cw' })
+  | (Pick<DbscanCallOptions, 'eps' | 'minSamples' | 'metric' | 'backend' | 'allowSamePhoto'> & { method: 'dbscan' });
+
 /** What {@link FacialClustering.reclusterPerson} did. */
 export interface ReclusterResult {
-  /** The correction it was stored as (`undo` reverses it). */
-  correction: number;
+  /** The correction it was stored as (`undo` reverses it); null when the person stayed whole (nothing stored). */
+  correction: number | null;
   person: number;
   /** The person (first) and the new people, with their face counts. */
   people: { id: number; faces: number }[];
@@ -425,84 +430,93 @@ export class FacialClustering {
 
   /** Chinese Whispers over the faces (defaults: see README, "Defaults"). */
   async chineseWhispers(options: ChineseWhispersCallOptions = {}): Promise<ClusteringResult> {
-    const p = cwParams(checkCallOptions(options));
-    const saveas = expectSaveAs(options.saveas);
-    const near = neighborParams(options);
-    return this.cluster({
-      method: 'cw', params: p, saveas, gateOpts: gateOptions(options), near, minK: 1, radius: p.threshold, people: peopleOptions(options),
-      run: (v, dim, neighbors, constraints) => chineseWhispers(v, dim, {
-        threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, signal: this.options.signal, ...neighbors, ...(constraints ? { constraints } : {}),
-      }),
-    });
+    return this.cluster(this.callSpec('cw', options));
   }
 
   /** DBSCAN over the faces; its noise is `no_class` (cluster −1). */
   async dbscan(options: DbscanCallOptions = {}): Promise<ClusteringResult> {
-    const p = dbscanParams(checkCallOptions(options));
-    const saveas = expectSaveAs(options.saveas);
-    const near = neighborParams(options, p.minSamples - 1);
-    return this.cluster({
-      method: 'dbscan', params: p, saveas, gateOpts: gateOptions(options), near, minK: p.minSamples - 1, radius: p.eps, people: peopleOptions(options),
-      run: (v, dim, neighbors, constraints) => dbscan(v, dim, {
-        eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, signal: this.options.signal, ...neighbors, ...(constraints ? { constraints } : {}),
-      }),
-    });
+    return this.cluster(this.callSpec('dbscan', options));
+  }
+
+  /** A call's validated parameters and the library call that clusters, for both methods: one mapping of options to the library. */
+  private callSpec(method: Method, options: ChineseWhispersCallOptions | DbscanCallOptions): CallSpec {
+    const signal = this.options.signal;
+    const saveas = expectSaveAs(checkCallOptions(options).saveas);
+    const common = { saveas, gateOpts: gateOptions(options), people: peopleOptions(options) };
+    const withConstraints = (constraints?: Constraints) => (constraints ? { constraints } : {});
+    if (method === 'cw') {
+      const p = cwParams(options as ChineseWhispersCallOptions);
+      return {
+        method, params: p, ...common, near: neighborParams(options), minK: 1, radius: p.threshold,
+        run: (v, dim, neighbors, constraints) => chineseWhispers(v, dim, {
+          threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, signal, ...neighbors, ...withConstraints(constraints),
+        }),
+      };
+    }
+    const p = dbscanParams(options as DbscanCallOptions);
+    return {
+      method, params: p, ...common, near: neighborParams(options, p.minSamples - 1), minK: p.minSamples - 1, radius: p.eps,
+      run: (v, dim, neighbors, constraints) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, signal, ...neighbors, ...withConstraints(constraints) }),
+    };
   }
 
   /**
-   * Clusters one person's faces alone (their constraints honoured) to split a wrong merge: the part holding
-   * the person's confirmed faces (or the largest) keeps the person, id and name; each other part becomes a new
-   * person; DBSCAN's noise belongs to nobody. Every other person is left as it is. A correction: `undo`
-   * puts the person back. Uses the store only (no pathlist needed); `method` defaults to 'cw'.
+   * Clusters one person's faces alone (their constraints honoured, exact neighbours) to split a wrong merge:
+   * the part holding the person's confirmed faces (or the largest) keeps the person, id and name; each other
+   * part becomes a new person; DBSCAN's noise belongs to nobody; faces of photos not loaded (no longer on disk,
+   * or outside `pathlist`) stay with the person. Every other person is left as it is. Stored as a correction
+   * (`undo` puts the person back) unless nothing changed (`correction` null). `method` defaults to 'cw'; the
+   * options are the method's parameters and `allowSamePhoto`.
    */
-  async reclusterPerson(person: number, options: (ChineseWhispersCallOptions & { method?: 'cw' }) | (DbscanCallOptions & { method: 'dbscan' }) = {}): Promise<ReclusterResult> {
-    if (!Number.isInteger(person) || person < 1) throw new TypeError(`Expected a person id (an integer >= 1) for person but received ${JSON.stringify(person)}`);
-    const opts = checkCallOptions(options);
-    const method = opts.method ?? 'cw';
+  async reclusterPerson(person: number, options: ReclusterOptions = {}): Promise<ReclusterResult> {
+    if (typeof person !== 'number' || !Number.isInteger(person)) throw new TypeError(`Expected an integer person id for person but received ${JSON.stringify(person)}`);
+    if (person < 1) throw new RangeError(`Expected a person id >= 1 for person but received ${person}`);
+    const { method = 'cw', ...opts } = checkCallOptions(options) as ReclusterOptions & { method?: unknown };
     if (method !== 'cw' && method !== 'dbscan') throw new RangeError(`Expected method to be one of 'cw', 'dbscan' but received ${JSON.stringify(method)}`);
-    const p = method === 'cw' ? cwParams(opts as ChineseWhispersCallOptions) : dbscanParams(opts as DbscanCallOptions);
-    const people = peopleOptions(opts);
+    const ignored = Object.keys(opts).filter((k) => ['saveas', 'minFaceQuality', 'minFaceSize', 'neighbors', 'hnsw', 'recluster', 'minClusterSize'].includes(k));
+    if (ignored.length) throw new TypeError(`Expected no ${ignored.join(', ')} for reclusterPerson (it clusters one person's faces, exactly, and writes no reports) but received ${ignored.join(', ')}`);
+    const spec = this.callSpec(method, opts);
     await this.prepare();
     this.flushEmbedLog();
     const set = this.faceSet!;
     const store = this.store!;
-    const command = this.options.command ?? `FacialClustering.reclusterPerson(${person}, ${JSON.stringify(opts)})`;
-    const entry = store.people.list().find((x) => x.id === person);
-    if (!entry) throw new UsageError(`No person ${person} in ${this.outPath} (faceclust people lists them)`);
-    const stored = store.people.constraints();
-    const notFaces = new Set(stored.notFaces);
-    const mine = new Set(entry.faceIds);
-    const rows = set.faces.flatMap((f, i) => (mine.has(f.id) && !notFaces.has(f.id) ? [i] : []));
-    const faces = rows.map((i) => set.faces[i]!);
-    const start = performance.now();
-    let labels: Int32Array = new Int32Array(rows.length);
-    if (rows.length > 1) {
-      const c = rowConstraints(faces, stored, { allowSamePhoto: people.allowSamePhoto });
-      const constraints = c.mustLink.length + c.cannotLink.length > 0 ? { constraints: { mustLink: c.mustLink, cannotLink: c.cannotLink } } : {};
-      const vectors = keptRows(set.vectors, set.dim, Int32Array.from(rows));
-      const signal = this.options.signal;
-      const res = method === 'cw'
-        ? await chineseWhispers(vectors, set.dim, { threshold: (p as CwParams).threshold, iterations: (p as CwParams).iterations, seed: (p as CwParams).seed, metric: p.metric, backend: p.backend, signal, ...constraints })
-        : await dbscan(vectors, set.dim, { eps: (p as DbscanParams).eps, minSamples: (p as DbscanParams).minSamples, metric: p.metric, backend: p.backend, signal, ...constraints });
-      labels = res.labels;
-    }
-    // the part with the confirmed faces keeps the person (constraints keep them in one part), else the largest (label 0)
-    const confirmed = new Set(stored.confirmed.faceIds.filter((_, k) => stored.confirmed.personIds[k] === person));
-    const keeper = labels.find((l, i) => l >= 0 && confirmed.has(faces[i]!.id)) ?? 0;
-    const partCount = labels.reduce((m, l) => Math.max(m, l + 1), 0);
-    const order = [keeper, ...Array.from({ length: partCount }, (_, l) => l).filter((l) => l !== keeper)];
-    const parts = order.map((l) => faces.filter((_, i) => labels[i] === l).map((f) => f.id)).filter((part, k) => k === 0 || part.length > 0);
+    const command = this.options.command ?? `FacialClustering.reclusterPerson(${person}, ${JSON.stringify(options)})`;
     const release = acquireWriteLock(this.outPath, command);
     try {
-      const c = store.people.split(person, parts, { command });
+      const entry = store.people.list().find((x) => x.id === person);
+      if (!entry) throw new RangeError(`No person ${person} in ${this.storePath} (faceclust people lists them)`);
+      const stored = store.people.constraints();
+      const notFaces = new Set(stored.notFaces);
+      const mine = new Set(entry.faceIds);
+      const rows = set.faces.flatMap((f, i) => (mine.has(f.id) && !notFaces.has(f.id) ? [i] : []));
+      const faces = rows.map((i) => set.faces[i]!);
+      const start = performance.now();
+      let labels: Int32Array = new Int32Array(rows.length);
+      if (rows.length > 1) {
+        const c = rowConstraints(faces, stored, { allowSamePhoto: spec.people.allowSamePhoto });
+        const constrained = c.mustLink.length + c.cannotLink.length > 0 ? { mustLink: c.mustLink, cannotLink: c.cannotLink } : undefined;
+        labels = (await spec.run(keptRows(set.vectors, set.dim, Int32Array.from(rows)), set.dim, { neighbors: 'exact' }, constrained)).labels;
+      }
+      // the part with the confirmed faces keeps the person (constraints keep them in one part), else the largest (label 0)
+      const confirmed = new Set(entry.confirmed);
+      const keeper = labels.find((l, i) => l >= 0 && confirmed.has(faces[i]!.id)) ?? 0;
+      const partCount = labels.reduce((m, l) => Math.max(m, l + 1), 0);
+      const order = [keeper, ...Array.from({ length: partCount }, (_, l) => l).filter((l) => l !== keeper)];
+      const parts = order.map((l) => faces.filter((_, i) => labels[i] === l).map((f) => f.id)).filter((part, k) => k === 0 || part.length > 0);
+      const nobody = faces.filter((_, i) => labels[i]! < 0).map((f) => f.id);
+      if (parts.length === 1 && nobody.length === 0) {
+        return { correction: null, person, people: [{ id: person, faces: entry.faceIds.length }], noise: 0, summary: `person ${person} stays whole: its ${count(rows.length, 'face')} form one cluster at these parameters (nothing stored)` };
+      }
+      const c = store.people.split(person, parts, { nobody, command });
       appendLog(this.outPath, `correction ${c.id}: recluster person ${person}`, new Date(), [
         ['command', command],
         ['method', method === 'cw' ? 'chinese whispers' : 'dbscan'],
-        ['parameters', Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ')],
+        ['parameters', Object.entries(spec.params).filter(([k]) => k !== 'minClusterSize').map(([k, v]) => `${k}=${v}`).join(' ')],
         ['did', c.summary],
         ['time', ms(performance.now() - start)],
       ]);
-      return { correction: c.id, person, people: c.people.map((id, k) => ({ id, faces: parts[k]!.length })), noise: rows.length - parts.reduce((s, part) => s + part.length, 0), summary: c.summary };
+      const stayed = entry.faceIds.length - rows.length; // photos not loaded: their faces stay
+      return { correction: c.id, person, people: c.people.map((id, k) => ({ id, faces: parts[k]!.length + (k === 0 ? stayed : 0) })), noise: nobody.length, summary: c.summary };
     } finally {
       release();
     }
@@ -573,10 +587,15 @@ export class FacialClustering {
     const methodName = method === 'cw' ? 'chinese whispers' : 'dbscan';
     const command = this.options.command ?? `FacialClustering.${method === 'cw' ? 'chineseWhispers' : 'dbscan'}(${JSON.stringify({ ...params, saveas })})`;
     const from = new Map(embedded);
+    // a run changes the people: it holds the write lock from reading them to writing them, so no correction
+    // made meanwhile is lost or overwritten; `cluster` only reads
+    const release = this.pathlist ? acquireWriteLock(this.outPath, command) : () => {};
+    const mode = peopleMode(Boolean(this.pathlist), store.people.list().length > 0, spec.people.recluster);
     let call: number;
     try {
       call = reserveCall(this.outPath, { kind: method, command, store });
     } catch (err) {
+      release();
       throw this.explainStoreError(err);
     }
     const id = String(call).padStart(3, '0');
@@ -597,8 +616,9 @@ export class FacialClustering {
     ];
     const written: string[] = [];
     try {
-      const result = await this.clusterCall(call, spec, { command, when, embedMs, start, written });
-      const { res, gate, kept, warnings } = result.internals;
+      const result = await this.clusterCall(call, spec, { command, when, embedMs, start, written, mode });
+      const { res, gate, kept, warnings, personOfFace } = result.internals;
+      if (personOfFace) this.writePeople(personOfFace);
       const sizes = result.summaries.filter((c) => c.cluster >= 0).map((c) => c.size);
       const { internals: _, ...pub } = result;
       store.endCall(call, { record: toRecord(pub), faceIds: Int32Array.from(pub.faces, (f) => f.faceId), labels: pub.labels });
@@ -636,44 +656,27 @@ export class FacialClustering {
         /* the store itself may be what failed; the log block says it */
       }
       throw err;
+    } finally {
+      release();
     }
   }
 
   /**
-   * Writes what a `run` did to the folder's people, before the outputs are written so they show it: the first
-   * run (and `recluster`) adopts its clustering (people.ts: ids and names kept by matching, corrections kept);
-   * a later run gives its new faces their people (`personOfFace`). Says what happened, for the log; a failure
-   * (e.g. another process holds the write lock) is said, never fails the call.
+   * Writes what a `run` did to the folder's people, once its outputs are written (an interrupted or failed call
+   * leaves the people as they were): the faces' people as planned (`personOfFace`: the adoption of the first
+   * run or of `recluster`, or the new faces' people). The caller holds the write lock.
    */
-  private updatePeople(mode: PeopleMode, set: FaceSet, labels: Int32Array, command: string, personOfFace?: Map<number, number>): string | undefined {
-    if (mode === 'proposed') return undefined;
-    const store = this.store!;
-    try {
-      const release = acquireWriteLock(this.outPath, command);
-      try {
-        if (mode === 'assigned') {
-          const entries = [...(personOfFace ?? new Map<number, number>())];
-          store.people.assign(Int32Array.from(entries, (e) => e[0]), Int32Array.from(entries, (e) => e[1]));
-          return undefined;
-        }
-        const { kept, created } = adoptLabels(store, Int32Array.from(set.faces, (f) => f.id), labels);
-        return mode === 'adopted'
-          ? `this call adopted as the folder's people: ${count(created, 'person', 'people')} (\`faceclust people\` lists them)`
-          : `every face clustered again and adopted: ${count(kept, 'person', 'people')} kept (ids and names), ${created} new`;
-      } finally {
-        release();
-      }
-    } catch (err) {
-      return `people not updated: ${(err as Error).message}`;
-    }
+  private writePeople(personOfFace: Map<number, number>): void {
+    const entries = [...personOfFace];
+    this.store!.people.assign(Int32Array.from(entries, (e) => e[0]), Int32Array.from(entries, (e) => e[1]));
   }
 
   /** The clustering and its outputs; every path it creates is pushed to `ctx.written` first, so a failure can remove it. */
   private async clusterCall(
     call: number,
     { method, params, saveas, gateOpts, near, minK, radius, people, run }: CallSpec,
-    ctx: { command: string; when: Date; embedMs: number; start: number; written: string[] },
-  ): Promise<ClusteringResult & { internals: { res: ClusterResult; gate: { rejected: number }; kept: number; warnings: string[]; adopted?: string } }> {
+    ctx: { command: string; when: Date; embedMs: number; start: number; written: string[]; mode: PeopleMode },
+  ): Promise<ClusteringResult & { internals: { res: ClusterResult; gate: { rejected: number }; kept: number; warnings: string[]; personOfFace?: Map<number, number> } }> {
     const set = this.faceSet!;
     const store = this.store!;
     const n = set.faces.length;
@@ -691,7 +694,7 @@ export class FacialClustering {
     const keptFaces = gate.rejected ? Array.from(gate.kept, (i) => set.faces[i]!) : set.faces;
     const constraints = rowConstraints(keptFaces, stored, { allowSamePhoto: people.allowSamePhoto });
     const constrained = constraints.mustLink.length + constraints.cannotLink.length > 0 ? { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink } : undefined;
-    const mode = peopleMode(Boolean(this.pathlist), store.people.list().length > 0, people.recluster);
+    const { mode } = ctx;
     // the library decides exact or hnsw; with hnsw it reuses, extends or rebuilds the index kept in
     // <out>/hnsw/ (after the quality gate the rows are not the folder's faces: a throwaway index instead)
     const search = hnswSearchParams(near, minK);
@@ -739,19 +742,36 @@ export class FacialClustering {
     const labels = gate.rejected ? spreadLabels(res.labels, gate.kept, n) : res.labels;
     const noiseCount = res.noiseCount + gate.rejected;
     const { distances, clusters } = clusterStats(set.vectors, set.dim, labels, res.clusterCount, params.metric);
-    const adopted = this.updatePeople(mode, set, labels, ctx.command, newPeople);
-    // each cluster's person: after a run, the people just written; after `cluster`, a proposal only
-    const personOfCluster = proposePeople(store, Int32Array.from(set.faces, (f) => f.id), labels);
+    // the people this call shows: after a run, those it will write once its outputs are (an adoption, or the
+    // new faces' people); after `cluster`, each cluster's matching person, a proposal only
+    const faceIds = Int32Array.from(set.faces, (f) => f.id);
+    let personOfFace: Map<number, number> | undefined;
+    let note: string | undefined;
+    if (mode === 'adopted' || mode === 'reclustered') {
+      const plan = planAdoption(store, faceIds, labels);
+      personOfFace = plan.personOfFace;
+      note = mode === 'adopted'
+        ? `this call adopted as the folder's people: ${count(plan.created, 'person', 'people')} (\`faceclust people\` lists them)`
+        : `every face clustered again and adopted: ${count(plan.kept, 'person', 'people')} kept (ids and names), ${plan.created} new`;
+    } else if (mode === 'assigned') personOfFace = newPeople;
+    const now = currentPeople(store);
+    const shown = personOfFace && new Map([...now.personOf, ...personOfFace]);
+    const proposed = shown ? undefined : proposePeople(store, faceIds, labels);
+    const personOf = (i: number) => {
+      if (proposed) return labels[i]! < 0 ? null : (proposed.get(labels[i]!) ?? null);
+      const id = shown!.get(faceIds[i]!);
+      return id === undefined || id < 0 ? null : { id, name: now.names.get(id) ?? null };
+    };
     const peopleOutcome: PeopleOutcome = {
       mode,
       ...(assignment ? { newFaces: assignment.newFaces, assigned: assignment.assigned, newPeople: assignment.newPeople } : {}),
       constraints: { ...constraints.counts, allowSamePhoto: people.allowSamePhoto },
-      ...(adopted ? { note: adopted } : {}),
+      ...(note ? { note } : {}),
     };
     const faces: FaceResult[] = set.faces.map((f, i) => ({
       faceId: f.id, file: f.file, face: f.faceIndex, box: f.box, score: f.score, cluster: labels[i], distance: Number.isNaN(distances[i]) ? null : distances[i],
       ...(gate.reasons[i] ? { rejected: gate.reasons[i]! } : {}),
-      person: labels[i]! < 0 ? null : (personOfCluster.get(labels[i]!) ?? null),
+      person: personOf(i),
     }));
     const names = callPaths(call, paramTag(method, params));
     const out = (name: string) => path.join(this.outPath, name);
@@ -791,7 +811,7 @@ export class FacialClustering {
     writeReportIndex(this.outPath);
     result.timings.reportsMs = performance.now() - reportsStart;
     result.timings.totalMs = performance.now() - ctx.start + ctx.embedMs;
-    return { ...result, internals: { res, gate, kept, warnings, adopted } };
+    return { ...result, internals: { res, gate, kept, warnings, ...(personOfFace ? { personOfFace } : {}) } };
   }
 }
 

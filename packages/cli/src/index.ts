@@ -4,7 +4,7 @@
  * an xlsx and an HTML report per call. The `faceclust` command line is built on it.
  */
 export { FacialClustering, AbortError, CallAbortedError } from './facial-clustering.js';
-export type { FacialClusteringOptions, EmbedSummary, ChineseWhispersCallOptions, DbscanCallOptions, ReclusterResult } from './facial-clustering.js';
+export type { FacialClusteringOptions, EmbedSummary, ChineseWhispersCallOptions, DbscanCallOptions, ReclusterOptions, ReclusterResult } from './facial-clustering.js';
 export type { ClusteringResult, FaceResult, SkippedFile, JsonOutput, Method, NeighborsUsed, PeopleMode, PeopleOutcome } from './result.js';
 export { toJson } from './result.js';
 export type { ClusterSummary } from './cluster-stats.js';

@@ -73,20 +73,26 @@ describe.skipIf(!hasData || !hasBin || lfwPeople().length === 0)('people over ti
         expect(mergedFaces.every((f) => f.person === a && f.name === chosen[0]!.name.replace(/_/g, ' '))).toBe(true);
       }
     }
-    // one face of person c is "not c", another is moved to a, a third is not a face at all
+    // one face of person c is "not c": it never again shares a cluster with c's other faces
     const cFaces = list.find((p) => p.id === c)!.faces;
+    const find = (r: { faces: JsonFace[] }, f: { file: string; face: number }) => r.faces.find((x) => x.file === f.file && x.face === f.face)!;
     await cli(['reject', `${cFaces[0]!.file}#${cFaces[0]!.face}`, '--from', String(c)]);
+    for (const method of [['cw'], ['dbscan', '--eps', '0.9']]) {
+      const r = await json(['cluster', ...method]);
+      const rejected = find(r, cFaces[0]!);
+      for (const other of cFaces.slice(1)) expect(rejected.cluster < 0 || rejected.cluster !== find(r, other).cluster, method[0]).toBe(true);
+    }
+    // another is moved to a, the third is not a face at all
     await cli(['move', String(cFaces[1]!.faceId), '--to', String(a)]);
     await cli(['notface', String(cFaces[2]!.faceId)]);
     const corrections = JSON.parse((await cli(['corrections', '--json'])).stdout).corrections as { kind: string }[];
     expect(corrections.map((x) => x.kind)).toEqual(['name', 'name', 'merge', 'reject', 'move', 'notface']);
     for (const method of [['cw'], ['dbscan', '--eps', '0.9']]) {
       const r = await json(['cluster', ...method]);
-      const at = (faceId: number) => r.faces.find((f) => f.file === list.flatMap((p) => p.faces).find((x) => x.faceId === faceId)!.file)!;
-      const moved = at(cFaces[1]!.faceId);
+      const moved = find(r, cFaces[1]!);
       expect(moved.person, method[0]).toBe(a);
-      expect(at(cFaces[0]!.faceId).cluster === moved.cluster).toBe(false);
-      expect(at(cFaces[2]!.faceId).cluster).toBe(-1);
+      expect(moved.cluster).toBe(find(r, list.find((p) => p.id === a)!.faces[0]!).cluster);
+      expect(find(r, cFaces[2]!).cluster).toBe(-1);
     }
     // undo takes back the notface mark, then the move
     expect((await cli(['undo'])).stdout).toMatch(/^undid correction \d+: marked 1 face as not a face/);
@@ -156,9 +162,28 @@ describe.skipIf(!hasData || !hasBin || lfwPeople().length === 0)('people over ti
     const before = await people();
     expect((await cli(['merge', '1', '999'], 1)).stderr).toMatch(/No person 999 in .*faces\.sqlite \(faceclust people lists them\)/);
     expect((await cli(['move', 'nope.jpg#0', '--to', '1'], 1)).stderr).toMatch(/No face 0 of .*nope\.jpg in /);
-    expect((await cli(['move', 'x#y', '--to', '1'], 1)).stderr).toContain('Invalid face "x#y": expected a face id (e.g. 123) or a photo and face index (e.g. IMG_1.jpg#0)');
+    expect((await cli(['move', 'x#y', '--to', '1'], 1)).stderr).toContain('Invalid value for <face>: expected a face id (e.g. 123) or a photo and face index (e.g. IMG_1.jpg#0), as the xlsx and --json show them, but received "x#y"');
     expect((await cli(['reject', '1', '--from', 'abc'], 1)).stderr).toContain('Invalid value for --from');
+    expect((await cli(['move', '1', '--to', 'old'], 1)).stderr).toContain('Invalid value for --to: expected a person id (an integer >= 1) or new but received "old"');
     expect(await people()).toEqual(before);
+  }, 120_000);
+
+  it('people adopt of a call older than the corrections keeps them: not-a-face to nobody, a rejected face away from the faces it left', async () => {
+    // Al Gore's person (merged with Al Sharpton's, so confirmed), faces of the photos call 1 clustered
+    const list = await people();
+    const p = list.find((x) => x.name === chosen[0]!.name.replace(/_/g, ' '))!;
+    const first = new Set(chosen[0]!.files.slice(0, 3).map((f) => path.basename(f)));
+    const [g, h, ...rest] = p.faces.filter((f) => first.has(path.basename(f.file)));
+    expect(rest.length).toBeGreaterThan(0);
+    await cli(['notface', String(g!.faceId)]);
+    await cli(['reject', String(h!.faceId), '--from', String(p.id)]);
+    // call 1, the first run, had all of them in one cluster
+    await cli(['people', 'adopt', '--call', '1']);
+    const personOfFace = new Map((await people()).flatMap((x) => x.faces.map((f) => [f.faceId, x.id])));
+    expect(personOfFace.get(g!.faceId)).toBeUndefined();
+    const restPeople = new Set(rest.filter((f) => personOfFace.has(f.faceId)).map((f) => personOfFace.get(f.faceId)));
+    expect(restPeople.size).toBeGreaterThan(0);
+    expect(restPeople.has(personOfFace.get(h!.faceId))).toBe(false);
   }, 120_000);
 });
 

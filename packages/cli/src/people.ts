@@ -74,16 +74,41 @@ export function currentPeople(store: FaceStore): { personOf: Map<number, number>
 
 /**
  * Makes a clustering (a label per face id) the folder's people: each cluster matched to the people there
- * are (ids and names kept), the others new, no_class faces nobody's, faces not listed untouched. One
- * transaction; the caller holds the write lock. `adoptCall`, the first `run` of a folder and `run
- * --recluster` use it.
+ * are (ids and names kept), the others new, no_class faces nobody's, faces not listed untouched. The
+ * corrections stand whatever the clustering said (an older call's may predate them): a confirmed face stays
+ * with its person, a face marked not a face belongs to nobody, and of two cannot-linked faces put in one
+ * person the unconfirmed one (else the later) belongs to nobody. One transaction; the caller holds the write
+ * lock. `adoptCall`, the first `run` of a folder and `run --recluster` use it.
  */
 export function adoptLabels(store: FaceStore, faceIds: Int32Array, labels: Int32Array): { kept: number; created: number; faces: number } {
+  const { personOfFace, kept, created } = planAdoption(store, faceIds, labels);
+  store.people.assign(faceIds, Int32Array.from(faceIds, (f) => personOfFace.get(f) ?? -1));
+  return { kept, created, faces: [...personOfFace.values()].filter((p) => p >= 0).length };
+}
+
+/**
+ * What {@link adoptLabels} would write, without writing: each listed face's person (−1 nobody), and how many
+ * people were kept and made. The outputs of a run show it before it is written.
+ */
+export function planAdoption(store: FaceStore, faceIds: Int32Array, labels: Int32Array): { personOfFace: Map<number, number>; kept: number; created: number } {
   const { personOf, confirmed } = currentPeople(store);
+  const stored = store.people.constraints();
   const { personOfCluster, created } = matchPeople(faceIds, labels, personOf, store.people.nextPersonId(), confirmed);
-  // a confirmed face stays with its person whatever the clustering did (e.g. a lone confirmed face DBSCAN called noise)
-  store.people.assign(faceIds, Int32Array.from(labels, (label, i) => confirmed.get(faceIds[i]!) ?? (label < 0 ? -1 : personOfCluster.get(label)!)));
-  return { kept: personOfCluster.size - created.length, created: created.length, faces: labels.filter((l) => l >= 0).length };
+  const notFaces = new Set(stored.notFaces);
+  const personOfFace = new Map<number, number>();
+  faceIds.forEach((f, i) => {
+    const label = labels[i]!;
+    personOfFace.set(f, notFaces.has(f) ? -1 : (confirmed.get(f) ?? (label < 0 ? -1 : personOfCluster.get(label)!)));
+  });
+  for (let k = 0; k < stored.cannotLink.length; k += 2) {
+    const a = stored.cannotLink[k]!;
+    const b = stored.cannotLink[k + 1]!;
+    const pa = personOfFace.get(a) ?? personOf.get(a);
+    if (pa === undefined || pa < 0 || pa !== (personOfFace.get(b) ?? personOf.get(b))) continue;
+    const loser = confirmed.has(b) ? a : b; // a < b: the later face, unless it is the confirmed one
+    if (personOfFace.has(loser) && !confirmed.has(loser)) personOfFace.set(loser, -1);
+  }
+  return { personOfFace, kept: personOfCluster.size - created.length, created: created.length };
 }
 
 /**

@@ -275,9 +275,9 @@ async function meanToOthers(vectors: Float32Array, dim: number, rows: number[], 
  * Faces: every face of a person, but not those marked not a face nor those whose photo the store no longer
  * holds for the model.
  *
- * Pairs. Never suggested: two people joined by a cannot link (a face of one and a face of the other), two
- * people who both have confirmed faces (the user's word that they are two: people-store.ts), and, unless
- * `allowSamePhoto`, two people with faces in one photo. The rest are ranked by average linkage (the mean
+ * Pairs. Never suggested: two people joined by a cannot link (a face of one and a face of the other) and,
+ * unless `allowSamePhoto`, two people with faces in one photo. Two people who both have confirmed faces are
+ * suggested (clustering keeps them apart; only the user can merge them, so they are worth a look). The rest are ranked by average linkage (the mean
  * distance over every pair of their faces), closest first, ties by the smaller then the larger id, without
  * any matrix over faces:
  * 1. For every allowed pair of people a key comes from per-person sums in O(dim), using that the mean of
@@ -382,8 +382,7 @@ export async function suggestFrom(input: SuggestInput, opts: Omit<SuggestOptions
       for (let x = 0; x < ids.length; x++) for (let y = x + 1; y < ids.length; y++) exclude(ids[x], ids[y]);
     }
   }
-  const confirmedPerson = members.map((m) => m.confirmed.size > 0);
-  const allowed = (i: number, j: number) => !(confirmedPerson[i] && confirmedPerson[j]) && !excluded.has(Math.min(i, j) * P + Math.max(i, j));
+  const allowed = (i: number, j: number) => !excluded.has(Math.min(i, j) * P + Math.max(i, j));
 
   // 1. keys of every allowed pair, keeping the `want` smallest (ties: member order, which is id order)
   const sums = members.map((m) => personSums(vectors, dim, m.rows, metric));

@@ -40,7 +40,6 @@ export function addParamFlags(cmd: Command): Command {
   specOption(cmd, CW.threshold, 'distance', 'cw: ', ` (default ${metricDefaultsText('cw')})`);
   specOption(cmd, CW.iterations, 'n', 'cw: ');
   specOption(cmd, CW.seed, 'n', 'cw: ');
-  specOption(cmd, CW.minClusterSize, 'n', 'cw: ');
   specOption(cmd, DBSCAN_PARAMS.eps, 'distance', 'dbscan: ', ` (default ${metricDefaultsText('dbscan')})`);
   specOption(cmd, DBSCAN_PARAMS.minSamples, 'n', 'dbscan: ', ` (default ${DEFAULTS.minSamples}; the library's is ${DBSCAN_PARAMS.minSamples.default})`);
   specOption(cmd, COMMON_PARAMS.metric, 'name', '');
@@ -49,7 +48,8 @@ export function addParamFlags(cmd: Command): Command {
 }
 
 export function addMethodFlags(cmd: Command): Command {
-  addParamFlags(cmd)
+  addParamFlags(cmd);
+  specOption(cmd, CW.minClusterSize, 'n', 'cw: ')
     .option('--saveas [kind]', 'also copy each cluster\'s faces into a folder per cluster; --saveas=photos copies the whole photos (the value only with =)');
   specOption(cmd, QUALITY_GATE_PARAMS.minFaceQuality, '0-1', '');
   specOption(cmd, QUALITY_GATE_PARAMS.minFaceSize, 'px', '');

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import type { Correction } from '@faceclust/embed';
 import { listCorrections, merge, move, namePerson, notFace, parseFaceRef, reject, undo } from '../corrections.js';
-import { DEFAULTS, parseNumberFlag } from '../options.js';
+import { DEFAULTS, parseNumberFlag, UsageError } from '../options.js';
 import { EXIT, failure, Ui } from './common.js';
 
 interface Flags {
@@ -15,6 +15,13 @@ interface Flags {
 }
 
 const parsePerson = (flag: string) => parseNumberFlag(flag, { min: 1, integer: true });
+
+/** `--to`: a person id or `new`. */
+function parseTarget(raw: string): number | 'new' {
+  if (raw === 'new') return 'new';
+  if (/^\d+$/.test(raw) && Number(raw) >= 1) return Number(raw);
+  throw new UsageError(`Invalid value for --to: expected a person id (an integer >= 1) or new but received "${raw}"`);
+}
 
 /** A correction command: --out, --json, -q; prints the correction's summary. */
 function correctionCommand(name: string, description: string, act: (args: string[], flags: Flags & Record<string, string | undefined>) => Correction | undefined): Command {
@@ -49,7 +56,7 @@ export function correctionCommands(argv: string[]): Command[] {
       .argument('<person...>', 'person ids, as `faceclust people` lists them')
       .option('--into <person>', 'the person that stays (default: the first listed)'),
     correctionCommand('move', 'move faces to a person (or a new one): confirmed there, never again with the faces they left', (args, flags) =>
-      move(flags.out, args.map(parseFaceRef), flags.to === 'new' ? 'new' : parsePerson('--to')(flags.to!), { command }),
+      move(flags.out, args.map(parseFaceRef), parseTarget(flags.to!), { command }),
     )
       .argument('<face...>', 'face ids, or photo#index, as the xlsx and --json show them')
       .requiredOption('--to <person|new>', 'the person to move them to, or `new`'),

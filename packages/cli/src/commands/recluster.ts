@@ -1,9 +1,9 @@
 /** `faceclust recluster <person>`: split one person's faces by clustering them alone. */
 import { Command } from 'commander';
-import { count } from '../reports/log.js';
 import { addParamFlags, parseMethod, parseMethodFlags, type MethodFlags } from './cluster-flags.js';
 import { EXIT, failure, openClustering, Ui, type CommonFlags } from './common.js';
-import { DEFAULTS, UsageError } from '../options.js';
+import type { ReclusterOptions } from '../facial-clustering.js';
+import { DEFAULTS, UsageError, type CwParams } from '../options.js';
 
 export function reclusterCommand(argv: string[]): Command {
   const cmd = new Command('recluster')
@@ -21,15 +21,13 @@ export function reclusterCommand(argv: string[]): Command {
       const id = Number(person);
       if (!/^\d+$/.test(person) || id < 1) throw new UsageError(`Invalid value for <person>: expected a person id (an integer >= 1) but received "${person}"`);
       const method = parseMethod(flags.method, '--method');
-      const params = parseMethodFlags(method, flags);
+      // every face of the person is placed: no minimum cluster size here
+      const { minClusterSize: _, ...params } = parseMethodFlags(method, flags) as CwParams;
       const opened = openClustering(undefined, { ...flags, detect: true }, ui, `faceclust ${argv.join(' ')}`);
       dispose = opened.dispose;
-      const r = await opened.fc.reclusterPerson(id, { ...params, method, allowSamePhoto: flags.allowSamePhoto === true } as Parameters<typeof opened.fc.reclusterPerson>[1]);
+      const r = await opened.fc.reclusterPerson(id, { ...params, method, allowSamePhoto: flags.allowSamePhoto === true } as ReclusterOptions);
       if (flags.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      else if (!flags.quiet) {
-        process.stdout.write(`${r.summary}\n`);
-        if (r.people.length === 1) process.stdout.write(`person ${r.person} stays whole (${count(r.people[0]!.faces, 'face')}): its faces form one cluster at these parameters\n`);
-      }
+      else if (!flags.quiet) process.stdout.write(`${r.summary}\n`);
       process.exitCode = EXIT.ok;
     } catch (err) {
       process.exitCode = failure(err, ui);
