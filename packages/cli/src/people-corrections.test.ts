@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FaceStore } from '@faceclust/embed';
+import { CallAbortedError, FacialClustering } from './facial-clustering.js';
 import { dataDir, hasBin, hasData, runCli, scratchDir } from './test-helpers.js';
 
 interface Person { id: number; name: string | null; faces: { faceId: number; file: string; face: number }[] }
@@ -210,4 +211,36 @@ describe.skipIf(!hasData || !hasBin)('faces of one photo are different people (r
     // at this loose threshold, some photo's faces do meet once the rule is off: the rule is what kept them apart
     expect(new Set(pairs).size).toBeLessThan(pairs.length);
   }, 300_000);
+});
+
+describe.skipIf(!hasData)('an interrupted run leaves the people as they were (API, photos-small)', () => {
+  it('aborted while writing its reports: no people adopted; the next run adopts', async () => {
+    const out = path.join(scratchDir(), 'out');
+    const controller = new AbortController();
+    const fc = new FacialClustering({
+      pathlist: [path.join(dataDir, 'photos-small')], outPath: out, threads: 2, signal: controller.signal,
+      onStep: (message) => {
+        if (message.startsWith('writing')) controller.abort();
+      },
+    });
+    try {
+      await expect(fc.chineseWhispers()).rejects.toBeInstanceOf(CallAbortedError);
+    } finally {
+      fc.close();
+    }
+    const store = FaceStore.open(path.join(out, 'faces.sqlite'));
+    try {
+      expect(store.people.list()).toEqual([]);
+    } finally {
+      store.close();
+    }
+    const again = new FacialClustering({ pathlist: [path.join(dataDir, 'photos-small')], outPath: out, threads: 2 });
+    try {
+      const r = await again.chineseWhispers();
+      expect(r.people.mode).toBe('adopted');
+      expect(again.people().length).toBe(r.clusters);
+    } finally {
+      again.close();
+    }
+  }, 240_000);
 });
