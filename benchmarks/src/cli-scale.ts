@@ -5,7 +5,7 @@
  *
  *   --n 120000[,250000]       sizes (env N); from 120,000 faces `--neighbors auto` takes hnsw
  *   --dim 512 --seed 42       generator (benchmarks/src/generator.ts); ~20 faces per person, Zipf sizes
- *   --faces-per-image 4       faces per fake photo (each an empty file: `cluster` leaves out photos that are gone)
+ *   --faces-per-image 4       faces per fake photo (an empty file: `cluster` leaves out photos that are gone)
  *   --threshold2 0.95         threshold of the second call (the first uses the CLI's default)
  *   --cli-flags="..."         extra flags for both calls, e.g. --cli-flags="--neighbors hnsw" (reuse at small n)
  *   --timeout-min 45          a call still running after this is killed and reported with the step it was in
@@ -18,47 +18,22 @@
  * what it wrote, and pairwise / BCubed F of its --json labels against the generator's truth. No warm-up:
  * a cold process is what a user runs.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { evaluate } from '@faceclust/cluster';
-import { FaceStore, modelId } from '@faceclust/embed';
-import sharp from 'sharp';
+import { CLI, cliBuild, du, fillStore, nativeCapabilities, readCliJson, rowsFromJson, runCli, sec, type ChildRun } from './cli-child.js';
 import { generateClustered } from './generator.js';
 import { machineInfo } from './machine.js';
 import { formatTable, mib } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const CLI = path.join(path.dirname(require.resolve('faceclust/package.json')), 'dist', 'bin.js');
-const TIME = '/usr/bin/time';
-const sec = (ms: number | undefined) => (ms === undefined ? '' : (ms / 1000).toFixed(1));
 
-/** One line of the CLI's -v output, when it arrived, and the largest RSS seen until the next one. */
-interface Step {
-  atMs: number;
-  message: string;
-  peakRssMiB?: number;
-}
-
-interface CallResult {
+interface CallResult extends ChildRun {
   call: number;
-  args: string[];
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  wallMs: number;
-  peakRssMiB?: number;
-  userS?: number;
-  systemS?: number;
-  cpuPercent?: string;
-  /** Steps in order: `start` (spawn), each -v message, `exit`; durations are to the next step. */
-  steps: (Step & { ms: number })[];
   /** The call's --json: neighbour path, counts, timings. */
   log?: {
     neighbors?: string;
@@ -78,7 +53,6 @@ interface CallResult {
   pairwiseR?: number;
   bcubedF?: number;
   outputs: Record<string, { bytes: number; files: number }>;
-  stderrTail?: string;
 }
 
 interface SizeResult {
@@ -91,165 +65,10 @@ interface SizeResult {
   calls: CallResult[];
 }
 
-/** Bytes and file count of a file or a folder (recursive). */
-function du(p: string): { bytes: number; files: number } {
-  if (!existsSync(p)) return { bytes: 0, files: 0 };
-  const st = statSync(p);
-  if (!st.isDirectory()) return { bytes: st.size, files: 1 };
-  let bytes = 0, files = 0;
-  for (const e of readdirSync(p, { withFileTypes: true })) {
-    const sub = du(path.join(p, e.name));
-    bytes += sub.bytes;
-    files += sub.files;
-  }
-  return { bytes, files };
-}
-
-/** The fake photo of image `i`: zero-padded so the store's path order is the generator's row order. */
-const imagePath = (photos: string, i: number) => path.join(photos, `img-${String(i).padStart(7, '0')}.jpg`);
-const IMAGE_RE = /img-(\d+)\.jpg$/;
-
-/** Fills `<out>/faces.sqlite` through the store's public API, as embed-images.ts does (model, then one image at a time). */
-async function fillStore(storeFile: string, photos: string, vectors: Float32Array, n: number, dim: number, perImage: number): Promise<number> {
-  // one grey aligned crop, its bytes shared by every face
-  const crop = await sharp({ create: { width: 112, height: 112, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer();
-  const store = FaceStore.open(storeFile);
-  try {
-    const model = modelId();
-    store.registerModel(model, 'fr_feature.onnx (synthetic embeddings: benchmarks/src/generator.ts)', dim, { mean: 127, std: 128 });
-    const images = Math.ceil(n / perImage);
-    mkdirSync(photos, { recursive: true });
-    // writeImage is one transaction per photo; an outer one per 1000 photos (they nest as savepoints) saves the commits
-    const BATCH = 1000;
-    for (let first = 0; first < images; first += BATCH) {
-      store.transaction(() => {
-        for (let i = first; i < Math.min(images, first + BATCH); i++) {
-          const faces = [];
-          for (let row = i * perImage; row < Math.min(n, (i + 1) * perImage); row++) {
-            const f = row - i * perImage;
-            faces.push({
-              box: [100 + 250 * f, 120, 160, 200] as [number, number, number, number],
-              score: 0.99,
-              landmarks: [150 + 250 * f, 190, 210 + 250 * f, 190, 180 + 250 * f, 220, 155 + 250 * f, 260, 205 + 250 * f, 260],
-              quality: { sharpness: 150, size: 200 },
-              crop,
-              embedding: vectors.subarray(row * dim, (row + 1) * dim),
-            });
-          }
-          // the photo must exist: a clustering leaves out the faces of photos no longer on disk
-          writeFileSync(imagePath(photos, i), '');
-          store.writeImage({ path: imagePath(photos, i), model, size: 100_000 + i, mtimeMs: 1_700_000_000_000 + i, width: 1200, height: 900, faces });
-        }
-      });
-    }
-    return images;
-  } finally {
-    store.close();
-  }
-}
-
-/** The pid of the node process under /usr/bin/time (its only child), or the spawned pid itself. */
-function nodePid(pid: number, wrapped: boolean): number | undefined {
-  if (!wrapped) return pid;
-  try {
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    return kids.length ? Number(kids[0]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function rssMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? mib(Number(m[1]) * 1024) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs `node bin.js <args>`: stdout to `stdoutFile`, stderr lines timestamped, RSS sampled, killed after `timeoutMs`. */
-function runCli(args: string[], stdoutFile: string, timeoutMs: number): Promise<Omit<CallResult, 'call' | 'outputs'>> {
-  const wrapped = existsSync(TIME);
-  const timeFile = `${stdoutFile}.time`;
-  const argv = wrapped ? [TIME, '-v', '-o', timeFile, process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
-  const out = openSync(stdoutFile, 'w');
-  const start = performance.now();
-  // its own process group, so a timeout kills node under /usr/bin/time too
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', out, 'pipe'], detached: true });
-  closeSync(out);
-  const steps: Step[] = [{ atMs: 0, message: 'start' }];
-  let stderr = '';
-  let pending = '';
-  let lastHwm: number | undefined;
-  const sample = () => {
-    const pid = nodePid(child.pid!, wrapped);
-    const rss = rssMiB(pid, 'VmRSS');
-    const hwm = rssMiB(pid, 'VmHWM');
-    if (hwm !== undefined) lastHwm = hwm;
-    const cur = steps[steps.length - 1]!;
-    if (rss !== undefined) cur.peakRssMiB = Math.max(cur.peakRssMiB ?? 0, rss);
-  };
-  const timer = setInterval(sample, 200);
-  let timedOut = false;
-  const killer = setTimeout(() => {
-    timedOut = true;
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }, timeoutMs);
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    stderr += chunk;
-    if (stderr.length > 1 << 20) stderr = stderr.slice(-(1 << 19));
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      sample(); // closes the previous step's RSS
-      steps.push({ atMs: performance.now() - start, message: line.trim() });
-      process.stderr.write(`  [${sec(performance.now() - start).padStart(6)} s] ${line.trim()}\n`);
-    }
-  });
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => {
-      const wallMs = performance.now() - start;
-      clearInterval(timer);
-      clearTimeout(killer);
-      steps.push({ atMs: wallMs, message: 'exit' });
-      let peakRssMiB = lastHwm;
-      let userS: number | undefined, systemS: number | undefined, cpuPercent: string | undefined;
-      if (wrapped && existsSync(timeFile)) {
-        const t = readFileSync(timeFile, 'utf8');
-        const field = (name: string) => new RegExp(`${name}:\\s*(.+)$`, 'm').exec(t)?.[1]?.trim();
-        const maxKb = field('Maximum resident set size \\(kbytes\\)');
-        if (maxKb) peakRssMiB = mib(Number(maxKb) * 1024);
-        userS = Number(field('User time \\(seconds\\)'));
-        systemS = Number(field('System time \\(seconds\\)'));
-        cpuPercent = field('Percent of CPU this job got');
-      }
-      resolve({
-        args, exitCode: code, signal, timedOut, wallMs, peakRssMiB, userS, systemS, cpuPercent,
-        steps: steps.map((s, i) => ({ ...s, ms: (steps[i + 1]?.atMs ?? s.atMs) - s.atMs })),
-        ...(code !== 0 ? { stderrTail: stderr.slice(-4000) } : {}),
-      });
-    });
-  });
-}
-
-/** What the benchmark reads of a call's `--json` (the CLI's toJson): its neighbour path, counts and timings. */
+/** What the benchmark reads of a call's `--json`: its neighbour path, counts and timings. */
 function callFromJson(stdoutFile: string): CallResult['log'] & { loadMs?: number } {
-  if (!existsSync(stdoutFile)) return {};
-  let j: { clusters: number; noise: number; edges: number; params: { neighbors: string; index?: string }; timings: Record<string, number> };
-  try {
-    j = JSON.parse(readFileSync(stdoutFile, 'utf8'));
-  } catch {
-    return {}; // the call failed: no JSON on stdout
-  }
+  const j = readCliJson(stdoutFile);
+  if (!j) return {};
   const { embedMs, indexMs, graphMs, clusterMs, reportsMs, totalMs } = j.timings;
   return {
     neighbors: j.params.neighbors,
@@ -257,31 +76,10 @@ function callFromJson(stdoutFile: string): CallResult['log'] & { loadMs?: number
     clusters: j.clusters,
     noClass: j.noise,
     edges: j.edges,
-    timings: { 'hnsw index': indexMs!, graph: graphMs!, cluster: clusterMs!, reports: reportsMs!, total: totalMs! },
+    timings: { 'hnsw index': indexMs, graph: graphMs, cluster: clusterMs, reports: reportsMs, total: totalMs },
     // `cluster` (no inputs) counts loading the store as its embed time
     loadMs: embedMs,
   };
-}
-
-interface JsonFace {
-  file: string;
-  face: number;
-  cluster: number;
-}
-
-/** Labels of the --json output in generator row order (a face's row is its photo number × faces per photo + its index). */
-function labelsFromJson(stdoutFile: string, n: number, perImage: number): { labels: Int32Array; clusters: number; noise: number; neighbors: string; threshold: number } {
-  const j = JSON.parse(readFileSync(stdoutFile, 'utf8')) as { clusters: number; noise: number; params: { neighbors: string; threshold: number }; faces: JsonFace[] };
-  if (j.faces.length !== n) throw new Error(`--json listed ${j.faces.length} faces; the store holds ${n}`);
-  const labels = new Int32Array(n).fill(-2);
-  for (const f of j.faces) {
-    const m = IMAGE_RE.exec(f.file);
-    if (!m) throw new Error(`--json face of an unexpected file ${f.file}`);
-    labels[Number(m[1]) * perImage + f.face] = f.cluster;
-  }
-  const missing = labels.indexOf(-2);
-  if (missing >= 0) throw new Error(`--json has no face for generator row ${missing}`);
-  return { labels, clusters: j.clusters, noise: j.noise, neighbors: j.params.neighbors, threshold: j.params.threshold };
 }
 
 async function runSize(n: number, o: { dim: number; seed: number; perImage: number; threshold2: string; cliFlags: string[]; timeoutMs: number; tmp: string; keep: boolean }): Promise<SizeResult> {
@@ -295,7 +93,7 @@ async function runSize(n: number, o: { dim: number; seed: number; perImage: numb
   const generateMs = performance.now() - t;
   const { truth, clusters: trueClusters } = set;
   t = performance.now();
-  const images = await fillStore(path.join(out, 'faces.sqlite'), photos, set.vectors, n, o.dim, o.perImage);
+  const { images } = await fillStore(path.join(out, 'faces.sqlite'), photos, set.vectors, { dim: o.dim, perImage: o.perImage });
   const fillMs = performance.now() - t;
   set = undefined; // the vectors (n × dim × 4 bytes) need not sit in this process while the CLI runs
   const storeMiB = mib(du(path.join(out, 'faces.sqlite')).bytes + du(path.join(out, 'faces.sqlite-wal')).bytes);
@@ -322,10 +120,10 @@ async function runSize(n: number, o: { dim: number; seed: number; perImage: numb
     const { loadMs, ...log } = callFromJson(stdoutFile);
     const result: CallResult = { call, ...r, outputs, log, loadMs };
     if (r.exitCode === 0) {
-      const j = labelsFromJson(stdoutFile, n, o.perImage);
-      const q = evaluate(j.labels, truth);
+      const j = readCliJson(stdoutFile)!;
+      const q = evaluate(rowsFromJson(j, n, o.perImage).clusters, truth);
       Object.assign(result, {
-        neighborsUsed: j.neighbors, threshold: j.threshold, clusters: j.clusters, noise: j.noise,
+        neighborsUsed: j.params.neighbors, threshold: j.params.threshold, clusters: j.clusters, noise: j.noise,
         pairwiseF: q.pairwise.f, pairwiseP: q.pairwise.precision, pairwiseR: q.pairwise.recall, bcubedF: q.bcubed.f,
       });
     }
@@ -370,14 +168,9 @@ async function main(): Promise<void> {
   mkdirSync(values.out, { recursive: true });
   const results: SizeResult[] = [];
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  let capabilities: unknown;
-  try {
-    capabilities = (await import('@faceclust/core-native')).loadNative().capabilities();
-  } catch {
-    capabilities = null;
-  }
+  const capabilities = await nativeCapabilities();
   const write = () => {
-    const json = { suite: 'cli-scale', date: new Date().toISOString(), machine: machineInfo(), capabilities, cli: CLI, options: values, results };
+    const json = { suite: 'cli-scale', date: new Date().toISOString(), machine: machineInfo(), capabilities, cli: CLI, build: cliBuild(), options: values, results };
     const rows = results.flatMap((s) => s.calls.map((c) => [
       s.n, c.call, c.threshold ?? (c.call === 1 ? 'default' : opts.threshold2), c.timedOut ? 'timeout' : String(c.exitCode), sec(c.wallMs), c.peakRssMiB ?? '',
       sec(c.loadMs), sec(c.log?.timings?.['hnsw index']), sec(c.log?.timings?.graph), sec(c.log?.timings?.cluster),
