@@ -99,5 +99,5 @@ export function referenceDistances(
   return scratch;
 }
 
-/** Base rows per block of the ts scan and the native fp32 pass: about 1 MB of base values (L2). */
+/** Base rows per block of the ts scan: about 1 MB of base values (L2). */
 export const baseBlockRows = (dim: number) => Math.max(16, Math.floor((1 << 18) / dim));

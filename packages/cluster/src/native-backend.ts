@@ -8,7 +8,7 @@ import type { NativeBinding } from '@faceclust/core-native';
 import type { Backend } from './backend.js';
 import { withCancel } from './cancel.js';
 import { pairKernel, rowNorms } from './distance.js';
-import { baseBlockRows, referenceDistances, TopK, type NeighborLists } from './knn.js';
+import { referenceDistances, TopK, type NeighborLists } from './knn.js';
 import type { Metric } from './metrics.js';
 import { nearestNeighborsTs } from './ts-backend.js';
 import type { Matrix } from './vectors.js';
@@ -97,22 +97,12 @@ async function kDistancesNative(
 }
 
 /**
- * Whether the fp32 kernels' error bounds hold for these rows (nearestNeighborsNative): every |value| < 1e15,
- * so no square or sum overflows; for cosine every row zero or of norm >= 1e-10, so no norm underflows.
- */
-function fastPassSafe(m: Matrix, norms: Float64Array | undefined): boolean {
-  for (let i = 0; i < m.data.length; i++) if (!(Math.abs(m.data[i]) < 1e15)) return false;
-  if (norms) for (let i = 0; i < norms.length; i++) if (norms[i] !== 0 && !(norms[i] >= 1e-10)) return false;
-  return true;
-}
-
-/**
- * Nearest neighbours on the addon (docs/ALGORITHMS.md, "Nearest neighbours"): fp32 distances of a block of
- * queries × a block of ~1 MB of base rows at a time (`pairwise`, on the addon's threads, never nq×nb); per
- * query, every base row whose fp32 distance is within the kernels' proven error bound of the query's current
- * k-th fp32 value (and of the radius) is kept as a candidate; then the float64 reference of the candidates,
- * offered in ascending base index like the ts scan, so the result is the ts backend's bit for bit. Inputs
- * outside the bounds' assumptions go to the reference scan.
+ * Nearest neighbours on the addon (docs/ALGORITHMS.md, "Nearest neighbours"): `nearestCandidates` finds, on its
+ * threads with the radius graph's tiles (query panels × base panels, never nq×nb), each query's base rows whose
+ * fp32 distance is within the kernels' proven error bound of the query's running k-th fp32 value (and of the
+ * radius), and checks itself that the bounds' assumptions hold (else it uses the float64 reference, rounded);
+ * then the float64 reference of the candidates, offered in ascending base index like the ts scan, so the result
+ * is the ts backend's bit for bit. Cosine norms are computed only for the rows that are compared.
  */
 async function nearestNeighborsNative(
   native: NativeBinding,
@@ -127,91 +117,31 @@ async function nearestNeighborsNative(
   const { dim } = base;
   const nb = base.n;
   const nq = queries.n;
+  if (nb === 0 || nq === 0) return nearestNeighborsTs(base, queries, metric, k, radius, signal);
+  const cand = await withCancel(native, signal, (token) =>
+    native.nearestCandidates(base.data, nb, queries.data, nq, dim, metric, Math.min(k, nb), radius, threads, token),
+  );
+
   const cosine = metric === 'cosine';
-  const normsB = cosine ? rowNorms(base.data, nb, dim) : new Float64Array(nb);
-  const normsQ = cosine ? rowNorms(queries.data, nq, dim) : new Float64Array(nq);
-  if (nb === 0 || nq === 0 || !fastPassSafe(base, cosine ? normsB : undefined) || !fastPassSafe(queries, cosine ? normsQ : undefined)) {
-    return nearestNeighborsTs(base, queries, metric, k, radius, signal);
+  const normsB = new Float64Array(nb);
+  const normsQ = new Float64Array(nq);
+  if (cosine) {
+    // the same sums as rowNorms over every row, for the rows that are compared only
+    const norm = (data: Float32Array, i: number) => rowNorms(data.subarray(i * dim, (i + 1) * dim), 1, dim)[0];
+    normsB.fill(NaN);
+    for (let q = 0; q < nq; q++) normsQ[q] = norm(queries.data, q);
+    for (const j of cand.indices) if (Number.isNaN(normsB[j])) normsB[j] = norm(base.data, j);
   }
-  // |fp32 − reference| <= rho·reference + alpha (sums of non-negative terms; alpha: flushed subnormals), or
-  // <= eps for cosine (dot products of rows of any norm): about twice the bounds derived in the docs.
-  const u = 2 ** -24;
-  const rho = 2 * (dim + 8) * u;
-  const alpha = 1e-17;
-  const eps = 4 * (dim + 16) * u;
-  const grow = ((1 + rho) / (1 - rho)) * (1 + 1e-12);
-  // The largest fp32 value a row of the true k nearest can have, given an fp32 k-th value v / a reference radius r.
-  const reachFast = cosine ? (v: number) => v + 2 * eps : (v: number) => grow * (v + alpha) + alpha;
-  const reachRef = cosine ? (r: number) => r + eps : (r: number) => (1 + rho) * (1 + 1e-12) * r + alpha;
-  const radiusCut = reachRef(radius);
-
-  const kth = new Float64Array(nq * k).fill(Infinity); // each query's k smallest fp32 values, sorted
-  const cut = new Float64Array(nq).fill(radiusCut);
-  const cand: number[][] = Array.from({ length: nq }, () => []);
-  const candFast: number[][] = Array.from({ length: nq }, () => []);
-  const rows = baseBlockRows(dim);
-  const queryRows = Math.max(1, Math.min(nq, Math.floor((4 << 20) / rows)));
-  const block = new Float32Array(queryRows * rows);
-  for (let q0 = 0; q0 < nq; q0 += queryRows) {
-    const qn = Math.min(queryRows, nq - q0);
-    const a = queries.data.subarray(q0 * dim, (q0 + qn) * dim);
-    for (let j0 = 0; j0 < nb; j0 += rows) {
-      const bn = Math.min(rows, nb - j0);
-      const view = block.subarray(0, qn * bn);
-      const b = base.data.subarray(j0 * dim, (j0 + bn) * dim);
-      await withCancel(native, signal, (token) => native.pairwise(a, qn, b, bn, dim, metric, view, threads, token));
-      for (let r = 0; r < qn; r++) {
-        const q = q0 + r;
-        const top = q * k;
-        const list = cand[q];
-        const fast = candFast[q];
-        let c = cut[q];
-        for (let t = 0, off = r * bn; t < bn; t++) {
-          const d = view[off + t];
-          if (!(d <= c)) continue;
-          list.push(j0 + t);
-          fast.push(d);
-          if (d < kth[top + k - 1]) {
-            let p = k - 1;
-            while (p > 0 && kth[top + p - 1] > d) {
-              kth[top + p] = kth[top + p - 1];
-              p--;
-            }
-            kth[top + p] = d;
-            c = Math.min(radiusCut, reachFast(kth[top + k - 1]));
-          }
-        }
-        cut[q] = c;
-        if (list.length > 4 * k + 256) prune(list, fast, c);
-      }
-    }
-  }
-
   const top = new TopK(nq, k, radius);
   const kernel = pairKernel(metric);
   let scratch: Float32Array = new Float32Array(0);
   let exact = new Float64Array(0);
   for (let q = 0; q < nq; q++) {
-    prune(cand[q], candFast[q], cut[q]);
-    const js = cand[q];
+    const js = cand.indices.subarray(cand.offsets[q], cand.offsets[q + 1]);
     if (exact.length < js.length) exact = new Float64Array(js.length * 2);
     scratch = referenceDistances(kernel, base, queries, q, js, normsQ[q], normsB, exact, scratch);
     // ascending base index, as the ts scan offers them: the same ties, the same lists
     for (let t = 0; t < js.length; t++) top.offer(q, exact[t], js[t]);
   }
   return top.toLists();
-}
-
-/** Drops the candidates whose fp32 value exceeds `cut`, keeping the order. */
-function prune(list: number[], fast: number[], cut: number): void {
-  let w = 0;
-  for (let t = 0; t < list.length; t++) {
-    if (fast[t] <= cut) {
-      list[w] = list[t];
-      fast[w] = fast[t];
-      w++;
-    }
-  }
-  list.length = w;
-  fast.length = w;
 }

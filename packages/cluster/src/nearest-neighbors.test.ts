@@ -128,6 +128,40 @@ describe.skipIf(!nativeLoads)('nearestNeighbors: native and ts identical on larg
       expect(qs.every((r, t) => native.indices[native.offsets[t]] === r || native.distances[native.offsets[t]] === 0)).toBe(true); // itself first
     }
   });
+
+  it('what the CLI asks (k = 64, radius 1.0) on 512-dimensional unit rows, queries not in the base; every metric', { timeout: 120_000 }, async () => {
+    const { vectors } = blobs(80, 40, 512, 0.04, 21);
+    const n = 3200;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let t = 0; t < 512; t++) s += vectors[i * 512 + t] ** 2;
+      for (let t = 0; t < 512; t++) vectors[i * 512 + t] /= Math.sqrt(s);
+    }
+    // every 16th row a query (200), the others the base (3000): each query's cluster is in the base
+    const base = new Float32Array((n - n / 16) * 512);
+    const queries = new Float32Array((n / 16) * 512);
+    for (let i = 0, b = 0, q = 0; i < n; i++) {
+      const row = vectors.subarray(i * 512, (i + 1) * 512);
+      if (i % 16 === 5) queries.set(row, 512 * q++);
+      else base.set(row, 512 * b++);
+    }
+    for (const metric of METRICS) {
+      for (const radius of [1.0, undefined]) {
+        const ts = await nearestNeighbors(base, queries, 512, { metric, k: 64, radius, backend: 'ts' });
+        const native = await nearestNeighbors(base, queries, 512, { metric, k: 64, radius, backend: 'native', threads: 2 });
+        expectSame(native, ts, `${metric} radius=${radius}`);
+      }
+    }
+  });
+
+  it('a non-zero row of norm < 1e-10 under cosine (the native tiles step aside): still identical', async () => {
+    const dim = 32;
+    const base = randomVectors(500, dim, 8);
+    for (let t = 0; t < dim; t++) base[7 * dim + t] *= 1e-12;
+    const queries = randomVectors(20, dim, 9);
+    const ts = await nearestNeighbors(base, queries, dim, { metric: 'cosine', k: 10, backend: 'ts' });
+    expectSame(await nearestNeighbors(base, queries, dim, { metric: 'cosine', k: 10, backend: 'native' }), ts, 'tiny row');
+  });
 });
 
 describe('nearestNeighbors: BAD CALLs', () => {

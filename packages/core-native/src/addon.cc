@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "float_mode.h"
 #include "hnsw_index.h"
+#include "nearest_candidates.h"
 #include "pairwise.h"
 #include "radius_graph.h"
 
@@ -29,6 +30,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dotBf16Sync", Napi::Function::New(env, fc::DotBf16SyncJs, "dotBf16Sync"));
   exports.Set("radiusGraph", Napi::Function::New(env, fc::RadiusGraphJs, "radiusGraph"));
   exports.Set("radiusGraphSync", Napi::Function::New(env, fc::RadiusGraphSyncJs, "radiusGraphSync"));
+  exports.Set("nearestCandidates", Napi::Function::New(env, fc::NearestCandidatesJs, "nearestCandidates"));
+  exports.Set("nearestCandidatesSync", Napi::Function::New(env, fc::NearestCandidatesSyncJs, "nearestCandidatesSync"));
   exports.Set("chineseWhispers", Napi::Function::New(env, fc::ChineseWhispersJs, "chineseWhispers"));
   exports.Set("chineseWhispersSync", Napi::Function::New(env, fc::ChineseWhispersSyncJs, "chineseWhispersSync"));
   exports.Set("dbscan", Napi::Function::New(env, fc::DbscanJs, "dbscan"));

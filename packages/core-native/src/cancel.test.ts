@@ -56,12 +56,12 @@ describe('cancellation: tokens', () => {
     native.cancel(token);
     native.cancel(token);
     const g = csr(3, [[0, 1]]);
-    for (const call of [
+    // Every rejection handled from the start (awaiting one by one left the second unhandled when it settled first).
+    const calls = [
       native.dbscan(g.offsets, g.indices, 3, 1, undefined, undefined, undefined, token),
       native.chineseWhispers(g.offsets, g.indices, g.distances, 3, 5, 0, false, undefined, undefined, undefined, token),
-    ]) {
-      await expect(call).rejects.toMatchObject({ code: 'ERR_FACECLUST_CANCELLED', message: 'The operation was cancelled' });
-    }
+    ];
+    await Promise.all(calls.map((call) => expect(call).rejects.toMatchObject({ code: 'ERR_FACECLUST_CANCELLED', message: 'The operation was cancelled' })));
   });
 
   // [description, call, message]: wrong tokens are TypeErrors with code ERR_FACECLUST_ARG.
@@ -110,6 +110,7 @@ describe('cancellation: a token raised before the call', () => {
     const calls: [string, Promise<unknown>][] = [
       ['radiusGraph', native.radiusGraph(x, n, dim, 'euclidean', 1.5, 2, raised)],
       ['pairwise', native.pairwise(x, n, x, n, dim, 'euclidean', new Float32Array(n * n), 2, raised)],
+      ['nearestCandidates', native.nearestCandidates(x, n, x, n, dim, 'euclidean', 5, Infinity, 2, raised)],
       ['chineseWhispers', native.chineseWhispers(g.offsets, g.indices, g.distances, n, 30, 0, false, undefined, undefined, undefined, raised)],
       ['dbscan', native.dbscan(g.offsets, g.indices, n, 3, undefined, undefined, undefined, raised)],
     ];
@@ -141,6 +142,23 @@ describe('cancellation: a token raised while the call runs', () => {
     const again = plain(await native.radiusGraph(small, 2000, dim, 'euclidean', 8, 0, native.cancelToken()));
     expect(before.offsets[2000]).toBeGreaterThan(0);
     expect(again).toEqual(before);
+  });
+
+  it('nearestCandidates stops within a second, and the same call then runs to the same lists', async () => {
+    const nb = 60_000;
+    const nq = 2_000;
+    const dim = 512;
+    const x = clusteredVectors(nb + nq, dim, 2000, 13);
+    const base = x.subarray(0, nb * dim);
+    const { error, ms } = await cancelAfter(150, (token) => native.nearestCandidates(base, nb, x.subarray(nb * dim), nq, dim, 'euclidean', 64, Infinity, 0, token));
+    report(`nearestCandidates ${nq}×${nb}×${dim} (${native.capabilities().active})`, ms);
+    expect(error?.code).toBe('ERR_FACECLUST_CANCELLED');
+    expect(ms).toBeLessThan(1000);
+    const queries = x.subarray(nb * dim, (nb + 20) * dim);
+    const before = await native.nearestCandidates(base, nb, queries, 20, dim, 'euclidean', 64, Infinity, 0);
+    const again = await native.nearestCandidates(base, nb, queries, 20, dim, 'euclidean', 64, Infinity, 0, native.cancelToken());
+    expect(before.offsets[20]).toBeGreaterThanOrEqual(20 * 64);
+    expect(Array.from(again.indices)).toEqual(Array.from(before.indices));
   });
 
   it('radiusGraph on the scalar reference path stops within a second', async () => {

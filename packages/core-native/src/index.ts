@@ -4,6 +4,7 @@ export type {
   NativeCapabilities,
   NativeChineseWhispersResult,
   NativeGraph,
+  NativeCandidates,
   NativeHnswIndex,
   NativeInstallStatus,
   NativeIsa,

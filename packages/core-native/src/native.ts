@@ -47,6 +47,12 @@ export interface NativeGraph {
   distances: Float32Array; // length offsets[n]
 }
 
+/** Per query row, candidate base rows as CSR (nearestCandidates). */
+export interface NativeCandidates {
+  offsets: Uint32Array; // length nq + 1
+  indices: Int32Array; // length offsets[nq], ascending within each query
+}
+
 export interface NativeChineseWhispersResult {
   /** Raw labels (a node index per cluster), not renumbered. */
   labels: Int32Array;
@@ -101,6 +107,19 @@ export interface NativeBinding {
    */
   radiusGraph(vectors: Float32Array, n: number, dim: number, metric: NativeMetric, radius: number, threads: number, cancel?: NativeCancelToken): Promise<NativeGraph>;
   radiusGraphSync(vectors: Float32Array, n: number, dim: number, metric: NativeMetric, radius: number, threads: number): NativeGraph;
+
+  /**
+   * Candidates for the exact nearest neighbours of each query row among the base rows (docs/ALGORITHMS.md,
+   * "Nearest neighbours"): query q's are `indices[offsets[q] .. offsets[q+1])`, ascending base indices, a superset
+   * of its `k` nearest by the float64 reference within `radius` (`Infinity`: none; >= 0). Found with the radius
+   * graph's tiles (query panels × base panels, never nq×nb) and the fp32 kernels' proven error bounds; the caller
+   * rechecks them with the reference and chooses.
+   */
+  nearestCandidates(
+    base: Float32Array, nb: number, queries: Float32Array, nq: number, dim: number, metric: NativeMetric, k: number, radius: number, threads: number,
+    cancel?: NativeCancelToken,
+  ): Promise<NativeCandidates>;
+  nearestCandidatesSync(base: Float32Array, nb: number, queries: Float32Array, nq: number, dim: number, metric: NativeMetric, k: number, radius: number, threads: number): NativeCandidates;
 
   /**
    * Chinese Whispers over a CSR graph. Edge weight: 1 when `unitWeights`, else 1 / (1 + distance).

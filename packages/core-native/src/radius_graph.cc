@@ -21,10 +21,10 @@
 #include "aligned_buffer.h"
 #include "args.h"
 #include "capabilities.h"
-#include "kernels/bf16.h"
 #include "kernels/reference.h"
 #include "parallel.h"
 #include "promise_worker.h"
+#include "tiles.h"
 
 namespace fc {
 namespace {
@@ -33,42 +33,6 @@ struct Edge {
   uint32_t i, j;
   float d;
 };
-
-// Largest float <= v and smallest float >= v (thresholds are rounded in the safe direction).
-float FloatDown(double v) {
-  float f = static_cast<float>(v);
-  return static_cast<double>(f) > v ? std::nextafter(f, -std::numeric_limits<float>::infinity()) : f;
-}
-float FloatUp(double v) {
-  float f = static_cast<float>(v);
-  return static_cast<double>(f) < v ? std::nextafter(f, std::numeric_limits<float>::infinity()) : f;
-}
-
-// Packs rows [first, first + count) of src (width rows per panel, zeros past count):
-//   fp32:            dst[k * width + c]
-//   bf16:            32-bit word bf16(x[2kk]) | bf16(x[2kk+1]) << 16 at [kk * width + c], kk < depth
-//   bf16 row-major:  the same words at [c * depth + kk] (AMX A tiles)
-// Words past the row's (dim + 1) / 2 pairs are zero (depth may be padded).
-void PackPanel(float* dst, const float* src, size_t first, size_t count, size_t width, size_t dim, bool bf16,
-               size_t depth, bool rowMajor) {
-  if (!bf16) {
-    for (size_t c = 0; c < width; ++c) {
-      const float* row = c < count ? src + (first + c) * dim : nullptr;
-      for (size_t k = 0; k < dim; ++k) dst[k * width + c] = row ? row[k] : 0.0f;
-    }
-    return;
-  }
-  uint32_t* out = reinterpret_cast<uint32_t*>(dst);
-  const size_t pairs = (dim + 1) / 2;
-  for (size_t c = 0; c < width; ++c) {
-    const float* row = c < count ? src + (first + c) * dim : nullptr;
-    for (size_t kk = 0; kk < depth; ++kk) {
-      uint32_t lo = row && kk < pairs ? ToBf16(row[2 * kk]) : 0;
-      uint32_t hi = row && 2 * kk + 1 < dim ? ToBf16(row[2 * kk + 1]) : 0;
-      out[rowMajor ? c * depth + kk : kk * width + c] = lo | (hi << 16);
-    }
-  }
-}
 
 class Builder {
  public:
@@ -142,45 +106,33 @@ class Builder {
     const TileOp op = metric_ == kManhattan ? kTileL1 : metric_ == kChebyshev ? kTileLinf : kTileDot;
     const size_t mr = static_cast<size_t>(k_.tile_mr[op]), nr = static_cast<size_t>(k_.tile_nr);
     const size_t panels = (n_ + nr - 1) / nr;
-    const double u = std::ldexp(1.0, -24);
-    const double dimd = static_cast<double>(dim_);
     const bool bf16 = op == kTileDot && k_.tile_bf16_dot;
     const bool amx = bf16 && k_.tile_amx;
     // 32-bit words per packed row: dim fp32 values, or (dim+1)/2 bf16 pairs (AMX: padded to 16 pairs).
     const size_t depth = !bf16 ? dim_ : amx ? ((dim_ + 1) / 2 + 15) / 16 * 16 : (dim_ + 1) / 2;
+    const TileBounds bounds(k_, metric_, dim_, max_abs_);
 
     // Source rows for the fast pass (cosine: normalised once) and per-row/per-column thresholds.
     const float* src = x_;
     std::vector<float> normalised;
     std::vector<float> rowT(n_), colH(panels * nr, std::numeric_limits<float>::infinity());
-    if (op == kTileDot) {
-      // fp32: γ_dim plus epilogue roundings. bf16: inputs rounded to 8 bits (2·2⁻⁹ per product) on top, and
-      // flushed subnormals (absolute, `tiny`).
-      const double slack = (4.0 * dimd + 40.0) * u + (bf16 ? std::ldexp(1.0, -7) : 0.0);
-      const double tiny = 1e-36 + (bf16 ? dimd * std::ldexp(1.0, -120) * (1.0 + max_abs_) : 0.0);
-      if (metric_ == kCosine) {
-        normalised.resize(n_ * dim_);
-        ParallelFor(threads_, n_, cancel_, [&](size_t i, unsigned) {
-          double inv = norms_[i] > 0 ? 1.0 / std::sqrt(norms_[i]) : 0.0;
-          for (size_t k = 0; k < dim_; ++k) normalised[i * dim_ + k] = static_cast<float>(Row(i)[k] * inv);
-        });
-        src = normalised.data();
-        float t = FloatDown(1.0 - radius_ - slack - tiny);
-        std::fill(rowT.begin(), rowT.end(), t);
-        std::fill(colH.begin(), colH.begin() + n_, 0.0f);
-      } else {
-        // d² = ‖a‖² + ‖b‖² − 2a·b <= R² + slack·(‖a‖²+‖b‖²)  ⇔  a·b >= h_b + t_a
-        double r2 = (metric_ == kEuclidean ? radius_ * radius_ : radius_) * (1.0 + 1e-6);
-        double half = 0.5 * (1.0 - slack);
-        ParallelFor(threads_, n_, cancel_, [&](size_t i, unsigned) {
-          double nn = ref::Dot(Row(i), Row(i), dim_);
-          colH[i] = FloatDown(half * nn);
-          rowT[i] = FloatDown(half * nn - 0.5 * r2 - tiny);
-        });
-      }
+    if (op == kTileDot && metric_ == kCosine) {
+      normalised.resize(n_ * dim_);
+      ParallelFor(threads_, n_, cancel_, [&](size_t i, unsigned) {
+        double inv = norms_[i] > 0 ? 1.0 / std::sqrt(norms_[i]) : 0.0;
+        for (size_t k = 0; k < dim_; ++k) normalised[i * dim_ + k] = static_cast<float>(Row(i)[k] * inv);
+      });
+      src = normalised.data();
+      std::fill(rowT.begin(), rowT.end(), bounds.Row(radius_, 0.0));
+      std::fill(colH.begin(), colH.begin() + n_, bounds.Col(0.0));
+    } else if (op == kTileDot) {
+      ParallelFor(threads_, n_, cancel_, [&](size_t i, unsigned) {
+        double nn = ref::Dot(Row(i), Row(i), dim_);
+        colH[i] = bounds.Col(nn);
+        rowT[i] = bounds.Row(radius_, nn);
+      });
     } else {
-      double rel = op == kTileL1 ? (4.0 * dimd + 16.0) * u : 8.0 * u;
-      std::fill(rowT.begin(), rowT.end(), FloatUp(radius_ * (1.0 + rel) + 1e-36));
+      std::fill(rowT.begin(), rowT.end(), bounds.Row(radius_, 0.0));
     }
 
     // B: every column panel packed once, k-major, nr values per k, zero-padded past n.
