@@ -622,6 +622,7 @@ export class FacialClustering {
       const sizes = result.summaries.filter((c) => c.cluster >= 0).map((c) => c.size);
       const { internals: _, ...pub } = result;
       store.endCall(call, { record: toRecord(pub), faceIds: Int32Array.from(pub.faces, (f) => f.faceId), labels: pub.labels });
+      writeReportIndex(this.outPath, store.listCalls());
       appendLog(this.outPath, `call ${id}: ${methodName}`, when, [
         ...head,
         ['backend', res.backend],
@@ -808,7 +809,6 @@ export class FacialClustering {
       ctx.written.push(result.outputs.saveas!);
       await writeFolders(result.outputs.saveas!, result, saveas, crops, tick);
     }
-    writeReportIndex(this.outPath);
     result.timings.reportsMs = performance.now() - reportsStart;
     result.timings.totalMs = performance.now() - ctx.start + ctx.embedMs;
     return { ...result, internals: { res, gate, kept, warnings, ...(personOfFace ? { personOfFace } : {}) } };

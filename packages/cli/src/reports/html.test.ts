@@ -45,22 +45,31 @@ describe.skipIf(!hasData)('report.html and contact sheets (groups/)', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('has one section per cluster, largest first, with its size, and one image per face', () => {
+  it('has one section per cluster of two or more, largest first, one for the faces seen once, one image per face linking to its photo', () => {
     const html = fs.readFileSync(result.outputs.report, 'utf8');
     const imgs = html.match(/<img /g) ?? [];
     expect(imgs.length).toBe(result.faces.length);
     expect(result.faces.length).toBeGreaterThanOrEqual(30); // groups/ has ~40 faces by eye
     // the first run made each cluster a person: `Cluster 3 — person 4 <small>…`
     const sizes = [...html.matchAll(/<h2>Cluster (\d+)(?: — person \d+(?::[^<]*)?)? <small>(\d+) faces?<\/small>/g)].map((m) => [Number(m[1]), Number(m[2])]);
-    expect(sizes.map(([c]) => c)).toEqual(Array.from({ length: result.clusters }, (_, i) => i));
-    expect(sizes.map(([, s]) => s)).toEqual(result.summaries.filter((c) => c.cluster >= 0).map((c) => c.size));
+    const several = result.summaries.filter((c) => c.cluster >= 0 && c.size > 1);
+    const once = result.summaries.filter((c) => c.cluster >= 0 && c.size === 1);
+    expect(once.length).toBeGreaterThan(0); // groups/ has people seen once
+    expect(sizes.map(([c]) => c)).toEqual(several.map((c) => c.cluster));
+    expect(sizes.map(([, s]) => s)).toEqual(several.map((c) => c.size));
     for (let i = 1; i < sizes.length; i++) expect(sizes[i][1]).toBeLessThanOrEqual(sizes[i - 1][1]);
+    expect(html).toContain(`<h2>Seen once <small>${once.length} face${once.length === 1 ? '' : 's'}, each a cluster of its own`);
     for (const f of result.faces) expect(html).toContain(`title="${escapeHtml(f.file)} — face ${f.face}`);
+    // each tile links to its photo, relative to the report folder, and the link resolves to the photo
+    const hrefs = [...html.matchAll(/<a href="([^"]+)"><img /g)].map((m) => decodeURI(m[1]!));
+    expect(hrefs.length).toBe(result.faces.length);
+    const reportDir = path.dirname(result.outputs.report);
+    expect(new Set(hrefs.map((h) => path.resolve(reportDir, h)))).toEqual(new Set(result.faces.map((f) => f.file)));
   });
 
-  it('writes one contact-sheet PNG per cluster holding its faces', async () => {
+  it('writes one contact-sheet PNG per cluster of two or more faces (and no_class) holding its faces', async () => {
     const sheets = path.join(path.dirname(result.outputs.report), 'sheets');
-    expect(fs.readdirSync(sheets).length).toBe(result.summaries.length);
+    expect(fs.readdirSync(sheets).length).toBe(result.summaries.filter((c) => c.cluster < 0 || c.size > 1).length);
     const big = result.summaries[0];
     const meta = await sharp(path.join(sheets, 'cluster-0.png')).metadata();
     const cols = Math.round((meta.width! - 4) / 116);
@@ -72,7 +81,8 @@ describe.skipIf(!hasData)('report.html and contact sheets (groups/)', () => {
     const r = renderInChromium(result.outputs.report, path.join(dir, 'chromium-profile'));
     expect(r.total).toBe(result.faces.length);
     expect(r.loaded).toBe(result.faces.length);
-    expect(r.sections).toBe(result.summaries.length);
+    const sections = result.summaries.filter((c) => c.cluster < 0 || c.size > 1).length + (result.summaries.some((c) => c.cluster >= 0 && c.size === 1) ? 1 : 0);
+    expect(r.sections).toBe(sections);
   }, 90_000);
 
   it('the index page links every call\'s report and renders', async () => {
@@ -80,6 +90,13 @@ describe.skipIf(!hasData)('report.html and contact sheets (groups/)', () => {
     const index = fs.readFileSync(second.outputs.reportIndex, 'utf8');
     expect(index).toContain('report-001-cw-t1/report.html');
     expect(index).toContain('report-002-dbscan-e0.925-m2/report.html');
+    // one row per call, newest first: date, method, parameters, clusters, what it did with the people (the
+    // second call of this FacialClustering has a pathlist: a run on a folder with people, which assigns), faces
+    const rows = [...index.matchAll(/<tr><td><a href="([^"]+)">[^<]*<\/a><\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>(\d+)<\/td><td>([^<]*)<\/td><td>(\d+)/g)].map((m) => m.slice(1));
+    expect(rows.map((r) => r[0])).toEqual(['report-002-dbscan-e0.925-m2/report.html', 'report-001-cw-t1/report.html']);
+    expect(rows[0]!.slice(2)).toEqual(['DBSCAN', 'eps=0.925 minSamples=2 metric=euclidean', String(second.clusters), 'assigned', String(second.faces.length)]);
+    expect(rows[1]!.slice(2)).toEqual(['Chinese Whispers', 'threshold=1 iterations=30 seed=0 minClusterSize=1 metric=euclidean', String(result.clusters), 'adopted', String(result.faces.length)]);
+    expect(rows[0]![1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
     if (chromium) expect(renderInChromium(second.outputs.report, path.join(dir, 'chromium-profile')).loaded).toBe(second.faces.length);
   }, 90_000);
 });

@@ -1,14 +1,16 @@
 /**
- * `report-<call>/report.html`: every cluster as a grid of its faces, largest first, with its size, and a
- * contact-sheet PNG per cluster made with sharp. Static files only: open it from disk, no server.
- * `<out>/report.html` is an index of every call's report, rebuilt from the folders on each call.
+ * `report-<call>/report.html`: every cluster of two or more faces as a grid of its faces, largest first, with
+ * its size and person, then the faces seen once in one section, then no_class; each face links to its
+ * photo; a contact-sheet PNG per cluster made with sharp. Static files only: open it from disk, no server.
+ * `<out>/report.html` is an index of every call (date, method, parameters, clusters, people, faces),
+ * rebuilt from the store's call records on each call.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ClusterSummary } from '../cluster-stats.js';
 import { createFolder, replaceOwnFile, writeNewFile } from '../output.js';
-import { clusterName, type ClusteringResult } from '../result.js';
+import { clusterName, type CallRecord, type ClusteringResult } from '../result.js';
 import { imageExtension, type CropSource } from './crops.js';
 import { count } from './log.js';
 
@@ -56,20 +58,23 @@ export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: C
   createFolder(path.join(dir, 'sheets'));
   // a big page loads its faces as they scroll into view; a small one all at once (and prints whole)
   const lazy = r.faces.length > LAZY_ABOVE ? ' loading="lazy"' : '';
-  const section = async (c: ClusterSummary): Promise<string> => {
-    const name = clusterName(c.cluster);
-    const sheet = `sheets/cluster-${name}.png`;
-    const shown = r.faces.length > FULL_PAGE_MAX ? c.members.slice(0, SHOWN_PER_CLUSTER) : c.members;
-    const imgs: string[] = [];
-    const writes: Promise<void>[] = [];
-    for (const i of shown) {
+  /** Each face's tile: its crop, linking to its photo (relative to the page, so the folder opens from disk). */
+  const tiles = (members: number[], writes: Promise<void>[], withCluster = false): string[] =>
+    members.map((i) => {
       const f = r.faces[i];
       const bytes = crops(f.faceId);
       const src = `faces/${f.faceId}.${imageExtension(bytes) === 'jpeg' ? 'jpg' : 'png'}`;
       writes.push(writeNewFile(path.join(dir, src), bytes));
-      const tip = `${f.file} — face ${f.face}${f.distance === null ? '' : `, distance ${f.distance.toFixed(3)}`}`;
-      imgs.push(`<img src="${src}" alt="${escapeHtml(path.basename(f.file))}" title="${escapeHtml(tip)}" width="96" height="96"${lazy} data-face="${f.faceId}">`);
-    }
+      const who = withCluster && f.person ? `, person ${f.person.id}${f.person.name ? ` ${f.person.name}` : ''}` : '';
+      const tip = `${f.file} — face ${f.face}${withCluster ? `, cluster ${f.cluster}${who}` : ''}${f.distance === null ? '' : `, distance ${f.distance.toFixed(3)}`}`;
+      return `<a href="${photoHref(dir, f.file)}"><img src="${src}" alt="${escapeHtml(path.basename(f.file))}" title="${escapeHtml(tip)}" width="96" height="96"${lazy} data-face="${f.faceId}"></a>`;
+    });
+  const section = async (c: ClusterSummary): Promise<string> => {
+    const name = clusterName(c.cluster);
+    const sheet = `sheets/cluster-${name}.png`;
+    const shown = r.faces.length > FULL_PAGE_MAX ? c.members.slice(0, SHOWN_PER_CLUSTER) : c.members;
+    const writes: Promise<void>[] = [];
+    const imgs = tiles(shown, writes);
     writes.push(contactSheet(c.members.map((i) => r.faces[i].faceId), crops).then((png) => writeNewFile(path.join(dir, sheet), png)));
     await Promise.all(writes);
     tick(c.members.length);
@@ -80,15 +85,32 @@ export async function writeHtmlReport(dir: string, r: ClusteringResult, crops: C
     const note = more > 0 ? `<p>… and ${more} more faces (see the xlsx)</p>` : '';
     return `<section id="cluster-${name}"><h2>${heading} <a href="${sheet}">contact sheet</a></h2><div class="grid">${imgs.join('')}</div>${note}</section>`;
   };
+  // clusters of one face share one section ("seen once"), in cluster order, instead of a heading each
+  const several = r.summaries.filter((c) => c.cluster < 0 || c.size > 1);
+  const once = r.summaries.filter((c) => c.cluster >= 0 && c.size === 1);
+  const seenOnce = async (): Promise<string> => {
+    const members = once.flatMap((c) => c.members);
+    const shown = r.faces.length > FULL_PAGE_MAX ? members.slice(0, SHOWN_PER_CLUSTER) : members;
+    const writes: Promise<void>[] = [];
+    const imgs = tiles(shown, writes, true);
+    await Promise.all(writes);
+    tick(members.length);
+    const more = members.length - shown.length;
+    return `<section id="seen-once"><h2>Seen once <small>${count(members.length, 'face')}, each a cluster of its own (clusters ${clusterName(once[0]!.cluster)}–${clusterName(once.at(-1)!.cluster)})</small></h2><div class="grid">${imgs.join('')}</div>${more > 0 ? `<p>… and ${more} more faces (see the xlsx)</p>` : ''}</section>`;
+  };
   // a few clusters at a time keep sharp's threads and the disk busy without holding every sheet in memory
-  const sections: string[] = new Array(r.summaries.length);
+  const sections: string[] = new Array(several.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(4, r.summaries.length) }, async () => {
-    while (next < r.summaries.length) {
+  await Promise.all(Array.from({ length: Math.min(4, several.length) }, async () => {
+    while (next < several.length) {
       const k = next++;
-      sections[k] = await section(r.summaries[k]);
+      sections[k] = await section(several[k]!);
     }
   }));
+  if (once.length) {
+    const at = several.findIndex((c) => c.cluster < 0);
+    sections.splice(at < 0 ? sections.length : at, 0, await seenOnce());
+  }
   const p = r.params as unknown as Record<string, unknown>;
   const params = Object.entries(p).map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(String(v))}`).join(', ');
   const html = `<!doctype html>
@@ -109,11 +131,51 @@ ${sections.join('\n')}
   return page;
 }
 
-/** Rebuilds `<out>/report.html`, linking every `report-*` folder, newest first. */
-export function writeReportIndex(out: string): string {
+/** A call as the index lists it: what the store recorded of it (`faceclust calls`). */
+export interface IndexedCall {
+  id: number;
+  startedAt: string;
+  record?: unknown;
+}
+
+/**
+ * Rebuilds `<out>/report.html`: every call that has a report, newest first, with its date, method,
+ * parameters, clusters, people and faces (from the store's call records); report folders the store has no
+ * record of (older folders) are listed by name.
+ */
+export function writeReportIndex(out: string, calls: readonly IndexedCall[] = []): string {
   const reports = fs.readdirSync(out).filter((d) => d.startsWith('report-') && fs.existsSync(path.join(out, d, 'report.html'))).sort().reverse();
-  const items = reports.map((d) => `<li><a href="${encodeURI(d)}/report.html">${escapeHtml(d)}</a></li>`).join('\n');
+  const byFolder = new Map<string, { call: IndexedCall; record: Partial<CallRecord> }>();
+  for (const call of calls) {
+    const record = (call.record ?? {}) as Partial<CallRecord>;
+    const page = record.outputs?.report;
+    if (page) byFolder.set(path.basename(path.dirname(page)), { call, record });
+  }
+  const rows = reports.map((d) => {
+    const link = `<a href="${encodeURI(d)}/report.html">${escapeHtml(d)}</a>`;
+    const known = byFolder.get(d);
+    if (!known) return `<tr><td>${link}</td><td colspan="6"></td></tr>`;
+    const { call, record: rec } = known;
+    const params = Object.entries((rec.params ?? {}) as Record<string, unknown>)
+      .filter(([k]) => k !== 'backend')
+      .map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(String(v))}`)
+      .join(' ');
+    const people = rec.people ? escapeHtml(rec.people.mode) : '';
+    const when = escapeHtml(call.startedAt.slice(0, 16).replace('T', ' '));
+    return `<tr><td>${link}</td><td>${when}</td><td>${rec.method === 'dbscan' ? 'DBSCAN' : 'Chinese Whispers'}</td><td>${params}</td><td>${rec.clusters ?? ''}</td><td>${people}</td><td>${rec.faces ?? ''}${rec.noise ? ` (${rec.noise} no_class)` : ''}</td></tr>`;
+  });
   const file = path.join(out, 'report.html');
-  replaceOwnFile(file, `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>faceclust reports</title></head><body style="font:14px system-ui,sans-serif;margin:1.5em">\n<h1>faceclust reports</h1>\n<ul>\n${items}\n</ul>\n</body></html>\n`);
+  replaceOwnFile(
+    file,
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>faceclust reports</title>
+<style>body{font:14px system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{padding:.25em .8em;text-align:left;border-bottom:1px solid #ddd}</style>
+</head><body>\n<h1>faceclust reports</h1>
+<table>\n<tr><th>report</th><th>date (UTC)</th><th>method</th><th>parameters</th><th>clusters</th><th>people</th><th>faces</th></tr>\n${rows.join('\n')}\n</table>\n</body></html>\n`,
+  );
   return file;
+}
+
+/** The link from a report folder to a photo: relative, so the output folder and the photos open from disk. */
+function photoHref(dir: string, file: string): string {
+  return encodeURI(path.relative(dir, file).split(path.sep).join('/')).replace(/#/g, '%23').replace(/\?/g, '%3F');
 }
