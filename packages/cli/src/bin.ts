@@ -13,6 +13,7 @@ import { peopleCommand } from './commands/people.js';
 import { reclusterCommand } from './commands/recluster.js';
 import { pruneCommand } from './commands/prune.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 import { suggestCommand } from './commands/suggest.js';
 import { tuneCommand } from './commands/tune.js';
 
@@ -50,6 +51,7 @@ const program = new Command('faceclust')
   .addCommand(nameCommand(argv))
   .addCommand(exportCommand(argv))
   .addCommand(suggestCommand(argv))
+  .addCommand(serveCommand(argv))
   .addHelpText('after', `
 Examples:
   $ faceclust run ~/Pictures/party                       embed and cluster, reports in ./faceclust-out

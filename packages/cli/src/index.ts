@@ -20,4 +20,5 @@ export type { Correction } from '@faceclust/embed';
 export type { AdoptResult, PersonEntry } from './people.js';
 export type { PruneResult } from './prune.js';
 export { averageLinkage, suggest, type SuggestOptions, type Suggestions, type SuggestedPair, type SuggestedPerson, type SuggestedOutlier } from './suggest.js';
+export { startServer, type ServeOptions, type RunningServer } from './serve/server.js';
 export type { CwParams, DbscanParams, SaveAs, HnswCallOptions } from './options.js';

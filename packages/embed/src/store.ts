@@ -318,6 +318,33 @@ export class FaceStore {
     return ids.length === 1 ? ids[0] : undefined;
   }
 
+  /**
+   * A face by its id: its photo (absolute path, as stored), index in the photo, box, score and model;
+   * undefined when there is none. The review server finds photos this way, never from a path it is sent.
+   */
+  getFace(faceId: number): (Omit<FaceInfo, 'landmarks' | 'quality'> & { model: string }) | undefined {
+    if (!Number.isSafeInteger(faceId)) throw new TypeError(`Expected an integer face id for faceId but received ${describe(faceId)}`);
+    const r = storeCall(this.path, () => this.db
+      .prepare(`SELECT f.id, i.path, f.face_index, f.x, f.y, f.w, f.h, f.score, f.model FROM faces f JOIN images i ON i.id = f.image_id WHERE f.id = ?`)
+      .raw()
+      .get(faceId)) as [number, string, number, number, number, number, number, number, string] | undefined;
+    return r && { id: r[0], file: r[1], faceIndex: r[2], box: [r[3], r[4], r[5], r[6]], score: r[7], model: r[8] };
+  }
+
+  /** Every face of the photo that face `faceId` is in (same model), in face order; empty when there is no such face. */
+  facesOfPhotoOf(faceId: number): (Omit<FaceInfo, 'landmarks' | 'quality'> & { model: string })[] {
+    if (!Number.isSafeInteger(faceId)) throw new TypeError(`Expected an integer face id for faceId but received ${describe(faceId)}`);
+    const rows = storeCall(this.path, () => this.db
+      .prepare(`
+        SELECT f.id, i.path, f.face_index, f.x, f.y, f.w, f.h, f.score, f.model
+        FROM faces f JOIN images i ON i.id = f.image_id
+        WHERE f.image_id = (SELECT image_id FROM faces WHERE id = ?)
+        ORDER BY f.face_index`)
+      .raw()
+      .all(faceId)) as [number, string, number, number, number, number, number, number, string][];
+    return rows.map((r) => ({ id: r[0], file: r[1], faceIndex: r[2], box: [r[3], r[4], r[5], r[6]], score: r[7], model: r[8] }));
+  }
+
   /** The aligned 112×112 crop of a face, as PNG bytes. */
   getCrop(faceId: number): Buffer {
     if (!Number.isInteger(faceId)) throw new TypeError(`Expected an integer face id for faceId but received ${describe(faceId)}`);
