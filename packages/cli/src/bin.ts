@@ -50,8 +50,8 @@ const program = new Command('faceclust')
   .addCommand(peopleCommand(argv))
   .addCommand(nameCommand(argv))
   .addCommand(exportCommand(argv))
-  .addCommand(suggestCommand(argv))
-  .addCommand(serveCommand(argv))
+  .addCommand(suggestCommand())
+  .addCommand(serveCommand())
   .addHelpText('after', `
 Examples:
   $ faceclust run ~/Pictures/party                       embed and cluster, reports in ./faceclust-out

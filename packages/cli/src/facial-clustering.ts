@@ -688,7 +688,9 @@ export class FacialClustering {
     step(`clustering ${count(n, 'face')} (${method === 'cw' ? 'chinese whispers' : 'dbscan'})`);
     // the quality gate and the user's "not a face" marks: those faces stay out of the graph (they would bridge
     // people) and come back as no_class
-    const stored = store.people.constraints();
+    // the people before this call, read once (the call writes them only after its outputs, in cluster())
+    const now = currentPeople(store);
+    const stored = now.constraints;
     const gate = withNotFaces(qualityGate(set.faces, gateOpts), stored.notFaces, set.faces);
     const kept = gate.kept.length;
     const rows = gate.rejected ? keptRows(set.vectors, set.dim, gate.kept) : set.vectors;
@@ -710,7 +712,7 @@ export class FacialClustering {
       res = { labels: new Int32Array(0), clusterCount: 0, noiseCount: 0, backend: 'ts', timings: { graphMs: 0, clusterMs: 0, totalMs: 0 }, graph: { edges: 0 } };
     } else if (mode === 'assigned') {
       // new photos join the people there are; only the faces left over are clustered, among themselves
-      const { personOf } = currentPeople(store);
+      const { personOf } = now;
       let restBackend: ClusterResult['backend'] | undefined;
       const started = performance.now();
       assignment = await assignNewFaces({
@@ -749,15 +751,14 @@ export class FacialClustering {
     let personOfFace: Map<number, number> | undefined;
     let note: string | undefined;
     if (mode === 'adopted' || mode === 'reclustered') {
-      const plan = planAdoption(store, faceIds, labels);
+      const plan = planAdoption(store, faceIds, labels, now);
       personOfFace = plan.personOfFace;
       note = mode === 'adopted'
         ? `this call adopted as the folder's people: ${count(plan.created, 'person', 'people')} (\`faceclust people\` lists them)`
         : `every face clustered again and adopted: ${count(plan.kept, 'person', 'people')} kept (ids and names), ${plan.created} new`;
     } else if (mode === 'assigned') personOfFace = newPeople;
-    const now = currentPeople(store);
     const shown = personOfFace && new Map([...now.personOf, ...personOfFace]);
-    const proposed = shown ? undefined : proposePeople(store, faceIds, labels);
+    const proposed = shown ? undefined : proposePeople(store, faceIds, labels, now);
     const personOf = (i: number) => {
       if (proposed) return labels[i]! < 0 ? null : (proposed.get(labels[i]!) ?? null);
       const id = shown!.get(faceIds[i]!);

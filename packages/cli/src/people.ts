@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FaceStore } from '@faceclust/embed';
+import { FaceStore, type StoredConstraints } from '@faceclust/embed';
 import { acquireWriteLock } from './lock.js';
 import { UsageError } from './options.js';
 import { prepareOutDir, STORE_FILE } from './output.js';
@@ -61,14 +61,24 @@ export function matchPeople(
   return { personOfCluster, created };
 }
 
-/** The folder's people as they are: each face's person, each person's name, each confirmed face's person. */
-export function currentPeople(store: FaceStore): { personOf: Map<number, number>; names: Map<number, string | null>; confirmed: Map<number, number> } {
+/** The folder's people as they are, read once: each face's person and name, the confirmed faces, the stored constraints. */
+export interface CurrentPeople {
+  personOf: Map<number, number>;
+  names: Map<number, string | null>;
+  confirmed: Map<number, number>;
+  constraints: StoredConstraints;
+}
+
+/** Reads {@link CurrentPeople} from the store. */
+export function currentPeople(store: FaceStore): CurrentPeople {
   const assigned = store.people.personOfFaces();
-  const { confirmed } = store.people.constraints();
+  const constraints = store.people.constraints();
+  const { confirmed } = constraints;
   return {
     personOf: new Map(Array.from(assigned.faceIds, (f, i) => [f, assigned.personIds[i]!])),
     names: new Map(store.people.list().map((p) => [p.id, p.name])),
     confirmed: new Map(Array.from(confirmed.faceIds, (f, i) => [f, confirmed.personIds[i]!])),
+    constraints,
   };
 }
 
@@ -90,9 +100,13 @@ export function adoptLabels(store: FaceStore, faceIds: Int32Array, labels: Int32
  * What {@link adoptLabels} would write, without writing: each listed face's person (−1 nobody), and how many
  * people were kept and made. The outputs of a run show it before it is written.
  */
-export function planAdoption(store: FaceStore, faceIds: Int32Array, labels: Int32Array): { personOfFace: Map<number, number>; kept: number; created: number } {
-  const { personOf, confirmed } = currentPeople(store);
-  const stored = store.people.constraints();
+export function planAdoption(
+  store: FaceStore,
+  faceIds: Int32Array,
+  labels: Int32Array,
+  current: CurrentPeople = currentPeople(store),
+): { personOfFace: Map<number, number>; kept: number; created: number } {
+  const { personOf, confirmed, constraints: stored } = current;
   const { personOfCluster, created } = matchPeople(faceIds, labels, personOf, store.people.nextPersonId(), confirmed);
   const notFaces = new Set(stored.notFaces);
   const personOfFace = new Map<number, number>();
@@ -115,8 +129,13 @@ export function planAdoption(store: FaceStore, faceIds: Int32Array, labels: Int3
  * Each cluster's person by the same matching, as a proposal (nothing written): clusters that match no
  * existing person are absent.
  */
-export function proposePeople(store: FaceStore, faceIds: Int32Array, labels: Int32Array): Map<number, { id: number; name: string | null }> {
-  const { personOf, names, confirmed } = currentPeople(store);
+export function proposePeople(
+  store: FaceStore,
+  faceIds: Int32Array,
+  labels: Int32Array,
+  current: CurrentPeople = currentPeople(store),
+): Map<number, { id: number; name: string | null }> {
+  const { personOf, names, confirmed } = current;
   const proposed = new Map<number, { id: number; name: string | null }>();
   if (names.size === 0) return proposed;
   for (const [cluster, id] of matchPeople(faceIds, labels, personOf, Number.MAX_SAFE_INTEGER, confirmed).personOfCluster) {

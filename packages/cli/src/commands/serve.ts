@@ -12,8 +12,7 @@ interface ServeFlags {
   quiet?: boolean;
 }
 
-export function serveCommand(argv: string[]): Command {
-  void argv;
+export function serveCommand(): Command {
   return new Command('serve')
     .description("serve the output folder's people and corrections as a JSON API (see the README, \"Review server API\"); prints the URL with its token")
     .option('-o, --out <dir>', 'output folder', DEFAULTS.out)

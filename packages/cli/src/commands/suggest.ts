@@ -44,8 +44,7 @@ export function suggestionLines(s: Suggestions, out: string): string[] {
   return lines;
 }
 
-export function suggestCommand(argv: string[]): Command {
-  void argv; // read-only: nothing is logged, so the command line is not recorded
+export function suggestCommand(): Command {
   return new Command('suggest')
     .description('pairs of people that may be one person (closest by average linkage, never a cannot-linked pair) and faces far from their person, to review')
     .option('-o, --out <dir>', 'output folder', DEFAULTS.out)
