@@ -62,7 +62,7 @@ Examples:
   $ faceclust calls --out pics-out                       every call so far, with its parameters and counts
   $ faceclust people adopt --out pics-out                the latest clustering becomes the folder's people
   $ faceclust name 3 "Ann" --out pics-out                name a person; later adoptions keep ids and names
-  $ faceclust merge 3 7 --out pics-out                   one person, for good (also: move, reject, notface, undo)
+  $ faceclust merge 3 7 --out pics-out                   one person, for good (also: separate, move, reject, notface, undo)
 
 Outputs in --out: faces.sqlite (embeddings), log.txt (every call), clusters-NNN-*.xlsx,
 report.html (index) and report-NNN-*/report.html, saveas-NNN-*/ with --saveas.

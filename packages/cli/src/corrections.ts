@@ -1,7 +1,7 @@
 /**
- * The user's corrections to the people of an output folder: merge, move, reject, notface, name, remove and
- * undo. Each is stored at once, in one transaction under the folder's write lock, and logged; the store keeps
- * them as the constraints every later clustering honours (@faceclust/embed people-store.ts).
+ * The user's corrections to the people of an output folder: merge, move, reject, notface, name, remove,
+ * separate and undo. Each is stored at once, in one transaction under the folder's write lock, and logged;
+ * the store keeps them as the constraints every later clustering honours (@faceclust/embed people-store.ts).
  */
 import path from 'node:path';
 import { type Correction, type FaceStore } from '@faceclust/embed';
@@ -96,6 +96,12 @@ export function namePerson(out: string, id: number, name: string | null, opts: {
 export function removePerson(out: string, id: number, opts: { command?: string } = {}): Correction {
   const command = opts.command ?? 'removePerson()';
   return correct(out, command, (s) => s.people.remove(id, { command }), logTitle)!;
+}
+
+/** "Different people": people `a` and `b` are never clustered together nor suggested as one again. */
+export function separate(out: string, a: number, b: number, opts: { command?: string } = {}): Correction {
+  const command = opts.command ?? 'separate()';
+  return correct(out, command, (s) => s.people.separate(a, b, { command }), logTitle)!;
 }
 
 /** Undoes the latest correction not undone yet; undefined when there is none. */

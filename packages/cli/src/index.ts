@@ -14,7 +14,7 @@ export { prune } from './prune.js';
 export { exportPeople, sidecarXml, isOwnSidecar } from './export.js';
 export type { ExportOptions, ExportSummary, ExportFormat, SidecarName, SidecarRegion } from './export.js';
 export { adoptCall, listPeople, matchPeople } from './people.js';
-export { listCorrections, merge, move, namePerson, notFace, parseFaceRef, reject, removePerson, undo } from './corrections.js';
+export { listCorrections, merge, move, namePerson, notFace, parseFaceRef, reject, removePerson, separate, undo } from './corrections.js';
 export type { FaceRef } from './corrections.js';
 export type { Correction } from '@faceclust/embed';
 export type { AdoptResult, PersonEntry } from './people.js';

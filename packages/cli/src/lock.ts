@@ -54,6 +54,11 @@ function readLock(file: string): LockInfo | undefined {
   }
 }
 
+/** The output folder's write lock is held by another live process (or another call of this one). */
+export class LockBusyError extends UsageError {
+  override name = 'LockBusyError';
+}
+
 /**
  * Takes the write lock of the output folder `dir` for this process, or throws a UsageError naming the
  * process that holds it. Returns the release function (also run if the process exits while holding it).
@@ -74,7 +79,7 @@ export function acquireWriteLock(dir: string, command: string): () => void {
       }
       const held = readLock(file);
       if (held && holderAlive(held)) {
-        throw new UsageError(
+        throw new LockBusyError(
           `${dir} is in use by faceclust (pid ${held.pid}${held.host === os.hostname() ? '' : ` on ${held.host}`}, started ${held.started}: ${held.command}). ` +
             `Wait for it to finish; if that process is gone, delete ${file}`,
         );

@@ -7,7 +7,7 @@ export type { DetectedFace, FaceRecord, DetectOptions, EmbedFaceOptions } from '
 export { FaceStore, SCHEMA_VERSION } from './store.js';
 export type { CallRow, FaceSet, FaceInfo, ImageRow } from './store.js';
 export { PeopleStore, CORRECTION_KINDS } from './people-store.js';
-export type { Correction, CorrectionKind, PersonRow, StoredConstraints } from './people-store.js';
+export type { Correction, CorrectionKind, PersonFace, PersonRow, PersonSummary, StoredConstraints } from './people-store.js';
 export { ARCFACE_TEMPLATE, similarityTransform, landmarks68to5 } from './align.js';
 export { embedderId as modelId, modelsDir } from './models.js';
 export { EmbedError } from './errors.js';

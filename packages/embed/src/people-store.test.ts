@@ -7,15 +7,15 @@ import { FaceStore } from './store.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'faceclust-people-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A store with `photos` photos of `perPhoto` faces each (face ids 1…), as embedding runs would leave it. */
-function storeWith(name: string, photos: number, perPhoto: number): FaceStore {
+/** A store with `photos` photos of `perPhoto` faces each (face ids 1…), as embedding runs would leave it; `scores[p]`: the detector score of photo p's faces (default 0.9). */
+function storeWith(name: string, photos: number, perPhoto: number, scores: number[] = []): FaceStore {
   const store = FaceStore.open(path.join(dir, `${name}.sqlite`));
   store.registerModel('m@sha256:0000000000000000', 'm.onnx', 2, { mean: 0, std: 1 });
   for (let p = 0; p < photos; p++) {
     store.writeImage({
       path: path.join(dir, `p${p}.jpg`), model: 'm@sha256:0000000000000000', size: 1, mtimeMs: 0,
       faces: Array.from({ length: perPhoto }, () => ({
-        box: [0, 0, 10, 10], score: 0.9, landmarks: [], quality: { sharpness: 1, size: 10 }, crop: new Uint8Array(1), embedding: new Float32Array(2),
+        box: [0, 0, 10, 10], score: scores[p] ?? 0.9, landmarks: [], quality: { sharpness: 1, size: 10 }, crop: new Uint8Array(1), embedding: new Float32Array(2),
       })),
     });
   }
@@ -126,6 +126,56 @@ describe('PeopleStore.split', () => {
     store.people.move([2], 1); // confirms face 2 (and an anchor, face 1) to person 1
     expect(() => store.people.split(1, [[1], [2]])).toThrow('Expected the faces confirmed to person 1 to stay with it but received face 2 in another part');
     store.close();
+  });
+});
+
+describe('PeopleStore.separate', () => {
+  let store: FaceStore;
+  beforeEach(() => {
+    store?.close();
+    // people 1: faces 1, 2, 3; 2: faces 4, 5; 3: face 6; the best-scored faces are 2 (of 1) and 4 (of 2)
+    store = storeWith(`sep${Math.random().toString(36).slice(2)}`, 6, 1, [0.8, 0.95, 0.9, 0.99, 0.85, 0.9]);
+    store.people.assign(Int32Array.from([1, 2, 3, 4, 5, 6]), Int32Array.from([1, 1, 1, 2, 2, 3]));
+  });
+
+  it('confirms each person\'s best-scored face and links it to every face of the other; undo puts every row back', () => {
+    const before = snapshot(store);
+    const c = store.people.separate(1, 2, { command: 'faceclust separate 1 2' });
+    expect(c).toMatchObject({ kind: 'separate', args: { a: 1, b: 2 }, command: 'faceclust separate 1 2', summary: 'kept people 1 and 2 apart (faces 2 and 4 confirmed, 4 cannot links added)' });
+    expect(store.people.list().map((p) => [p.id, p.faceIds, p.confirmed])).toEqual([[1, [1, 2, 3], [2]], [2, [4, 5], [4]], [3, [6], []]]);
+    const pairs = (flat: Int32Array) => Array.from({ length: flat.length / 2 }, (_, i) => `${flat[2 * i]}-${flat[2 * i + 1]}`).sort();
+    // anchor 2 (of person 1) against faces 4, 5 (person 2); anchor 4 against faces 1, 3
+    expect(pairs(store.people.constraints().cannotLink)).toEqual(['1-4', '2-4', '2-5', '3-4']);
+    expect(store.people.corrections().map((x) => x.kind)).toEqual(['separate']);
+    expect(store.people.undo()?.id).toBe(c.id);
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('anchors a person on its confirmed face with the lowest id, and never takes a face confirmed to someone else', () => {
+    store.people.move([3], 1); // confirms face 3 and an anchor, face 1, to person 1
+    store.people.move([4], 3); // face 4 (the best of person 2) confirmed to person 3 …
+    store.people.assign(Int32Array.from([4]), Int32Array.from([2])); // … though an adoption gave it back to 2
+    const before = snapshot(store);
+    const c = store.people.separate(2, 1);
+    expect(c.summary).toBe('kept people 2 and 1 apart (face 5 confirmed, 4 cannot links added)');
+    expect(store.people.list().find((p) => p.id === 2)!.confirmed).toEqual([5]);
+    expect([...store.people.constraints().cannotLink]).toContain(1);
+    expect(store.people.separate(1, 2).summary).toBe('kept people 1 and 2 apart (faces 1 and 5 already confirmed, 0 cannot links added)');
+    store.people.undo();
+    store.people.undo();
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('BAD CALL – refuses one person twice, unknown people, non-integers and a person without faces, naming a or b; changes nothing', () => {
+    store.people.notFace([6]); // person 3 has no face left
+    const before = snapshot(store);
+    expect(() => store.people.separate(1, 1)).toThrow(new RangeError('Expected two different people for a and b but received person 1 twice'));
+    expect(() => store.people.separate(9, 1)).toThrow(/No person 9 in .*\(faceclust people lists them\)/);
+    expect(() => store.people.separate('1' as unknown as number, 2)).toThrow(new TypeError('Expected an integer person id for a but received "1" of type string'));
+    expect(() => store.people.separate(1, 2.5)).toThrow(new TypeError('Expected an integer person id for b but received 2.5 of type number'));
+    expect(() => store.people.separate(1, 3)).toThrow(new RangeError('Expected a person with faces for b but person 3 has none'));
+    expect(snapshot(store)).toEqual(before);
+    expect(store.people.corrections().map((x) => x.kind)).toEqual(['notface']);
   });
 });
 

@@ -5,7 +5,7 @@
  * the constraints every later clustering honours (docs/ALGORITHMS.md, "Constraints"):
  * - a **confirmed** face belongs to its person for good: the confirmed faces of one person are must-linked,
  *   those of two people are never clustered together;
- * - a **cannot link** says two faces are different people (`reject`, and `move` away from a person);
+ * - a **cannot link** says two faces are different people (`reject`, `move` away from a person, `separate`);
  * - a face marked **not a face** is left out of every clustering.
  * Each correction is one transaction that journals the rows it changes, so `undo` puts them back exactly.
  * The latest correction wins: one that contradicts an earlier one replaces it (a moved face loses its
@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS person_faces (
 CREATE INDEX IF NOT EXISTS person_faces_by_person ON person_faces (person_id);
 CREATE TABLE IF NOT EXISTS corrections (
   id INTEGER PRIMARY KEY,
-  kind TEXT NOT NULL,               -- merge, move, reject, notface, name, remove, split
+  kind TEXT NOT NULL,               -- merge, move, reject, notface, name, remove, split, separate
   args TEXT NOT NULL,               -- JSON, as given
   summary TEXT NOT NULL,            -- one line: what it did
   command TEXT,
@@ -74,7 +74,7 @@ const TABLES = {
 type Table = keyof typeof TABLES;
 type Row = Record<string, number | string | null>;
 
-export const CORRECTION_KINDS = ['merge', 'move', 'reject', 'notface', 'name', 'remove', 'split'] as const;
+export const CORRECTION_KINDS = ['merge', 'move', 'reject', 'notface', 'name', 'remove', 'split', 'separate'] as const;
 export type CorrectionKind = (typeof CORRECTION_KINDS)[number];
 
 /** One correction as the store keeps it. */
@@ -97,6 +97,31 @@ export interface PersonRow {
   faceIds: number[];
   /** Those the user confirmed (merge, move), ascending. */
   confirmed: number[];
+}
+
+/** A person as a people grid shows it ({@link PeopleStore.summaries}). */
+export interface PersonSummary {
+  id: number;
+  name: string | null;
+  /** Faces, and how many of them the user confirmed. */
+  faces: number;
+  confirmed: number;
+  /** The representative face's id (absent for a person with no face). */
+  face?: number;
+}
+
+/** A face as a person page lists it. */
+export interface PersonFace {
+  faceId: number;
+  /** The photo: absolute path, as stored. */
+  file: string;
+  /** Index of the face in its photo (0-based). */
+  face: number;
+  /** x, y, width, height in the photo's displayed pixels. */
+  box: [number, number, number, number];
+  score: number;
+  /** Whether the user confirmed the face to this person (merge, move). */
+  confirmed: boolean;
 }
 
 /** What clustering must honour, as store face ids. */
@@ -137,6 +162,78 @@ export class PeopleStore {
       for (const [face, person] of this.db.prepare(`SELECT face_id, person_id FROM person_faces ORDER BY face_id`).raw().all() as [number, number][]) byPerson.get(person)?.faceIds.push(face);
       for (const [face, person] of this.db.prepare(`SELECT face_id, person_id FROM confirmed_faces ORDER BY face_id`).raw().all() as [number, number][]) byPerson.get(person)?.confirmed.push(face);
       return [...byPerson.values()];
+    });
+  }
+
+  /**
+   * One page of the people with faces, largest first (ties: smaller id), without loading their faces: what
+   * a people grid shows at library scale. `search` matches names (case-insensitive substring); `unnamed`
+   * and `once` keep the unnamed people and the people of one face. Each has its face count, confirmed count
+   * and a representative face: its confirmed face with the best detector score, else its best-scored face.
+   */
+  summaries(opts: { offset?: number; limit?: number; search?: string; unnamed?: boolean; once?: boolean } = {}): { total: number; people: PersonSummary[] } {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (opts.search) {
+      where.push(`instr(lower(p.name), ?) > 0`);
+      params.push(opts.search.toLowerCase());
+    }
+    if (opts.unnamed) where.push(`p.name IS NULL`);
+    if (opts.once) where.push(`c.n = 1`);
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    // one scan of person_faces and the (id, score) index; the bare face_id comes from the row of max(rank) (SQLite)
+    const sql = `
+      WITH c AS (
+        SELECT pf.person_id AS id, count(*) AS n, count(cf.face_id) AS confirmed,
+               max((cf.face_id IS NOT NULL) * 2 + f.score) AS rank, pf.face_id AS face
+        FROM person_faces pf JOIN faces f INDEXED BY faces_by_id_score ON f.id = pf.face_id
+        LEFT JOIN confirmed_faces cf ON cf.face_id = pf.face_id AND cf.person_id = pf.person_id
+        GROUP BY pf.person_id)
+      SELECT p.id, p.name, c.n, c.confirmed, c.face, count(*) OVER () FROM c JOIN people p ON p.id = c.id ${filter}
+      ORDER BY c.n DESC, p.id LIMIT ? OFFSET ?`;
+    return this.call(() => {
+      const rows = this.db.prepare(sql).raw().all(...params, opts.limit ?? -1, opts.offset ?? 0) as [number, string | null, number, number, number, number][];
+      // past the last page there are no rows to carry the total: count again (rare)
+      const total = rows[0]?.[5] ?? (opts.offset ? this.summaries({ ...opts, offset: 0, limit: 1 }).total : 0);
+      return { total, people: rows.map(([id, name, faces, confirmed, face]) => ({ id, name, faces, confirmed, face })) };
+    });
+  }
+
+  /** One person's name and counts as {@link summaries} gives them; undefined when there is no such person (a person of no face has faces 0 and face undefined). */
+  summary(id: number): PersonSummary | undefined {
+    return this.call(() => {
+      const p = this.db.prepare(`SELECT id, name FROM people WHERE id = ?`).get(id) as { id: number; name: string | null } | undefined;
+      if (!p) return undefined;
+      const c = this.db.prepare(`
+        SELECT count(*), count(cf.face_id), max((cf.face_id IS NOT NULL) * 2 + f.score), pf.face_id
+        FROM person_faces pf JOIN faces f INDEXED BY faces_by_id_score ON f.id = pf.face_id LEFT JOIN confirmed_faces cf ON cf.face_id = pf.face_id AND cf.person_id = pf.person_id
+        WHERE pf.person_id = ?`).raw().get(id) as [number, number, number | null, number | null];
+      return { id: p.id, name: p.name, faces: c[0], confirmed: c[1], ...(c[3] === null ? {} : { face: c[3] }) } as PersonSummary;
+    });
+  }
+
+  /**
+   * One page of a person's faces, confirmed first, then by face id: each with its photo (absolute path), index
+   * in the photo, box and score. A person of 20,000 faces costs one page's rows, not 20,000.
+   */
+  facesOfPerson(id: number, opts: { offset?: number; limit?: number } = {}): PersonFace[] {
+    const rows = this.call(() => this.db.prepare(`
+      SELECT f.id, i.path, f.face_index, f.x, f.y, f.w, f.h, f.score, cf.face_id IS NOT NULL
+      FROM person_faces pf JOIN faces f ON f.id = pf.face_id JOIN images i ON i.id = f.image_id
+      LEFT JOIN confirmed_faces cf ON cf.face_id = pf.face_id AND cf.person_id = pf.person_id
+      WHERE pf.person_id = ?
+      ORDER BY cf.face_id IS NULL, pf.face_id LIMIT ? OFFSET ?`).raw().all(id, opts.limit ?? -1, opts.offset ?? 0)) as [number, string, number, number, number, number, number, number, number][];
+    return rows.map((r) => ({ faceId: r[0], file: r[1], face: r[2], box: [r[3], r[4], r[5], r[6]], score: r[7], confirmed: r[8] === 1 }));
+  }
+
+  /** One page of the faces of `model` that belong to nobody and are not marked "not a face" (the clustering's no_class), by face id; and how many there are. */
+  unassigned(model: string, opts: { offset?: number; limit?: number } = {}): { total: number; faces: PersonFace[] } {
+    const from = `FROM faces f JOIN images i ON i.id = f.image_id
+      WHERE f.model = ? AND NOT EXISTS (SELECT 1 FROM person_faces pf WHERE pf.face_id = f.id) AND NOT EXISTS (SELECT 1 FROM not_faces n WHERE n.face_id = f.id)`;
+    return this.call(() => {
+      const total = this.db.prepare(`SELECT count(*) ${from}`).pluck().get(model) as number;
+      const rows = this.db.prepare(`SELECT f.id, i.path, f.face_index, f.x, f.y, f.w, f.h, f.score ${from} ORDER BY f.id LIMIT ? OFFSET ?`).raw().all(model, opts.limit ?? -1, opts.offset ?? 0) as [number, string, number, number, number, number, number, number][];
+      return { total, faces: rows.map((r) => ({ faceId: r[0], file: r[1], face: r[2], box: [r[3], r[4], r[5], r[6]], score: r[7], confirmed: false })) };
     });
   }
 
@@ -368,6 +465,55 @@ export class PeopleStore {
       return `split person ${person} into ${people.join(', ')} (${parts.map((p) => p.length).join(' + ')} faces${nobody.length ? `, ${nobody.length} to nobody` : ''})`;
     });
     return { ...correction, people };
+  }
+
+  /**
+   * "Different people": the answer no to "may be the same person?". Each of the two people gets an anchor, its
+   * confirmed face with the lowest id or else its face with the best detector score, confirmed to it; the two
+   * anchors get a cannot link. Two confirmed people are never clustered together, and a cannot link between
+   * them keeps the pair out of the suggestions.
+   */
+  separate(a: number, b: number, opts: { command?: string } = {}): Correction {
+    for (const [name, id] of [['a', a], ['b', b]] as const) {
+      if (typeof id !== 'number' || !Number.isInteger(id)) throw new TypeError(`Expected an integer person id for ${name} but received ${describe(id)}`);
+      this.expectPeople(name, [id]);
+    }
+    if (a === b) throw new RangeError(`Expected two different people for a and b but received person ${a} twice`);
+    for (const [name, id] of [['a', a], ['b', b]] as const) {
+      if (this.call(() => this.facesOf(id)).length === 0) throw new RangeError(`Expected a person with faces for ${name} but person ${id} has none`);
+    }
+    return this.correct('separate', { a, b }, opts.command, () => {
+      const anchors = [this.anchorOf(a, 'a'), this.anchorOf(b, 'b')];
+      const confirmed: number[] = [];
+      anchors.forEach((f, k) => {
+        const person = k === 0 ? a : b;
+        if (this.confirmedTo(f) === person) return;
+        this.put('confirmed_faces', [f], { face_id: f, person_id: person });
+        confirmed.push(f);
+      });
+      // each anchor is cannot-linked to every face of the other person: no face of one can join a cluster
+      // holding the other's anchor, however loose a later clustering is
+      let links = 0;
+      for (const f of this.facesOf(b)) links += this.link(anchors[0]!, f);
+      for (const f of this.facesOf(a)) if (f !== anchors[0]) links += this.link(anchors[1]!, f);
+      const faces = confirmed.length === 0 ? `faces ${anchors.join(' and ')} already confirmed` : `${confirmed.length === 1 ? 'face' : 'faces'} ${confirmed.join(' and ')} confirmed`;
+      return `kept people ${a} and ${b} apart (${faces}, ${plural(links, 'cannot link')} added)`;
+    });
+  }
+
+  /**
+   * The face that stands for `person` in {@link separate}: its confirmed face with the lowest id, else its face
+   * with the best detector score (ties: the lower id) that is confirmed to nobody else.
+   */
+  private anchorOf(person: number, name: string): number {
+    const confirmed = this.confirmedOf(person)[0];
+    if (confirmed !== undefined) return confirmed;
+    const best = this.db.prepare(`
+      SELECT pf.face_id FROM person_faces pf JOIN faces f ON f.id = pf.face_id
+      WHERE pf.person_id = ? AND NOT EXISTS (SELECT 1 FROM confirmed_faces cf WHERE cf.face_id = pf.face_id)
+      ORDER BY f.score DESC, pf.face_id LIMIT 1`).pluck().get(person) as number | undefined;
+    if (best === undefined) throw new RangeError(`Expected a person with a face to confirm for ${name} but every face of person ${person} is confirmed to another person`);
+    return best;
   }
 
   /** Undoes the latest correction not yet undone (rows put back as they were); undefined when there is none. */

@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS faces (
   UNIQUE (image_id, face_index)
 );
 CREATE INDEX IF NOT EXISTS faces_by_model ON faces (model, image_id, face_index);
+CREATE INDEX IF NOT EXISTS faces_by_id_score ON faces (id, score); -- the people grid's best faces without reading face rows (crops, embeddings)
 CREATE INDEX IF NOT EXISTS images_by_size ON images (model, size); -- moved or copied photos: same size first, then hash
 CREATE TABLE IF NOT EXISTS calls (
   id INTEGER PRIMARY KEY,           -- the call number that names its outputs (clusters-NNN-…)
@@ -351,6 +352,44 @@ export class FaceStore {
     const crop = storeCall(this.path, () => this.db.prepare(`SELECT crop FROM faces WHERE id = ?`).pluck().get(faceId)) as Buffer | undefined;
     if (!crop) throw new RangeError(`No face with id ${faceId} in ${this.path}`);
     return crop;
+  }
+
+  /** One photo's displayed size (EXIF orientation applied), or undefined when it is not known. */
+  imageSize(file: string, model: string): { width: number; height: number } | undefined {
+    const r = storeCall(this.path, () => this.db.prepare(`SELECT width, height FROM images WHERE path = ? AND model = ? AND width IS NOT NULL`).raw().get(file, model)) as [number, number] | undefined;
+    return r && { width: r[0], height: r[1] };
+  }
+
+  /** Whether the store holds a photo directly in folder `dir` (an absolute path): the review server's test of "inside the library". */
+  hasImagesIn(dir: string): boolean {
+    const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+    // a range over the (path, model) index: the paths that start with prefix and have no further separator
+    const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    return storeCall(this.path, () => this.db
+      .prepare(`SELECT 1 FROM images WHERE path >= ? AND path < ? AND instr(substr(path, ?), ?) = 0 LIMIT 1`)
+      .pluck()
+      .get(prefix, end, [...prefix].length + 1, path.sep)) !== undefined; // substr counts characters: code points
+  }
+
+  /** The person (id and name) of each of `faceIds` that has one. */
+  peopleOfFaces(faceIds: number[]): Map<number, { id: number; name: string | null }> {
+    const read = this.db.prepare(`SELECT p.id, p.name FROM person_faces pf JOIN people p ON p.id = pf.person_id WHERE pf.face_id = ?`).raw();
+    const out = new Map<number, { id: number; name: string | null }>();
+    storeCall(this.path, () => {
+      for (const f of faceIds) {
+        const r = read.get(f) as [number, string | null] | undefined;
+        if (r) out.set(f, { id: r[0], name: r[1] });
+      }
+    });
+    return out;
+  }
+
+  /**
+   * SQLite's data_version: it changes whenever another connection commits to the store (a correction, a run,
+   * an adoption), so a long-lived reader (the review server) knows when what it showed is stale.
+   */
+  dataVersion(): number {
+    return storeCall(this.path, () => this.db.pragma('data_version', { simple: true }) as number);
   }
 
   /** Every image recorded, with its status ('done' or 'error'), error reason and face count. */

@@ -1,10 +1,10 @@
 /**
- * The correction commands: merge, move, reject, notface, name, undo and corrections. Each stores its
+ * The correction commands: merge, separate, move, reject, notface, name, undo and corrections. Each stores its
  * correction at once and prints what it did (`--json`: the correction as stored).
  */
 import { Command } from 'commander';
 import type { Correction } from '@faceclust/embed';
-import { listCorrections, merge, move, namePerson, notFace, parseFaceRef, reject, undo } from '../corrections.js';
+import { listCorrections, merge, move, namePerson, notFace, parseFaceRef, reject, separate, undo } from '../corrections.js';
 import { DEFAULTS, parseNumberFlag, UsageError } from '../options.js';
 import { EXIT, failure, Ui } from './common.js';
 
@@ -55,6 +55,11 @@ export function correctionCommands(argv: string[]): Command[] {
     )
       .argument('<person...>', 'person ids, as `faceclust people` lists them')
       .option('--into <person>', 'the person that stays (default: the first listed)'),
+    correctionCommand('separate', 'two people are different people (no to a suggested pair): never joined by a clustering nor suggested again', (args, flags) =>
+      separate(flags.out, parsePerson('<a>')(args[0]!), parsePerson('<b>')(args[1]!), { command }),
+    )
+      .argument('<a>', 'person id, as `faceclust people` and `faceclust suggest` list it')
+      .argument('<b>', 'the other person id'),
     correctionCommand('move', 'move faces to a person (or a new one): confirmed there, never again with the faces they left', (args, flags) =>
       move(flags.out, args.map(parseFaceRef), parseTarget(flags.to!), { command }),
     )

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FaceStore } from '@faceclust/embed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireWriteLock } from '../lock.js';
 import { listPeople, type PersonEntry } from '../people.js';
 import { binJs, dataDir, hasBin, hasData, runCli, scratchDir } from '../test-helpers.js';
 import { startServer, type RunningServer } from './server.js';
@@ -48,7 +49,14 @@ describe.skipIf(!hasData || !hasBin)('faceclust serve (photos-small)', () => {
     const expected = people();
     expect(grid.total).toBe(expected.length);
     expect(grid.people.map((p) => [p.id, p.count])).toEqual(expected.map((p) => [p.id, p.faces.length]));
-    expect(grid.people.map((p) => p.face)).toEqual(expected.map((p) => p.faces[0]?.faceId ?? null));
+    // the representative: each person's face with the best detector score (nobody has confirmed faces yet)
+    const store = FaceStore.open(path.join(out, 'faces.sqlite'));
+    try {
+      const best = (p: PersonEntry) => p.faces.map((f) => store.getFace(f.faceId)!).sort((a, b) => b.score - a.score || a.id - b.id)[0]!.id;
+      expect(grid.people.map((p) => p.face)).toEqual(expected.map(best));
+    } finally {
+      store.close();
+    }
     const page = await getJson<{ people: { id: number }[] }>('/api/people?offset=1&limit=1');
     expect(page.people.map((p) => p.id)).toEqual([expected[1]!.id]);
     const once = await getJson<{ people: { count: number }[] }>('/api/people?once=1&limit=10000');
@@ -64,8 +72,11 @@ describe.skipIf(!hasData || !hasBin)('faceclust serve (photos-small)', () => {
     const first = await getJson(`/api/people/${p.id}?offset=0&limit=1`);
     const second = await getJson(`/api/people/${p.id}?offset=1&limit=1`);
     expect(first.count).toBe(p.faces.length);
-    expect(first.faces).toEqual([p.faces[0]]);
-    expect(second.faces).toEqual([p.faces[1]]);
+    // faces by id (confirmed ones first: none yet), each with its photo, box and score
+    const byId = [...p.faces].sort((a, b) => a.faceId - b.faceId);
+    expect(first.faces).toMatchObject([{ ...byId[0], confirmed: false }]);
+    expect(second.faces).toMatchObject([{ ...byId[1], confirmed: false }]);
+    expect(first.faces[0].box).toHaveLength(4);
     expect((await get('/api/people/999999')).status).toBe(404);
   });
 
@@ -159,6 +170,38 @@ describe.skipIf(!hasData || !hasBin)('faceclust serve (photos-small)', () => {
       expect(raw).toBe(404);
     });
 
+    it('a correction while another process holds the folder\'s write lock → 409 naming it, and nothing is lost', async () => {
+      const p = people()[0]!;
+      const release = acquireWriteLock(out, 'faceclust run (a test holding the lock)');
+      try {
+        const r = await post('/api/name', { person: p.id, name: 'While Busy' });
+        expect(r.status).toBe(409);
+        expect((await json(r)).error).toMatch(/in use by faceclust .*a test holding the lock/);
+      } finally {
+        release();
+      }
+      expect(people()[0]!.name).toBe(p.name);
+      expect((await post('/api/name', { person: p.id, name: 'After Busy' })).status).toBe(200);
+      expect((await post('/api/undo', {})).status).toBe(200);
+    });
+
+    it('the page: HTML with a strict CSP and the token for its POSTs; only its own two assets', async () => {
+      const r = await get('/');
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+      expect(r.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+      const html = await r.text();
+      expect(html).toContain(`<meta name="faceclust-token" content="${server.token}">`);
+      expect(html).not.toMatch(/https?:\/\//); // nothing from the internet
+      const js = await get('/assets/app.js');
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toMatch(/javascript/);
+      expect((await js.text()).length).toBeGreaterThan(10_000);
+      expect((await get('/assets/app.css')).status).toBe(200);
+      for (const bad of ['/assets/other.js', '/assets/..%2Fserver.js', '/assets/%2E%2E%2Findex.js']) expect((await get(bad)).status, bad).toBe(404);
+      expect((await fetch(`${base}/`)).status).toBe(401);
+    });
+
     const external = Object.values(os.networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4');
     it.skipIf(!external)(`is not reachable on a non-loopback address of this machine (${external?.address ?? 'none: SKIPPED, this machine has no non-loopback IPv4 address'})`, async () => {
       await expect(fetch(`http://${external!.address}:${server.port}/api/people`, { headers: auth(), signal: AbortSignal.timeout(3000) })).rejects.toThrow();
@@ -245,3 +288,44 @@ describe.skipIf(!hasData || !hasBin)('faceclust serve (photos-small)', () => {
     });
   });
 });
+
+describe.skipIf(!hasData || !hasBin)('faceclust serve: photos reached through symlinks', () => {
+  let lib: string;
+  let out: string;
+  let server: RunningServer;
+  const photo = (faceId: number) => fetch(`http://127.0.0.1:${server.port}/api/faces/${faceId}/photo`, { headers: { 'X-Faceclust-Token': server.token } });
+
+  beforeAll(async () => {
+    const root = scratchDir();
+    lib = path.join(root, 'library');
+    out = path.join(root, 'out');
+    for (const who of ['biden', 'obama']) fs.cpSync(path.join(dataDir, 'photos-small', who), path.join(lib, who), { recursive: true });
+    const run = await runCli(['run', lib, '--out', out, '-q', '--threads', '2']);
+    expect(run.code, run.stderr).toBe(0);
+    // after the run: one photo becomes a link out of the library (same bytes, so the store still knows it),
+    // another a link to a photo inside it
+    const outside = path.join(root, 'outside');
+    fs.mkdirSync(outside);
+    fs.renameSync(path.join(lib, 'biden', 'biden.jpg'), path.join(outside, 'biden.jpg'));
+    fs.symlinkSync(path.join(outside, 'biden.jpg'), path.join(lib, 'biden', 'biden.jpg'));
+    fs.rmSync(path.join(lib, 'obama', 'obama2.jpg'));
+    fs.symlinkSync(path.join(lib, 'obama', 'obama.jpg'), path.join(lib, 'obama', 'obama2.jpg'));
+    server = await startServer(out);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const faceOf = (ending: string) => listPeople(out).flatMap((p) => p.faces).find((f) => f.file.endsWith(ending))!.faceId;
+
+  it('a photo that is a link out of the library → 404; a link within it and a plain photo → 200', async () => {
+    const out404 = await photo(faceOf('biden/biden.jpg'));
+    expect(out404.status).toBe(404);
+    expect(((await out404.json()) as { error: string }).error).toMatch(/leads out of the library/);
+    const inside = await photo(faceOf('obama/obama2.jpg'));
+    expect(inside.status).toBe(200);
+    expect(Buffer.from(await inside.arrayBuffer()).equals(fs.readFileSync(path.join(lib, 'obama', 'obama.jpg')))).toBe(true);
+    expect((await photo(faceOf('biden/biden2.jpg'))).status).toBe(200);
+  });
+});
+
