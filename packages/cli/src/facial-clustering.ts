@@ -15,7 +15,7 @@ import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type Correction, 
 import { acquireWriteLock } from './lock.js';
 import { assignNewFaces, type AssignOutcome } from './assign-new.js';
 import { rowConstraints } from './constraints.js';
-import { merge, move, namePerson, notFace, reject, undo, type FaceRef } from './corrections.js';
+import { merge, move, namePerson, notFace, reject, separate, undo, type FaceRef } from './corrections.js';
 import { exportPeople, type ExportOptions, type ExportSummary } from './export.js';
 import { currentPeople, listPeople, planAdoption, proposePeople, type PersonEntry } from './people.js';
 import { suggest, type SuggestOptions, type Suggestions } from './suggest.js';
@@ -530,6 +530,11 @@ export class FacialClustering {
   /** Merges people into one, for good (see {@link merge}). */
   merge(people: number[], opts: { into?: number } = {}): Correction {
     return merge(this.outPath, people, { ...opts, command: this.options.command ?? `FacialClustering.merge(${JSON.stringify(people)})` });
+  }
+
+  /** Two people are different people, for good (see {@link separate}). */
+  separate(a: number, b: number): Correction {
+    return separate(this.outPath, a, b, { command: this.options.command ?? `FacialClustering.separate(${a}, ${b})` });
   }
 
   /** Moves faces to a person or a new one (see {@link move}). */

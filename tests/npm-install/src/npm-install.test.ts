@@ -8,7 +8,7 @@
  * In each, `tsc --strict` on a file importing the packages passes. The README's "Installing the packages
  * on their own" describes what this test does.
  */
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -135,6 +135,34 @@ describe('(a) all four packages', () => {
     expect(r.stdout).toMatch(/^9 faces in 9 photos → 5 clusters, 0 in no_class/);
     expect(fs.existsSync(path.join(dir, 'faceclust-out/report.html'))).toBe(true);
   });
+
+  it.skipIf(!hasPhotos)('faceclust serve: the review page ships inside the package and is served from it', async () => {
+    const files = execFileSync('tar', ['-tzf', tarballs.cli], { encoding: 'utf8' }).trim().split('\n');
+    expect(files).toEqual(expect.arrayContaining(['package/dist/serve/assets/app.js', 'package/dist/serve/assets/app.css']));
+    expect(files.filter((f) => f.startsWith('package/app/'))).toEqual([]); // the page's sources stay in the repository
+    const child = spawn(path.join(dir, 'node_modules', '.bin', 'faceclust'), ['serve', '--no-open'], { cwd: dir, env: npmEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = new URL(await new Promise<string>((resolve, reject) => {
+        let buf = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          buf += d;
+          if (buf.includes('\n')) resolve(buf.split('\n')[0]!);
+        });
+        child.on('exit', (code) => reject(new Error(`faceclust serve exited with ${code}`)));
+      }));
+      const headers = { 'X-Faceclust-Token': url.searchParams.get('token')! };
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('/assets/app.js');
+      const js = await fetch(new URL('/assets/app.js', url), { headers });
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toMatch(/javascript/);
+      const people = (await (await fetch(new URL('/api/people', url), { headers })).json()) as { total: number };
+      expect(people.total).toBe(5);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 60_000);
 
   it('npx faceclust --help | head ends quietly', () => {
     const r = spawnSync('sh', ['-c', 'npx faceclust run --help | head -1'], { cwd: dir, env: npmEnv(), encoding: 'utf8' });

@@ -38,6 +38,7 @@ export function suggestionLines(s: Suggestions, out: string): string[] {
   const acts: string[] = [];
   const pair = s.pairs[0];
   if (pair) acts.push(`  one person:          faceclust merge ${pair.a.id} ${pair.b.id}${outFlag}`);
+  if (pair) acts.push(`  different people:    faceclust separate ${pair.a.id} ${pair.b.id}${outFlag}`);
   const face = s.outliers[0];
   if (face) acts.push(`  not this person:     faceclust reject ${face.faceId} --from ${face.person.id}${outFlag}`);
   if (acts.length) lines.push('to act on them (the first of each shown):', ...acts);
