@@ -1,5 +1,9 @@
 /** The review page's view of the server's JSON API (README, "Review server API"). */
 
+import type { Correction, PersonFace } from '@faceclust/embed';
+
+export type { Correction };
+
 /** The token rides in the page's meta tag; POSTs need it in a header (a cookie alone is refused). */
 const token = document.querySelector<HTMLMetaElement>('meta[name="faceclust-token"]')?.content ?? '';
 
@@ -11,27 +15,13 @@ export interface PersonSummary {
   face: number | null;
 }
 
-export interface Face {
-  faceId: number;
-  file: string;
-  face: number;
-  box: [number, number, number, number];
-  score: number;
-  confirmed: boolean;
-}
+/** A face as a person page lists it: the store's own type (types only: nothing of the store is bundled). */
+export type Face = PersonFace;
 
 export interface PersonPage extends PersonSummary {
   offset: number;
   limit: number;
   faces: Face[];
-}
-
-export interface Correction {
-  id: number;
-  kind: string;
-  summary: string;
-  createdAt: string;
-  undoneAt?: string;
 }
 
 export interface PhotoFaces {
