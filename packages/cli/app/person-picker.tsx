@@ -26,7 +26,7 @@ export function PersonPicker(props: { exclude?: number; onPick(to: number | 'new
       <input ref={input} type="search" placeholder="Name or person id" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)}
         onKeyDown={(e) => e.key === 'Enter' && found[0] && props.onPick(found[0].id)} aria-label="Find a person" />
       <ul>
-        <li><button type="button" data-pick="new" onClick={() => props.onPick('new')}>＋ A new person</button></li>
+        <li><button type="button" data-pick="new" onClick={() => props.onPick('new')}>+ A new person</button></li>
         {found.map((p) => (
           <li key={p.id}>
             <button type="button" data-pick={p.id} onClick={() => props.onPick(p.id)}>

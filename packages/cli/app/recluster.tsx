@@ -11,6 +11,10 @@ export function Recluster() {
   const [job, setJob] = useState<Job>();
   const [error, setError] = useState<string>();
   const [applied, setApplied] = useState<number>();
+  const [defaults, setDefaults] = useState<{ cw: { threshold: number }; dbscan: { eps: number; minSamples: number } }>();
+  useEffect(() => {
+    get<NonNullable<typeof defaults>>('/api/defaults').then(setDefaults, () => undefined);
+  }, []);
 
   useEffect(() => {
     if (!job || job.state !== 'running') return;
@@ -38,14 +42,14 @@ export function Recluster() {
   return (
     <section data-view="recluster" data-state={job?.state ?? 'ready'}>
       <div class="bar"><h2>Re-cluster every face</h2></div>
-      <p class="hint">Your corrections are kept: confirmed faces stay with their people, people you kept apart stay apart, names carry over to the clusters that match them.</p>
+      <p class="hint">Your corrections are kept: confirmed faces stay with their people, people you kept apart stay apart, names carry over to the clusters that match them. A lower {method === 'cw' ? 'threshold' : 'eps'} makes more, smaller people (fewer wrong merges); a higher one fewer, larger people.</p>
       <form class="recluster" onSubmit={preview}>
         <label>Method <select value={method} onChange={(e) => setMethod((e.target as HTMLSelectElement).value as 'cw' | 'dbscan')}>
           <option value="cw">Chinese Whispers</option>
           <option value="dbscan">DBSCAN</option>
         </select></label>
-        <label>{method === 'cw' ? 'Threshold' : 'eps'} <input name="value" inputMode="decimal" placeholder="default" value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} /></label>
-        {method === 'dbscan' && <label>minSamples <input name="minSamples" inputMode="numeric" placeholder="default" value={minSamples} onInput={(e) => setMinSamples((e.target as HTMLInputElement).value)} /></label>}
+        <label>{method === 'cw' ? 'Threshold' : 'eps'} <input name="value" inputMode="decimal" placeholder={defaults ? `${method === 'cw' ? defaults.cw.threshold : defaults.dbscan.eps} (default)` : 'default'} value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} /></label>
+        {method === 'dbscan' && <label>minSamples <input name="minSamples" inputMode="numeric" placeholder={defaults ? `${defaults.dbscan.minSamples} (default)` : 'default'} value={minSamples} onInput={(e) => setMinSamples((e.target as HTMLInputElement).value)} /></label>}
         <button type="submit" disabled={job?.state === 'running'}>{job?.state === 'running' ? 'Clustering…' : 'Preview'}</button>
       </form>
       {error && <p class="error" role="alert">{error}</p>}

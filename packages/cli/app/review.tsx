@@ -51,7 +51,7 @@ export function Pairs() {
   });
   return (
     <section data-view="pairs" data-state={data || error ? 'ready' : 'loading'}>
-      <div class="bar"><h2>May be the same person</h2>{data && <span class="count">{plural(data.pairs.length - skipped.size > 0 ? data.pairs.filter((p) => !skipped.has(key(p))).length : 0, 'pair')} to review</span>}</div>
+      <div class="bar"><h2>May be the same person</h2>{data && <span class="count">{plural(data.pairs.filter((p) => !skipped.has(key(p))).length, 'pair')} to review</span>}</div>
       {error && <p class="error" role="alert">{error}</p>}
       {data && !pair && <p class="empty">Nothing to review: no two people look alike within reach.</p>}
       {pair && (

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { FaceStore } from '@faceclust/embed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireWriteLock } from '../lock.js';
+import { DEFAULTS } from '../options.js';
 import { listPeople, type PersonEntry } from '../people.js';
 import { binJs, dataDir, hasBin, hasData, runCli, scratchDir } from '../test-helpers.js';
 import { startServer, type RunningServer } from './server.js';
@@ -116,6 +117,7 @@ describe.skipIf(!hasData || !hasBin)('faceclust serve (photos-small)', () => {
     expect(Array.isArray(s.pairs)).toBe(true);
     expect(s.pairs.length).toBeLessThanOrEqual(3);
     expect(Array.isArray((await getJson('/api/corrections')).corrections)).toBe(true);
+    expect(await getJson('/api/defaults')).toEqual({ cw: { threshold: DEFAULTS.threshold }, dbscan: { eps: DEFAULTS.eps, minSamples: DEFAULTS.minSamples } });
   });
 
   describe('the guard', () => {

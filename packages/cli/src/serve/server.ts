@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { EmbedError, type FaceStore } from '@faceclust/embed';
 import { listCorrections, merge, move, namePerson, notFace, reject, separate, undo } from '../corrections.js';
 import { LockBusyError } from '../lock.js';
-import { UsageError } from '../options.js';
+import { DEFAULTS, metricDefault, UsageError } from '../options.js';
 import { adoptCall, openStore } from '../people.js';
 import { suggest } from '../suggest.js';
 import { guard, isLoopback, makeToken, TOKEN_HEADER } from './auth.js';
@@ -301,6 +301,8 @@ export function createApp(out: string, store: FaceStore, token: string, opts: { 
       return failure(c, err);
     }
   });
+  // the page's re-cluster form shows the defaults a call without parameters uses (the CLI's, euclidean)
+  app.get('/api/defaults', (c) => c.json({ cw: { threshold: metricDefault('cw', 'euclidean') }, dbscan: { eps: metricDefault('dbscan', 'euclidean'), minSamples: DEFAULTS.minSamples } }));
   app.get('/api/jobs/:id', (c) => {
     const id = idParam(c.req.param('id'));
     const job = id === undefined ? undefined : jobs.get(id);
