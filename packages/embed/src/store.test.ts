@@ -84,6 +84,7 @@ for await (const ev of embedImages(files, { storePath: process.argv[3], threads:
     expect(one.faces.every((f) => f.file === files[3])).toBe(true);
     const k = set.faces.findIndex((f) => f.id === one.faces[0].id);
     expect(one.vectors.subarray(0, 512)).toEqual(set.vectors.subarray(k * 512, k * 512 + 512));
+    expect(one.vectors.buffer.byteLength).toBe(one.faces.length * 512 * 4); // holds its rows only, not the store's
     const png = store.getCrop(one.faces[0].id);
     const meta = await sharp(png).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 112, 112]);

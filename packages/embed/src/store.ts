@@ -275,31 +275,41 @@ export class FaceStore {
       if (!Array.isArray(opts.files)) throw new TypeError(`Expected an array of paths for files but received ${describe(opts.files)}`);
       only = new Set(opts.files.map((f) => path.resolve(f)));
     }
-    const rows = storeCall(this.path, () => this.db
-      .prepare(`
-        SELECT f.id, i.path, f.face_index, f.x, f.y, f.w, f.h, f.score, f.landmarks, f.sharpness, f.size, f.embedding
-        FROM faces f JOIN images i ON i.id = f.image_id
-        WHERE f.model = ? AND i.status = 'done'
-        ORDER BY i.path, f.face_index`)
-      .raw()
-      .all(id)) as [number, string, number, number, number, number, number, number, string, number | null, number | null, Buffer][];
-    const kept = only ? rows.filter((r) => only.has(r[1])) : rows;
-    const dimRow = storeCall(this.path, () => this.db.prepare(`SELECT dim FROM models WHERE id = ?`).pluck().get(id)) as number | undefined;
-    const dim = dimRow ?? (kept.length ? kept[0][11].length / 4 : 0);
-    const vectors = new Float32Array(kept.length * dim);
-    const bytes = new Uint8Array(vectors.buffer);
-    const faces: FaceInfo[] = new Array(kept.length);
-    kept.forEach((r, i) => {
-      if (r[11].length !== dim * 4) {
-        throw new EmbedError('ERR_STORE', `Face ${r[0]} in ${this.path} has an embedding of ${r[11].length / 4} values; expected ${dim} for model ${id}`);
+    // rows are read one at a time into the one Float32Array: holding them all first kept every embedding
+    // twice (a Buffer per row, then the array) and ~1 KB of row objects per face at the peak
+    const where = `FROM faces f JOIN images i ON i.id = f.image_id WHERE f.model = ? AND i.status = 'done'`;
+    return storeCall(this.path, () => this.db.transaction(() => {
+      // one read transaction: the count sizes the array for exactly the rows the iteration then sees
+      const total = this.db.prepare(`SELECT count(*) ${where}`).pluck().get(id) as number;
+      const dimRow = this.db.prepare(`SELECT dim FROM models WHERE id = ?`).pluck().get(id) as number | undefined;
+      const rows = this.db
+        .prepare(`SELECT f.id, i.path, f.face_index, f.x, f.y, f.w, f.h, f.score, f.landmarks, f.sharpness, f.size, f.embedding ${where} ORDER BY i.path, f.face_index`)
+        .raw()
+        .iterate(id) as IterableIterator<[number, string, number, number, number, number, number, number, string, number | null, number | null, Buffer]>;
+      let dim = dimRow ?? 0;
+      let vectors = new Float32Array(total * dim);
+      let bytes = new Uint8Array(vectors.buffer);
+      const faces: FaceInfo[] = [];
+      for (const r of rows) {
+        if (only && !only.has(r[1])) continue;
+        if (dimRow === undefined && faces.length === 0) {
+          dim = r[11].length / 4;
+          vectors = new Float32Array(total * dim);
+          bytes = new Uint8Array(vectors.buffer);
+        }
+        if (r[11].length !== dim * 4) {
+          throw new EmbedError('ERR_STORE', `Face ${r[0]} in ${this.path} has an embedding of ${r[11].length / 4} values; expected ${dim} for model ${id}`);
+        }
+        bytes.set(r[11], faces.length * dim * 4); // copies bytes: blobs need not be 4-byte aligned
+        faces.push({
+          id: r[0], file: r[1], faceIndex: r[2], box: [r[3], r[4], r[5], r[6]], score: r[7], landmarks: JSON.parse(r[8]),
+          ...(r[9] !== null && r[10] !== null ? { quality: { sharpness: r[9], size: r[10] } } : {}),
+        });
       }
-      bytes.set(r[11], i * dim * 4); // copies bytes: blobs need not be 4-byte aligned
-      faces[i] = {
-        id: r[0], file: r[1], faceIndex: r[2], box: [r[3], r[4], r[5], r[6]], score: r[7], landmarks: JSON.parse(r[8]),
-        ...(r[9] !== null && r[10] !== null ? { quality: { sharpness: r[9], size: r[10] } } : {}),
-      };
-    });
-    return { model: id, dim, vectors, faces };
+      // with `files`, fewer rows than counted: a copy of the part used, so the rest is freed
+      if (faces.length < total) vectors = vectors.slice(0, faces.length * dim);
+      return { model: id, dim, vectors, faces };
+    })());
   }
 
   /**
