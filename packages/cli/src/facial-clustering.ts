@@ -807,7 +807,7 @@ export class FacialClustering {
     step(`writing ${names.xlsx}`);
     ctx.written.push(result.outputs.xlsx);
     await writeXlsx(result.outputs.xlsx, result, crops, { command: ctx.command, created: ctx.when }, tick);
-    step(`writing ${names.report}/report.html and contact sheets`);
+    step(`writing ${names.report}/ (pages and face sprites)`);
     ctx.written.push(out(names.report));
     await writeHtmlReport(out(names.report), result, crops, `faceclust call ${call}: ${method === 'cw' ? 'Chinese Whispers' : 'DBSCAN'}`, tick);
     if (saveas) {
