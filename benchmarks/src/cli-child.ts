@@ -1,5 +1,5 @@
 /**
- * What the end-to-end CLI benchmarks share (cli-scale.ts, people-incremental.ts): a FaceStore filled with
+ * What the end-to-end CLI benchmarks share (cli-scale.ts, people-incremental.ts, serve-scale.ts): a FaceStore filled with
  * synthetic faces behind fake photo files, the real `faceclust` CLI run as a child process (wall time, peak
  * RSS, its stderr as a timeline of steps) and reading its `--json` back in generator row order.
  */
@@ -73,6 +73,12 @@ export interface FillOptions {
   perImage: number;
   /** The generator row of `vectors`' first row (a multiple of perImage); 0 by default. */
   firstRow?: number;
+  /**
+   * Crops (PNG bytes) to store: generator row `r` gets `crops[r % crops.length]`. By default every face
+   * shares one grey 112×112 square (~0.3 KB), enough where crops are never read back; see crops.ts for
+   * crops of a real one's size.
+   */
+  crops?: readonly Buffer[];
 }
 
 /**
@@ -82,11 +88,13 @@ export interface FillOptions {
  * and `cluster` counts it as present. Returns the photos written (a store may be filled in several goes).
  */
 export async function fillStore(storeFile: string, photos: string, vectors: Float32Array, o: FillOptions): Promise<{ first: number; images: number }> {
-  const { dim, perImage, firstRow = 0 } = o;
+  const { dim, perImage, firstRow = 0, crops } = o;
   if (firstRow % perImage !== 0) throw new RangeError(`Expected firstRow to be a multiple of perImage (${perImage}) but received ${firstRow}`);
   const rows = vectors.length / dim;
-  // one grey aligned crop, its bytes shared by every face
-  const crop = await sharp({ create: { width: 112, height: 112, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer();
+  if (crops !== undefined && crops.length === 0) throw new RangeError('Expected crops to hold at least one crop but received an empty array');
+  // one grey aligned crop, its bytes shared by every face, unless the caller gave its own
+  const grey = crops ? undefined : await sharp({ create: { width: 112, height: 112, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer();
+  const cropOf = (row: number) => grey ?? crops![(firstRow + row) % crops!.length]!;
   const store = FaceStore.open(storeFile);
   try {
     const model = modelId();
@@ -106,7 +114,7 @@ export async function fillStore(storeFile: string, photos: string, vectors: Floa
               score: 0.99,
               landmarks: [150 + 250 * f, 190, 210 + 250 * f, 190, 180 + 250 * f, 220, 155 + 250 * f, 260, 205 + 250 * f, 260],
               quality: { sharpness: 150, size: 200 },
-              crop,
+              crop: cropOf(row),
               embedding: vectors.subarray(row * dim, (row + 1) * dim),
             });
           }
@@ -135,7 +143,8 @@ function nodePid(pid: number, wrapped: boolean): number | undefined {
   }
 }
 
-function rssMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | undefined {
+/** A process's resident memory now (VmRSS) or at its peak (VmHWM), in MiB; undefined once it is gone. */
+export function rssMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -305,4 +314,11 @@ export async function nativeCapabilities(): Promise<unknown> {
   } catch {
     return null;
   }
+}
+
+/** An integer flag of parseArgs' `values`, at least `min`, or a RangeError naming it. */
+export function intFlag<V extends object>(values: V, name: keyof V & string, min: number): number {
+  const v = Number(values[name]);
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`Expected an integer from ${min} for --${name} but received ${JSON.stringify(values[name])}`);
+  return v;
 }

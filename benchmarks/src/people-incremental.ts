@@ -38,7 +38,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { evaluate } from '@faceclust/cluster';
-import { CLI, cliBuild, du, fillStore, nativeCapabilities, readCliJson, rowsFromJson, runCli, sec, type ChildRun, type CliJson } from './cli-child.js';
+import { CLI, cliBuild, du, fillStore, intFlag, nativeCapabilities, readCliJson, rowsFromJson, runCli, sec, type ChildRun, type CliJson } from './cli-child.js';
 import { generateClustered, mulberry32 } from './generator.js';
 import { machineInfo } from './machine.js';
 import { formatTable, mib } from './table.js';
@@ -205,11 +205,7 @@ async function main(): Promise<void> {
     },
   });
   if (!existsSync(CLI)) throw new Error(`${CLI} not found: run \`pnpm build\` first`);
-  const int = (name: keyof typeof values, min: number) => {
-    const v = Number(values[name]);
-    if (!Number.isInteger(v) || v < min) throw new RangeError(`Expected an integer from ${min} for --${name} but received ${JSON.stringify(values[name])}`);
-    return v;
-  };
+  const int = (name: keyof typeof values, min: number) => intFlag(values, name, min);
   const n0 = int('n0', 1), added = int('added', 1), dim = int('dim', 2), seed = int('seed', 0), perImage = int('faces-per-image', 1);
   const spread = Number(values.spread), newShare = Number(values['new-people']);
   if (!(spread > 0)) throw new RangeError(`Expected a number > 0 for --spread but received ${JSON.stringify(values.spread)}`);

@@ -207,3 +207,84 @@ describe('PeopleStore ids and undo after later calls', () => {
     store.close();
   });
 });
+
+describe('what the review page reads', () => {
+  let store: FaceStore;
+  const model = 'm@sha256:0000000000000000';
+  beforeEach(() => {
+    store?.close();
+    // people 1: faces 1, 2, 3; 2: faces 4, 5; 3: face 6; the best-scored faces are 2 (of 1) and 4 (of 2)
+    store = storeWith(`read${Math.random().toString(36).slice(2)}`, 6, 1, [0.8, 0.95, 0.9, 0.99, 0.85, 0.9]);
+    store.people.assign(Int32Array.from([1, 2, 3, 4, 5, 6]), Int32Array.from([1, 1, 1, 2, 2, 3]));
+  });
+
+  it('summaries: largest first, counts, the best-scored face, pages with their total', () => {
+    expect(store.people.summaries()).toEqual({
+      total: 3,
+      people: [
+        { id: 1, name: null, faces: 3, confirmed: 0, face: 2 },
+        { id: 2, name: null, faces: 2, confirmed: 0, face: 4 },
+        { id: 3, name: null, faces: 1, confirmed: 0, face: 6 },
+      ],
+    });
+    expect(store.people.summaries({ offset: 1, limit: 1 })).toEqual({ total: 3, people: [{ id: 2, name: null, faces: 2, confirmed: 0, face: 4 }] });
+    expect(store.people.summaries({ offset: 7, limit: 5 })).toEqual({ total: 3, people: [] });
+    store.people.name(3, 'Ana');
+    expect(store.people.summary(3)).toEqual({ id: 3, name: 'Ana', faces: 1, confirmed: 0, face: 6 });
+    expect(store.people.summary(99)).toBeUndefined();
+  });
+
+  it('a confirmed face is the representative, before better-scored unconfirmed ones; an emptied person has no face', () => {
+    store.people.move([1], 1); // face 1 (score 0.8) confirmed to its own person, with one anchor
+    const s = store.people.summary(1)!;
+    const confirmed = store.people.list().find((p) => p.id === 1)!.confirmed;
+    expect(s.confirmed).toBe(confirmed.length);
+    expect(confirmed).toContain(s.face);
+    expect(store.people.summaries().people[0]).toEqual(s);
+    store.people.notFace([6]);
+    expect(store.people.summary(3)).toEqual({ id: 3, name: null, faces: 0, confirmed: 0 });
+    expect(store.people.summaries().people.map((p) => p.id)).toEqual([1, 2]); // the grid lists people with faces
+  });
+
+  it('facesOfPerson: confirmed first, then by id, a page at a time, each with its photo, box and score', () => {
+    store.people.move([3], 1);
+    const anchor = store.people.list().find((p) => p.id === 1)!.confirmed.find((f) => f !== 3)!;
+    const faces = store.people.facesOfPerson(1);
+    expect(faces.map((f) => [f.faceId, f.confirmed])).toEqual([...[3, anchor].sort().map((f) => [f, true]), ...[1, 2].filter((f) => f !== anchor).map((f) => [f, false])]);
+    expect(faces[0]).toMatchObject({ file: path.join(dir, `p${faces[0]!.faceId - 1}.jpg`), face: 0, box: [0, 0, 10, 10] });
+    expect(store.people.facesOfPerson(1, { offset: 1, limit: 1 })).toEqual([faces[1]]);
+    expect(store.people.facesOfPerson(99)).toEqual([]);
+  });
+
+  it('unassigned: faces of nobody, not those marked not a face', () => {
+    store.people.assign(Int32Array.from([4, 5]), Int32Array.from([-1, -1]));
+    store.people.notFace([5]);
+    const u = store.people.unassigned(model);
+    expect(u.total).toBe(1);
+    expect(u.faces.map((f) => [f.faceId, f.confirmed])).toEqual([[4, false]]);
+    expect(store.people.unassigned(model, { offset: 1 }).faces).toEqual([]);
+  });
+
+  it('peopleOfFaces, imageSize, and hasImagesIn (a folder holding photos directly, not a parent or a name that merely starts alike)', () => {
+    expect(store.peopleOfFaces([1, 4, 99])).toEqual(new Map([[1, { id: 1, name: null }], [4, { id: 2, name: null }]]));
+    expect(store.imageSize(path.join(dir, 'p0.jpg'), model)).toBeUndefined(); // written without a size
+    expect(store.hasImagesIn(dir)).toBe(true);
+    expect(store.hasImagesIn(`${dir}${path.sep}`)).toBe(true);
+    expect(store.hasImagesIn(path.dirname(dir))).toBe(false);
+    expect(store.hasImagesIn(`${dir}x`)).toBe(false);
+    expect(store.hasImagesIn(path.join(dir, 'p0.jpg'))).toBe(false);
+  });
+
+  it('dataVersion changes when another connection commits, not on reads', () => {
+    const other = FaceStore.open(store.path);
+    try {
+      const v = store.dataVersion();
+      store.people.summaries();
+      expect(store.dataVersion()).toBe(v);
+      other.people.name(1, 'Ana');
+      expect(store.dataVersion()).not.toBe(v);
+    } finally {
+      other.close();
+    }
+  });
+});

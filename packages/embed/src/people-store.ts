@@ -167,20 +167,10 @@ export class PeopleStore {
 
   /**
    * One page of the people with faces, largest first (ties: smaller id), without loading their faces: what
-   * a people grid shows at library scale. `search` matches names (case-insensitive substring); `unnamed`
-   * and `once` keep the unnamed people and the people of one face. Each has its face count, confirmed count
-   * and a representative face: its confirmed face with the best detector score, else its best-scored face.
+   * a people grid shows at library scale. Each has its face count, confirmed count and a representative
+   * face: its confirmed face with the best detector score, else its best-scored face.
    */
-  summaries(opts: { offset?: number; limit?: number; search?: string; unnamed?: boolean; once?: boolean } = {}): { total: number; people: PersonSummary[] } {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (opts.search) {
-      where.push(`instr(lower(p.name), ?) > 0`);
-      params.push(opts.search.toLowerCase());
-    }
-    if (opts.unnamed) where.push(`p.name IS NULL`);
-    if (opts.once) where.push(`c.n = 1`);
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  summaries(opts: { offset?: number; limit?: number } = {}): { total: number; people: PersonSummary[] } {
     // one scan of person_faces and the (id, score) index; the bare face_id comes from the row of max(rank) (SQLite)
     const sql = `
       WITH c AS (
@@ -189,12 +179,12 @@ export class PeopleStore {
         FROM person_faces pf JOIN faces f INDEXED BY faces_by_id_score ON f.id = pf.face_id
         LEFT JOIN confirmed_faces cf ON cf.face_id = pf.face_id AND cf.person_id = pf.person_id
         GROUP BY pf.person_id)
-      SELECT p.id, p.name, c.n, c.confirmed, c.face, count(*) OVER () FROM c JOIN people p ON p.id = c.id ${filter}
+      SELECT p.id, p.name, c.n, c.confirmed, c.face, count(*) OVER () FROM c JOIN people p ON p.id = c.id
       ORDER BY c.n DESC, p.id LIMIT ? OFFSET ?`;
     return this.call(() => {
-      const rows = this.db.prepare(sql).raw().all(...params, opts.limit ?? -1, opts.offset ?? 0) as [number, string | null, number, number, number, number][];
+      const rows = this.db.prepare(sql).raw().all(opts.limit ?? -1, opts.offset ?? 0) as [number, string | null, number, number, number, number][];
       // past the last page there are no rows to carry the total: count again (rare)
-      const total = rows[0]?.[5] ?? (opts.offset ? this.summaries({ ...opts, offset: 0, limit: 1 }).total : 0);
+      const total = rows[0]?.[5] ?? (opts.offset ? this.summaries({ limit: 1 }).total : 0);
       return { total, people: rows.map(([id, name, faces, confirmed, face]) => ({ id, name, faces, confirmed, face })) };
     });
   }
@@ -217,13 +207,27 @@ export class PeopleStore {
    * in the photo, box and score. A person of 20,000 faces costs one page's rows, not 20,000.
    */
   facesOfPerson(id: number, opts: { offset?: number; limit?: number } = {}): PersonFace[] {
-    const rows = this.call(() => this.db.prepare(`
-      SELECT f.id, i.path, f.face_index, f.x, f.y, f.w, f.h, f.score, cf.face_id IS NOT NULL
-      FROM person_faces pf JOIN faces f ON f.id = pf.face_id JOIN images i ON i.id = f.image_id
-      LEFT JOIN confirmed_faces cf ON cf.face_id = pf.face_id AND cf.person_id = pf.person_id
-      WHERE pf.person_id = ?
-      ORDER BY cf.face_id IS NULL, pf.face_id LIMIT ? OFFSET ?`).raw().all(id, opts.limit ?? -1, opts.offset ?? 0)) as [number, string, number, number, number, number, number, number, number][];
-    return rows.map((r) => ({ faceId: r[0], file: r[1], face: r[2], box: [r[3], r[4], r[5], r[6]], score: r[7], confirmed: r[8] === 1 }));
+    const offset = opts.offset ?? 0;
+    const limit = opts.limit ?? Number.MAX_SAFE_INTEGER;
+    return this.call(() => {
+      // the page's ids from the indexes alone (confirmed ones first), then only those faces' rows: a page of a
+      // person of 20,000 faces reads a page of rows, not 20,000
+      const confirmed = this.confirmedOf(id);
+      const ids = confirmed.slice(offset, offset + limit);
+      if (ids.length < limit) {
+        const rest = this.db.prepare(`
+          SELECT pf.face_id FROM person_faces pf
+          WHERE pf.person_id = ? AND NOT EXISTS (SELECT 1 FROM confirmed_faces cf WHERE cf.face_id = pf.face_id AND cf.person_id = pf.person_id)
+          ORDER BY pf.face_id LIMIT ? OFFSET ?`).pluck().all(id, limit - ids.length, Math.max(0, offset - confirmed.length)) as number[];
+        ids.push(...rest);
+      }
+      const read = this.db.prepare(`SELECT f.id, i.path, f.face_index, f.x, f.y, f.w, f.h, f.score FROM faces f JOIN images i ON i.id = f.image_id WHERE f.id = ?`).raw();
+      const isConfirmed = new Set(confirmed);
+      return ids.map((face) => {
+        const r = read.get(face) as [number, string, number, number, number, number, number, number];
+        return { faceId: r[0], file: r[1], face: r[2], box: [r[3], r[4], r[5], r[6]] as [number, number, number, number], score: r[7], confirmed: isConfirmed.has(face) };
+      });
+    });
   }
 
   /** One page of the faces of `model` that belong to nobody and are not marked "not a face" (the clustering's no_class), by face id; and how many there are. */

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import sharp from 'sharp';
-import { EmbedError, type FaceStore } from '@faceclust/embed';
+import { EmbedError, type FaceStore, type PersonSummary } from '@faceclust/embed';
 import { listCorrections, merge, move, namePerson, notFace, reject, separate, undo } from '../corrections.js';
 import { LockBusyError } from '../lock.js';
 import { DEFAULTS, metricDefault, UsageError } from '../options.js';
@@ -127,10 +127,31 @@ function insideLibrary(store: FaceStore, real: string): boolean {
   return store.hasImagesIn(path.dirname(real));
 }
 
+/**
+ * The people grid's rows (largest first) as of the store's data_version: computed once per change of the
+ * store, not per request, and ahead of the first request, so the grid's first screen waits on no query.
+ */
+class PeopleIndex {
+  private version = -1;
+  private rows: PersonSummary[] = [];
+  constructor(private readonly store: FaceStore) {}
+
+  get(): PersonSummary[] {
+    const version = this.store.dataVersion();
+    if (version !== this.version) {
+      this.rows = this.store.people.summaries().people;
+      this.version = version;
+    }
+    return this.rows;
+  }
+}
+
 /** The Hono app over output folder `out`, reading through `store` (exported for tests that need no socket). */
 export function createApp(out: string, store: FaceStore, token: string, opts: { loopback: boolean }): { app: Hono; close(): void } {
   const app = new Hono();
   const jobs = new ReclusterJobs(out);
+  const index = new PeopleIndex(store);
+  setImmediate(() => index.get()); // warm: the page's first request finds the rows ready
   const command = (route: string) => `faceclust serve: POST ${route}`;
   app.use('*', async (c, next) => {
     await next();
@@ -172,10 +193,13 @@ export function createApp(out: string, store: FaceStore, token: string, opts: { 
       const q = (c.req.query('q') ?? '').trim();
       const offset = intQuery(c, 'offset', 0);
       const limit = intQuery(c, 'limit', 200, 10000);
-      const page = store.people.summaries({ offset, limit, ...(q ? { search: q } : {}), unnamed: flag(c, 'unnamed'), once: flag(c, 'once') });
+      const unnamed = flag(c, 'unnamed');
+      const once = flag(c, 'once');
+      const search = q.toLowerCase();
+      const rows = index.get().filter((p) => (!unnamed || p.name === null) && (!once || p.faces === 1) && (!search || (p.name ?? '').toLowerCase().includes(search)));
       return c.json({
-        total: page.total, offset, limit,
-        people: page.people.map((p) => ({ id: p.id, name: p.name, count: p.faces, confirmed: p.confirmed, face: p.face ?? null })),
+        total: rows.length, offset, limit,
+        people: rows.slice(offset, offset + limit).map((p) => ({ id: p.id, name: p.name, count: p.faces, confirmed: p.confirmed, face: p.face ?? null })),
       });
     } catch (err) {
       return failure(c, err);
