@@ -7,6 +7,7 @@
  *   --dim 512 --seed 42       generator (benchmarks/src/generator.ts); ~20 faces per person, Zipf sizes
  *   --faces-per-image 4       faces per fake photo (an empty file: `cluster` leaves out photos that are gone)
  *   --threshold2 0.95         threshold of the second call (the first uses the CLI's default)
+ *   --calls 2                 1 runs only the first call
  *   --cli-flags="..."         extra flags for both calls, e.g. --cli-flags="--neighbors hnsw" (reuse at small n)
  *   --timeout-min 45          a call still running after this is killed and reported with the step it was in
  *   --tmp DIR --keep          where the store and outputs go (default os.tmpdir()), and keep them afterwards
@@ -82,7 +83,7 @@ function callFromJson(stdoutFile: string): CallResult['log'] & { loadMs?: number
   };
 }
 
-async function runSize(n: number, o: { dim: number; seed: number; perImage: number; threshold2: string; cliFlags: string[]; timeoutMs: number; tmp: string; keep: boolean }): Promise<SizeResult> {
+async function runSize(n: number, o: { dim: number; seed: number; perImage: number; calls: number; threshold2: string; cliFlags: string[]; timeoutMs: number; tmp: string; keep: boolean }): Promise<SizeResult> {
   const root = path.join(o.tmp, `faceclust-cli-scale-${n}-${process.pid}`);
   rmSync(root, { recursive: true, force: true });
   const out = path.join(root, 'out');
@@ -100,7 +101,7 @@ async function runSize(n: number, o: { dim: number; seed: number; perImage: numb
   process.stderr.write(`n=${n}: ${images} photos, store ${storeMiB} MiB, generated in ${sec(generateMs)} s, stored in ${sec(fillMs)} s\n`);
 
   const calls: CallResult[] = [];
-  const variants = [[], ['--threshold', o.threshold2]];
+  const variants = [[], ['--threshold', o.threshold2]].slice(0, o.calls);
   for (const [k, extra] of variants.entries()) {
     const call = k + 1;
     const args = ['cluster', 'cw', '--out', out, '--json', '-v', ...o.cliFlags, ...extra];
@@ -137,6 +138,17 @@ async function runSize(n: number, o: { dim: number; seed: number; perImage: numb
   return { n, images, trueClusters, fillMs, generateMs, storeMiB, calls };
 }
 
+/**
+ * Issue 17's measure: the call's wall time over its clustering step alone (load the store, hnsw index,
+ * graph, cw, from its --json), i.e. what the reports, start-up and the rest add to clustering.
+ */
+function wallOverClustering(c: CallResult): string {
+  const t = c.log?.timings;
+  if (!t || c.loadMs === undefined) return '';
+  const clustering = c.loadMs + (t['hnsw index'] ?? 0) + (t.graph ?? 0) + (t.cluster ?? 0);
+  return (c.wallMs / clustering).toFixed(2);
+}
+
 /** Duration of the step that starts with `prefix` (from its message to the next one). */
 function stepMs(c: CallResult, prefix: string): number | undefined {
   return c.steps.find((s) => s.message.startsWith(prefix))?.ms;
@@ -150,6 +162,7 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: process.env.SEED ?? '42' },
       'faces-per-image': { type: 'string', default: '4' },
       threshold2: { type: 'string', default: '0.95' },
+      calls: { type: 'string', default: '2' },
       'cli-flags': { type: 'string', default: '' },
       'timeout-min': { type: 'string', default: '45' },
       tmp: { type: 'string', default: os.tmpdir() },
@@ -161,8 +174,9 @@ async function main(): Promise<void> {
   const sizes = values.n.split(',').map(Number);
   const bad = sizes.find((n) => !Number.isInteger(n) || n < 1);
   if (bad !== undefined) throw new RangeError(`Expected positive integers for --n but received ${JSON.stringify(values.n)}`);
+  if (values.calls !== '1' && values.calls !== '2') throw new RangeError(`Expected 1 or 2 for --calls but received ${JSON.stringify(values.calls)}`);
   const opts = {
-    dim: Number(values.dim), seed: Number(values.seed), perImage: Number(values['faces-per-image']), threshold2: values.threshold2,
+    dim: Number(values.dim), seed: Number(values.seed), perImage: Number(values['faces-per-image']), calls: Number(values.calls), threshold2: values.threshold2,
     cliFlags: values['cli-flags'].split(/\s+/).filter(Boolean), timeoutMs: Number(values['timeout-min']) * 60_000, tmp: values.tmp, keep: values.keep,
   };
   mkdirSync(values.out, { recursive: true });
@@ -174,11 +188,11 @@ async function main(): Promise<void> {
     const rows = results.flatMap((s) => s.calls.map((c) => [
       s.n, c.call, c.threshold ?? (c.call === 1 ? 'default' : opts.threshold2), c.timedOut ? 'timeout' : String(c.exitCode), sec(c.wallMs), c.peakRssMiB ?? '',
       sec(c.loadMs), sec(c.log?.timings?.['hnsw index']), sec(c.log?.timings?.graph), sec(c.log?.timings?.cluster),
-      sec(stepMs(c, 'writing clusters-')), sec(stepMs(c, 'writing report-')), sec(c.log?.timings?.reports), sec(c.log?.timings?.total),
+      sec(stepMs(c, 'writing clusters-')), sec(stepMs(c, 'writing report-')), sec(c.log?.timings?.reports), sec(c.log?.timings?.total), wallOverClustering(c),
       c.neighborsUsed ?? '', c.log?.index?.split(' ')[0] ?? '', c.clusters ?? '', s.trueClusters, c.pairwiseF?.toFixed(4) ?? '', c.bcubedF?.toFixed(4) ?? '',
     ]));
     const table = formatTable(
-      ['n', 'call', 'threshold', 'exit', 'wall s', 'peak MiB', 'load s', 'index s', 'graph s', 'cw s', 'xlsx s', 'html s', 'reports s', 'total s', 'neighbors', 'index', 'clusters', 'true', 'F', 'BCubed F'],
+      ['n', 'call', 'threshold', 'exit', 'wall s', 'peak MiB', 'load s', 'index s', 'graph s', 'cw s', 'xlsx s', 'html s', 'reports s', 'total s', 'wall ÷ clustering', 'neighbors', 'index', 'clusters', 'true', 'F', 'BCubed F'],
       rows,
     );
     const sizesTable = formatTable(
