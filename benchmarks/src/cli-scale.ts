@@ -6,6 +6,8 @@
  *   --n 120000[,250000]       sizes (env N); from 120,000 faces `--neighbors auto` takes hnsw
  *   --dim 512 --seed 42       generator (benchmarks/src/generator.ts); ~20 faces per person, Zipf sizes
  *   --faces-per-image 4       faces per fake photo (an empty file: `cluster` leaves out photos that are gone)
+ *   --crops 64                distinct crops in the store (crops.ts: 112×112 PNGs of ~16 KB, as real crops are,
+ *                             since the reports decode them); 0 for fillStore's 0.3 KB grey square
  *   --threshold2 0.95         threshold of the second call (the first uses the CLI's default)
  *   --calls 2                 1 runs only the first call
  *   --cli-flags="..."         extra flags for both calls, e.g. --cli-flags="--neighbors hnsw" (reuse at small n)
@@ -27,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { evaluate } from '@faceclust/cluster';
 import { CLI, cliBuild, du, fillStore, nativeCapabilities, readCliJson, rowsFromJson, runCli, sec, type ChildRun } from './cli-child.js';
+import { realisticCrops } from './crops.js';
 import { generateClustered } from './generator.js';
 import { machineInfo } from './machine.js';
 import { formatTable, mib } from './table.js';
@@ -83,7 +86,7 @@ function callFromJson(stdoutFile: string): CallResult['log'] & { loadMs?: number
   };
 }
 
-async function runSize(n: number, o: { dim: number; seed: number; perImage: number; calls: number; threshold2: string; cliFlags: string[]; timeoutMs: number; tmp: string; keep: boolean }): Promise<SizeResult> {
+async function runSize(n: number, o: { dim: number; seed: number; perImage: number; crops: number; calls: number; threshold2: string; cliFlags: string[]; timeoutMs: number; tmp: string; keep: boolean }): Promise<SizeResult> {
   const root = path.join(o.tmp, `faceclust-cli-scale-${n}-${process.pid}`);
   rmSync(root, { recursive: true, force: true });
   const out = path.join(root, 'out');
@@ -94,7 +97,9 @@ async function runSize(n: number, o: { dim: number; seed: number; perImage: numb
   const generateMs = performance.now() - t;
   const { truth, clusters: trueClusters } = set;
   t = performance.now();
-  const { images } = await fillStore(path.join(out, 'faces.sqlite'), photos, set.vectors, { dim: o.dim, perImage: o.perImage });
+  const { images } = await fillStore(path.join(out, 'faces.sqlite'), photos, set.vectors, {
+    dim: o.dim, perImage: o.perImage, ...(o.crops > 0 ? { crops: await realisticCrops(o.crops) } : {}),
+  });
   const fillMs = performance.now() - t;
   set = undefined; // the vectors (n × dim × 4 bytes) need not sit in this process while the CLI runs
   const storeMiB = mib(du(path.join(out, 'faces.sqlite')).bytes + du(path.join(out, 'faces.sqlite-wal')).bytes);
@@ -161,6 +166,7 @@ async function main(): Promise<void> {
       dim: { type: 'string', default: process.env.DIM ?? '512' },
       seed: { type: 'string', default: process.env.SEED ?? '42' },
       'faces-per-image': { type: 'string', default: '4' },
+      crops: { type: 'string', default: '64' },
       threshold2: { type: 'string', default: '0.95' },
       calls: { type: 'string', default: '2' },
       'cli-flags': { type: 'string', default: '' },
@@ -176,7 +182,7 @@ async function main(): Promise<void> {
   if (bad !== undefined) throw new RangeError(`Expected positive integers for --n but received ${JSON.stringify(values.n)}`);
   if (values.calls !== '1' && values.calls !== '2') throw new RangeError(`Expected 1 or 2 for --calls but received ${JSON.stringify(values.calls)}`);
   const opts = {
-    dim: Number(values.dim), seed: Number(values.seed), perImage: Number(values['faces-per-image']), calls: Number(values.calls), threshold2: values.threshold2,
+    dim: Number(values.dim), seed: Number(values.seed), perImage: Number(values['faces-per-image']), crops: Number(values.crops), calls: Number(values.calls), threshold2: values.threshold2,
     cliFlags: values['cli-flags'].split(/\s+/).filter(Boolean), timeoutMs: Number(values['timeout-min']) * 60_000, tmp: values.tmp, keep: values.keep,
   };
   mkdirSync(values.out, { recursive: true });
