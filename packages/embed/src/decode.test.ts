@@ -3,6 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { decodeImage } from './decode.js';
 import { EmbedError } from './errors.js';
 
+/** The bytes of `r` cut out of a decoded image. */
+const rows = (img: { data: Uint8Array; width: number }, r: { left: number; top: number; width: number; height: number }) => {
+  const out = new Uint8Array(r.width * r.height * 3);
+  for (let y = 0; y < r.height; y++) out.set(img.data.subarray(((r.top + y) * img.width + r.left) * 3, ((r.top + y) * img.width + r.left + r.width) * 3), y * r.width * 3);
+  return out;
+};
+
 const solid = (w: number, h: number, channels: 3 | 4, c: number[]) =>
   sharp({ create: { width: w, height: h, channels, background: channels === 4 ? { r: c[0], g: c[1], b: c[2], alpha: c[3] } : { r: c[0], g: c[1], b: c[2] } } });
 
@@ -45,6 +52,32 @@ describe('decodeImage', () => {
     const img = await decodeImage(gif);
     expect(img.width).toBe(10);
     expect(img.data[1]).toBeGreaterThan(200);
+  });
+
+  // a 1000×750 photo with maxDetectSide 400 is reduced as a 4000×3000 one is with the default 1600
+  const reduceBy25 = { detect: true, minFaceSize: 20, maxDetectSide: 400 };
+  const noisy = (background: string) =>
+    sharp({ create: { width: 1000, height: 750, channels: 3, background, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 90 });
+
+  it('reduces a large photo to the finest detection pass; readFull gives any region with the bytes of a whole decode', async () => {
+    const jpg = await noisy('#6a4').toBuffer();
+    const img = await decodeImage(jpg, 'camera.jpg', reduceBy25);
+    expect([img.width, img.height, img.scale, img.fullResolutionBelow, img.originalWidth, img.originalHeight]).toEqual([400, 300, 2.5, 112, 1000, 750]);
+    const whole = await decodeImage(jpg);
+    expect([whole.width, whole.scale, whole.fullResolutionBelow, whole.readFull]).toEqual([1000, 1, 0, undefined]);
+    const region = { left: 334, top: 500, width: 300, height: 200 };
+    const part = await img.readFull!(region);
+    expect([part.width, part.height]).toEqual([300, 200]);
+    expect(Buffer.from(part.data).equals(Buffer.from(rows(whole, region)))).toBe(true);
+  });
+
+  it('readFull takes regions in upright pixels (EXIF orientation applied first)', async () => {
+    const sideways = await noisy('#a46').withMetadata({ orientation: 6 }).toBuffer();
+    const img = await decodeImage(sideways, 'sideways.jpg', reduceBy25);
+    expect([img.width, img.height, img.originalWidth, img.originalHeight]).toEqual([300, 400, 750, 1000]);
+    const whole = await decodeImage(sideways);
+    const region = { left: 600, top: 700, width: 120, height: 300 };
+    expect(Buffer.from((await img.readFull!(region)).data).equals(Buffer.from(rows(whole, region)))).toBe(true);
   });
 
   it('BAD CALL – garbage and empty input give an EmbedError naming the input', async () => {

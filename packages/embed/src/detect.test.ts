@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { detectionScales, nms } from './detect.js';
-import { detectFaces } from './pipeline.js';
+import { type FaceRecord, detectFaces, embedFace } from './pipeline.js';
 import { dataDir, hasData } from './test-data.js';
 
 describe('nms', () => {
@@ -28,6 +28,8 @@ describe('detectionScales', () => {
     expect(detectionScales(1366 / 320, 1)).toEqual([1366 / 320, 1, 2]);
   });
 });
+
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
 
 // faces.tsv counts by eye; its notes allow these extra faces (small or partial people that "may be found")
 const ALLOWED_EXTRA: Record<string, number> = { 'faceapi_bbt2.jpg': 1, 'facerec_obama_and_biden.jpg': 2 };
@@ -56,19 +58,55 @@ describe.skipIf(!hasData)('detection on groups/', () => {
     }
   });
 
-  it.each(['faceapi_bbt5.jpg', 'faceapi_bbt3.jpg'])('%s upscaled to 12 MP: the same faces, each once', async (file) => {
+  // 12 MP photos are decoded reduced to the finest detection pass (resolutionPlan); small faces are looked at
+  // again in full-resolution pixels (viewsFor)
+  it.each(rows)('$file upscaled to 12 MP: the $n faces counted by eye, the same as at its own size, each once', async ({ file, n }) => {
     const full = path.join(dataDir, 'groups', file);
-    const m = await sharp(full).metadata();
-    const k = Math.sqrt(12e6 / (m.width! * m.height!));
-    const big = await sharp(full).resize(Math.round(m.width! * k)).jpeg({ quality: 90 }).toBuffer();
+    const upright = await sharp(full).rotate().toBuffer({ resolveWithObject: true });
+    const k = Math.sqrt(12e6 / (upright.info.width * upright.info.height));
+    const big = await sharp(upright.data).resize(Math.round(upright.info.width * k)).jpeg({ quality: 90 }).toBuffer();
     const small = await detectFaces(full);
     const faces = await detectFaces(big);
+    expect(faces.length).toBeGreaterThanOrEqual(n);
+    expect(faces.length).toBeLessThanOrEqual(n + (ALLOWED_EXTRA[file] ?? 0));
     expect(faces).toHaveLength(small.length);
-    // each face at the same place, scaled
+    // each face at the same place, scaled, in the 12 MP photo's own pixels
     for (const f of small) {
       const cx = (f.box[0] + f.box[2] / 2) * k, cy = (f.box[1] + f.box[3] / 2) * k;
       expect(faces.some((g) => Math.abs(g.box[0] + g.box[2] / 2 - cx) < 0.25 * g.box[2] && Math.abs(g.box[1] + g.box[3] / 2 - cy) < 0.25 * g.box[3])).toBe(true);
     }
+  });
+
+  it.each([
+    { background: 'faceapi_bbt2.jpg', left: 2900, top: 2400 },
+    { background: 'facerec_two_people.jpg', left: 1900, top: 100 },
+  ])('a face 40 px high in a 12 MP photo ($background, at $left,$top) is found, and aligned from full-resolution pixels', async ({ background, left, top }) => {
+    const lfw = path.join(dataDir, 'lfw-dev/George_W_Bush/George_W_Bush_0005.jpg');
+    const [ref] = await embedFace(lfw);
+    const k = 40 / ref.box[3];
+    const face = await sharp(lfw).resize(Math.round(250 * k)).toBuffer();
+    const photo = await sharp(path.join(dataDir, 'groups', background)).resize(4000, 3000, { fit: 'fill' })
+      .composite([{ input: face, left, top }]).jpeg({ quality: 92 }).toBuffer();
+    const cx = left + (ref.box[0] + ref.box[2] / 2) * k, cy = top + (ref.box[1] + ref.box[3] / 2) * k;
+    const at = (faces: FaceRecord[], dx = 0, dy = 0) => faces.find((g) => Math.hypot(g.box[0] + dx + g.box[2] / 2 - cx, g.box[1] + dy + g.box[3] / 2 - cy) < 12);
+    const found = at(await embedFace(photo));
+    expect(found).toBeDefined();
+    const f = found!;
+    expect(f.box[3]).toBeGreaterThan(30);
+    expect(f.box[3]).toBeLessThan(50);
+    for (let i = 0; i < 10; i += 2) {
+      expect(f.landmarks[i]).toBeGreaterThan(f.box[0]);
+      expect(f.landmarks[i]).toBeLessThan(f.box[0] + f.box[2]);
+    }
+    // the same pixels in a 1200×900 cut, which is decoded whole: the same face, embedded alike (aligned from
+    // the 1600-px reduced image, where it is 16 px high, it is not even kept as a face)
+    const cl = Math.round(Math.min(2800, Math.max(0, cx - 600))), ct = Math.round(Math.min(2100, Math.max(0, cy - 450)));
+    const cut = await sharp(photo).extract({ left: cl, top: ct, width: 1200, height: 900 }).png().toBuffer();
+    const same = at(await embedFace(cut), cl, ct);
+    expect(same).toBeDefined();
+    expect(dot(f.embedding, same!.embedding)).toBeGreaterThan(0.98);
+    // and the person of the LFW photo (euclidean distance under lfw-dev's threshold 1.165: README, "Measured")
+    expect(Math.sqrt(2 - 2 * dot(f.embedding, ref.embedding))).toBeLessThan(1.165);
   });
 
   it('finds no face on a flat or noisy background', async () => {

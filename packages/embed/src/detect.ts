@@ -1,12 +1,12 @@
 import * as ort from 'onnxruntime-node';
 import { type Affine, warpAffine } from './align.js';
 import { type RgbImage, resizeRgb } from './decode.js';
+import { finestDetectionScale } from './resolution.js';
+import { type View, type ViewOf, boxInView, wholeView } from './view.js';
 
 /** Detector input size (Ultra-Light-Fast RFB-320 style: decoded, normalised corner boxes come out). */
 export const DET_W = 320;
 export const DET_H = 240;
-/** Faces smaller than this in detector input pixels are found unreliably: finer tiled passes cover them. */
-const DET_MIN_PX = 20;
 /** Overlap between tiles, in detector pixels: a face up to this size is seen whole by some tile. */
 const TILE_OVERLAP = 64;
 
@@ -30,18 +30,22 @@ export interface RawDetection {
   score: number;
 }
 
+/** (p − 127) / 128 for every byte: the detector's input normalisation, looked up (~40 tiles per 12 MP photo). */
+const NORM = Float32Array.from({ length: 256 }, (_, p) => (p - 127) / 128);
+
 /** Packs a RGB region of `img` (at `img` scale) into the detector's [1,3,240,320] tensor, padding with 0 ( = pixel 127). */
 function toTensor(img: RgbImage, ox: number, oy: number, out: Float32Array): void {
-  out.fill(0);
   const plane = DET_W * DET_H;
   const w = Math.min(DET_W, img.width - ox), h = Math.min(DET_H, img.height - oy);
+  if (w < DET_W || h < DET_H) out.fill(0);
+  const src = img.data;
   for (let y = 0; y < h; y++) {
     let s = ((oy + y) * img.width + ox) * 3;
     let d = y * DET_W;
     for (let x = 0; x < w; x++, s += 3, d++) {
-      out[d] = (img.data[s] - 127) / 128;
-      out[plane + d] = (img.data[s + 1] - 127) / 128;
-      out[2 * plane + d] = (img.data[s + 2] - 127) / 128;
+      out[d] = NORM[src[s]];
+      out[plane + d] = NORM[src[s + 1]];
+      out[2 * plane + d] = NORM[src[s + 2]];
     }
   }
 }
@@ -84,17 +88,27 @@ export function detectionScales(s0: number, sMin: number): number[] {
 }
 
 /**
- * All faces in `img`: one whole-image pass (aspect kept, padded), then tiled passes at finer scales (see
- * detectionScales), the finest where faces of `minFaceSize` reach the detector's reliable size, capped by
- * `maxDetectSide`.
- * Detections that touch a tile's inner edge are dropped (a neighbouring tile sees that face whole).
+ * All faces in `img`: candidates (detectCandidates), then, with `verify`, each one checked again in `img`
+ * (verifyCandidates).
  */
 export async function detectRaw(session: ort.InferenceSession, img: RgbImage, opts: DetectorOptions): Promise<RawDetection[]> {
+  const candidates = await detectCandidates(session, img, opts);
+  if (!opts.verify) return candidates;
+  const whole = wholeView(img);
+  return verifyCandidates(session, candidates, () => whole, opts.threshold);
+}
+
+/**
+ * Face candidates in `img`: one whole-image pass (aspect kept, padded), then tiled passes at finer scales
+ * (see detectionScales), the finest from finestDetectionScale (where faces of `minFaceSize` reach the
+ * detector's reliable size, capped by `maxDetectSide`); NMS.
+ * Detections that touch a tile's inner edge are dropped (a neighbouring tile sees that face whole).
+ */
+export async function detectCandidates(session: ort.InferenceSession, img: RgbImage, opts: Omit<DetectorOptions, 'verify'>): Promise<RawDetection[]> {
   const input = new Float32Array(3 * DET_W * DET_H);
   const all: RawDetection[] = [];
   const s0 = Math.max(img.width / DET_W, img.height / DET_H);
-  // finest scale (image pixels per detector pixel) worth running
-  const sMin = Math.max(1, opts.minFaceSize / DET_MIN_PX, Math.max(img.width, img.height) / opts.maxDetectSide);
+  const sMin = finestDetectionScale(img.width, img.height, opts.minFaceSize, opts.maxDetectSide);
   for (const s of detectionScales(s0, sMin)) {
     // a tiled pass keeps only faces it sees whole for sure (no taller than the overlap); bigger ones are the
     // coarser passes' job, and a big face cut by a tile edge otherwise comes back as a false "face"
@@ -120,17 +134,26 @@ export async function detectRaw(session: ort.InferenceSession, img: RgbImage, op
       }
     }
   }
-  const candidates = nms(all.filter((d) => d.y2 - d.y1 >= opts.minFaceSize && d.x2 - d.x1 > 0), 0.4);
-  if (!opts.verify) return candidates;
+  return nms(all.filter((d) => d.y2 - d.y1 >= opts.minFaceSize && d.x2 - d.x1 > 0), 0.4);
+}
+
+/**
+ * The candidates that are faces: each one not sure already is re-detected alone (verify) in the pixels
+ * `viewOf` gives it, and boxes of a shape no face has go.
+ */
+export async function verifyCandidates(
+  session: ort.InferenceSession, candidates: readonly RawDetection[], viewOf: ViewOf, threshold: number,
+): Promise<RawDetection[]> {
+  const input = new Float32Array(3 * DET_W * DET_H);
   const verified: RawDetection[] = [];
   for (const c of candidates) {
     // every false face seen on groups/ scored < 0.97 and nearly all real ones >= 0.995: spare those the second look
-    const v = c.score >= SURE_SCORE ? c.score : await verify(session, img, c, input, opts.threshold);
+    const v = c.score >= SURE_SCORE ? c.score : await verify(session, viewOf(c), c, input, threshold);
     if (process.env.FACECLUST_DEBUG_DETECT) console.error(`candidate ${c.score.toFixed(3)} h ${(c.y2 - c.y1).toFixed(0)} h/w ${((c.y2 - c.y1) / (c.x2 - c.x1)).toFixed(2)} verify ${v.toFixed(3)}`);
     if (process.env.DBG) console.log('  cand', c.score.toFixed(3), 'h', (c.y2 - c.y1).toFixed(0), 'h/w', ((c.y2 - c.y1) / (c.x2 - c.x1)).toFixed(2), 'verify', v.toFixed(3));
     const aspect = (c.y2 - c.y1) / (c.x2 - c.x1);
     // this detector's face boxes are taller than wide; flat or very tall boxes were hands and sleeves on groups/
-    if (v >= opts.threshold && aspect >= MIN_ASPECT && aspect <= MAX_ASPECT) verified.push(c);
+    if (v >= threshold && aspect >= MIN_ASPECT && aspect <= MAX_ASPECT) verified.push(c);
   }
   return verified;
 }
@@ -146,11 +169,12 @@ const MAX_ASPECT = 2.0;
 const VERIFY_CONTEXT = 3;
 
 /**
- * Re-detects a candidate alone at the detector's most reliable scale (face ≈ 80 px, centred, with context):
- * hands, fabric and texture that fire inside a tile rarely survive this second look. Returns the best score
- * among re-detections overlapping the candidate.
+ * Re-detects a candidate (decoded-image pixels) alone at the detector's most reliable scale (face ≈ 80 px,
+ * centred, with context) from the pixels of `img`: hands, fabric and texture that fire inside a tile rarely
+ * survive this second look. Returns the best score among re-detections overlapping the candidate.
  */
-async function verify(session: ort.InferenceSession, img: RgbImage, c: RawDetection, input: Float32Array, threshold: number): Promise<number> {
+async function verify(session: ort.InferenceSession, img: View, candidate: RawDetection, input: Float32Array, threshold: number): Promise<number> {
+  const c = boxInView(img, candidate);
   const h = c.y2 - c.y1;
   const s = (h * VERIFY_CONTEXT) / DET_H; // image px per detector px
   const cx = (c.x1 + c.x2) / 2, cy = (c.y1 + c.y2) / 2;

@@ -33,7 +33,7 @@ describe.skipIf(!hasData)('single-image API', () => {
     expect(dot).toBeGreaterThan(0.9);
   });
 
-  it('finds a small face in a large photo (tiled passes) at its place in original pixels', async () => {
+  it('finds a small face in a large photo (tiled passes) at its place in original pixels, stored upright or sideways', async () => {
     // the LFW photo (250 px) pasted at (2600, 1900) into a 4000×3000 gray canvas: ~100 px face in 12 MP
     const canvas = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 120, g: 120, b: 120 } } })
       .composite([{ input: file, left: 2600, top: 1900 }])
@@ -44,6 +44,12 @@ describe.skipIf(!hasData)('single-image API', () => {
     expect(faces).toHaveLength(1);
     expect(Math.abs(faces[0].box[0] - (ref.box[0] + 2600))).toBeLessThan(8);
     expect(Math.abs(faces[0].box[1] - (ref.box[1] + 1900))).toBeLessThan(8);
+    // stored sideways with an orientation tag: decoded reduced, the face read again at full resolution, all
+    // in upright pixels
+    const sideways = await sharp(canvas).rotate(90).jpeg({ quality: 95 }).withMetadata({ orientation: 8 }).toBuffer();
+    const [tagged] = await detectFaces(sideways);
+    for (let i = 0; i < 4; i++) expect(Math.abs(tagged.box[i] - faces[0].box[i])).toBeLessThan(4);
+    for (let i = 0; i < 10; i++) expect(Math.abs(tagged.landmarks[i] - faces[0].landmarks[i])).toBeLessThan(4);
   });
 
   it('detect: false embeds a ready crop as one face', async () => {

@@ -1,10 +1,11 @@
 import { alignFace, landmarks68to5 } from './align.js';
 import { type DecodedImage, decodeImage, encodePng } from './decode.js';
-import { type RawDetection, detectRaw } from './detect.js';
+import { type RawDetection, detectCandidates, detectRaw, verifyCandidates } from './detect.js';
 import { embedCrop, sharpness } from './embedder.js';
 import { describe } from './errors.js';
 import { type Normalization, type Sessions, embedderId, loadSessions, validateNormalization } from './models.js';
 import { predictLandmarks } from './landmarks.js';
+import { type ViewOf, boxInView, pointsFromView, viewsFor } from './view.js';
 
 /** Defaults, tuned on ../shared/data/groups and lfw-dev. */
 export const DEFAULTS = {
@@ -59,30 +60,39 @@ export function validateAnalyzeOptions(o: {
   };
 }
 
-/** Detect (unless opts.detect is false), landmarks, align, and, when `embed`, embed every face of a decoded image. */
+/**
+ * Detect (unless opts.detect is false), landmarks, align, and, when `embed`, embed every face of a decoded
+ * image (decoded with this `opts`: see decodeImage). Faces small in a reduced image are verified, landmarked
+ * and aligned from full-resolution pixels (viewsFor).
+ */
 export async function analyzeImage(sessions: Sessions, img: DecodedImage, opts: AnalyzeOptions, embed = true): Promise<AnalyzedFace[]> {
   let dets: RawDetection[];
+  let viewOf: ViewOf;
   if (opts.detect) {
-    dets = await detectRaw(sessions.detect, img, {
+    const candidates = await detectCandidates(sessions.detect, img, {
       minFaceSize: opts.minFaceSize / img.scale,
       threshold: opts.detectionThreshold,
-      maxDetectSide: opts.maxDetectSide, verify: true,
+      maxDetectSide: opts.maxDetectSide,
     });
+    viewOf = await viewsFor(img, candidates);
+    dets = await verifyCandidates(sessions.detect, candidates, viewOf, opts.detectionThreshold);
   } else {
     // a ready face crop: one face; the detector (one whole-image pass) only refines where it is
     const found = await detectRaw(sessions.detect, img, { minFaceSize: 1, threshold: opts.detectionThreshold, maxDetectSide: 1 });
     const best = found.reduce<RawDetection | undefined>((b, d) => (!b || d.score > b.score ? d : b), undefined);
     dets = [best ?? { x1: 0, y1: 0, x2: img.width, y2: img.height, score: 0 }];
+    viewOf = await viewsFor(img, dets);
   }
   const faces: AnalyzedFace[] = [];
   const eyes: { x: number; y: number; iod: number }[] = [];
   for (const d of [...dets].sort((a, b) => b.score - a.score)) {
-    const lm68 = await predictLandmarks(sessions.landmark, img, d);
-    const pts5 = landmarks68to5(lm68);
+    const view = viewOf(d);
+    const inView = landmarks68to5(await predictLandmarks(sessions.landmark, view, boxInView(view, d)));
+    const pts5 = pointsFromView(view, inView);
     // two boxes whose landmarks put the eyes in the same place are one face found twice
     const e = { x: (pts5[0] + pts5[2]) / 2, y: (pts5[1] + pts5[3]) / 2, iod: Math.hypot(pts5[2] - pts5[0], pts5[3] - pts5[1]) };
     if (opts.detect && eyes.some((o) => Math.hypot(o.x - e.x, o.y - e.y) < 0.5 * Math.max(o.iod, e.iod))) continue;
-    const { crop } = alignFace(img.data, img.width, img.height, pts5);
+    const { crop } = alignFace(view.data, view.width, view.height, inView);
     // the embedding doubles as the last face check, so it runs even when only detecting
     let embedding: Float32Array | undefined;
     if (embed || sessions.minFaceNorm > 0) {
@@ -154,7 +164,7 @@ export async function detectFaces(image: string | Buffer, opts: DetectOptions = 
   checkImageArg(image);
   const o = validateAnalyzeOptions({ ...opts, detect: true });
   const sessions = await cachedSessions(undefined, validateNormalization(undefined));
-  const faces = await analyzeImage(sessions, await decodeImage(image), o, false);
+  const faces = await analyzeImage(sessions, await decodeImage(image, undefined, o), o, false);
   return faces.map(({ box, score, landmarks }) => ({ box, score, landmarks }));
 }
 
@@ -165,7 +175,7 @@ export async function embedFace(image: string | Buffer, opts: EmbedFaceOptions =
   const norm = validateNormalization(opts.modelNormalization);
   const model = embedderId(opts.model);
   const sessions = await cachedSessions(opts.model, norm);
-  const faces = await analyzeImage(sessions, await decodeImage(image), o, true);
+  const faces = await analyzeImage(sessions, await decodeImage(image, undefined, o), o, true);
   return Promise.all(
     faces.map(async (f, faceIndex) => ({
       box: f.box, score: f.score, landmarks: f.landmarks, faceIndex, model,

@@ -36,8 +36,8 @@ interface Loaded {
   error?: string;
 }
 
-/** Reads, hashes and decodes one file; never throws (the reason goes in `error`). */
-async function load(file: string): Promise<Loaded> {
+/** Reads, hashes and decodes one file (reduced as `analyze` lets it be); never throws (the reason goes in `error`). */
+async function load(file: string, analyze: AnalyzeOptions): Promise<Loaded> {
   let size = 0, mtimeMs = 0;
   try {
     const st = await stat(file);
@@ -48,7 +48,7 @@ async function load(file: string): Promise<Loaded> {
     const hash = contentHash(bytes);
     if (bytes.length === 0) return { size, mtimeMs, hash, error: `Could not decode image ${file}: empty file (0 bytes)` };
     try {
-      return { size, mtimeMs, hash, image: await decodeImage(bytes, file) };
+      return { size, mtimeMs, hash, image: await decodeImage(bytes, file, analyze) };
     } catch (err) {
       return { size, mtimeMs, hash, error: errorMessage(err) };
     }
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   };
   port.on('message', (m: ToWorker) => {
     if (m.type !== 'job') return;
-    queue.push({ id: m.id, path: m.path, loaded: load(m.path) });
+    queue.push({ id: m.id, path: m.path, loaded: load(m.path, init.analyze) });
     void pump();
   });
 }
