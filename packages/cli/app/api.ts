@@ -13,10 +13,12 @@ export interface PersonSummary {
   count: number;
   confirmed: number;
   face: number | null;
+  /** The representative face's crop as a data: URL, on the first screen's people (else fetch cropUrl(face)). */
+  crop?: string;
 }
 
 /** A face as a person page lists it: the store's own type (types only: nothing of the store is bundled). */
-export type Face = PersonFace;
+export type Face = PersonFace & { crop?: string };
 
 export interface PersonPage extends PersonSummary {
   offset: number;
@@ -72,6 +74,8 @@ export async function post<T>(url: string, body: unknown = {}): Promise<T> {
 }
 
 export const cropUrl = (faceId: number) => `/api/faces/${faceId}/crop`;
+/** A tile's image: its inline crop when the server sent one, else its URL. */
+export const cropSrc = (faceId: number, inline?: string) => inline ?? cropUrl(faceId);
 export const photoUrl = (faceId: number) => `/api/faces/${faceId}/photo`;
 
 /** "Ana", or "person 7" for an unnamed one. */

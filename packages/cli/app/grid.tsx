@@ -1,8 +1,7 @@
 /** The people grid: largest first, search by name, filter unnamed / seen once; select people to merge or keep apart. */
 import { useState } from 'preact/hooks';
-import { cropUrl, label, plural, post, type PersonSummary } from './api.js';
+import { cropSrc, label, plural, post, type PersonSummary } from './api.js';
 import { useApp } from './context.js';
-import { EAGER } from './face-grid.js';
 import { useKeys, usePaged, useSentinel } from './hooks.js';
 import { NameForm } from './name-form.js';
 import { click, emptySelection, keepShown, selectAll, type Selection } from './select.js';
@@ -58,7 +57,7 @@ export function Grid() {
       {people.error && <p class="error" role="alert">{people.error}</p>}
       {people.loaded && people.total === 0 && <p class="empty">{q || filter !== 'all' ? 'Nobody matches.' : 'No people yet: run `faceclust run <photos>` on this folder first.'}</p>}
       <ul class="people" aria-label="People">
-        {people.items.map((p, k) => {
+        {people.items.map((p) => {
           const on = sel.ids.has(p.id);
           return (
             <li key={p.id} class={on ? 'person selected' : 'person'} data-person={p.id}>
@@ -67,7 +66,7 @@ export function Grid() {
                 e.preventDefault();
                 setSelection(click(sel, p.id, order, e.shiftKey));
               }}>
-                {p.face !== null ? <img src={cropUrl(p.face)} alt="" width={112} height={112} loading={k < EAGER ? 'eager' : 'lazy'} decoding="async" /> : <span class="noface" />}
+                {p.face !== null ? <img src={cropSrc(p.face, p.crop)} alt="" width={112} height={112} loading="lazy" decoding="async" /> : <span class="noface" />}
                 <span class={p.name ? 'name' : 'name unnamed'}>{p.name ?? 'unnamed'}</span>
                 <small>{plural(p.count, 'face')} · #{p.id}</small>
               </a>

@@ -3,6 +3,8 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { get } from './api.js';
 
 export const PAGE = 200;
+/** Tiles of a first page whose crops come inline with its JSON: a first screen on a large display. */
+export const INLINE = 60;
 
 export interface Paged<T> {
   items: T[];
@@ -27,7 +29,8 @@ export function usePaged<T, R extends { total?: number; count?: number }>(url: s
   const load = useCallback(async (offset: number, limit: number, replace: boolean) => {
     loading.current = true;
     try {
-      const r = await get<R>(`${url}${sep}offset=${offset}&limit=${limit}`);
+      // the first page carries its first screen's crops inline (no request per tile); later pages load them by URL
+      const r = await get<R>(`${url}${sep}offset=${offset}&limit=${limit}${offset === 0 ? `&inline=${INLINE}` : ''}`);
       const page = r[key] as unknown as T[];
       setState((s) => {
         const items = replace || s.url !== url ? page : [...s.items, ...page];

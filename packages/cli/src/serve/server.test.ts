@@ -67,6 +67,19 @@ describe.skipIf(!hasData || !hasBin)('faceclust serve (photos-small)', () => {
     expect((await json(bad)).error).toMatch(/limit/);
   });
 
+  it('inline=N: the first N tiles of a page carry their crops as data: URLs, the store\'s bytes', async () => {
+    const grid = await getJson<{ people: { face: number; crop?: string }[] }>('/api/people?limit=3&inline=2');
+    expect(grid.people.map((p) => p.crop !== undefined)).toEqual([true, true, false]);
+    const crop = async (id: number) => Buffer.from(await (await get(`/api/faces/${id}/crop`)).arrayBuffer());
+    for (const p of grid.people.slice(0, 2)) expect(Buffer.from(p.crop!.replace(/^data:image\/png;base64,/, ''), 'base64').equals(await crop(p.face))).toBe(true);
+    const p = people()[0]!;
+    const page = await getJson<{ faces: { faceId: number; crop?: string }[] }>(`/api/people/${p.id}?limit=2&inline=1`);
+    expect(page.faces.map((f) => f.crop !== undefined)).toEqual([true, false]);
+    const bad = await get('/api/people?inline=201');
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error).toMatch(/inline/);
+  });
+
   it('a person page pages through its faces', async () => {
     const p = people()[0]!;
     expect(p.faces.length).toBeGreaterThanOrEqual(2);
