@@ -119,12 +119,13 @@ const isIdArray = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x
 const isId = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
 
 /**
- * Whether the photo at `file` (a path from the store) may be served: its real path must be a folder of the
- * library, i.e. a folder the store holds photos in (by their stored paths). A symlink among the photos that
- * leads out of the library (to /etc, to a home folder) is refused.
+ * Whether a photo file that is a symlink may be served: its real path must be in a folder of the library,
+ * i.e. a folder the store holds photos in (by their stored paths). A link among the photos that leads out
+ * of the library (to /etc, to a home folder) is refused.
  */
-function insideLibrary(store: FaceStore, real: string): boolean {
-  return store.hasImagesIn(path.dirname(real));
+function insideLibrary(store: FaceStore, file: string, real: string): boolean {
+  // a folder of stored photos, or the real folder of the link itself (a library reached through a linked folder)
+  return store.hasImagesIn(path.dirname(real)) || fs.realpathSync(path.dirname(file)) === path.dirname(real);
 }
 
 /**
@@ -276,7 +277,10 @@ export function createApp(out: string, store: FaceStore, token: string, opts: { 
     } catch {
       return c.json({ error: `The photo of face ${id} is gone from ${face.file} (faceclust prune forgets it)` }, 404);
     }
-    if (!insideLibrary(store, real)) return c.json({ error: `The photo of face ${id} leads out of the library (${face.file} is a link to ${real})` }, 404);
+    // the folders above may be links the user chose to walk (a library reached through a linked folder);
+    // a photo file that is itself a link must lead to a folder of the library
+    const isLink = (await fs.promises.lstat(face.file)).isSymbolicLink();
+    if (isLink && !insideLibrary(store, face.file, real)) return c.json({ error: `The photo of face ${id} leads out of the library (${face.file} is a link to ${real})` }, 404);
     const type = SHOWN_TYPES[path.extname(real).toLowerCase()];
     c.header('Cache-Control', 'private, no-cache');
     try {
