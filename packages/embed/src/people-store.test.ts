@@ -265,8 +265,8 @@ describe('what the review page reads', () => {
     expect(store.people.unassigned(model, { offset: 1 }).faces).toEqual([]);
   });
 
-  it('peopleOfFaces, imageSize, and hasImagesIn (a folder holding photos directly, not a parent or a name that merely starts alike)', () => {
-    expect(store.peopleOfFaces([1, 4, 99])).toEqual(new Map([[1, { id: 1, name: null }], [4, { id: 2, name: null }]]));
+  it('people.ofFaces, imageSize, and hasImagesIn (a folder holding photos directly, not a parent or a name that merely starts alike)', () => {
+    expect(store.people.ofFaces([1, 4, 99])).toEqual(new Map([[1, { id: 1, name: null }], [4, { id: 2, name: null }]]));
     expect(store.imageSize(path.join(dir, 'p0.jpg'), model)).toBeUndefined(); // written without a size
     expect(store.hasImagesIn(dir)).toBe(true);
     expect(store.hasImagesIn(`${dir}${path.sep}`)).toBe(true);

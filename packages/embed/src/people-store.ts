@@ -63,6 +63,17 @@ CREATE TABLE IF NOT EXISTS correction_undo (
 );
 `;
 
+/**
+ * Per person (grouped or filtered by the caller): faces `n`, `confirmed` faces, and the representative `face`:
+ * a confirmed one first, then the best detector score (SQLite takes the bare face_id from the row of
+ * max(rank)). One scan of person_faces and the faces' (id, score) index, never the face rows.
+ */
+const PERSON_COUNTS = `
+  SELECT pf.person_id AS id, count(*) AS n, count(cf.face_id) AS confirmed,
+         max((cf.face_id IS NOT NULL) * 2 + f.score) AS rank, pf.face_id AS face
+  FROM person_faces pf JOIN faces f INDEXED BY faces_by_id_score ON f.id = pf.face_id
+  LEFT JOIN confirmed_faces cf ON cf.face_id = pf.face_id AND cf.person_id = pf.person_id`;
+
 /** The tables a correction changes, with their key columns and all columns (the journal restores whole rows). */
 const TABLES = {
   people: { key: ['id'], columns: ['id', 'name', 'created_at'] },
@@ -171,14 +182,8 @@ export class PeopleStore {
    * face: its confirmed face with the best detector score, else its best-scored face.
    */
   summaries(opts: { offset?: number; limit?: number } = {}): { total: number; people: PersonSummary[] } {
-    // one scan of person_faces and the (id, score) index; the bare face_id comes from the row of max(rank) (SQLite)
     const sql = `
-      WITH c AS (
-        SELECT pf.person_id AS id, count(*) AS n, count(cf.face_id) AS confirmed,
-               max((cf.face_id IS NOT NULL) * 2 + f.score) AS rank, pf.face_id AS face
-        FROM person_faces pf JOIN faces f INDEXED BY faces_by_id_score ON f.id = pf.face_id
-        LEFT JOIN confirmed_faces cf ON cf.face_id = pf.face_id AND cf.person_id = pf.person_id
-        GROUP BY pf.person_id)
+      WITH c AS (${PERSON_COUNTS} GROUP BY pf.person_id)
       SELECT p.id, p.name, c.n, c.confirmed, c.face, count(*) OVER () FROM c JOIN people p ON p.id = c.id
       ORDER BY c.n DESC, p.id LIMIT ? OFFSET ?`;
     return this.call(() => {
@@ -194,11 +199,21 @@ export class PeopleStore {
     return this.call(() => {
       const p = this.db.prepare(`SELECT id, name FROM people WHERE id = ?`).get(id) as { id: number; name: string | null } | undefined;
       if (!p) return undefined;
-      const c = this.db.prepare(`
-        SELECT count(*), count(cf.face_id), max((cf.face_id IS NOT NULL) * 2 + f.score), pf.face_id
-        FROM person_faces pf JOIN faces f INDEXED BY faces_by_id_score ON f.id = pf.face_id LEFT JOIN confirmed_faces cf ON cf.face_id = pf.face_id AND cf.person_id = pf.person_id
-        WHERE pf.person_id = ?`).raw().get(id) as [number, number, number | null, number | null];
-      return { id: p.id, name: p.name, faces: c[0], confirmed: c[1], ...(c[3] === null ? {} : { face: c[3] }) } as PersonSummary;
+      const c = this.db.prepare(`SELECT n, confirmed, face FROM (${PERSON_COUNTS} WHERE pf.person_id = ?)`).raw().get(id) as [number, number, number | null];
+      return { id: p.id, name: p.name, faces: c[0], confirmed: c[1], ...(c[2] === null ? {} : { face: c[2] }) };
+    });
+  }
+
+  /** The person (id and name) of each of `faceIds` that has one. */
+  ofFaces(faceIds: number[]): Map<number, { id: number; name: string | null }> {
+    return this.call(() => {
+      const read = this.db.prepare(`SELECT p.id, p.name FROM person_faces pf JOIN people p ON p.id = pf.person_id WHERE pf.face_id = ?`).raw();
+      const out = new Map<number, { id: number; name: string | null }>();
+      for (const f of faceIds) {
+        const r = read.get(f) as [number, string | null] | undefined;
+        if (r) out.set(f, { id: r[0], name: r[1] });
+      }
+      return out;
     });
   }
 

@@ -381,19 +381,6 @@ export class FaceStore {
       .get(prefix, end, [...prefix].length + 1, path.sep)) !== undefined; // substr counts characters: code points
   }
 
-  /** The person (id and name) of each of `faceIds` that has one. */
-  peopleOfFaces(faceIds: number[]): Map<number, { id: number; name: string | null }> {
-    const read = this.db.prepare(`SELECT p.id, p.name FROM person_faces pf JOIN people p ON p.id = pf.person_id WHERE pf.face_id = ?`).raw();
-    const out = new Map<number, { id: number; name: string | null }>();
-    storeCall(this.path, () => {
-      for (const f of faceIds) {
-        const r = read.get(f) as [number, string | null] | undefined;
-        if (r) out.set(f, { id: r[0], name: r[1] });
-      }
-    });
-    return out;
-  }
-
   /**
    * SQLite's data_version: it changes whenever another connection commits to the store (a correction, a run,
    * an adoption), so a long-lived reader (the review server) knows when what it showed is stale.

@@ -148,11 +148,13 @@ class PeopleIndex {
 }
 
 /**
- * The crops of the first `n` of `ids` as data: URLs, for a page's first screen: its tiles show with the JSON
+ * The crops of the first `inline` (a query value, at most INLINE_MAX) of `ids` as data: URLs, for a page's
+ * first screen: its tiles show with the JSON
  * instead of waiting in the browser's six-connections-per-host queue, one request each. The rest are
  * fetched from /api/faces/:id/crop (cached).
  */
-function inlineCrops(store: FaceStore, ids: (number | undefined)[], n: number): (string | undefined)[] {
+function inlineCrops(c: Context, store: FaceStore, ids: (number | undefined)[]): (string | undefined)[] {
+  const n = intQuery(c, 'inline', 0, INLINE_MAX);
   return ids.map((id, k) => (k < n && id !== undefined ? `data:image/png;base64,${store.getCrop(id).toString('base64')}` : undefined));
 }
 const INLINE_MAX = 200;
@@ -209,7 +211,7 @@ export function createApp(out: string, store: FaceStore, token: string, opts: { 
       const search = q.toLowerCase();
       const rows = index.get().filter((p) => (!unnamed || p.name === null) && (!once || p.faces === 1) && (!search || (p.name ?? '').toLowerCase().includes(search)));
       const page = rows.slice(offset, offset + limit);
-      const crops = inlineCrops(store, page.map((p) => p.face), intQuery(c, 'inline', 0, INLINE_MAX));
+      const crops = inlineCrops(c, store, page.map((p) => p.face));
       return c.json({
         total: rows.length, offset, limit,
         people: page.map((p, k) => ({ id: p.id, name: p.name, count: p.faces, confirmed: p.confirmed, face: p.face ?? null, ...(crops[k] ? { crop: crops[k] } : {}) })),
@@ -227,7 +229,7 @@ export function createApp(out: string, store: FaceStore, token: string, opts: { 
       const offset = intQuery(c, 'offset', 0);
       const limit = intQuery(c, 'limit', 200, 10000);
       const faces = store.people.facesOfPerson(person.id, { offset, limit });
-      const crops = inlineCrops(store, faces.map((f) => f.faceId), intQuery(c, 'inline', 0, INLINE_MAX));
+      const crops = inlineCrops(c, store, faces.map((f) => f.faceId));
       return c.json({ id: person.id, name: person.name, count: person.faces, confirmed: person.confirmed, face: person.face ?? null, offset, limit, faces: faces.map((f, k) => (crops[k] ? { ...f, crop: crops[k] } : f)) });
     } catch (err) {
       return failure(c, err);
@@ -241,7 +243,7 @@ export function createApp(out: string, store: FaceStore, token: string, opts: { 
       const models = store.listModels();
       const model = models.length === 1 ? models[0]!.id : store.modelId();
       const page = store.people.unassigned(model, { offset, limit });
-      const crops = inlineCrops(store, page.faces.map((f) => f.faceId), intQuery(c, 'inline', 0, INLINE_MAX));
+      const crops = inlineCrops(c, store, page.faces.map((f) => f.faceId));
       return c.json({ offset, limit, total: page.total, faces: page.faces.map((f, k) => (crops[k] ? { ...f, crop: crops[k] } : f)) });
     } catch (err) {
       return failure(c, err);
@@ -301,7 +303,7 @@ export function createApp(out: string, store: FaceStore, token: string, opts: { 
     const faces = id === undefined ? [] : store.facesOfPhotoOf(id);
     if (faces.length === 0) return c.json({ error: 'No such face' }, 404);
     const ids = faces.map((f) => f.id);
-    const personOf = store.peopleOfFaces(ids);
+    const personOf = store.people.ofFaces(ids);
     const size = store.imageSize(faces[0]!.file, faces[0]!.model);
     return c.json({
       file: faces[0]!.file, ...(size ? { width: size.width, height: size.height } : {}),
