@@ -94,6 +94,11 @@ export interface ChineseWhispersCallOptions {
   iterations?: number;
   seed?: number;
   minClusterSize?: number;
+  /**
+   * After the passes, join clusters whose closest faces are at most this far apart (<= threshold; 0: off).
+   * Default: 0.9 × the threshold (0.81 × for sqeuclidean and cosine), see README "Defaults".
+   */
+  mergeRadius?: number;
   metric?: Metric;
   backend?: BackendOption;
   /** true or 'faces': a folder per cluster with each face's crop; 'photos': with the whole photos. */
@@ -449,7 +454,7 @@ export class FacialClustering {
       return {
         method, params: p, ...common, near: neighborParams(options), minK: 1, radius: p.threshold,
         run: (v, dim, neighbors, constraints) => chineseWhispers(v, dim, {
-          threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, metric: p.metric, backend: p.backend, signal, ...neighbors, ...withConstraints(constraints),
+          threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, mergeRadius: p.mergeRadius, metric: p.metric, backend: p.backend, signal, ...neighbors, ...withConstraints(constraints),
         }),
       };
     }

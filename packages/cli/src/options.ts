@@ -3,7 +3,7 @@
  * programmatic values. Every error names the option and the value received.
  */
 import {
-  CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, checkParam, describe, hnswSearchParams, parseParamFlag,
+  CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, checkParam, defaultMergeRadius, describe, hnswSearchParams, parseParamFlag,
   type BackendOption, type Metric, type NeighborStrategy, type NumberRule, type ParamRule, type ParamSpec,
 } from '@faceclust/cluster';
 
@@ -65,6 +65,8 @@ export interface CwParams {
   iterations: number;
   seed: number;
   minClusterSize: number;
+  /** The merge pass's radius (0: off), resolved: the library's default for the threshold and metric unless given. */
+  mergeRadius: number;
   metric: Metric;
   backend: BackendOption;
 }
@@ -86,11 +88,17 @@ function option<T extends number | string>(spec: ParamSpec, value: unknown, cliD
 
 export function cwParams(o: Loose<CwParams>): CwParams {
   const metric = option<Metric>(COMMON_PARAMS.metric, o.metric);
+  const threshold = expectDistance(CW.threshold, o.threshold ?? metricDefault('cw', metric), metric);
+  const mergeRadius =
+    o.mergeRadius === undefined
+      ? defaultMergeRadius(threshold, metric)
+      : checkParam<number>(CW.mergeRadius, o.mergeRadius, CW.mergeRadius.name, { kind: 'number', min: 0, max: threshold }, 'the threshold');
   return {
-    threshold: expectDistance(CW.threshold, o.threshold ?? metricDefault('cw', metric), metric),
+    threshold,
     iterations: option(CW.iterations, o.iterations),
     seed: option(CW.seed, o.seed),
     minClusterSize: option(CW.minClusterSize, o.minClusterSize),
+    mergeRadius,
     metric,
     backend: option(COMMON_PARAMS.backend, o.backend),
   };

@@ -49,6 +49,16 @@ export interface DbscanConstrained {
 }
 
 /**
+ * The merge pass over must-link groups (constraints.ts): the clustering ran on nodes whose labels are
+ * `nodeLabels`; two clusters are not joined while a node of one is cannot-linked to a node of the other.
+ */
+export interface MergeConstrained {
+  nodeLabels: Int32Array;
+  cannotOffsets: Uint32Array;
+  cannotIndices: Int32Array;
+}
+
+/**
  * What the algorithms ask of a backend, implemented once natively (native-backend.ts) and once in
  * TypeScript (ts-backend.ts) with the same results bit for bit (docs/ALGORITHMS.md). Every operation takes
  * the call's validated inputs and rejects with the AbortError (cancel.ts) once `signal` aborts.
@@ -79,6 +89,12 @@ export interface Backend {
    * `constrained`: over must-link groups (docs/ALGORITHMS.md, "Constraints").
    */
   dbscan(graph: NeighborGraph, minSamples: number, signal?: AbortSignal, constrained?: DbscanConstrained): Promise<Int32Array>;
+  /**
+   * The merge pass after Chinese Whispers (docs/ALGORITHMS.md, "Merge pass"): the graph's edges within
+   * `radius` between two clusters, closest first (ties in row order), join their clusters; every label of a
+   * joined set becomes its smallest. `labels` (each in [0, n)) are the rows' raw labels.
+   */
+  mergeClusters(graph: NeighborGraph, labels: Int32Array, radius: number, signal?: AbortSignal, constrained?: MergeConstrained): Promise<Int32Array>;
   /** Each row's float64 reference distance to its `want`-th nearest other row, 1 <= want <= n − 1. */
   kDistances(matrix: Matrix, metric: Metric, want: number, threads: number, signal?: AbortSignal): Promise<Float64Array>;
   /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chineseWhispers, chineseWhispersOnGraph } from './chinese-whispers.js';
 import { dbscan } from './dbscan.js';
 import { filterGraph, type NeighborGraph } from './graph.js';
+import { defaultMergeRadius } from './params.js';
 import { radiusGraph } from './radius-graph.js';
 import { Mulberry32, shuffleInPlace } from './rng.js';
 import { blobs, graphOf, randomVectors, samePartition } from './test-helpers.js';
@@ -129,7 +130,7 @@ describe('chineseWhispers', () => {
     const big = await radiusGraph(vectors, 10, { radius: 8, backend: 'ts' });
     for (const threshold of [3, 5, 8]) {
       const direct = await chineseWhispers(vectors, 10, { threshold, seed: 4, backend: 'ts' });
-      const swept = await chineseWhispersOnGraph(filterGraph(big, threshold), { seed: 4, backend: 'ts' });
+      const swept = await chineseWhispersOnGraph(filterGraph(big, threshold), { seed: 4, backend: 'ts', mergeRadius: defaultMergeRadius(threshold, 'euclidean') });
       expect(swept.labels).toEqual(direct.labels);
       expect(swept.iterations).toBe(direct.iterations);
     }

@@ -8,7 +8,7 @@ import { throwIfAborted } from './cancel.js';
 import { contractGraph, expandLabels, prepareConstraints, type Constraints, type Contraction } from './constraints.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
 import type { Metric } from './metrics.js';
-import { CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, checkParam, paramOrDefault } from './params.js';
+import { CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, checkParam, defaultMergeRadius, paramOrDefault } from './params.js';
 import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
 import { renumberLabels } from './renumber.js';
 import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
@@ -31,6 +31,14 @@ export interface ChineseWhispersGraphOptions extends CancelOptions {
   weighting?: Weighting;
   /** Clusters with fewer members become noise (−1); an integer >= 1, default 1 (keep every cluster). */
   minClusterSize?: number;
+  /**
+   * The merge pass (docs/ALGORITHMS.md, "Merge pass"): after the passes, two clusters whose closest faces are
+   * within this distance are joined, closest pairs first, unless a cannot-link separates them. A number
+   * >= 0; 0 turns it off. {@link chineseWhispers}: at most the threshold, default
+   * {@link defaultMergeRadius}(threshold, metric); {@link chineseWhispersOnGraph}: default 0 (the graph does
+   * not know its threshold: pass `defaultMergeRadius` of it to cluster as chineseWhispers does).
+   */
+  mergeRadius?: number;
   /** `'auto'` (default), `'native'` or `'ts'`. */
   backend?: BackendOption;
   /**
@@ -52,15 +60,24 @@ interface CwParams {
   seed: number;
   unit: boolean;
   minClusterSize: number;
+  mergeRadius: number;
   signal?: AbortSignal;
 }
 
-function cwParams(opts: Record<string, unknown>): CwParams {
+/** The validated parameters; `threshold` (chineseWhispers) bounds the merge radius and sets its default. */
+function cwParams(opts: Record<string, unknown>, threshold?: { value: number; metric: Metric }): CwParams {
+  const mergeRadius =
+    threshold === undefined
+      ? paramOrDefault<number>(CW.mergeRadius, opts.mergeRadius ?? 0)
+      : opts.mergeRadius === undefined
+        ? defaultMergeRadius(threshold.value, threshold.metric)
+        : checkParam<number>(CW.mergeRadius, opts.mergeRadius, CW.mergeRadius.name, { kind: 'number', min: 0, max: threshold.value }, 'the graph holds the edges up to the threshold');
   return {
     iterations: paramOrDefault<number>(CW.iterations, opts.iterations),
     seed: paramOrDefault<number>(CW.seed, opts.seed),
     unit: paramOrDefault<Weighting>(CW.weighting, opts.weighting) === 'unit',
     minClusterSize: paramOrDefault<number>(CW.minClusterSize, opts.minClusterSize),
+    mergeRadius,
     signal: expectSignal('signal', opts.signal),
   };
 }
@@ -81,7 +98,7 @@ export async function chineseWhispers(vectors: VectorsInput, dim: number, option
   const opts = expectOptions('options', options, true);
   const threshold = checkParam<number>(CW.threshold, opts.threshold);
   const metric = paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric);
-  const params = cwParams(opts);
+  const params = cwParams(opts, { value: threshold, metric });
   const threads = resolveThreads(opts.threads);
   const matrix = toMatrix(vectors, dim);
   const constraints = prepareConstraints(opts.constraints, matrix.n);
@@ -116,30 +133,37 @@ async function runOnGraph(
   graphMs: number,
 ): Promise<ClusterResult> {
   const clusterStart = performance.now();
-  const { iterations, seed, unit, signal } = params;
-  const raw =
+  const { iterations, seed, unit, signal, mergeRadius } = params;
+  const raw: { labels: Int32Array; iterations: number; nodeLabels?: Int32Array } =
     graph.n === 0
       ? { labels: new Int32Array(0), iterations: 0 }
       : constraints
         ? await constrainedPasses(graph, params, constraints, backend)
         : await backend.chineseWhispers(graph, iterations, seed, unit, signal);
-  const { labels, clusterCount, noiseCount } = renumberLabels(raw.labels, params.minClusterSize);
+  const mergeStart = performance.now();
+  let merged = raw.labels;
+  if (mergeRadius > 0 && graph.n > 0) {
+    const c = raw.nodeLabels && constraints ? { nodeLabels: raw.nodeLabels, cannotOffsets: constraints.cannotOffsets, cannotIndices: constraints.cannotIndices } : undefined;
+    merged = await backend.mergeClusters(graph, raw.labels, mergeRadius, signal, c);
+  }
+  const mergeMs = performance.now() - mergeStart;
+  const { labels, clusterCount, noiseCount } = renumberLabels(merged, params.minClusterSize);
   const end = performance.now();
   return {
     labels,
     clusterCount,
     noiseCount,
     backend: backend.name,
-    timings: { graphMs, clusterMs: end - clusterStart, totalMs: end - start },
+    timings: { graphMs, clusterMs: end - clusterStart, totalMs: end - start, mergeMs },
     iterations: raw.iterations,
     graph: { edges: edgeCount(graph) },
   };
 }
 
-/** The passes over the must-link groups, their labels given back to every member row. */
-async function constrainedPasses(graph: NeighborGraph, params: CwParams, c: Contraction, backend: Backend): Promise<{ labels: Int32Array; iterations: number }> {
+/** The passes over the must-link groups, their labels given back to every member row (and kept per group for the merge pass). */
+async function constrainedPasses(graph: NeighborGraph, params: CwParams, c: Contraction, backend: Backend): Promise<{ labels: Int32Array; nodeLabels: Int32Array; iterations: number }> {
   const { graph: groups, weights } = contractGraph(graph, c, params.unit ? 'unit' : 'similarity');
   const { cannotOffsets, cannotIndices } = c;
   const raw = await backend.chineseWhispers(groups, params.iterations, params.seed, params.unit, params.signal, { weights, cannotOffsets, cannotIndices });
-  return { labels: expandLabels(raw.labels, c), iterations: raw.iterations };
+  return { labels: expandLabels(raw.labels, c), nodeLabels: raw.labels, iterations: raw.iterations };
 }

@@ -105,6 +105,20 @@ function refChineseWhispers(
   return { labels: renumberLabels(rows, minClusterSize).labels, iterations: ran };
 }
 
+/** The merge pass, by brute force over row labels: inter-cluster edges within `radius`, closest first (ties in row order), each joining its two clusters unless a cannot-link pair spans them. */
+function refMerge(g: NeighborGraph, labels: Int32Array, cannot: [number, number][], radius: number): Int32Array {
+  const out = Int32Array.from(labels);
+  const edges: [number, number, number][] = [];
+  for (let i = 0; i < g.n; i++) for (let e = g.offsets[i]; e < g.offsets[i + 1]; e++) if (g.indices[e] > i && g.distances[e] <= radius) edges.push([g.distances[e], i, g.indices[e]]);
+  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
+  for (const [, i, j] of edges) {
+    const [x, y] = [out[i], out[j]];
+    if (x === y || cannot.some(([a, b]) => (out[a] === x && out[b] === y) || (out[a] === y && out[b] === x))) continue;
+    for (let r = 0; r < out.length; r++) if (out[r] === y) out[r] = x;
+  }
+  return out;
+}
+
 function refDbscan(g: NeighborGraph, must: [number, number][], cannot: [number, number][], minSamples: number): Int32Array {
   const { groupOf, members } = refGroups(g.n, must);
   const G = members.length;
@@ -186,6 +200,12 @@ describe('constraints: both backends equal the brute-force reference (n <= 9)', 
           expect(firstDifference(got.labels, want.labels), `${where} cw seed=${seed}`).toBeUndefined();
           expect(got.iterations, where).toBe(want.iterations);
         }
+        for (const [mergeRadius, minClusterSize] of [[0.6, 1], [1, 2]] as const) {
+          const got = await chineseWhispersOnGraph(graph, { constraints, backend, seed: c, mergeRadius, minClusterSize });
+          const passes = refChineseWhispers(graph, must, cannot, { iterations: 30, seed: c, unit: false, minClusterSize: 1 });
+          const want = renumberLabels(refMerge(graph, passes.labels, cannot, mergeRadius), minClusterSize).labels;
+          expect(firstDifference(got.labels, want), `${where} cw merge ${mergeRadius}`).toBeUndefined();
+        }
         for (const minSamples of [1, 2, 3, 5]) {
           const got = await dbscanOnGraph(graph, { constraints, backend, minSamples });
           expect(firstDifference(got.labels, refDbscan(graph, must, cannot, minSamples)), `${where} dbscan minSamples=${minSamples}`).toBeUndefined();
@@ -223,11 +243,13 @@ describe('constraints: guarantees on clustered data', () => {
     for (const backend of BACKEND_NAMES) {
       const cw = await chineseWhispersOnGraph(graph, { constraints, backend });
       const cwUnit = await chineseWhispersOnGraph(graph, { constraints, backend, weighting: 'unit', seed: 3 });
+      const cwMerged = await chineseWhispersOnGraph(graph, { constraints, backend, mergeRadius: 9 });
+      check(cwMerged.labels, false);
       const db = await dbscanOnGraph(graph, { constraints, backend, minSamples: 4 });
       check(cw.labels, false);
       check(cwUnit.labels, false);
       check(db.labels, false); // must-link groups are core: never noise
-      results[backend] = [cw.labels, cwUnit.labels, db.labels];
+      results[backend] = [cw.labels, cwUnit.labels, db.labels, cwMerged.labels];
       // the constraints changed something: the unconstrained clustering splits no blob of this size
       const plain = await chineseWhispersOnGraph(graph, { backend });
       expect(firstDifference(plain.labels, cw.labels)).toBeDefined();

@@ -32,6 +32,10 @@ export function nativeBackend(native: NativeBinding): Backend {
       ),
     dbscan: ({ n, offsets, indices }, minSamples, signal, c) =>
       withCancel(native, signal, (token) => native.dbscan(offsets, indices, n, minSamples, c?.core, c?.cannotOffsets, c?.cannotIndices, token)),
+    mergeClusters: ({ n, offsets, indices, distances }, labels, radius, signal, c) =>
+      withCancel(native, signal, (token) =>
+        native.mergeClusters(offsets, indices, distances, n, labels, radius, c?.nodeLabels, c?.cannotOffsets, c?.cannotIndices, token),
+      ),
     kDistances: (matrix, metric, want, threads, signal) => kDistancesNative(native, matrix, metric, want, threads, signal),
     nearestNeighbors: (base, queries, metric, k, radius, threads, signal) => nearestNeighborsNative(native, base, queries, metric, k, radius, threads, signal),
     hnsw: native,

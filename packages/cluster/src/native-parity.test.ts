@@ -9,6 +9,7 @@ import type { Constraints } from './constraints.js';
 import { dbscan, dbscanOnGraph } from './dbscan.js';
 import { referenceDistance } from './distance.js';
 import { METRICS, type Metric } from './metrics.js';
+import { defaultMergeRadius } from './params.js';
 import { radiusGraph } from './radius-graph.js';
 import { Mulberry32 } from './rng.js';
 import { blobs, firstDifference, randomVectors } from './test-helpers.js';
@@ -118,9 +119,9 @@ describe.skipIf(loadError !== undefined)('native vs ts: identical graphs and lab
       if (a !== b && truth[a] === truth[b] && find(a) !== find(b)) cannot.push(a, b);
     }
     const constraints: Constraints = { mustLink: must, cannotLink: Int32Array.from(cannot) };
-    for (const [seed, weighting] of [[0, 'similarity'], [5, 'unit']] as const) {
-      const a = await chineseWhispersOnGraph(graph, { constraints, seed, weighting, backend: 'ts' });
-      const b = await chineseWhispersOnGraph(graph, { constraints, seed, weighting, backend: 'native' });
+    for (const [seed, weighting, mergeRadius] of [[0, 'similarity', 0], [5, 'unit', 0], [0, 'similarity', radius]] as const) {
+      const a = await chineseWhispersOnGraph(graph, { constraints, seed, weighting, mergeRadius, backend: 'ts' });
+      const b = await chineseWhispersOnGraph(graph, { constraints, seed, weighting, mergeRadius, backend: 'native' });
       expect(firstDifference(b.labels, a.labels)).toBeUndefined();
       expect(b.iterations).toBe(a.iterations);
       honoured(b.labels);
@@ -143,7 +144,7 @@ describe.skipIf(loadError !== undefined)('native vs ts: identical graphs and lab
     const graph = await radiusGraph(vectors, 512, { radius, backend: 'ts' });
     const cw = await chineseWhispers(vectors, 512, { threshold: radius, backend: 'native' });
     expect(cw.backend).toBe('native');
-    expect(firstDifference(cw.labels, (await chineseWhispersOnGraph(graph, { backend: 'ts' })).labels)).toBeUndefined();
+    expect(firstDifference(cw.labels, (await chineseWhispersOnGraph(graph, { backend: 'ts', mergeRadius: defaultMergeRadius(radius, 'euclidean') })).labels)).toBeUndefined();
     const db = await dbscan(vectors, 512, { eps: radius, minSamples: 4, backend: 'native' });
     expect(firstDifference(db.labels, (await dbscanOnGraph(graph, { minSamples: 4, backend: 'ts' })).labels)).toBeUndefined();
     expect(db.graph.edges).toBe(graph.offsets[2000] / 2);

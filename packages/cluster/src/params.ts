@@ -4,7 +4,7 @@
  * of each call are derived from these tables, so a rule, its wording and its default live in one place.
  */
 import { BACKENDS } from './backend.js';
-import { METRICS } from './metrics.js';
+import { METRICS, type Metric } from './metrics.js';
 import { describe } from './validate.js';
 
 /** A finite number, above `min` (or at it unless `minOpen`), at most `max`. */
@@ -111,6 +111,13 @@ export const COMMON_PARAMS = {
   },
 } as const satisfies Record<string, ParamSpec>;
 
+/**
+ * Chinese Whispers' default merge radius as a fraction of the euclidean threshold: the tightest that joined
+ * every burst of near-identical frames split from its person in the burst sets, and below the first radius at
+ * which two lfw-dev people join (cluster README, "Defaults on evidence").
+ */
+export const MERGE_RATIO = 0.9;
+
 /** Chinese Whispers (chineseWhispers, chineseWhispersOnGraph). */
 export const CHINESE_WHISPERS_PARAMS = {
   threshold: { name: 'threshold', flag: '--threshold', rule: { kind: 'number', min: 0, minOpen: true }, doc: 'join two faces when their distance is at most this' },
@@ -118,7 +125,22 @@ export const CHINESE_WHISPERS_PARAMS = {
   seed: { name: 'seed', flag: '--seed', rule: { kind: 'integer', min: 0, max: 0xffffffff }, default: 0, doc: 'seed of the visiting order (same seed: same clusters)' },
   weighting: { name: 'weighting', flag: '--weighting', rule: { kind: 'choice', choices: ['similarity', 'unit'] }, default: 'similarity', doc: 'edge weights: similarity = 1 / (1 + distance), unit = 1 (as dlib)' },
   minClusterSize: { name: 'minClusterSize', flag: '--min-cluster-size', rule: { kind: 'integer', min: 1 }, default: 1, doc: 'smaller clusters go to noise (no_class)' },
+  mergeRadius: {
+    name: 'mergeRadius', flag: '--merge-radius', rule: { kind: 'number', min: 0 },
+    doc: `then join clusters whose closest faces are at most this far apart, <= the threshold (0: off; default ${MERGE_RATIO} × the threshold, ${MERGE_RATIO}² × for sqeuclidean and cosine)`,
+  },
 } as const satisfies Record<string, ParamSpec>;
+
+
+/**
+ * The default `mergeRadius` for a Chinese Whispers `threshold` in `metric`: {@link MERGE_RATIO} of the
+ * threshold, in the metric's own units (sqeuclidean and cosine grow with the square of the euclidean
+ * distance between unit vectors, so theirs is the ratio squared).
+ */
+export function defaultMergeRadius(threshold: number, metric: Metric): number {
+  const ratio = metric === 'sqeuclidean' || metric === 'cosine' ? MERGE_RATIO * MERGE_RATIO : MERGE_RATIO;
+  return Number((threshold * ratio).toPrecision(6)); // 0.9, not 0.9000000000000001
+}
 
 /** DBSCAN (dbscan, dbscanOnGraph). */
 export const DBSCAN_PARAMS = {

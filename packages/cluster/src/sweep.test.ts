@@ -89,7 +89,7 @@ describe('sweepThresholds', () => {
     backing.set(vectors, 2 * dim);
     const view = backing.subarray(2 * dim, 2 * dim + vectors.length);
     const graph = await radiusGraph(view, dim, { radius: 12, backend: 'ts' });
-    const a = await sweepGraph(graph, { method: 'cw', thresholds, truth, backend: 'ts' });
+    const a = await sweepGraph(graph, { method: 'cw', thresholds, truth, metric: 'euclidean', backend: 'ts' });
     const b = await sweepThresholds(view, dim, { method: 'cw', thresholds, truth, backend: 'ts' });
     expect(a.rows).toEqual(b.rows);
     expect(a.timings.graphMs).toBe(0);

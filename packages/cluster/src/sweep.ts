@@ -12,7 +12,7 @@ import { assertGraph, edgeCount, filterGraphUnchecked, type NeighborGraph } from
 import { evaluate, type Evaluation } from './evaluate.js';
 import { METRICS, type Metric } from './metrics.js';
 import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
-import { CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, DBSCAN_PARAMS, paramOrDefault } from './params.js';
+import { CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, DBSCAN_PARAMS, checkParam, defaultMergeRadius, paramOrDefault } from './params.js';
 import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
@@ -39,6 +39,14 @@ export interface SweepGraphOptions extends CancelOptions {
   weighting?: Weighting;
   /** Chinese Whispers: smaller clusters become noise, default 1. */
   minClusterSize?: number;
+  /**
+   * Chinese Whispers: the merge radius at every threshold (at most the smallest). Default:
+   * `defaultMergeRadius(threshold, metric)` at each threshold, as chineseWhispers does; for {@link sweepGraph}
+   * only when `metric` (the graph's) is given, else 0 (off), as chineseWhispersOnGraph does.
+   */
+  mergeRadius?: number;
+  /** {@link sweepGraph}: the metric the graph was built in, for the default merge radius. */
+  metric?: Metric;
   /** DBSCAN: points (itself included) within eps that make a core point, default 5. */
   minSamples?: number;
   /** Ground-truth identity per row: adds the scores of {@link evaluate} to every row. */
@@ -92,12 +100,14 @@ interface Params {
   seed: number;
   weighting: Weighting;
   minClusterSize: number;
+  /** A fixed radius, or the default at each threshold of `metric` (sweepThresholds), or off. */
+  mergeRadius: number | { metric: Metric };
   minSamples: number;
   truth?: Int32Array;
   signal?: AbortSignal;
 }
 
-function sweepParams(opts: Record<string, unknown>): Params {
+function sweepParams(opts: Record<string, unknown>, metric?: Metric): Params {
   const method = expectOneOf('method', opts.method, SWEEP_METHODS);
   const thresholds = opts.thresholds;
   if (!Array.isArray(thresholds)) throw new TypeError(`Expected thresholds to be an array of numbers but received ${describe(thresholds)}`);
@@ -114,10 +124,18 @@ function sweepParams(opts: Record<string, unknown>): Params {
     seed: paramOrDefault<number>(CHINESE_WHISPERS_PARAMS.seed, opts.seed),
     weighting: paramOrDefault<Weighting>(CHINESE_WHISPERS_PARAMS.weighting, opts.weighting),
     minClusterSize: paramOrDefault<number>(CHINESE_WHISPERS_PARAMS.minClusterSize, opts.minClusterSize),
+    mergeRadius: sweepMergeRadius(opts.mergeRadius, thresholds as number[], metric),
     minSamples: paramOrDefault<number>(DBSCAN_PARAMS.minSamples, opts.minSamples),
     truth,
     signal: expectSignal('signal', opts.signal),
   };
+}
+
+function sweepMergeRadius(value: unknown, thresholds: number[], metric: Metric | undefined): number | { metric: Metric } {
+  const spec = CHINESE_WHISPERS_PARAMS.mergeRadius;
+  if (value === undefined) return metric === undefined ? 0 : { metric };
+  const smallest = Math.min(...thresholds);
+  return checkParam<number>(spec, value, spec.name, { kind: 'number', min: 0, max: smallest }, 'the smallest threshold: each graph holds the edges up to its threshold');
 }
 
 /**
@@ -134,8 +152,8 @@ function sweepParams(opts: Record<string, unknown>): Params {
 export async function sweepThresholds(vectors: VectorsInput, dim: number, options: SweepOptions): Promise<SweepResult> {
   const start = performance.now();
   const opts = expectOptions('options', options, true);
-  const params = sweepParams(opts);
   const metric = paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric);
+  const params = sweepParams(opts, metric);
   const threads = resolveThreads(opts.threads);
   const matrix = toMatrix(vectors, dim);
   checkTruth(params.truth, matrix.n);
@@ -155,7 +173,8 @@ export async function sweepGraph(graph: NeighborGraph, options: SweepGraphOption
   const start = performance.now();
   assertGraph(graph);
   const opts = expectOptions('options', options, true);
-  const params = sweepParams(opts);
+  const metric = opts.metric === undefined ? undefined : paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric);
+  const params = sweepParams(opts, metric);
   checkTruth(params.truth, graph.n);
   const threads = resolveThreads(opts.threads);
   const backend = await resolveBackend(opts.backend);
@@ -176,9 +195,10 @@ async function runSweep(graph: NeighborGraph, p: Params, backend: Backend, threa
   const byThreshold = new Map<number, SweepRow>();
   const { signal } = p;
   const name = backend.name;
-  const cluster = (g: NeighborGraph): Promise<ClusterResult> =>
+  const mergeAt = (t: number) => (typeof p.mergeRadius === 'number' ? p.mergeRadius : defaultMergeRadius(t, p.mergeRadius.metric));
+  const cluster = (g: NeighborGraph, t: number): Promise<ClusterResult> =>
     p.method === 'cw'
-      ? chineseWhispersOnGraph(g, { iterations: p.iterations, seed: p.seed, weighting: p.weighting, minClusterSize: p.minClusterSize, backend: name, signal })
+      ? chineseWhispersOnGraph(g, { iterations: p.iterations, seed: p.seed, weighting: p.weighting, minClusterSize: p.minClusterSize, mergeRadius: mergeAt(t), backend: name, signal })
       : dbscanOnGraph(g, { minSamples: p.minSamples, backend: name, signal });
   // Clusterings off this thread: keep a few in flight while this thread filters the next graph and scores
   // finished ones. Each run is independent, so the rows equal sequential runs.
@@ -190,7 +210,7 @@ async function runSweep(graph: NeighborGraph, p: Params, backend: Backend, threa
       throwIfAborted(signal);
       current = filterGraphUnchecked(current, t);
       const g = current;
-      const job: Promise<void> = cluster(g).then((result) => {
+      const job: Promise<void> = cluster(g, t).then((result) => {
         byThreshold.set(t, rowOf(t, result, edgeCount(g), p.truth));
         inFlight.delete(job);
       });

@@ -4,7 +4,7 @@
  * and graphs match the native backend's bit for bit. Each long loop yields to the event loop every ~50 ms
  * and stops there when its signal has aborted (cancel.ts).
  */
-import type { Backend, CwConstrained, DbscanConstrained } from './backend.js';
+import type { Backend, CwConstrained, DbscanConstrained, MergeConstrained } from './backend.js';
 import { Slices } from './cancel.js';
 import { pairKernel, rowNorms } from './distance.js';
 import type { NeighborGraph } from './graph.js';
@@ -20,6 +20,7 @@ export const tsBackend: Backend = {
   radiusGraph: ({ data, n, dim }, metric, radius, _threads, signal) => radiusGraphTs(data, n, dim, metric, radius, signal),
   chineseWhispers: chineseWhispersTs,
   dbscan: dbscanTs,
+  mergeClusters: mergeClustersTs,
   kDistances: ({ data, n, dim }, metric, rank, _threads, signal) => kDistancesTs(data, n, dim, metric, rank, signal),
   nearestNeighbors: (base, queries, metric, k, radius, _threads, signal) => nearestNeighborsTs(base, queries, metric, k, radius, signal),
 };
@@ -257,6 +258,64 @@ export async function dbscanTs(graph: NeighborGraph, minSamples: number, signal?
     next++;
   }
   return labels;
+}
+
+/**
+ * The pure-TypeScript merge pass, the native one's step for step: the inter-cluster edges within `radius`
+ * (i < j, in row order), stably sorted by distance, each joining the sets of its two labels (union-find, the
+ * smaller label the root) unless `constrained` finds a cannot-link between them. Yields every ~50 ms.
+ */
+export async function mergeClustersTs(graph: NeighborGraph, labels: Int32Array, radius: number, signal?: AbortSignal, constrained?: MergeConstrained): Promise<Int32Array> {
+  const { n, offsets, indices, distances } = graph;
+  const slices = new Slices(signal);
+  const candA: number[] = [];
+  const candB: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 0 && slices.due()) await slices.pause();
+    const li = labels[i];
+    for (let e = offsets[i], end = offsets[i + 1]; e < end; e++) {
+      const j = indices[e];
+      if (j > i && distances[e] <= radius && labels[j] !== li) {
+        candA.push(i);
+        candB.push(e);
+      }
+    }
+  }
+  // stable: equal distances stay in row order, as std::stable_sort keeps them
+  const order = Array.from(candA, (_, k) => k).sort((x, y) => distances[candB[x]] - distances[candB[y]] || x - y);
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const find = (x: number) => {
+    while (parent[x] !== x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  // the cannot-link partner nodes of each set's members, kept at its root
+  const partners: number[][] | undefined = constrained ? Array.from({ length: n }, () => []) : undefined;
+  if (constrained && partners) {
+    const { nodeLabels, cannotOffsets, cannotIndices } = constrained;
+    for (let g = 0; g < nodeLabels.length; g++) for (let f = cannotOffsets[g]; f < cannotOffsets[g + 1]; f++) partners[nodeLabels[g]].push(cannotIndices[f]);
+  }
+  let steps = 0;
+  for (const k of order) {
+    if ((++steps & 4095) === 0 && slices.due()) await slices.pause();
+    let x = find(labels[candA[k]]);
+    let y = find(labels[indices[candB[k]]]);
+    if (x === y) continue;
+    if (constrained && partners) {
+      const xShorter = partners[x].length <= partners[y].length;
+      const other = xShorter ? y : x;
+      if (partners[xShorter ? x : y].some((h) => find(constrained.nodeLabels[h]) === other)) continue; // refused
+    }
+    if (y < x) [x, y] = [y, x];
+    parent[y] = x;
+    if (partners) {
+      for (const h of partners[y]) partners[x].push(h);
+      partners[y] = [];
+    }
+  }
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = find(labels[i]);
+  return out;
 }
 
 /** Whether one of v's cannot-link partners already holds `label`. */

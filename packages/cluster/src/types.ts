@@ -31,6 +31,8 @@ export interface Timings {
   graphMs: number;
   /** Clustering the graph and renumbering the labels. */
   clusterMs: number;
+  /** Chinese Whispers: the merge pass, part of clusterMs (0 when off). */
+  mergeMs?: number;
   /** The whole call, validation, copying and backend loading included. */
   totalMs: number;
 }

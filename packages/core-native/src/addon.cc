@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "float_mode.h"
 #include "hnsw_index.h"
+#include "merge_clusters.h"
 #include "nearest_candidates.h"
 #include "pairwise.h"
 #include "radius_graph.h"
@@ -36,6 +37,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("chineseWhispersSync", Napi::Function::New(env, fc::ChineseWhispersSyncJs, "chineseWhispersSync"));
   exports.Set("dbscan", Napi::Function::New(env, fc::DbscanJs, "dbscan"));
   exports.Set("dbscanSync", Napi::Function::New(env, fc::DbscanSyncJs, "dbscanSync"));
+  exports.Set("mergeClusters", Napi::Function::New(env, fc::MergeClustersJs, "mergeClusters"));
+  exports.Set("mergeClustersSync", Napi::Function::New(env, fc::MergeClustersSyncJs, "mergeClustersSync"));
   exports.Set("hnswCreate", Napi::Function::New(env, fc::HnswCreateJs, "hnswCreate"));
   exports.Set("hnswLoad", Napi::Function::New(env, fc::HnswLoadJs, "hnswLoad"));
   exports.Set("hnswSave", Napi::Function::New(env, fc::HnswSaveJs, "hnswSave"));

@@ -153,6 +153,24 @@ export interface NativeBinding {
   dbscanSync(offsets: Uint32Array, indices: Int32Array, n: number, minSamples: number, core?: Uint8Array, cannotOffsets?: Uint32Array, cannotIndices?: Int32Array): Int32Array;
 
   /**
+   * The merge pass after Chinese Whispers (docs/ALGORITHMS.md, "Merge pass"): the edges within `radius`
+   * between two clusters, closest first (ties in row order), join their clusters; each label of a joined set
+   * becomes its smallest. `labels` are the rows' labels, each in [0, n).
+   *
+   * Constrained (all three arrays or none): the clustering ran on must-link groups (nodes) whose labels are
+   * `nodeLabels`; two sets are not joined while a node of one is cannot-linked (`cannotOffsets`/`cannotIndices`,
+   * CSR over the nodes) to a node of the other.
+   */
+  mergeClusters(
+    offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, labels: Int32Array, radius: number,
+    nodeLabels?: Int32Array, cannotOffsets?: Uint32Array, cannotIndices?: Int32Array, cancel?: NativeCancelToken,
+  ): Promise<Int32Array>;
+  mergeClustersSync(
+    offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, labels: Int32Array, radius: number,
+    nodeLabels?: Int32Array, cannotOffsets?: Uint32Array, cannotIndices?: Int32Array,
+  ): Int32Array;
+
+  /**
    * A new, empty HNSW index (hnswlib) over rows of `dim` values; `capacity` is a hint (it grows on add).
    * Build/search distances use the active ISA's fp32 kernels (euclidean ranks by squared distance).
    */

@@ -13,6 +13,7 @@ export interface MethodFlags {
   iterations?: string;
   seed?: string;
   minClusterSize?: string;
+  mergeRadius?: string;
   eps?: string;
   minSamples?: string;
   metric?: string;
@@ -40,6 +41,7 @@ export function addParamFlags(cmd: Command): Command {
   specOption(cmd, CW.threshold, 'distance', 'cw: ', ` (default ${metricDefaultsText('cw')})`);
   specOption(cmd, CW.iterations, 'n', 'cw: ');
   specOption(cmd, CW.seed, 'n', 'cw: ');
+  specOption(cmd, CW.mergeRadius, 'distance', 'cw: ');
   specOption(cmd, DBSCAN_PARAMS.eps, 'distance', 'dbscan: ', ` (default ${metricDefaultsText('dbscan')})`);
   specOption(cmd, DBSCAN_PARAMS.minSamples, 'n', 'dbscan: ', ` (default ${DEFAULTS.minSamples}; the library's is ${DBSCAN_PARAMS.minSamples.default})`);
   specOption(cmd, COMMON_PARAMS.metric, 'name', '');
@@ -61,7 +63,7 @@ export function addMethodFlags(cmd: Command): Command {
   return specOption(cmd, HNSW_PARAMS.maxNeighbors, 'n', 'hnsw: ', ' (large, e.g. 4096: nearly the exact graph)');
 }
 
-const CW_ONLY = { threshold: '--threshold', iterations: '--iterations', seed: '--seed', minClusterSize: '--min-cluster-size' } as const;
+const CW_ONLY = { threshold: '--threshold', iterations: '--iterations', seed: '--seed', minClusterSize: '--min-cluster-size', mergeRadius: '--merge-radius' } as const;
 const DBSCAN_ONLY = { eps: '--eps', minSamples: '--min-samples' } as const;
 
 export function parseMethod(raw: string, flag: string): 'cw' | 'dbscan' {
@@ -83,6 +85,7 @@ export function parseMethodFlags(method: 'cw' | 'dbscan', f: MethodFlags): CwPar
       iterations: param(CW.iterations, f.iterations),
       seed: param(CW.seed, f.seed),
       minClusterSize: param(CW.minClusterSize, f.minClusterSize),
+      mergeRadius: param(CW.mergeRadius, f.mergeRadius),
       metric, backend,
     });
   }

@@ -18,7 +18,7 @@ export function handMadeResult(faces: [string, number][], noFace: string[], call
   });
   return {
     call, method: 'cw',
-    params: { threshold: 1, iterations: 30, seed: 0, minClusterSize: 1, metric: 'euclidean', backend: 'auto' },
+    params: { threshold: 1, iterations: 30, seed: 0, minClusterSize: 1, mergeRadius: 0.9, metric: 'euclidean', backend: 'auto' },
     gate: { rejected: 0 }, model: 'test', images: new Set(faces.map(([f]) => f)).size + noFace.length + 1,
     clusters: ids.filter((c) => c >= 0).length, noise: faces.filter(([, c]) => c < 0).length,
     faces: rows, labels: Int32Array.from(faces.map(([, c]) => c)), summaries,
