@@ -1,7 +1,7 @@
 import { chineseWhispers, dbscan, evaluate } from '@faceclust/cluster';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, metricDefault, UsageError } from './options.js';
-import { bestRow, defaultRange, gridDecimals, suggestedRow, sweepGrid, tune, tuneCsv, tuneJson, tuneSummary, tuneTable, typeable } from './tune.js';
+import { bestRow, defaultRange, gridDecimals, MERGE_SWEEP_RATIOS, mergeTable, suggestedRow, sweepGrid, tune, tuneCsv, tuneJson, tuneSummary, tuneTable, typeable } from './tune.js';
 
 /** Seeded unit vectors: `people` directions, each with `per` noisy photos, plus `strangers` seen once. */
 function faces(people: number, per: number, strangers: number, dim = 32, seed = 1) {
@@ -41,6 +41,28 @@ describe('tune', () => {
     const single = await chineseWhispers(vectors, dim, { threshold: row.threshold, backend: 'ts' });
     expect(row.pairwiseF).toBe(evaluate(single.labels, truth).pairwise.f);
     expect(r.kDistances).toBeUndefined();
+  });
+
+  it('cw: sweeps the merge radius at the suggested threshold (else the default), each row a single clustering; a fixed --merge-radius replaces the table', async () => {
+    const r = await tune(vectors, dim, { method: 'cw', truth, backend: 'ts' });
+    const merge = r.merge!;
+    const [from, to] = defaultRange('cw', 'euclidean');
+    const at = r.suggested! >= from && r.suggested! <= to ? r.suggested! : metricDefault('cw', 'euclidean');
+    expect(merge.threshold).toBe(at);
+    expect(merge.rows.map((row) => row.mergeRadius)).toEqual(MERGE_SWEEP_RATIOS.map((k) => Number((at * k).toPrecision(6))));
+    for (const row of [merge.rows[0], merge.rows[3], merge.rows[5]]) {
+      const single = await chineseWhispers(vectors, dim, { threshold: merge.threshold, mergeRadius: row.mergeRadius, backend: 'ts' });
+      expect([row.clusters, row.pairwiseF], `merge ${row.mergeRadius}`).toEqual([single.clusterCount, evaluate(single.labels, truth).pairwise.f]);
+    }
+    // the pass only joins: clusters never grow with the radius
+    for (let k = 1; k < merge.rows.length; k++) expect(merge.rows[k].clusters).toBeLessThanOrEqual(merge.rows[k - 1].clusters);
+    expect(mergeTable(r).split('\n')[0]).toBe(`merge pass at threshold ${at} (cw's default merge radius: ${Number((at * 0.9).toPrecision(6))}):`);
+    expect(tuneJson(r).merge!.rows[0]).toMatchObject({ mergeRadius: 0, threshold: at });
+    const fixed = await tune(vectors, dim, { method: 'cw', mergeRadius: 0.5, from: 0.7, to: 1.1, steps: 4, truth, backend: 'ts' });
+    expect(fixed.merge).toBeUndefined();
+    expect(fixed.params.mergeRadius).toBe(0.5);
+    const single = await chineseWhispers(vectors, dim, { threshold: fixed.rows[2].threshold, mergeRadius: 0.5, backend: 'ts' });
+    expect(fixed.rows[2].clusters).toBe(single.clusterCount);
   });
 
   it('dbscan: k-distances with k = minSamples, JSON of exactly the documented shape, CSV and table', async () => {

@@ -4,7 +4,7 @@
  * charts and logs.
  */
 import {
-  kDistancesOnGraph, suggestThreshold, sweepGraph, sweepThresholds, thresholdRange,
+  defaultMergeRadius, kDistancesOnGraph, suggestThreshold, sweepGraph, sweepThresholds, thresholdRange,
   type BackendName, type BackendOption, type Metric, type SweepRow, type ThresholdSuggestion,
 } from '@faceclust/cluster';
 import { DEFAULTS, metricDefault, UsageError } from './options.js';
@@ -24,8 +24,19 @@ export interface TuneOptions {
   seed?: number;
   minClusterSize?: number;
   minSamples?: number;
+  /** cw: a fixed merge radius at every threshold (default: the library's at each, 0.9 × the threshold). */
+  mergeRadius?: number;
   /** Identity per face (−1: unknown, scored as its own person): adds pairwise and BCubed F to the rows. */
   truth?: Int32Array;
+}
+
+/** cw: the merge radii `tune` tries at one threshold, as fractions of it (euclidean; squared for sqeuclidean and cosine). */
+export const MERGE_SWEEP_RATIOS = [0, 0.85, 0.875, 0.9, 0.925, 0.95] as const;
+
+/** cw: the merge pass swept at one threshold (the suggested one, else the default, when inside the range). */
+export interface MergeSweep {
+  threshold: number;
+  rows: (SweepRow & { mergeRadius: number })[];
 }
 
 export interface TuneResult {
@@ -50,6 +61,8 @@ export interface TuneResult {
   rows: SweepRow[];
   /** DBSCAN: each face's distance to its minSamples-th neighbour (itself the 1st); Infinity beyond `to`. */
   kDistances?: Float64Array;
+  /** cw without a fixed `mergeRadius`: the merge radius swept at one threshold. */
+  merge?: MergeSweep;
   backend: BackendName;
   edges: number;
   timings: { graphMs: number; clusterMs: number; totalMs: number };
@@ -119,11 +132,13 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
     o.method === 'cw'
       ? { from, to, steps, metric, iterations: o.iterations ?? DEFAULTS.iterations, seed: o.seed ?? DEFAULTS.seed, minClusterSize: o.minClusterSize ?? DEFAULTS.minClusterSize }
       : { from, to, steps, metric, minSamples: o.minSamples ?? DEFAULTS.minSamples };
+  if (o.mergeRadius !== undefined) params.mergeRadius = o.mergeRadius;
   const clustering = {
-    method: o.method, threads: o.threads, truth: o.truth,
+    method: o.method, threads: o.threads, truth: o.truth, metric,
     iterations: o.iterations, seed: o.seed, minClusterSize: o.minClusterSize, minSamples: o.minSamples ?? (o.method === 'dbscan' ? DEFAULTS.minSamples : undefined),
+    ...(o.method === 'cw' && o.mergeRadius !== undefined ? { mergeRadius: o.mergeRadius } : {}),
   };
-  const sweep = await sweepThresholds(vectors, dim, { ...clustering, thresholds, metric, backend: o.backend });
+  const sweep = await sweepThresholds(vectors, dim, { ...clustering, thresholds, backend: o.backend });
   const suggestion = suggestThreshold(kDistancesOnGraph(sweep.graph, 2), { method: o.method });
   let suggested: number | null = null;
   let suggestedFrom: TuneResult['suggestedFrom'] = 'none';
@@ -146,6 +161,21 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
     timings.clusterMs += extra.timings.clusterMs;
     timings.totalMs += extra.timings.totalMs;
   }
+  // cw: the merge pass at one threshold (the suggested one, else the default), from off to near the threshold
+  let merge: MergeSweep | undefined;
+  const inRange = (t: number | null): t is number => t !== null && t >= thresholds[0] && t <= thresholds[thresholds.length - 1];
+  const at = inRange(suggested) ? suggested : metricDefault('cw', metric);
+  if (o.method === 'cw' && o.mergeRadius === undefined && inRange(at)) {
+    const mergeRows: MergeSweep['rows'] = [];
+    for (const ratio of MERGE_SWEEP_RATIOS) {
+      const mergeRadius = defaultMergeRadius(at, metric, ratio);
+      const one = await sweepGraph(sweep.graph, { ...clustering, thresholds: [at], mergeRadius, backend: sweep.backend });
+      mergeRows.push({ ...one.rows[0], mergeRadius });
+      timings.clusterMs += one.timings.clusterMs;
+      timings.totalMs += one.timings.totalMs;
+    }
+    merge = { threshold: at, rows: mergeRows };
+  }
   return {
     method: o.method,
     metric,
@@ -154,6 +184,7 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
     suggestedFrom,
     suggestion,
     rows,
+    ...(merge ? { merge } : {}),
     kDistances: o.method === 'dbscan' ? kDistancesOnGraph(sweep.graph, o.minSamples ?? DEFAULTS.minSamples) : undefined,
     backend: sweep.backend,
     edges: sweep.graph.offsets[sweep.graph.n] / 2,
@@ -161,15 +192,23 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
   };
 }
 
-/** The `--json` object, exactly: `{ method, suggested, rows: [{ threshold, clusters, noise, largest, singletons, pairwiseF?, bcubedF? }] }`. */
-export function tuneJson(r: TuneResult): { method: Method; suggested: number | null; rows: Pick<SweepRow, 'threshold' | 'clusters' | 'noise' | 'largest' | 'singletons' | 'pairwiseF' | 'bcubedF'>[] } {
+type JsonRow = Pick<SweepRow, 'threshold' | 'clusters' | 'noise' | 'largest' | 'singletons' | 'pairwiseF' | 'bcubedF'>;
+
+const jsonRow = (row: SweepRow): JsonRow => ({
+  threshold: row.threshold, clusters: row.clusters, noise: row.noise, largest: row.largest, singletons: row.singletons,
+  ...(row.pairwiseF === undefined ? {} : { pairwiseF: row.pairwiseF, bcubedF: row.bcubedF }),
+});
+
+/**
+ * The `--json` object, exactly: `{ method, suggested, rows: [{ threshold, clusters, noise, largest, singletons,
+ * pairwiseF?, bcubedF? }], merge? }`, `merge` (cw) = `{ threshold, rows: [{ mergeRadius, …the same }] }`.
+ */
+export function tuneJson(r: TuneResult): { method: Method; suggested: number | null; rows: JsonRow[]; merge?: { threshold: number; rows: (JsonRow & { mergeRadius: number })[] } } {
   return {
     method: r.method,
     suggested: r.suggested,
-    rows: r.rows.map((row) => ({
-      threshold: row.threshold, clusters: row.clusters, noise: row.noise, largest: row.largest, singletons: row.singletons,
-      ...(row.pairwiseF === undefined ? {} : { pairwiseF: row.pairwiseF, bcubedF: row.bcubedF }),
-    })),
+    rows: r.rows.map(jsonRow),
+    ...(r.merge ? { merge: { threshold: r.merge.threshold, rows: r.merge.rows.map((row) => ({ mergeRadius: row.mergeRadius, ...jsonRow(row) })) } } : {}),
   };
 }
 
@@ -217,6 +256,17 @@ export function tuneTable(r: TuneResult): string {
   const widths = head.map((h, c) => Math.max(h.length + 1, ...body.map((b) => b[c].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   return [fmt(head.map((h, i) => (i === 0 ? ` ${h}` : h))), ...body.map(fmt)].join('\n');
+}
+
+/** cw: the merge-radius table (at one threshold), or '' without one. */
+export function mergeTable(r: TuneResult): string {
+  if (!r.merge) return '';
+  const scored = r.merge.rows.some((row) => row.pairwiseF !== undefined);
+  const head = ['mergeRadius', 'clusters', 'noise', 'largest', 'singletons', ...(scored ? ['pairwiseF', 'bcubedF'] : [])];
+  const body = r.merge.rows.map((row) => [row.mergeRadius, row.clusters, row.noise, row.largest, row.singletons, ...(scored ? [row.pairwiseF!.toFixed(4), row.bcubedF!.toFixed(4)] : [])].map(String));
+  const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  return [`merge pass at threshold ${r.merge.threshold} (cw's default merge radius: ${defaultMergeRadius(r.merge.threshold, r.metric)}):`, fmt(head), ...body.map(fmt)].join('\n');
 }
 
 /** One-paragraph summary of the suggestion (and the labelled best, with truth). */

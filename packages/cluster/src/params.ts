@@ -133,12 +133,12 @@ export const CHINESE_WHISPERS_PARAMS = {
 
 
 /**
- * The default `mergeRadius` for a Chinese Whispers `threshold` in `metric`: {@link MERGE_RATIO} of the
- * threshold, in the metric's own units (sqeuclidean and cosine grow with the square of the euclidean
+ * The default `mergeRadius` for a Chinese Whispers `threshold` in `metric`: {@link MERGE_RATIO} (or
+ * `euclideanRatio`, e.g. for a sweep) of the threshold, in the metric's own units (sqeuclidean and cosine grow with the square of the euclidean
  * distance between unit vectors, so theirs is the ratio squared).
  */
-export function defaultMergeRadius(threshold: number, metric: Metric): number {
-  const ratio = metric === 'sqeuclidean' || metric === 'cosine' ? MERGE_RATIO * MERGE_RATIO : MERGE_RATIO;
+export function defaultMergeRadius(threshold: number, metric: Metric, euclideanRatio = MERGE_RATIO): number {
+  const ratio = metric === 'sqeuclidean' || metric === 'cosine' ? euclideanRatio * euclideanRatio : euclideanRatio;
   return Number((threshold * ratio).toPrecision(6)); // 0.9, not 0.9000000000000001
 }
 

@@ -9,7 +9,7 @@ import { DEFAULTS, parseChoiceFlag, parseDistanceFlag, parseNumberFlag, UsageErr
 import { prepareOutDir, reserveCall, STORE_FILE, writeNewFile } from '../output.js';
 import { kDistanceChartSvg, sweepChartSvg, writePng } from '../reports/chart.js';
 import { appendLog, ms } from '../reports/log.js';
-import { defaultRange, tune, tuneCsv, tuneJson, tuneSummary, tuneTable } from '../tune.js';
+import { defaultRange, mergeTable, tune, tuneCsv, tuneJson, tuneSummary, tuneTable } from '../tune.js';
 import { EXIT, failure, parseThreads, Ui } from './common.js';
 import { parseMethod } from './cluster-flags.js';
 
@@ -26,6 +26,7 @@ interface TuneFlags {
   iterations?: string;
   seed?: string;
   minClusterSize?: string;
+  mergeRadius?: string;
   minSamples?: string;
   model?: string;
   json?: boolean;
@@ -33,7 +34,7 @@ interface TuneFlags {
   verbose?: boolean;
 }
 
-const CW_ONLY = { iterations: '--iterations', seed: '--seed', minClusterSize: '--min-cluster-size' } as const;
+const CW_ONLY = { iterations: '--iterations', seed: '--seed', minClusterSize: '--min-cluster-size', mergeRadius: '--merge-radius' } as const;
 
 export function tuneCommand(argv: string[]): Command {
   const cmd = new Command('tune')
@@ -46,6 +47,7 @@ export function tuneCommand(argv: string[]): Command {
     .option('--iterations <n>', `cw: maximum passes (default ${DEFAULTS.iterations})`)
     .option('--seed <n>', `cw: seed of the visiting order (default ${DEFAULTS.seed})`)
     .option('--min-cluster-size <n>', `cw: smaller clusters go to no_class (default ${DEFAULTS.minClusterSize})`)
+    .option('--merge-radius <distance>', 'cw: a fixed merge radius at every threshold (default: 0.9 × each threshold, and a table of merge radii at the suggested threshold)')
     .option('--min-samples <n>', `dbscan: faces (itself included) within eps that make a core face (default ${DEFAULTS.minSamples})`)
     .option('--metric <name>', `distance: ${METRICS.join(', ')} (default ${DEFAULTS.metric})`)
     .option('--backend <name>', `clustering backend: ${BACKENDS.join(', ')} (default auto)`)
@@ -74,6 +76,7 @@ export function tuneCommand(argv: string[]): Command {
         iterations: num('--iterations', flags.iterations, { min: 1, integer: true }),
         seed: num('--seed', flags.seed, { min: 0, max: 0xffffffff, integer: true }),
         minClusterSize: num('--min-cluster-size', flags.minClusterSize, { min: 1, integer: true }),
+        mergeRadius: num('--merge-radius', flags.mergeRadius, { min: 0 }),
         minSamples: num('--min-samples', flags.minSamples, { min: 1, integer: true }),
         metric,
         backend: flags.backend === undefined ? undefined : parseChoiceFlag('--backend', BACKENDS)(flags.backend),
@@ -81,6 +84,9 @@ export function tuneCommand(argv: string[]): Command {
       };
       if (options.from !== undefined && options.to !== undefined && options.to < options.from) {
         throw new UsageError(`Invalid range: --to (${options.to}) must be >= --from (${options.from})`);
+      }
+      if (options.mergeRadius !== undefined && options.from !== undefined && options.mergeRadius > options.from) {
+        throw new UsageError(`Invalid value for --merge-radius: expected at most --from (${options.from}): each threshold's graph holds the edges up to it, but received ${options.mergeRadius}`);
       }
       const truthSource = flags.truth === undefined ? undefined : parseTruthFlag(flags.truth);
       const out = prepareOutDir(flags.out);
@@ -108,7 +114,8 @@ export function tuneCommand(argv: string[]): Command {
         const k = Number(r.params.minSamples);
         await writePng(kDistanceChartSvg(r.kDistances, { k, title: `k-distance plot (k = minSamples = ${k}, ${set.faces.length} faces)`, suggested: r.suggested ?? undefined, cap: Number(r.params.to) }), kdChart);
       }
-      const table = tuneTable(r);
+      const merges = mergeTable(r);
+      const table = tuneTable(r) + (merges ? `\n\n${merges}` : '');
       const summary = tuneSummary(r);
       const outputs = [csv, chart, ...(r.kDistances ? [kdChart] : [])];
       appendLog(out, `call ${id}: tune ${method === 'cw' ? 'chinese whispers' : 'dbscan'}`, when, [
