@@ -142,10 +142,10 @@ for (const [name, s] of sets) {
     const run = c.method === 'cw' ? chineseWhispers : dbscan;
     const r = await run(s.set.vectors, s.set.dim, { ...opts, ...(c.method === 'dbscan' ? { minSamples: 2 } : {}), ...(s.constraints ? { constraints: s.constraints } : {}) });
     const q = evaluate(Int32Array.from(s.main, (i) => r.labels[i]), s.truth);
-    const row = { set: name, config: c.label, ...opts, pairwiseF: q.pairwise.f, bcubedF: q.bcubed.f, clusters: q.clusters, trueClusters: q.trueClusters };
+    const row = { set: name, config: c.label, ...opts, pairwiseP: q.pairwise.precision, pairwiseF: q.pairwise.f, bcubedF: q.bcubed.f, clusters: q.clusters, trueClusters: q.trueClusters };
     results.push(row);
     const at = c.auto ? ` (${c.method === 'cw' ? `threshold ${opts.threshold}` : `eps ${opts.eps}`})` : '';
-    console.log(`  ${(c.label + at).padEnd(44)} pairwise F ${q.pairwise.f.toFixed(4)}  BCubed F ${q.bcubed.f.toFixed(4)}  clusters ${q.clusters} (true ${q.trueClusters})`);
+    console.log(`  ${(c.label + at).padEnd(44)} pairwise P ${q.pairwise.precision.toFixed(4)} F ${q.pairwise.f.toFixed(4)}  BCubed F ${q.bcubed.f.toFixed(4)}  clusters ${q.clusters} (true ${q.trueClusters})`);
   }
 }
 if (flag('--json')) fs.writeFileSync(flag('--json'), JSON.stringify(results, null, 2));
