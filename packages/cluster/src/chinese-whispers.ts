@@ -8,6 +8,7 @@ import { throwIfAborted } from './cancel.js';
 import { contractGraph, expandLabels, prepareConstraints, type Constraints, type Contraction } from './constraints.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
 import type { Metric } from './metrics.js';
+import { customMetricGraph, customMetricRows, resolveMetric, unitsOf, type ClusterInput, type MetricInput } from './metric-input.js';
 import { CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, checkParam, defaultMergeRadius, paramOrDefault } from './params.js';
 import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
 import { renumberLabels } from './renumber.js';
@@ -50,7 +51,13 @@ export interface ChineseWhispersGraphOptions extends CancelOptions {
 }
 
 /** Options of {@link chineseWhispers}. */
-export interface ChineseWhispersOptions extends ChineseWhispersGraphOptions, MetricOptions, NeighborOptions {
+export interface ChineseWhispersOptions extends ChineseWhispersGraphOptions, Omit<MetricOptions, 'metric'>, NeighborOptions {
+  /**
+   * A vector metric (default `'euclidean'`), `'precomputed'` (`vectors` holds distances: an n×n matrix or a
+   * sparse graph, `dim` = n) or a function `(a, b) => distance` (pure-TypeScript backend): see the README,
+   * "Metrics".
+   */
+  metric?: MetricInput;
   /** Two faces are joined when their distance is `<= threshold`; a finite number > 0. */
   threshold: number;
 }
@@ -88,18 +95,26 @@ function cwParams(opts: Record<string, unknown>, threshold?: { value: number; me
  * edge weight among its neighbours (ties to the smallest label). A face with no neighbour stays a cluster
  * of one. The same input and seed give the same labels on every run and on both backends.
  *
- * @param vectors n×dim embeddings: see {@link VectorsInput} (a `Float32Array` is used without copying).
- * @param dim the number of values per row, an integer >= 1.
+ * @param vectors n×dim embeddings: see {@link VectorsInput} (a `Float32Array` is used without copying); with
+ *   `metric: 'precomputed'` distances instead (see {@link ClusterInput}).
+ * @param dim the number of values per row, an integer >= 1 (precomputed: n).
  * @example
  * const { labels, clusterCount } = await chineseWhispers(embeddings, 512, { threshold: 1.0 });
  */
-export async function chineseWhispers(vectors: VectorsInput, dim: number, options: ChineseWhispersOptions): Promise<ClusterResult> {
+export async function chineseWhispers(vectors: ClusterInput, dim: number, options: ChineseWhispersOptions): Promise<ClusterResult> {
   const start = performance.now();
   const opts = expectOptions('options', options, true);
   const threshold = checkParam<number>(CW.threshold, opts.threshold);
-  const metric = paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric);
-  const params = cwParams(opts, { value: threshold, metric });
+  const resolved = resolveMetric(opts.metric);
+  const params = cwParams(opts, { value: threshold, metric: unitsOf(resolved) });
   const threads = resolveThreads(opts.threads);
+  if (resolved.kind !== 'vectors') {
+    const constraints = prepareConstraints(opts.constraints, customMetricRows(resolved, vectors, dim));
+    const graphStart = performance.now();
+    const { graph, backend } = await customMetricGraph(resolved, vectors, dim, threshold, opts, params.signal);
+    return { ...(await runOnGraph(graph, params, constraints, backend, start, performance.now() - graphStart)), neighbors: 'exact' };
+  }
+  const metric = resolved.metric;
   const matrix = toMatrix(vectors, dim);
   const constraints = prepareConstraints(opts.constraints, matrix.n);
   const backend = await resolveBackend(opts.backend);

@@ -142,17 +142,17 @@ export function contractGraph(graph: NeighborGraph, c: Contraction, weighting?: 
 /**
  * DBSCAN's core flags of the groups: a group of two or more rows is always core (they are one person); a
  * single row m is core when degree(m) + 1 >= minSamples, i.e. |{m} ∪ N_eps(m)| >= minSamples, as without
- * constraints.
+ * constraints (`rowCore`, e.g. the weighted test of `sampleWeight`, replaces that test).
  * @internal
  */
-export function groupCore(graph: NeighborGraph, c: Contraction, minSamples: number): Uint8Array {
+export function groupCore(graph: NeighborGraph, c: Contraction, minSamples: number, rowCore?: Uint8Array): Uint8Array {
   const core = new Uint8Array(c.groups);
   for (let g = 0; g < c.groups; g++) {
     const begin = c.memberOffsets[g];
     if (c.memberOffsets[g + 1] - begin >= 2) core[g] = 1;
     else {
       const m = c.members[begin];
-      core[g] = graph.offsets[m + 1] - graph.offsets[m] + 1 >= minSamples ? 1 : 0;
+      core[g] = rowCore ? rowCore[m] : graph.offsets[m + 1] - graph.offsets[m] + 1 >= minSamples ? 1 : 0;
     }
   }
   return core;

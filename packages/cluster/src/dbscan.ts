@@ -6,12 +6,12 @@ import { resolveBackend, resolveThreads, type Backend, type BackendOption } from
 import { throwIfAborted } from './cancel.js';
 import { contractGraph, expandLabels, groupCore, prepareConstraints, type Constraints, type Contraction } from './constraints.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
-import type { Metric } from './metrics.js';
+import { customMetricGraph, customMetricRows, resolveMetric, type ClusterInput, type MetricInput } from './metric-input.js';
 import { COMMON_PARAMS, DBSCAN_PARAMS, checkParam, paramOrDefault } from './params.js';
 import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
 import { renumberLabels } from './renumber.js';
 import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
-import { expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
+import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
 import { toMatrix, type VectorsInput } from './vectors.js';
 
 /** Options of {@link dbscanOnGraph}. */
@@ -21,6 +21,14 @@ export interface DbscanGraphOptions extends CancelOptions {
    * scikit-learn); an integer >= 1, default 5.
    */
   minSamples?: number;
+  /**
+   * One weight per row (scikit-learn's `sample_weight`): a row is core when its own weight plus its
+   * neighbours' (within eps) reach `minSamples`, so a row of weight >= minSamples is core alone, a weight of
+   * 0 counts for nothing (e.g. the second photo of a near-identical pair) and a negative one holds its
+   * neighbours back. Finite numbers; default 1 each (the plain count). Summed in float64: itself first, then
+   * its neighbours in index order.
+   */
+  sampleWeight?: ArrayLike<number>;
   /** `'auto'` (default), `'native'` or `'ts'`. */
   backend?: BackendOption;
   /**
@@ -32,7 +40,13 @@ export interface DbscanGraphOptions extends CancelOptions {
 }
 
 /** Options of {@link dbscan}. */
-export interface DbscanOptions extends DbscanGraphOptions, MetricOptions, NeighborOptions {
+export interface DbscanOptions extends DbscanGraphOptions, Omit<MetricOptions, 'metric'>, NeighborOptions {
+  /**
+   * A vector metric (default `'euclidean'`), `'precomputed'` (`vectors` holds distances: an n×n matrix or a
+   * sparse graph, `dim` = n, as scikit-learn's `metric='precomputed'`) or a function `(a, b) => distance`
+   * (pure-TypeScript backend): see the README, "Metrics".
+   */
+  metric?: MetricInput;
   /** Neighbourhood radius: points at distance `<= eps` are neighbours; a finite number > 0. */
   eps: number;
 }
@@ -42,27 +56,38 @@ export interface DbscanOptions extends DbscanGraphOptions, MetricOptions, Neighb
  * into clusters and the noise points (−1) equal scikit-learn's `DBSCAN(eps, min_samples, metric)` on the
  * same data; a border point joins the cluster of the first core neighbour that reaches it.
  *
- * @param vectors n×dim embeddings: see {@link VectorsInput} (a `Float32Array` is used without copying).
- * @param dim the number of values per row, an integer >= 1.
+ * @param vectors n×dim embeddings: see {@link VectorsInput} (a `Float32Array` is used without copying); with
+ *   `metric: 'precomputed'` distances instead (see {@link ClusterInput}).
+ * @param dim the number of values per row, an integer >= 1 (precomputed: n).
  * @example
  * const { labels, noiseCount } = await dbscan(embeddings, 512, { eps: 0.9, minSamples: 3 });
  */
-export async function dbscan(vectors: VectorsInput, dim: number, options: DbscanOptions): Promise<ClusterResult> {
+export async function dbscan(vectors: ClusterInput, dim: number, options: DbscanOptions): Promise<ClusterResult> {
   const start = performance.now();
   const opts = expectOptions('options', options, true);
   const eps = checkParam<number>(DBSCAN_PARAMS.eps, opts.eps);
   const minSamples = paramOrDefault<number>(DBSCAN_PARAMS.minSamples, opts.minSamples);
-  const metric = paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric);
+  const resolved = resolveMetric(opts.metric);
   const threads = resolveThreads(opts.threads);
   const signal = expectSignal('signal', opts.signal);
+  if (resolved.kind !== 'vectors') {
+    const n = customMetricRows(resolved, vectors, dim);
+    const constraints = prepareConstraints(opts.constraints, n);
+    const weights = sampleWeights(opts.sampleWeight, n);
+    const graphStart = performance.now();
+    const { graph, backend } = await customMetricGraph(resolved, vectors, dim, eps, opts, signal);
+    return { ...(await runOnGraph(graph, minSamples, weights, constraints, backend, start, performance.now() - graphStart, signal)), neighbors: 'exact' };
+  }
+  const metric = resolved.metric;
   const matrix = toMatrix(vectors, dim);
   const constraints = prepareConstraints(opts.constraints, matrix.n);
+  const weights = sampleWeights(opts.sampleWeight, matrix.n);
   const backend = await resolveBackend(opts.backend);
   const graphStart = performance.now();
   // hnsw: a core point needs its minSamples − 1 nearest within eps, so k must be at least that.
   const { graph, neighbors, index } = await buildNeighborGraph(matrix, metric, eps, backend, threads, opts, minSamples - 1, signal);
   const graphMs = performance.now() - graphStart;
-  return { ...(await runOnGraph(graph, minSamples, constraints, backend, start, graphMs, signal)), neighbors, ...(index ? { index } : {}) };
+  return { ...(await runOnGraph(graph, minSamples, weights, constraints, backend, start, graphMs, signal)), neighbors, ...(index ? { index } : {}) };
 }
 
 /**
@@ -76,14 +101,47 @@ export async function dbscanOnGraph(graph: NeighborGraph, options: DbscanGraphOp
   const minSamples = paramOrDefault<number>(DBSCAN_PARAMS.minSamples, opts.minSamples);
   const signal = expectSignal('signal', opts.signal);
   const constraints = prepareConstraints(opts.constraints, graph.n);
+  const weights = sampleWeights(opts.sampleWeight, graph.n);
   const backend = await resolveBackend(opts.backend);
   throwIfAborted(signal);
-  return runOnGraph(graph, minSamples, constraints, backend, start, 0, signal);
+  return runOnGraph(graph, minSamples, weights, constraints, backend, start, 0, signal);
+}
+
+/** `sampleWeight` checked against `n` rows, as a Float64Array; undefined when absent. */
+function sampleWeights(value: unknown, n: number): Float64Array | undefined {
+  if (value === undefined) return undefined;
+  const list = value as ArrayLike<unknown>;
+  if (typeof value !== 'object' || value === null || typeof list.length !== 'number') {
+    throw new TypeError(`Expected sampleWeight to be an array of numbers (one per row) but received ${describe(value)}`);
+  }
+  if (list.length !== n) throw new RangeError(`Expected sampleWeight to hold one weight per row (${n}) but received length ${list.length}`);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const w = list[i];
+    if (typeof w !== 'number' || !Number.isFinite(w)) throw new RangeError(`Expected sampleWeight[${i}] to be a finite number but received ${describe(w)}`);
+    out[i] = w;
+  }
+  return out;
+}
+
+/**
+ * The weighted core test (scikit-learn's): row i is core when weights[i] plus the weights of its neighbours,
+ * summed in float64 in index order, reach minSamples.
+ */
+function weightedCore(graph: NeighborGraph, weights: Float64Array, minSamples: number): Uint8Array {
+  const core = new Uint8Array(graph.n);
+  for (let i = 0; i < graph.n; i++) {
+    let sum = weights[i];
+    for (let e = graph.offsets[i]; e < graph.offsets[i + 1]; e++) sum += weights[graph.indices[e]];
+    core[i] = sum >= minSamples ? 1 : 0;
+  }
+  return core;
 }
 
 async function runOnGraph(
   graph: NeighborGraph,
   minSamples: number,
+  weights: Float64Array | undefined,
   constraints: Contraction | undefined,
   backend: Backend,
   start: number,
@@ -95,8 +153,11 @@ async function runOnGraph(
     graph.n === 0
       ? new Int32Array(0)
       : constraints
-        ? await constrainedExpansion(graph, minSamples, constraints, backend, signal)
-        : await backend.dbscan(graph, minSamples, signal);
+        ? await constrainedExpansion(graph, minSamples, weights, constraints, backend, signal)
+        : weights
+          ? // the backends' core-flag form, with no cannot-link
+            await backend.dbscan(graph, minSamples, signal, { core: weightedCore(graph, weights, minSamples), cannotOffsets: new Uint32Array(graph.n + 1), cannotIndices: new Int32Array(0) })
+          : await backend.dbscan(graph, minSamples, signal);
   const { labels, clusterCount, noiseCount } = renumberLabels(raw);
   const end = performance.now();
   return {
@@ -110,9 +171,9 @@ async function runOnGraph(
 }
 
 /** The expansion over the must-link groups, their labels given back to every member row. */
-async function constrainedExpansion(graph: NeighborGraph, minSamples: number, c: Contraction, backend: Backend, signal: AbortSignal | undefined): Promise<Int32Array> {
+async function constrainedExpansion(graph: NeighborGraph, minSamples: number, weights: Float64Array | undefined, c: Contraction, backend: Backend, signal: AbortSignal | undefined): Promise<Int32Array> {
   const { graph: groups } = contractGraph(graph, c);
-  const core = groupCore(graph, c, minSamples);
+  const core = groupCore(graph, c, minSamples, weights && weightedCore(graph, weights, minSamples));
   const { cannotOffsets, cannotIndices } = c;
   return expandLabels(await backend.dbscan(groups, minSamples, signal, { core, cannotOffsets, cannotIndices }), c);
 }

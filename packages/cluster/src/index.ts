@@ -44,3 +44,4 @@ export { BACKENDS, backendName } from './backend.js';
 export type { BackendName, BackendOption } from './backend.js';
 export type { VectorsInput } from './vectors.js';
 export type { BackendOptions, CancelOptions, ClusterResult, MetricOptions, Timings } from './types.js';
+export type { ClusterInput, MetricFunction, MetricInput, PrecomputedGraph } from './metric-input.js';

@@ -53,7 +53,7 @@ const badCalls: [string, Call, ErrorConstructor, string][] = [
   ['minClusterSize 0', () => chineseWhispers(ok, 2, { threshold: 1, minClusterSize: 0 }), RangeError, 'Expected minClusterSize to be an integer >= 1 but received 0'],
   ['seed negative', () => chineseWhispers(ok, 2, { threshold: 1, seed: -1 }), RangeError, 'Expected seed to be an integer between 0 and 4294967295 but received -1'],
   ['unknown metric', () => dbscan(ok, 2, { eps: 1, metric: 'cosin' as never }), RangeError,
-    "Expected metric to be one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev' but received \"cosin\" of type string"],
+    "Expected metric to be one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev', 'precomputed' or a function (a, b) => distance but received \"cosin\" of type string"],
   ['metric not a string', () => radiusGraph(ok, 2, { radius: 1, metric: 3 as never }), TypeError,
     "Expected metric to be one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev' but received 3"],
   ['unknown weighting', () => chineseWhispers(ok, 2, { threshold: 1, weighting: 'cosine' as never }), RangeError,

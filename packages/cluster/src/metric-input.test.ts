@@ -1,0 +1,149 @@
+/**
+ * What scikit-learn accepts besides vectors and a named metric: `sample_weight`, `metric='precomputed'`
+ * (dense and sparse) and a callable metric; checked against scikit-learn's own labels
+ * (__fixtures__/dbscan-extra-fixtures.json, made by make-dbscan-fixtures.py) on both backends.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { resolveBackend, type BackendName } from './backend.js';
+import { chineseWhispers } from './chinese-whispers.js';
+import { dbscan } from './dbscan.js';
+import { radiusGraph } from './radius-graph.js';
+import { blobs, firstDifference, samePartition } from './test-helpers.js';
+
+interface Extra {
+  n: number;
+  dim: number;
+  vectors: number[];
+  weights: number[];
+  weighted: { eps: number; minSamples: number; labels: number[]; core: number[] }[];
+  dense: number[];
+  precomputedDense: { eps: number; minSamples: number; labels: number[] }[];
+  graph: { radius: number; offsets: number[]; indices: number[]; distances: number[] };
+  precomputedSparse: { eps: number; minSamples: number; labels: number[] }[];
+}
+const fixture = JSON.parse(readFileSync(new URL('./__fixtures__/dbscan-extra-fixtures.json', import.meta.url), 'utf8')) as Extra;
+const nativeLoads = await resolveBackend('native').then(
+  () => true,
+  () => false,
+);
+const BACKENDS: BackendName[] = nativeLoads ? ['ts', 'native'] : ['ts'];
+
+/** scikit-learn's labels up to renaming: the same noise and the same partition of the rest. */
+function expectSklearn(labels: Int32Array, expected: number[], where: string) {
+  const noise = (l: ArrayLike<number>) => Array.from(l).flatMap((v, i) => (v === -1 ? [i] : []));
+  expect(noise(labels), where).toEqual(noise(expected));
+  const kept = expected.flatMap((v, i) => (v === -1 ? [] : [i]));
+  expect(samePartition(kept.map((i) => labels[i]), kept.map((i) => expected[i])), where).toBe(true);
+}
+
+describe('dbscan sampleWeight against scikit-learn', () => {
+  const vectors = Float32Array.from(fixture.vectors);
+  it.each(fixture.weighted)('eps $eps minSamples $minSamples', async ({ eps, minSamples, labels: expected }) => {
+    expect(fixture.weights.some((w) => w === 0) && fixture.weights.some((w) => w < 0) && fixture.weights.some((w) => w > 1)).toBe(true);
+    let first: Int32Array | undefined;
+    for (const backend of BACKENDS) {
+      const r = await dbscan(vectors, fixture.dim, { eps, minSamples, sampleWeight: fixture.weights, backend });
+      expectSklearn(r.labels, expected, backend);
+      if (first) expect(firstDifference(r.labels, first)).toBeUndefined();
+      first = r.labels;
+    }
+  });
+
+  it('weights of 1 change nothing; weights honour constraints too', async () => {
+    const { vectors: v } = blobs(6, 15, 8, 2, 4);
+    const plain = await dbscan(v, 8, { eps: 5, minSamples: 4, backend: 'ts' });
+    const ones = await dbscan(v, 8, { eps: 5, minSamples: 4, sampleWeight: new Array(90).fill(1), backend: 'ts' });
+    expect(firstDifference(ones.labels, plain.labels)).toBeUndefined();
+    // a heavy row is core alone, and keeps its cannot-linked partner out of its cluster
+    const w = new Array(90).fill(0);
+    w[0] = 4;
+    for (const backend of BACKENDS) {
+      const r = await dbscan(v, 8, { eps: 5, minSamples: 4, sampleWeight: w, constraints: { cannotLink: [[0, 6]] }, backend });
+      expect(r.labels[0]).not.toBe(-1);
+      expect(r.labels[6]).not.toBe(r.labels[0]);
+    }
+  });
+
+  it('BAD CALLs name sampleWeight', async () => {
+    const v = [[0, 0], [1, 0]];
+    await expect(dbscan(v, 2, { eps: 1, sampleWeight: [1] })).rejects.toThrow('Expected sampleWeight to hold one weight per row (2) but received length 1');
+    await expect(dbscan(v, 2, { eps: 1, sampleWeight: [1, Number.NaN] })).rejects.toThrow('Expected sampleWeight[1] to be a finite number but received NaN');
+    await expect(dbscan(v, 2, { eps: 1, sampleWeight: 3 as unknown as number[] })).rejects.toThrow(TypeError);
+  });
+});
+
+describe("metric 'precomputed' against scikit-learn", () => {
+  it.each(fixture.precomputedDense.map((c, k) => ({ ...c, sparse: fixture.precomputedSparse[k] })))(
+    'dense and sparse, eps $eps minSamples $minSamples',
+    async ({ eps, minSamples, labels: expected, sparse }) => {
+      for (const backend of BACKENDS) {
+        const dense = await dbscan(Float64Array.from(fixture.dense), fixture.n, { metric: 'precomputed', eps, minSamples, backend });
+        expectSklearn(dense.labels, expected, `dense ${backend}`);
+        expect(dense.neighbors).toBe('exact');
+        const fromGraph = await dbscan(fixture.graph, fixture.n, { metric: 'precomputed', eps, minSamples, backend });
+        expectSklearn(fromGraph.labels, sparse.labels, `sparse ${backend}`);
+        expect(firstDifference(fromGraph.labels, dense.labels)).toBeUndefined();
+      }
+      // and the same clusters as the vectors themselves
+      const fromVectors = await dbscan(Float32Array.from(fixture.vectors), fixture.dim, { eps, minSamples, backend: 'ts' });
+      expectSklearn(fromVectors.labels, expected, 'vectors');
+    },
+  );
+
+  it('Chinese Whispers on precomputed distances equals Chinese Whispers on the vectors; float32 matrices and a graph missing one direction', async () => {
+    const { vectors } = blobs(5, 12, 6, 1.5, 9);
+    const n = 60;
+    const d32 = new Float32Array(n * n);
+    const graph = await radiusGraph(vectors, 6, { radius: 100, backend: 'ts' });
+    for (let i = 0; i < n; i++) for (let e = graph.offsets[i]; e < graph.offsets[i + 1]; e++) d32[i * n + graph.indices[e]] = graph.distances[e];
+    const threshold = 4;
+    const fromVectors = await chineseWhispers(vectors, 6, { threshold, backend: 'ts' });
+    const fromMatrix = await chineseWhispers(d32, n, { metric: 'precomputed', threshold, backend: 'ts' });
+    expect(samePartition(fromMatrix.labels, fromVectors.labels)).toBe(true);
+    expect(fromMatrix.clusterCount).toBeGreaterThan(2); // not everything in one cluster, nor all apart
+    expect(fromMatrix.clusterCount).toBeLessThan(20);
+    // upper triangle only (each pair stored once), with the diagonal: the same graph
+    const offsets = [0];
+    const indices: number[] = [];
+    const distances: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let j = i; j < n; j++) indices.push(j), distances.push(d32[i * n + j]);
+      offsets.push(indices.length);
+    }
+    const fromUpper = await chineseWhispers({ offsets, indices, distances }, n, { metric: 'precomputed', threshold, backend: 'ts' });
+    expect(firstDifference(fromUpper.labels, fromMatrix.labels)).toBeUndefined();
+  });
+
+  it('BAD CALLs name the matrix or graph entry and refuse hnsw', async () => {
+    const sym = Float64Array.of(0, 1, 1, 0);
+    await expect(dbscan(sym, 3, { metric: 'precomputed', eps: 1 })).rejects.toThrow('Expected the precomputed distance matrix to hold n × n = 9 values (dim = n = 3) but received length 4');
+    await expect(dbscan(Float64Array.of(0, 1, 2, 0), 2, { metric: 'precomputed', eps: 1 })).rejects.toThrow('Expected the precomputed distance matrix to be symmetric but [0][1] = 1 and [1][0] = 2');
+    await expect(dbscan(Float64Array.of(0, -1, -1, 0), 2, { metric: 'precomputed', eps: 1 })).rejects.toThrow('Expected precomputed distance [0][1] to be a finite number >= 0 but received -1');
+    await expect(dbscan({ offsets: [0, 1, 1], indices: [5], distances: [0.5] }, 2, { metric: 'precomputed', eps: 1 })).rejects.toThrow(
+      "Expected the precomputed graph's indices to lie in [0, 2) but received 5 at entry 0",
+    );
+    await expect(dbscan(sym, 2, { metric: 'precomputed', eps: 1, neighbors: 'hnsw' })).rejects.toThrow(/neighbors 'hnsw' cannot serve metric 'precomputed'/);
+    await expect(dbscan([[0, 1]], 2, { metric: 'precomputed', eps: 1 })).rejects.toThrow(TypeError);
+    await expect(dbscan(sym, 2, { metric: 'hamming' as never, eps: 1 })).rejects.toThrow(/Expected metric to be one of 'euclidean', .*'precomputed' or a function/);
+  });
+});
+
+describe('a function as the metric', () => {
+  it('clusters as the named metric it computes, on the ts backend; refuses the native one', async () => {
+    const { vectors } = blobs(6, 10, 5, 1.5, 2);
+    const manhattan = (a: Float32Array, b: Float32Array) => {
+      let s = 0;
+      for (let k = 0; k < a.length; k++) s += Math.abs(a[k] - b[k]);
+      return s;
+    };
+    const named = await dbscan(vectors, 5, { eps: 6, minSamples: 3, metric: 'manhattan', backend: 'ts' });
+    const fn = await dbscan(vectors, 5, { eps: 6, minSamples: 3, metric: manhattan });
+    expect(fn.backend).toBe('ts');
+    expect(firstDifference(fn.labels, named.labels)).toBeUndefined();
+    const cw = await chineseWhispers(vectors, 5, { threshold: 6, metric: manhattan });
+    expect(firstDifference(cw.labels, (await chineseWhispers(vectors, 5, { threshold: 6, metric: 'manhattan', backend: 'ts' })).labels)).toBeUndefined();
+    await expect(dbscan(vectors, 5, { eps: 6, metric: manhattan, backend: 'native' })).rejects.toThrow(/pure-TypeScript backend only/);
+    await expect(dbscan(vectors, 5, { eps: 6, metric: () => Number.NaN })).rejects.toThrow('Expected the metric function to return a finite number >= 0 but it returned NaN for rows 0 and 1');
+  });
+});
