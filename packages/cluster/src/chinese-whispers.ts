@@ -8,7 +8,7 @@ import { throwIfAborted } from './cancel.js';
 import { contractGraph, expandLabels, prepareConstraints, type Constraints, type Contraction } from './constraints.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
 import type { Metric } from './metrics.js';
-import { customMetricGraph, customMetricRows, resolveMetric, unitsOf, type ClusterInput, type MetricInput } from './metric-input.js';
+import { customMetricGraph, customMetricRows, kernelRows, madeHere, resolveMetric, unitsOf, type ClusterInput, type MetricInput, type MetricParams } from './metric-input.js';
 import { CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, checkParam, defaultMergeRadius, paramOrDefault } from './params.js';
 import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
 import { renumberLabels } from './renumber.js';
@@ -58,6 +58,8 @@ export interface ChineseWhispersOptions extends ChineseWhispersGraphOptions, Omi
    * "Metrics".
    */
   metric?: MetricInput;
+  /** The extra metrics' parameters (`p`, `w`, `V`, `VI`): see {@link MetricParams}. */
+  metricParams?: MetricParams;
   /** Two faces are joined when their distance is `<= threshold`; a finite number > 0. */
   threshold: number;
 }
@@ -105,17 +107,16 @@ export async function chineseWhispers(vectors: ClusterInput, dim: number, option
   const start = performance.now();
   const opts = expectOptions('options', options, true);
   const threshold = checkParam<number>(CW.threshold, opts.threshold);
-  const resolved = resolveMetric(opts.metric);
+  const resolved = resolveMetric(opts.metric, opts.metricParams);
   const params = cwParams(opts, { value: threshold, metric: unitsOf(resolved) });
   const threads = resolveThreads(opts.threads);
-  if (resolved.kind !== 'vectors') {
+  if (madeHere(resolved)) {
     const constraints = prepareConstraints(opts.constraints, customMetricRows(resolved, vectors, dim));
     const graphStart = performance.now();
     const { graph, backend } = await customMetricGraph(resolved, vectors, dim, threshold, opts, params.signal);
     return { ...(await runOnGraph(graph, params, constraints, backend, start, performance.now() - graphStart)), neighbors: 'exact' };
   }
-  const metric = resolved.metric;
-  const matrix = toMatrix(vectors, dim);
+  const { matrix, metric } = kernelRows(resolved, vectors, dim, opts);
   const constraints = prepareConstraints(opts.constraints, matrix.n);
   const backend = await resolveBackend(opts.backend);
   const graphStart = performance.now();

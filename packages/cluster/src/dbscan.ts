@@ -6,7 +6,7 @@ import { resolveBackend, resolveThreads, type Backend, type BackendOption } from
 import { throwIfAborted } from './cancel.js';
 import { contractGraph, expandLabels, groupCore, prepareConstraints, type Constraints, type Contraction } from './constraints.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
-import { customMetricGraph, customMetricRows, resolveMetric, type ClusterInput, type MetricInput } from './metric-input.js';
+import { customMetricGraph, customMetricRows, kernelRows, madeHere, resolveMetric, type ClusterInput, type MetricInput, type MetricParams } from './metric-input.js';
 import { COMMON_PARAMS, DBSCAN_PARAMS, checkParam, paramOrDefault } from './params.js';
 import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
 import { renumberLabels } from './renumber.js';
@@ -47,6 +47,8 @@ export interface DbscanOptions extends DbscanGraphOptions, Omit<MetricOptions, '
    * (pure-TypeScript backend): see the README, "Metrics".
    */
   metric?: MetricInput;
+  /** The extra metrics' parameters (`p`, `w`, `V`, `VI`): see {@link MetricParams}. */
+  metricParams?: MetricParams;
   /** Neighbourhood radius: points at distance `<= eps` are neighbours; a finite number > 0. */
   eps: number;
 }
@@ -67,10 +69,10 @@ export async function dbscan(vectors: ClusterInput, dim: number, options: Dbscan
   const opts = expectOptions('options', options, true);
   const eps = checkParam<number>(DBSCAN_PARAMS.eps, opts.eps);
   const minSamples = paramOrDefault<number>(DBSCAN_PARAMS.minSamples, opts.minSamples);
-  const resolved = resolveMetric(opts.metric);
+  const resolved = resolveMetric(opts.metric, opts.metricParams);
   const threads = resolveThreads(opts.threads);
   const signal = expectSignal('signal', opts.signal);
-  if (resolved.kind !== 'vectors') {
+  if (madeHere(resolved)) {
     const n = customMetricRows(resolved, vectors, dim);
     const constraints = prepareConstraints(opts.constraints, n);
     const weights = sampleWeights(opts.sampleWeight, n);
@@ -78,8 +80,7 @@ export async function dbscan(vectors: ClusterInput, dim: number, options: Dbscan
     const { graph, backend } = await customMetricGraph(resolved, vectors, dim, eps, opts, signal);
     return { ...(await runOnGraph(graph, minSamples, weights, constraints, backend, start, performance.now() - graphStart, signal)), neighbors: 'exact' };
   }
-  const metric = resolved.metric;
-  const matrix = toMatrix(vectors, dim);
+  const { matrix, metric } = kernelRows(resolved, vectors, dim, opts);
   const constraints = prepareConstraints(opts.constraints, matrix.n);
   const weights = sampleWeights(opts.sampleWeight, matrix.n);
   const backend = await resolveBackend(opts.backend);

@@ -44,4 +44,5 @@ export { BACKENDS, backendName } from './backend.js';
 export type { BackendName, BackendOption } from './backend.js';
 export type { VectorsInput } from './vectors.js';
 export type { BackendOptions, CancelOptions, ClusterResult, MetricOptions, Timings } from './types.js';
-export type { ClusterInput, MetricFunction, MetricInput, PrecomputedGraph } from './metric-input.js';
+export { EXTRA_METRICS } from './metric-input.js';
+export type { ClusterInput, ExtraMetric, MetricFunction, MetricInput, MetricParams, PrecomputedGraph } from './metric-input.js';

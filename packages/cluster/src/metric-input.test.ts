@@ -147,3 +147,72 @@ describe('a function as the metric', () => {
     await expect(dbscan(vectors, 5, { eps: 6, metric: () => Number.NaN })).rejects.toThrow('Expected the metric function to return a finite number >= 0 but it returned NaN for rows 0 and 1');
   });
 });
+
+interface MetricsFixture {
+  dim: number;
+  vectors: number[];
+  positiveDim: number;
+  positiveVectors: number[];
+  cases: { name: string; metric: string; p: number | null; params: Record<string, number[]>; positive: boolean; eps: number; minSamples: number; labels: number[] }[];
+}
+const metricsFixture = JSON.parse(readFileSync(new URL('./__fixtures__/dbscan-metrics-fixtures.json', import.meta.url), 'utf8')) as MetricsFixture;
+
+describe('the metrics scipy adds, against scikit-learn', () => {
+  it('has fixtures for every extra metric', () => {
+    expect(new Set(metricsFixture.cases.map((c) => c.metric))).toEqual(new Set(['minkowski', 'correlation', 'braycurtis', 'canberra', 'seuclidean', 'mahalanobis']));
+  });
+
+  it.each(metricsFixture.cases.map((c) => ({ ...c, title: `${c.name} eps ${c.eps.toPrecision(5)} minSamples ${c.minSamples}` })))('$title', async (c) => {
+    const vectors = Float32Array.from(c.positive ? metricsFixture.positiveVectors : metricsFixture.vectors);
+    const dim = c.positive ? metricsFixture.positiveDim : metricsFixture.dim;
+    const metricParams = { ...(c.p === null ? {} : { p: c.p }), ...c.params };
+    let first: Int32Array | undefined;
+    for (const backend of BACKENDS) {
+      const r = await dbscan(vectors, dim, { eps: c.eps, minSamples: c.minSamples, metric: c.metric as never, metricParams, backend });
+      expectSklearn(r.labels, c.labels, backend);
+      if (first) expect(firstDifference(r.labels, first), 'native = ts').toBeUndefined();
+      first = r.labels;
+    }
+  });
+
+  it('minkowski with p = 1, 2 and ∞ is manhattan, euclidean and chebyshev exactly, on both clustering methods', async () => {
+    const { vectors } = blobs(8, 12, 6, 2, 31);
+    for (const [p, metric, radius] of [[1, 'manhattan', 8], [2, 'euclidean', 4], [Infinity, 'chebyshev', 2.5]] as const) {
+      for (const backend of BACKENDS) {
+        const named = await chineseWhispers(vectors, 6, { threshold: radius, metric, backend });
+        const mink = await chineseWhispers(vectors, 6, { threshold: radius, metric: 'minkowski', metricParams: { p }, backend });
+        expect(firstDifference(mink.labels, named.labels), `p ${p} ${backend}`).toBeUndefined();
+        expect(mink.graph.edges).toBe(named.graph.edges);
+      }
+    }
+  });
+
+  it('transformed metrics run through the kernels and the hnsw path too; pairwise ones refuse hnsw', async () => {
+    const { vectors } = blobs(10, 20, 8, 1, 12);
+    if (nativeLoads) {
+      const exact = await dbscan(vectors, 8, { eps: 2.5, minSamples: 3, metric: 'seuclidean' });
+      const hnsw = await dbscan(vectors, 8, { eps: 2.5, minSamples: 3, metric: 'seuclidean', neighbors: 'hnsw', hnsw: { maxNeighbors: 256 } });
+      expect(hnsw.neighbors).toBe('hnsw');
+      expect(samePartition(hnsw.labels, exact.labels)).toBe(true);
+    }
+    await expect(dbscan(vectors, 8, { eps: 1, metric: 'canberra', neighbors: 'hnsw' })).rejects.toThrow(/neighbors 'hnsw' cannot serve metric 'canberra'/);
+  });
+
+  it('BAD CALLs name the metric parameter', async () => {
+    const { vectors } = blobs(3, 5, 4, 1, 1);
+    const call = (metric: string, metricParams: unknown) => dbscan(vectors, 4, { eps: 1, metric: metric as never, metricParams: metricParams as never });
+    await expect(call('minkowski', { p: 0.5 })).rejects.toThrow('Expected metricParams.p to be a number >= 1 (or Infinity) but received 0.5');
+    await expect(call('minkowski', { w: [1, 2] })).rejects.toThrow('Expected metricParams.w to hold 4 values but received length 2');
+    await expect(call('minkowski', { w: [1, -1, 1, 1] })).rejects.toThrow('Expected metricParams.w[1] to be a finite number >= 0 but received -1');
+    await expect(call('seuclidean', { V: [1, 0, 1, 1] })).rejects.toThrow('Expected metricParams.V[1] to be a finite number > 0 but received 0');
+    await expect(call('seuclidean', { p: 3 })).rejects.toThrow("metricParams.p does not apply to metric 'seuclidean' (it takes V)");
+    await expect(call('euclidean', { p: 3 })).rejects.toThrow("metricParams.p does not apply to metric 'euclidean'");
+    await expect(call('mahalanobis', { VI: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, -1] })).rejects.toThrow('Expected metricParams.VI to be positive definite');
+    await expect(call('mahalanobis', { VI: [1, 2, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] })).rejects.toThrow('Expected metricParams.VI to be symmetric but VI[1][0] = 0 and VI[0][1] = 2');
+    await expect(call('minkowski', { q: 1 })).rejects.toThrow('Unknown metricParams.q');
+    // 3 rows in 4 dimensions: no covariance to invert
+    await expect(dbscan(vectors.subarray(0, 12), 4, { eps: 1, metric: 'mahalanobis' })).rejects.toThrow(/covariance is singular/);
+    const flat = new Float32Array(20).fill(1);
+    await expect(dbscan(flat, 4, { eps: 1, metric: 'seuclidean' })).rejects.toThrow("The rows' variance is 0 in dimension 0");
+  });
+});

@@ -1,8 +1,15 @@
 /**
- * What a clustering call's `metric` option can be besides a vector metric (as scikit-learn accepts them):
- * `'precomputed'`, where the caller passes distances instead of vectors (a dense n×n matrix or a sparse
- * neighbours graph), and a JavaScript function of two rows. Both become the exact neighbour graph here, the
- * one place that reads such inputs; the clustering then runs on it as on any graph.
+ * What a clustering call's `metric` option can be besides the five metrics the kernels compute (as
+ * scikit-learn accepts them), read in this one place:
+ * - metrics that are one of those five on transformed rows (run by the native kernels, HNSW included):
+ *   seuclidean (rows / √V), mahalanobis (rows × L, VI = L Lᵀ), correlation (centred rows, cosine), weighted
+ *   minkowski with p = 1, 2 or ∞ (rows × w^(1/p), as scipy weights them);
+ * - metrics computed pair by pair in float64 by a blocked pass here, for both backends (so their graphs are
+ *   identical): minkowski with any other p, braycurtis, canberra, and a JavaScript function of two rows
+ *   (pure-TypeScript backend);
+ * - `'precomputed'`, where the caller passes distances instead of vectors (a dense n×n matrix or a sparse
+ *   neighbours graph).
+ * The last two kinds become the exact neighbour graph here; the clustering then runs on it as on any graph.
  */
 import { resolveBackend, type Backend } from './backend.js';
 import { Slices, throwIfAborted } from './cancel.js';
@@ -10,7 +17,7 @@ import type { NeighborGraph } from './graph.js';
 import { METRICS, type Metric } from './metrics.js';
 import { COMMON_PARAMS, paramOrDefault } from './params.js';
 import { describe } from './validate.js';
-import { toMatrix, type VectorsInput } from './vectors.js';
+import { toMatrix, type Matrix, type VectorsInput } from './vectors.js';
 
 /** A distance between two rows, as a callable metric of scikit-learn: finite and >= 0 (pure-TypeScript backend). */
 export type MetricFunction = (a: Float32Array, b: Float32Array) => number;
@@ -31,73 +38,348 @@ export interface PrecomputedGraph {
  */
 export type ClusterInput = VectorsInput | Float64Array | PrecomputedGraph;
 
+/** The metrics scikit-learn (scipy) knows that the clustering calls take besides {@link METRICS}. */
+export const EXTRA_METRICS = ['minkowski', 'correlation', 'braycurtis', 'canberra', 'seuclidean', 'mahalanobis'] as const;
+export type ExtraMetric = (typeof EXTRA_METRICS)[number];
+
 /** The `metric` option of the clustering calls: a vector metric, `'precomputed'` or a function. */
-export type MetricInput = Metric | 'precomputed' | MetricFunction;
+export type MetricInput = Metric | ExtraMetric | 'precomputed' | MetricFunction;
+
+/**
+ * The parameters of the extra metrics (scikit-learn's `p` and `metric_params`), as `metricParams`:
+ * - `p` (minkowski): a number >= 1 or Infinity, default 2;
+ * - `w` (minkowski): one weight >= 0 per dimension; scipy's weighting: Σ w |a−b|^p, max over w > 0 for p = ∞;
+ * - `V` (seuclidean): one variance > 0 per dimension; default the rows' variance (ddof 1), as scikit-learn;
+ * - `VI` (mahalanobis): the dim×dim inverse covariance, row-major, symmetric positive definite; default the
+ *   inverse of the rows' covariance (ddof 1), as scikit-learn.
+ */
+export interface MetricParams {
+  p?: number;
+  w?: ArrayLike<number>;
+  V?: ArrayLike<number>;
+  VI?: ArrayLike<number>;
+}
+
+/** A distance of rows i and j of `data`, allowed to stop early and return anything > `limit` once it knows. */
+type PairDistance = (data: Float32Array, i: number, j: number, dim: number, limit: number) => number;
 
 /** A validated `metric` option. @internal */
-export type ResolvedMetric = { kind: 'vectors'; metric: Metric } | { kind: 'precomputed' } | { kind: 'function'; fn: MetricFunction };
+export type ResolvedMetric =
+  | { kind: 'vectors'; metric: Metric }
+  | { kind: 'transformed'; name: ExtraMetric; metric: Metric; transform: (m: Matrix) => Matrix }
+  | { kind: 'pairwise'; name: ExtraMetric; transform?: (m: Matrix) => Matrix; distance: PairDistance }
+  | { kind: 'precomputed' }
+  | { kind: 'function'; fn: MetricFunction };
 
-/** The `metric` option checked: one of METRICS (default euclidean), 'precomputed' or a function. @internal */
-export function resolveMetric(value: unknown): ResolvedMetric {
-  if (value === 'precomputed') return { kind: 'precomputed' };
-  if (typeof value === 'function') return { kind: 'function', fn: value as MetricFunction };
-  if (value !== undefined && !(METRICS as readonly unknown[]).includes(value)) {
+const ALL_NAMES = [...METRICS, ...EXTRA_METRICS, 'precomputed'];
+
+/**
+ * The `metric` option (and `metricParams`) checked: one of METRICS (default euclidean), an extra metric,
+ * 'precomputed' or a function. Parameters that need the rows (their length, default V and VI) are checked
+ * when the transform runs. @internal
+ */
+export function resolveMetric(value: unknown, paramsValue?: unknown): ResolvedMetric {
+  const params = metricParams(paramsValue);
+  const used = Object.keys(params);
+  const only = (allowed: string[]) => {
+    const extra = used.find((k) => !allowed.includes(k));
+    if (extra) throw new RangeError(`metricParams.${extra} does not apply to metric ${typeof value === 'string' ? `'${value}'` : 'given'}${allowed.length ? ` (it takes ${allowed.join(', ')})` : ''}`);
+  };
+  if (value === 'precomputed') return only([]), { kind: 'precomputed' };
+  if (typeof value === 'function') return only([]), { kind: 'function', fn: value as MetricFunction };
+  if (value !== undefined && !ALL_NAMES.includes(value as string)) {
     throw new (typeof value === 'string' ? RangeError : TypeError)(
-      `Expected metric to be one of ${METRICS.map((m) => `'${m}'`).join(', ')}, 'precomputed' or a function (a, b) => distance but received ${describe(value)}`,
+      `Expected metric to be one of ${ALL_NAMES.map((m) => `'${m}'`).join(', ')} or a function (a, b) => distance but received ${describe(value)}`,
     );
   }
+  switch (value as ExtraMetric | undefined) {
+    case 'minkowski':
+      return only(['p', 'w']), minkowski(params);
+    case 'correlation':
+      return only([]), { kind: 'transformed', name: 'correlation', metric: 'cosine', transform: centreRows };
+    case 'braycurtis':
+      return only([]), { kind: 'pairwise', name: 'braycurtis', distance: braycurtis };
+    case 'canberra':
+      return only([]), { kind: 'pairwise', name: 'canberra', distance: canberra };
+    case 'seuclidean':
+      return only(['V']), { kind: 'transformed', name: 'seuclidean', metric: 'euclidean', transform: (m) => standardise(m, params.V) };
+    case 'mahalanobis':
+      return only(['VI']), { kind: 'transformed', name: 'mahalanobis', metric: 'euclidean', transform: (m) => whiten(m, params.VI) };
+  }
+  only([]);
   return { kind: 'vectors', metric: paramOrDefault<Metric>(COMMON_PARAMS.metric, value) };
 }
 
+function metricParams(value: unknown): MetricParams {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`Expected metricParams to be an object { p?, w?, V?, VI? } but received ${describe(value)}`);
+  const out: MetricParams = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (k === 'p') {
+      if (typeof v !== 'number' || !(v >= 1)) throw new RangeError(`Expected metricParams.p to be a number >= 1 (or Infinity) but received ${describe(v)}`);
+      out.p = v;
+    } else if (k === 'w' || k === 'V' || k === 'VI') {
+      if (typeof v !== 'object' || v === null || typeof (v as ArrayLike<number>).length !== 'number') throw new TypeError(`Expected metricParams.${k} to be an array of numbers but received ${describe(v)}`);
+      out[k] = v as ArrayLike<number>;
+    } else {
+      throw new RangeError(`Unknown metricParams.${k}: the parameters are p and w (minkowski), V (seuclidean) and VI (mahalanobis)`);
+    }
+  }
+  return out;
+}
+
+/** `values` as float64, checked: `length` numbers, each finite and passing `ok` (named in the message). */
+function vectorParam(name: string, values: ArrayLike<number>, length: number, ok: (v: number) => boolean, rule: string): Float64Array {
+  if (values.length !== length) throw new RangeError(`Expected metricParams.${name} to hold ${length} values but received length ${values.length}`);
+  const out = new Float64Array(length);
+  for (let k = 0; k < length; k++) {
+    const v = values[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new RangeError(`Expected metricParams.${name}[${k}] to be ${rule} but received ${describe(v)}`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Each row times `scale` per dimension, in float64, stored as float32. */
+function scaleColumns(m: Matrix, scale: Float64Array): Matrix {
+  const out = new Float32Array(m.n * m.dim);
+  for (let i = 0; i < m.n; i++) for (let k = 0; k < m.dim; k++) out[i * m.dim + k] = m.data[i * m.dim + k] * scale[k];
+  return { data: out, n: m.n, dim: m.dim };
+}
+
 /**
- * The rows of a precomputed or function input, checked without computing anything (so that constraints and
- * weights are validated before any work): precomputed: `dim` is n; function: the vectors' rows.
+ * minkowski: p = 1, 2, ∞ are manhattan, euclidean and chebyshev (the same labels exactly); scipy's weights
+ * scale the rows by w^(1/p) (w for p = 1, √w for 2, w ≠ 0 for ∞); any other p runs pair by pair.
+ */
+function minkowski(params: MetricParams): ResolvedMetric {
+  const p = params.p ?? 2;
+  const named: Partial<Record<number, Metric>> = { 1: 'manhattan', 2: 'euclidean', [Infinity]: 'chebyshev' };
+  const root = (w: number) => (p === Infinity ? (w !== 0 ? 1 : 0) : p === 1 ? w : p === 2 ? Math.sqrt(w) : Math.pow(w, 1 / p));
+  const weigh = params.w && ((m: Matrix) => scaleColumns(m, vectorParam('w', params.w!, m.dim, (v) => v >= 0, 'a finite number >= 0').map(root)));
+  const metric = named[p];
+  if (metric) return weigh ? { kind: 'transformed', name: 'minkowski', metric, transform: weigh } : { kind: 'vectors', metric };
+  return {
+    kind: 'pairwise',
+    name: 'minkowski',
+    ...(weigh ? { transform: weigh } : {}),
+    distance: (data, i, j, dim, limit) => {
+      // Σ |a−b|^p against limit^p, stopping once past it
+      const bound = Math.pow(limit, p);
+      let sum = 0;
+      for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
+        sum += Math.pow(Math.abs(data[a + k] - data[b + k]), p);
+        if (sum > bound) return Infinity;
+      }
+      return Math.pow(sum, 1 / p);
+    },
+  };
+}
+
+/** braycurtis: Σ|a−b| / Σ|a+b| (scipy's); 0 when both sums are 0 (two zero rows). */
+const braycurtis: PairDistance = (data, i, j, dim) => {
+  let num = 0;
+  let den = 0;
+  for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
+    num += Math.abs(data[a + k] - data[b + k]);
+    den += Math.abs(data[a + k] + data[b + k]);
+  }
+  return den === 0 ? 0 : num / den;
+};
+
+/** canberra: Σ |a−b| / (|a|+|b|), a term 0 where both are 0 (scipy's convention); stops past the limit. */
+const canberra: PairDistance = (data, i, j, dim, limit) => {
+  let sum = 0;
+  for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
+    const x = data[a + k];
+    const y = data[b + k];
+    const den = Math.abs(x) + Math.abs(y);
+    if (den !== 0) sum += Math.abs(x - y) / den;
+    if (sum > limit) return sum;
+  }
+  return sum;
+};
+
+/** correlation: each row minus its mean (float64), then cosine; a constant row counts as cosine's zero row (distance 1). */
+function centreRows(m: Matrix): Matrix {
+  const out = new Float32Array(m.n * m.dim);
+  for (let i = 0; i < m.n; i++) {
+    let mean = 0;
+    for (let k = 0; k < m.dim; k++) mean += m.data[i * m.dim + k];
+    mean /= m.dim;
+    for (let k = 0; k < m.dim; k++) out[i * m.dim + k] = m.data[i * m.dim + k] - mean;
+  }
+  return { data: out, n: m.n, dim: m.dim };
+}
+
+/** Per-dimension mean and the covariance (ddof 1) of the rows, in float64. */
+function covariance(m: Matrix, diagonalOnly: boolean): Float64Array {
+  const { n, dim, data } = m;
+  if (n < 2) throw new RangeError(`The default ${diagonalOnly ? 'V (seuclidean)' : 'VI (mahalanobis)'} needs at least 2 rows to estimate from but received ${n}: pass metricParams.${diagonalOnly ? 'V' : 'VI'}`);
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) mean[k] += data[i * dim + k];
+  for (let k = 0; k < dim; k++) mean[k] /= n;
+  const cov = new Float64Array(diagonalOnly ? dim : dim * dim);
+  const centred = new Float64Array(dim);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < dim; k++) centred[k] = data[i * dim + k] - mean[k];
+    if (diagonalOnly) for (let k = 0; k < dim; k++) cov[k] += centred[k] * centred[k];
+    else for (let r = 0; r < dim; r++) for (let c = r; c < dim; c++) cov[r * dim + c] += centred[r] * centred[c];
+  }
+  if (diagonalOnly) return cov.map((v) => v / (n - 1));
+  for (let r = 0; r < dim; r++) for (let c = r; c < dim; c++) cov[c * dim + r] = cov[r * dim + c] /= n - 1;
+  return cov;
+}
+
+/** seuclidean: rows / √V. */
+function standardise(m: Matrix, given: ArrayLike<number> | undefined): Matrix {
+  const V = given ? vectorParam('V', given, m.dim, (v) => v > 0, 'a finite number > 0') : covariance(m, true);
+  V.forEach((v, k) => {
+    if (!(v > 0)) throw new RangeError(`The rows' variance is 0 in dimension ${k}, so the default V of seuclidean divides by zero: pass metricParams.V`);
+  });
+  return scaleColumns(m, V.map((v) => 1 / Math.sqrt(v)));
+}
+
+/**
+ * Lower-triangular L with A = L Lᵀ (row-major), or undefined when A is not positive definite: a pivot at or
+ * below 1e-10 of its diagonal entry counts as zero (a singular matrix leaves round-off there, not 0).
+ */
+function cholesky(A: Float64Array, dim: number): Float64Array | undefined {
+  const L = new Float64Array(dim * dim);
+  for (let r = 0; r < dim; r++) {
+    for (let c = 0; c <= r; c++) {
+      let s = A[r * dim + c];
+      for (let k = 0; k < c; k++) s -= L[r * dim + k] * L[c * dim + k];
+      if (r === c) {
+        if (!(s > 1e-10 * Math.abs(A[r * dim + r]))) return undefined;
+        L[r * dim + r] = Math.sqrt(s);
+      } else L[r * dim + c] = s / L[c * dim + c];
+    }
+  }
+  return L;
+}
+
+/**
+ * mahalanobis: rows y with ‖y_i − y_j‖² = (x_i − x_j)ᵀ VI (x_i − x_j). Given VI = L Lᵀ: y = Lᵀ x. By default
+ * VI = C⁻¹ for the covariance C = K Kᵀ, so y = K⁻¹ x (forward substitution, no inverse formed).
+ */
+function whiten(m: Matrix, given: ArrayLike<number> | undefined): Matrix {
+  const { n, dim, data } = m;
+  const out = new Float32Array(n * dim);
+  const x = new Float64Array(dim);
+  if (given) {
+    const VI = vectorParam('VI', given, dim * dim, () => true, 'a finite number');
+    for (let r = 0; r < dim; r++) for (let c = 0; c < r; c++) if (VI[r * dim + c] !== VI[c * dim + r]) throw new RangeError(`Expected metricParams.VI to be symmetric but VI[${r}][${c}] = ${VI[r * dim + c]} and VI[${c}][${r}] = ${VI[c * dim + r]}`);
+    const L = cholesky(VI, dim);
+    if (!L) throw new RangeError('Expected metricParams.VI to be positive definite (an inverse covariance) but its Cholesky factorisation failed');
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < dim; k++) x[k] = data[i * dim + k];
+      // y_c = Σ_r L[r][c] x_r (Lᵀ x), r >= c
+      for (let c = 0; c < dim; c++) {
+        let s = 0;
+        for (let r = c; r < dim; r++) s += L[r * dim + c] * x[r];
+        out[i * dim + c] = s;
+      }
+    }
+    return { data: out, n, dim };
+  }
+  const K = cholesky(covariance(m, false), dim);
+  if (!K) throw new RangeError(`The rows' covariance is singular (${n} rows in ${dim} dimensions, or dimensions that depend on each other), so the default VI of mahalanobis does not exist: pass metricParams.VI`);
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < dim; r++) {
+      let s = data[i * dim + r];
+      for (let k = 0; k < r; k++) s -= K[r * dim + k] * x[k];
+      x[r] = s / K[r * dim + r];
+      out[i * dim + r] = x[r];
+    }
+  }
+  return { data: out, n, dim };
+}
+
+/** The kinds whose graph is made here rather than by the backends' kernels. @internal */
+export type GraphMetric = Extract<ResolvedMetric, { kind: 'pairwise' | 'precomputed' | 'function' }>;
+
+/** Whether `resolved`'s graph is made here (pair by pair, or from given distances). @internal */
+export function madeHere(resolved: ResolvedMetric): resolved is GraphMetric {
+  return resolved.kind === 'pairwise' || resolved.kind === 'precomputed' || resolved.kind === 'function';
+}
+
+/**
+ * The rows of a precomputed, pairwise or function input, checked without computing anything (so that
+ * constraints and weights are validated before any work): precomputed: `dim` is n; else the vectors' rows.
  * @internal
  */
-export function customMetricRows(resolved: Exclude<ResolvedMetric, { kind: 'vectors' }>, vectors: unknown, dim: unknown): number {
-  if (resolved.kind === 'function') return toMatrix(vectors, dim).n;
+export function customMetricRows(resolved: GraphMetric, vectors: unknown, dim: unknown): number {
+  if (resolved.kind !== 'precomputed') return toMatrix(vectors, dim).n;
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0) throw new RangeError(`Expected dim to be the number of rows n (an integer >= 0) with metric 'precomputed' but received ${describe(dim)}`);
   return dim;
 }
 
 /**
- * The metric whose units a default in distance units (Chinese Whispers' merge radius) follows: a precomputed
- * or function metric is taken as linear in distance, as euclidean is.
+ * The metric whose units a default in distance units (Chinese Whispers' merge radius) follows: a transformed
+ * metric its kernel's (correlation: cosine's); pairwise, precomputed and function metrics are taken as
+ * linear in distance, as euclidean is.
  * @internal
  */
 export function unitsOf(resolved: ResolvedMetric): Metric {
-  return resolved.kind === 'vectors' ? resolved.metric : 'euclidean';
+  return resolved.kind === 'vectors' || resolved.kind === 'transformed' ? resolved.metric : 'euclidean';
 }
 
 /**
- * The exact graph at `radius` of a precomputed or function metric, the number of rows, and the backend the
- * clustering runs on: a function needs the pure-TypeScript backend (the addon cannot call JavaScript per
- * pair); `neighbors: 'hnsw'` is refused for both, since an index needs vectors and a metric it knows.
+ * The rows the kernels see for a vector or transformed metric, and the kernel's metric. A transformed
+ * metric's rows are new, so a stored HNSW index of the rows as given (`hnsw.store`) cannot serve it.
+ * @internal
+ */
+export function kernelRows(resolved: Extract<ResolvedMetric, { kind: 'vectors' | 'transformed' }>, vectors: unknown, dim: unknown, opts: Record<string, unknown>): { matrix: Matrix; metric: Metric } {
+  const matrix = toMatrix(vectors, dim);
+  if (resolved.kind === 'vectors') return { matrix, metric: resolved.metric };
+  const hnsw = opts.hnsw as { store?: unknown } | undefined;
+  if (hnsw?.store !== undefined) throw new RangeError(`hnsw.store keeps an index of the rows as given, but metric '${resolved.name}' clusters transformed rows: pass no store (a throwaway index is built)`);
+  return { matrix: resolved.transform(matrix), metric: resolved.metric };
+}
+
+/**
+ * The exact graph at `radius` of a pairwise, precomputed or function metric, the number of rows, and the
+ * backend the clustering runs on: a function needs the pure-TypeScript backend (the addon cannot call
+ * JavaScript per pair); `neighbors: 'hnsw'` is refused, since hnswlib serves L2 and inner products only.
  * @internal
  */
 export async function customMetricGraph(
-  resolved: Exclude<ResolvedMetric, { kind: 'vectors' }>,
+  resolved: GraphMetric,
   vectors: unknown,
   dim: unknown,
   radius: number,
   opts: Record<string, unknown>,
   signal?: AbortSignal,
 ): Promise<{ graph: NeighborGraph; n: number; backend: Backend }> {
-  const what = resolved.kind === 'precomputed' ? "metric 'precomputed'" : 'a function as the metric';
+  const what = resolved.kind === 'precomputed' ? "metric 'precomputed'" : resolved.kind === 'function' ? 'a function as the metric' : `metric '${resolved.name}'`;
   if (opts.neighbors === 'hnsw' || opts.hnsw !== undefined) {
-    throw new RangeError(`neighbors 'hnsw' cannot serve ${what}: an HNSW index needs vectors and a metric it computes itself; leave neighbors 'auto' or pass 'exact'`);
+    throw new RangeError(`neighbors 'hnsw' cannot serve ${what}: an HNSW index (hnswlib) computes L2 and inner-product distances only; leave neighbors 'auto' or pass 'exact'`);
   }
-  if (resolved.kind === 'function') {
-    if (opts.backend === 'native') throw new RangeError("A function as the metric runs on the pure-TypeScript backend only (the addon cannot call JavaScript per pair): pass backend 'ts' or 'auto'");
-    const matrix = toMatrix(vectors, dim);
-    const backend = await resolveBackend('ts');
+  if (resolved.kind === 'precomputed') {
+    const backend = await resolveBackend(opts.backend);
+    const n = customMetricRows(resolved, vectors, dim);
     throwIfAborted(signal);
-    return { graph: await functionGraph(matrix.data, matrix.n, matrix.dim, resolved.fn, radius, signal), n: matrix.n, backend };
+    return { graph: precomputedGraph(vectors, n, radius), n, backend };
   }
-  const backend = await resolveBackend(opts.backend);
-  const n = customMetricRows(resolved, vectors, dim);
+  if (resolved.kind === 'function' && opts.backend === 'native') {
+    throw new RangeError("A function as the metric runs on the pure-TypeScript backend only (the addon cannot call JavaScript per pair): pass backend 'ts' or 'auto'");
+  }
+  const backend = await resolveBackend(resolved.kind === 'function' ? 'ts' : opts.backend);
+  let matrix = toMatrix(vectors, dim);
+  if (resolved.kind === 'pairwise' && resolved.transform) matrix = resolved.transform(matrix);
   throwIfAborted(signal);
-  return { graph: precomputedGraph(vectors, n, radius), n, backend };
+  const distance: PairDistance = resolved.kind === 'function' ? callDistance(resolved.fn) : resolved.distance;
+  return { graph: await pairGraph(matrix.data, matrix.n, matrix.dim, distance, radius, signal), n: matrix.n, backend };
+}
+
+/** A user's function as a pair distance, its result checked. */
+function callDistance(fn: MetricFunction): PairDistance {
+  return (data, i, j, dim) => {
+    const v = fn(data.subarray(i * dim, (i + 1) * dim), data.subarray(j * dim, (j + 1) * dim));
+    if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new RangeError(`Expected the metric function to return a finite number >= 0 but it returned ${describe(v)} for rows ${i} and ${j}`);
+    return v;
+  };
 }
 
 /**
@@ -174,17 +456,14 @@ function sparseGraph(g: PrecomputedGraph, n: number, radius: number): NeighborGr
   return { n, offsets: out, indices: outIndices, distances: outDistances };
 }
 
-/** Every pair i < j through `fn` (n(n−1)/2 calls), kept when within `radius`; yields every ~50 ms. */
-async function functionGraph(data: Float32Array, n: number, dim: number, fn: MetricFunction, radius: number, signal?: AbortSignal): Promise<NeighborGraph> {
+/** Every pair i < j through `distance` (n(n−1)/2 calls, float64), kept when within `radius`; yields every ~50 ms. */
+async function pairGraph(data: Float32Array, n: number, dim: number, distance: PairDistance, radius: number, signal?: AbortSignal): Promise<NeighborGraph> {
   const rows: [number, number][][] = Array.from({ length: n }, () => []);
   const slices = new Slices(signal);
-  const row = (i: number) => data.subarray(i * dim, (i + 1) * dim);
   for (let i = 0; i < n; i++) {
     if (slices.due()) await slices.pause();
-    const a = row(i);
     for (let j = i + 1; j < n; j++) {
-      const v = fn(a, row(j));
-      if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new RangeError(`Expected the metric function to return a finite number >= 0 but it returned ${describe(v)} for rows ${i} and ${j}`);
+      const v = distance(data, i, j, dim, radius);
       if (v <= radius) rows[i].push([j, v]), rows[j].push([i, v]);
     }
   }
