@@ -373,6 +373,27 @@ export async function customMetricGraph(
   return { graph: await pairGraph(matrix.data, matrix.n, matrix.dim, distance, radius, signal), n: matrix.n, backend };
 }
 
+/**
+ * The exact radius graph of any `metric` option (radiusGraph's exact path, threshold sweeps): the kernels'
+ * graph of the (transformed) rows, or the graph made here; and the rows' count.
+ * @internal
+ */
+export async function exactGraph(
+  resolved: ResolvedMetric,
+  vectors: unknown,
+  dim: unknown,
+  radius: number,
+  opts: Record<string, unknown>,
+  threads: number,
+  signal?: AbortSignal,
+): Promise<{ graph: NeighborGraph; n: number; backend: Backend }> {
+  if (madeHere(resolved)) return customMetricGraph(resolved, vectors, dim, radius, opts, signal);
+  const { matrix, metric } = kernelRows(resolved, vectors, dim, opts);
+  const backend = await resolveBackend(opts.backend);
+  throwIfAborted(signal);
+  return { graph: await backend.radiusGraph(matrix, metric, radius, threads, signal), n: matrix.n, backend };
+}
+
 /** A user's function as a pair distance, its result checked. */
 function callDistance(fn: MetricFunction): PairDistance {
   return (data, i, j, dim) => {

@@ -2,19 +2,21 @@
  * The radius neighbour graph (docs/ALGORITHMS.md, "Radius graph"): every pair within `radius`, as CSR.
  */
 import { resolveBackend, resolveThreads } from './backend.js';
-import { throwIfAborted } from './cancel.js';
 import type { NeighborGraph } from './graph.js';
-import type { Metric } from './metrics.js';
+import { exactGraph, kernelRows, madeHere, resolveMetric, type MetricInput, type MetricParams } from './metric-input.js';
 import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
 import type { CancelOptions, MetricOptions } from './types.js';
-import { COMMON_PARAMS, paramOrDefault } from './params.js';
 import { expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
-import { toMatrix, type VectorsInput } from './vectors.js';
+import type { VectorsInput } from './vectors.js';
 
 /** Options of {@link radiusGraph}. */
-export interface RadiusGraphOptions extends MetricOptions, NeighborOptions, CancelOptions {
+export interface RadiusGraphOptions extends Omit<MetricOptions, 'metric'>, NeighborOptions, CancelOptions {
   /** Keep pairs whose distance is `<= radius`; a finite number > 0. */
   radius: number;
+  /** Any metric the clustering calls take (default `'euclidean'`), see {@link MetricInput}. */
+  metric?: MetricInput;
+  /** The extra metrics' parameters: see {@link MetricParams}. */
+  metricParams?: MetricParams;
 }
 
 /**
@@ -33,14 +35,11 @@ export interface RadiusGraphOptions extends MetricOptions, NeighborOptions, Canc
 export async function radiusGraph(vectors: VectorsInput, dim: number, options: RadiusGraphOptions): Promise<NeighborGraph> {
   const opts = expectOptions('options', options, true);
   const radius = expectPositiveFinite('radius', opts.radius);
-  const metric = paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric);
+  const resolved = resolveMetric(opts.metric, opts.metricParams);
   const threads = resolveThreads(opts.threads);
   const signal = expectSignal('signal', opts.signal);
-  const matrix = toMatrix(vectors, dim);
+  if (madeHere(resolved) || (opts.neighbors === undefined && opts.hnsw === undefined)) return (await exactGraph(resolved, vectors, dim, radius, opts, threads, signal)).graph;
+  const { matrix, metric } = kernelRows(resolved, vectors, dim, opts);
   const backend = await resolveBackend(opts.backend);
-  if (opts.neighbors === undefined && opts.hnsw === undefined) {
-    throwIfAborted(signal);
-    return backend.radiusGraph(matrix, metric, radius, threads, signal);
-  }
   return (await buildNeighborGraph(matrix, metric, radius, backend, threads, opts, 1, signal)).graph;
 }

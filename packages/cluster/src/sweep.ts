@@ -10,6 +10,7 @@ import { chineseWhispersOnGraph, WEIGHTINGS, type Weighting } from './chinese-wh
 import { dbscanOnGraph } from './dbscan.js';
 import { assertGraph, edgeCount, filterGraphUnchecked, type NeighborGraph } from './graph.js';
 import { evaluate, type Evaluation } from './evaluate.js';
+import { exactGraph, resolveMetric, unitsOf, type ClusterInput, type MetricInput, type MetricParams } from './metric-input.js';
 import { METRICS, type Metric } from './metrics.js';
 import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
 import { CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, DBSCAN_PARAMS, checkParam, defaultMergeRadius, paramOrDefault } from './params.js';
@@ -58,7 +59,12 @@ export interface SweepGraphOptions extends CancelOptions {
 }
 
 /** Options of {@link sweepThresholds}. */
-export interface SweepOptions extends SweepGraphOptions, MetricOptions {}
+export interface SweepOptions extends Omit<SweepGraphOptions, 'metric'>, Omit<MetricOptions, 'metric'> {
+  /** Any metric the clustering calls take (default `'euclidean'`), see {@link MetricInput}. */
+  metric?: MetricInput;
+  /** The extra metrics' parameters: see {@link MetricParams}. */
+  metricParams?: MetricParams;
+}
 
 /** One threshold's outcome. */
 export interface SweepRow {
@@ -149,18 +155,17 @@ function sweepMergeRadius(value: unknown, thresholds: number[], metric: Metric |
  * @example
  * const { rows } = await sweepThresholds(embeddings, 512, { method: 'cw', thresholds: [0.8, 0.9, 1.0], truth });
  */
-export async function sweepThresholds(vectors: VectorsInput, dim: number, options: SweepOptions): Promise<SweepResult> {
+export async function sweepThresholds(vectors: ClusterInput, dim: number, options: SweepOptions): Promise<SweepResult> {
   const start = performance.now();
   const opts = expectOptions('options', options, true);
-  const metric = paramOrDefault<Metric>(COMMON_PARAMS.metric, opts.metric);
-  const params = sweepParams(opts, metric);
+  const resolved = resolveMetric(opts.metric, opts.metricParams);
+  const params = sweepParams(opts, unitsOf(resolved));
   const threads = resolveThreads(opts.threads);
-  const matrix = toMatrix(vectors, dim);
-  checkTruth(params.truth, matrix.n);
-  const backend = await resolveBackend(opts.backend);
+  if (opts.neighbors !== undefined || opts.hnsw !== undefined) throw new RangeError('sweepThresholds builds the exact graph: neighbors and hnsw do not apply');
   throwIfAborted(params.signal);
   const graphStart = performance.now();
-  const graph = await backend.radiusGraph(matrix, metric, Math.max(...params.thresholds), threads, params.signal);
+  const { graph, n, backend } = await exactGraph(resolved, vectors, dim, Math.max(...params.thresholds), opts, threads, params.signal);
+  checkTruth(params.truth, n);
   const graphMs = performance.now() - graphStart;
   return runSweep(graph, params, backend, threads, start, graphMs);
 }
