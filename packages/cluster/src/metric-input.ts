@@ -164,11 +164,16 @@ function minkowski(params: MetricParams): ResolvedMetric {
     name: 'minkowski',
     ...(weigh ? { transform: weigh } : {}),
     distance: (data, i, j, dim, limit) => {
-      // Σ |a−b|^p against limit^p, stopping once past it
+      // Σ |a−b|^p against limit^p, stopping once past it; an integer p by products (pow is 10× slower)
       const bound = Math.pow(limit, p);
+      const whole = Number.isInteger(p) && p <= 16;
       let sum = 0;
       for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
-        sum += Math.pow(Math.abs(data[a + k] - data[b + k]), p);
+        const d = Math.abs(data[a + k] - data[b + k]);
+        let t = d;
+        if (whole) for (let e = 1; e < p; e++) t *= d;
+        else t = Math.pow(d, p);
+        sum += t;
         if (sum > bound) return Infinity;
       }
       return Math.pow(sum, 1 / p);
