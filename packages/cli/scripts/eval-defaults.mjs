@@ -21,6 +21,7 @@ import { chineseWhispers, dbscan, evaluate, kDistancesOnGraph, radiusGraph, sugg
 import { FaceStore } from '@faceclust/embed';
 import { FacialClustering } from '../dist/index.js';
 import { burstFrames } from './burst-set.mjs';
+import { centred, largest, mainFaceTruth } from './face-truth.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const data = path.resolve(here, '../../../../shared/data');
@@ -36,27 +37,13 @@ function loadSet(storePath, mainOf) {
   const store = FaceStore.open(storePath);
   const set = store.loadFaces('default');
   store.close();
-  const best = new Map();
-  set.faces.forEach((f, i) => {
-    const key = mainOf(f);
-    const cur = best.get(f.file);
-    if (!cur || key < cur.key) best.set(f.file, { i, key });
-  });
-  const main = [...best.values()].map((b) => b.i).sort((a, b) => a - b);
-  const people = new Map();
-  const truth = Int32Array.from(main, (i) => {
-    const p = path.basename(path.dirname(set.faces[i].file));
-    if (!people.has(p)) people.set(p, people.size);
-    return people.get(p);
-  });
+  const { main, truth, people } = mainFaceTruth(set.faces, mainOf);
   const byFile = new Map();
   set.faces.forEach((f, i) => byFile.set(f.file, [...(byFile.get(f.file) ?? []), i]));
   const cannotLink = [];
   for (const ix of byFile.values()) for (let a = 0; a < ix.length; a++) for (let b = a + 1; b < ix.length; b++) cannotLink.push([ix[a], ix[b]]);
-  return { set, main, truth, people: people.size, constraints: cannotLink.length ? { cannotLink } : undefined };
+  return { set, main, truth, people, constraints: cannotLink.length ? { cannotLink } : undefined };
 }
-const centred = (f) => Math.hypot(f.box[0] + f.box[2] / 2 - 125, f.box[1] + f.box[3] / 2 - 125);
-const largest = (f) => -f.box[2] * f.box[3];
 
 async function embedFolder(name, folder, opts = {}) {
   const out = path.join(work, name, 'out');

@@ -43,6 +43,7 @@ import { fileURLToPath } from 'node:url';
 import { chineseWhispers, chineseWhispersOnGraph, dbscan, dbscanOnGraph, evaluate, filterGraph, METRICS, radiusGraph } from '@faceclust/cluster';
 import { FaceStore } from '@faceclust/embed';
 import { DEFAULTS, FacialClustering } from '../dist/index.js';
+import { mainFaceTruth } from './face-truth.mjs';
 import * as cliOptions from '../dist/options.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -141,23 +142,11 @@ const n = set.faces.length;
 const { dim, vectors } = set;
 
 // main face per photo: the box centre nearest the photo centre (LFW deep-funneled photos are 250×250)
-const mainOf = new Map();
-set.faces.forEach((f, i) => {
-  const d = Math.hypot(f.box[0] + f.box[2] / 2 - 125, f.box[1] + f.box[3] / 2 - 125);
-  const cur = mainOf.get(f.file);
-  if (!cur || d < cur.d) mainOf.set(f.file, { i, d });
-});
-const main = [...mainOf.values()].map((m) => m.i).sort((a, b) => a - b);
-const people = new Map();
-const truth = Int32Array.from(main, (i) => {
-  const p = path.basename(path.dirname(set.faces[i].file));
-  if (!people.has(p)) people.set(p, people.size);
-  return people.get(p);
-});
+const { main, truth, people: peopleCount } = mainFaceTruth(set.faces);
 const score = (labels) => evaluate(Int32Array.from(main, (i) => labels[i]), truth);
 const fmt = (q) => `pairwise P ${q.pairwise.precision.toFixed(4)} R ${q.pairwise.recall.toFixed(4)} F ${q.pairwise.f.toFixed(4)} | BCubed P ${q.bcubed.precision.toFixed(4)} R ${q.bcubed.recall.toFixed(4)} F ${q.bcubed.f.toFixed(4)} | NMI ${q.nmi.toFixed(4)} | clusters ${q.clusters} (true ${q.trueClusters})`;
 
-console.log(`store ${storePath}: ${images.length} photos (${images.filter((r) => r.status !== 'done').length} skipped, ${images.filter((r) => r.faces === 0).length} with no face), ${n} faces; scoring ${main.length} main faces of ${people.size} people`);
+console.log(`store ${storePath}: ${images.length} photos (${images.filter((r) => r.status !== 'done').length} skipped, ${images.filter((r) => r.faces === 0).length} with no face), ${n} faces; scoring ${main.length} main faces of ${peopleCount} people`);
 
 // one graph at the largest radius, filtered for every smaller one (exact when the radius is a float32)
 // (non-classic runs: the largest value swept, itself a float32, so filtering is exact at every grid value)
@@ -165,7 +154,7 @@ const maxR = classic ? 1.3 : Math.max(...cwGrid, ...dbGrid);
 const t0 = performance.now();
 const graph = await radiusGraph(vectors, dim, { radius: maxR, ...(classic ? {} : { metric }) });
 console.log(`radius graph at ${classic ? maxR : `${num(maxR)} (${metric})`}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-const out = { store: storePath, faces: n, scored: main.length, people: people.size, ...(classic ? {} : { metric }), defaults: {}, sweep: [] };
+const out = { store: storePath, faces: n, scored: main.length, people: peopleCount, ...(classic ? {} : { metric }), defaults: {}, sweep: [] };
 
 const cw = async (threshold, minClusterSize = 1) => (await chineseWhispersOnGraph(filterGraph(graph, threshold), { iterations: DEFAULTS.iterations, seed: DEFAULTS.seed, minClusterSize })).labels;
 const db = async (eps, minSamples) => (await dbscanOnGraph(filterGraph(graph, eps), { minSamples })).labels;

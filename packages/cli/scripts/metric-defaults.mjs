@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chineseWhispersOnGraph, dbscanOnGraph, evaluate, filterGraph, radiusGraph } from '@faceclust/cluster';
 import { FaceStore } from '@faceclust/embed';
+import { mainFaceTruth } from './face-truth.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -35,19 +36,7 @@ const store = FaceStore.open(storePath);
 const set = store.loadFaces('default');
 store.close();
 const { dim, vectors } = set;
-const best = new Map();
-set.faces.forEach((f, i) => {
-  const d = Math.hypot(f.box[0] + f.box[2] / 2 - 125, f.box[1] + f.box[3] / 2 - 125);
-  const c = best.get(f.file);
-  if (!c || d < c.d) best.set(f.file, { i, d });
-});
-const main = [...best.values()].map((b) => b.i).sort((a, b) => a - b);
-const people = new Map();
-const truth = Int32Array.from(main, (i) => {
-  const p = path.basename(path.dirname(set.faces[i].file));
-  if (!people.has(p)) people.set(p, people.size);
-  return people.get(p);
-});
+const { main, truth } = mainFaceTruth(set.faces);
 const score = (labels) => evaluate(Int32Array.from(main, (i) => labels[i]), truth).pairwise;
 
 /** Distances of sample pairs through a 2-row radiusGraph call each would be slow: a small graph of the sample instead. */
