@@ -3,7 +3,11 @@ import { cwParams, dbscanParams, DEFAULTS, expectSaveAs, paramTag, parseChoiceFl
 
 describe('options', () => {
   it('fills the defaults', () => {
-    expect(cwParams({})).toEqual({ threshold: DEFAULTS.threshold, iterations: 30, seed: 0, minClusterSize: 1, metric: 'euclidean', backend: 'auto' });
+    expect(cwParams({})).toEqual({ threshold: DEFAULTS.threshold, iterations: 30, seed: 0, minClusterSize: 1, mergeRadius: 0.9, metric: 'euclidean', backend: 'auto' });
+    // the merge radius follows the threshold and the metric; given, it is checked against the threshold
+    expect(cwParams({ threshold: 0.8 }).mergeRadius).toBe(0.72);
+    expect(cwParams({ metric: 'cosine' }).mergeRadius).toBe(0.405);
+    expect(() => cwParams({ threshold: 0.8, mergeRadius: 0.9 })).toThrow('Expected mergeRadius to be a finite number >= 0 and <= 0.8 (the threshold) but received 0.9');
     expect(dbscanParams({})).toEqual({ eps: DEFAULTS.eps, minSamples: DEFAULTS.minSamples, metric: 'euclidean', backend: 'auto' });
   });
 

@@ -76,7 +76,8 @@ describe.skipIf(!hasData || !hasBin)('faceclust eval / tune --truth <labelled fo
     // from 0.3: the valley of these few faces lies below the default range, and only inside it has a row
     const r = await runCli(['tune', '--out', out, '--truth', labelled, '--from', '0.3']);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.split('\n');
+    // the threshold table: the lines before the first blank one (the merge-radius table follows it)
+    const lines = r.stdout.split('\n\n')[0].split('\n');
     const body = lines.filter((l) => /^\s*\*?\d/.test(l)).map((l) => l.trim().split(/\s+/)[0]);
     const suggested = /suggested threshold: ([\d.]+)/.exec(r.stdout)![1];
     expect(body.filter((v) => v.startsWith('*'))).toEqual([`*${suggested}`]);

@@ -52,14 +52,18 @@ describe.skipIf(!hasCrops)('faceclust tune / eval on bbt-crops', () => {
   }, 240_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('tune --json prints exactly { method, suggested, rows } and writes the CSV, the chart and a log block', async () => {
+  it('tune --json prints exactly { method, suggested, rows, merge } and writes the CSV, the chart and a log block', async () => {
     const before = logBlocks(out);
     const r = await run(['tune', '--out', out, '--truth', 'folder', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(['method', 'suggested', 'rows']);
+    expect(Object.keys(json)).toEqual(['method', 'suggested', 'rows', 'merge']);
     expect(json.method).toBe('cw');
+    // the merge radius swept at one threshold, from off
+    expect(Object.keys(json.merge)).toEqual(['threshold', 'rows']);
+    expect(json.merge.rows.map((row: { mergeRadius: number }) => row.mergeRadius)[0]).toBe(0);
+    expect(Object.keys(json.merge.rows[0])).toEqual(['mergeRadius', 'threshold', 'clusters', 'noise', 'largest', 'singletons', 'pairwiseF', 'bcubedF']);
     // the 30 values of the default range, rounded as typed, plus a row at the suggestion when it falls between two
     const grid = sweepGrid(...defaultRange('cw', 'euclidean'), 30);
     const inside = json.suggested > grid[0] && json.suggested < grid[29] && !grid.includes(json.suggested);

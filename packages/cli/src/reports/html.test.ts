@@ -154,7 +154,7 @@ describe.skipIf(!hasData)('report.html and contact sheets (groups/)', () => {
     const rows = [...index.matchAll(/<tr><td><a href="([^"]+)">[^<]*<\/a><\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>(\d+)<\/td><td>([^<]*)<\/td><td>(\d+)/g)].map((m) => m.slice(1));
     expect(rows.map((r) => r[0])).toEqual(['report-002-dbscan-e0.925-m2/report.html', 'report-001-cw-t1/report.html']);
     expect(rows[0]!.slice(2)).toEqual(['DBSCAN', 'eps=0.925 minSamples=2 metric=euclidean', String(second.clusters), 'assigned', String(second.faces.length)]);
-    expect(rows[1]!.slice(2)).toEqual(['Chinese Whispers', 'threshold=1 iterations=30 seed=0 minClusterSize=1 metric=euclidean', String(result.clusters), 'adopted', String(result.faces.length)]);
+    expect(rows[1]!.slice(2)).toEqual(['Chinese Whispers', 'threshold=1 iterations=30 seed=0 minClusterSize=1 mergeRadius=0.9 metric=euclidean', String(result.clusters), 'adopted', String(result.faces.length)]);
     expect(rows[0]![1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
     if (chromium) expect(renderInChromium(second.outputs.report, path.join(dir, 'chromium-profile')).loaded).toBe(second.faces.length);
   }, 90_000);
