@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Time per face of the embedder alone, on one thread (as each inference worker runs it: intraOpNumThreads 1,
 // graph optimisation 'all', flush-to-zero on), on real aligned lfw-dev crops, in one run:
-//   fp32 b1     fr_feature.onnx, one face per call (the baseline: what the pipeline did before)
-//   fp32 bN     fr_feature_batch.onnx, N faces per call
-//   int8 bN     fr_feature_int8.onnx, N faces per call
+//   npm b1         fr_feature.onnx, one face per call (the baseline: what the pipeline ran before)
+//   npm+batch bN   the same graph with only a batch dimension (makeBatch), N faces per call: batching alone
+//   fp32 bN        fr_feature_fp32.onnx (batch dimension, PRelu rewritten), the default embedder now
+//   int8 bN        fr_feature_int8.onnx, N faces per call (model 'default-int8')
 // Configurations are interleaved round by round (each round embeds every crop once with each), so load
 // from other jobs on a shared machine falls on all alike; the table gives each one's median round. Also
 // prints each model's embeddings against the baseline's (cosine), on the same crops.
@@ -13,12 +14,13 @@
 // --extra: one more model (batch-capable) timed at the same batches, e.g. a graph variant under study.
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { embedFace, findImages } from '../dist/index.js';
 import { denormalFlusher } from '../dist/models.js';
+import { makeBatch, readModel, writeModel } from './feature-models.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const data = path.resolve(here, '../../../../shared/data');
@@ -48,9 +50,11 @@ crops.forEach((c, b) => {
 });
 
 const opts = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' };
+const npmFile = path.join(models, 'fr_feature.onnx');
 const sessions = {
-  fp32: await ort.InferenceSession.create(path.join(models, 'fr_feature.onnx'), opts),
-  'fp32-batch': await ort.InferenceSession.create(path.join(models, 'fr_feature_batch.onnx'), opts),
+  npm: await ort.InferenceSession.create(npmFile, opts),
+  'npm+batch': await ort.InferenceSession.create(writeModel(makeBatch(readModel(readFileSync(npmFile)))), opts),
+  fp32: await ort.InferenceSession.create(path.join(models, 'fr_feature_fp32.onnx'), opts),
   int8: await ort.InferenceSession.create(path.join(models, 'fr_feature_int8.onnx'), opts),
 };
 const extra = arg('extra');
@@ -72,8 +76,9 @@ async function embedAll(session, b) {
   return out;
 }
 
-const configs = [{ label: 'fp32 b1 (baseline)', model: 'fp32', batch: 1 }];
-for (const b of batches) configs.push({ label: `fp32 b${b}`, model: 'fp32-batch', batch: b });
+const configs = [{ label: 'npm b1 (baseline)', model: 'npm', batch: 1 }];
+for (const b of batches) if (b > 1) configs.push({ label: `npm+batch b${b}`, model: 'npm+batch', batch: b });
+for (const b of batches) configs.push({ label: `fp32 b${b}`, model: 'fp32', batch: b });
 for (const b of batches) configs.push({ label: `int8 b${b}`, model: 'int8', batch: b });
 if (extra) for (const b of batches) configs.push({ label: `${extra.split('=')[0]} b${b}`, model: extra.split('=')[0], batch: b });
 const times = configs.map(() => []);

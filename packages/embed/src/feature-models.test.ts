@@ -11,7 +11,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { embedCrops } from './embedder.js';
 import { DERIVED_MODEL_FILES, type Sessions, defaultModelPath, embedderId, loadSessions, modelHash, modelsDir } from './models.js';
 import { embedFace } from './pipeline.js';
-import { lfwPeople, packageRoot, hasData } from './test-data.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { embedImages } from './embed-images.js';
+import { FaceStore } from './store.js';
+import { hasData, hasDist, lfwPeople, packageRoot } from './test-data.js';
 
 type Bytes = Uint8Array;
 interface Calibration { channels: Record<string, number[]>; ranges: Record<string, Record<string, number>>; method: string }
@@ -124,5 +128,26 @@ describe.skipIf(!hasData)('derived embedders on real faces', () => {
     const [f] = await embedFace(lfwPeople(3, 1, 1)[0].files[0], { model: 'default-int8' });
     expect(f.model).toBe(embedderId('default-int8'));
     expect(f.embedding).toHaveLength(512);
+  });
+
+  it.skipIf(!hasDist)('embedImages with default-int8: the faces of several photos per call, each photo as embedFace gives it, under the int8 id', async () => {
+    const files = lfwPeople(3, 4, 3).flatMap((p) => p.files);
+    const dir = mkdtempSync(path.join(tmpdir(), 'faceclust-int8-'));
+    try {
+      const storePath = path.join(dir, 'faces.sqlite');
+      for await (const ev of embedImages(files, { storePath, model: 'default-int8', threads: 1 })) expect(ev.status).toBe('done');
+      const store = FaceStore.open(storePath);
+      const set = store.loadFaces('default-int8');
+      expect(set.model).toBe(embedderId('default-int8'));
+      expect(store.loadFaces('default').faces).toEqual([]);
+      store.close();
+      for (const [i, f] of set.faces.entries()) {
+        const alone = (await embedFace(f.file, { model: 'default-int8' }))[f.faceIndex];
+        expect(cosine(alone.embedding, set.vectors.subarray(i * 512, (i + 1) * 512))).toBeGreaterThan(1 - 1e-6);
+      }
+      expect(new Set(set.faces.map((f) => f.file)).size).toBe(files.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -242,7 +242,9 @@ export async function loadSessions(model?: string, normalization?: Normalization
   const [detect, landmark, feature] = await Promise.all([
     createSession(defaultModelPath('detect'), 'all'),
     createSession(defaultModelPath('landmark'), 'all'),
-    createSession(featureFile, denormalsFlushed ? 'all' : 'basic'),
+    // the int8 embedder always at 'all': below 'extended' onnxruntime does not fuse its QDQ nodes into
+    // integer kernels, and runs (and rounds) it as float arithmetic on dequantised values
+    createSession(featureFile, denormalsFlushed || model === 'default-int8' ? 'all' : 'basic'),
   ]);
   checkEmbedderShape(feature, featureFile);
   const featureInput = feature.inputNames[0];
