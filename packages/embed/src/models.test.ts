@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,11 @@ describe('a missing default model says what to run where the package is installe
         `Model fr_detect.onnx not found in ${dir}: fetch them again (from the npm registry, checksummed) with \`node ${JSON.stringify(fetch)}\`, or \`npm rebuild @faceclust/embed\``,
       );
       expect(missingModelMessage('fr_detect.onnx', dir, dir)).toMatch(/\(FACECLUST_MODELS_DIR\): put fr_detect\.onnx, fr_landmark\.onnx, fr_feature\.onnx there .*--dir .*, or unset FACECLUST_MODELS_DIR$/);
+      // a folder with the npm models but not the embedders built from them (filled before they existed)
+      writeFileSync(path.join(dir, 'fr_feature.onnx'), '');
+      expect(missingModelMessage('fr_feature_fp32.onnx', dir, dir)).toBe(
+        `Model fr_feature_fp32.onnx not found in ${dir}: it is built from fr_feature.onnx, offline, by \`node ${JSON.stringify(fetch)} --if-missing --dir ${JSON.stringify(dir)}\``,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -57,8 +57,13 @@ export function defaultModelPath(kind: keyof typeof DEFAULT_MODEL_FILES | keyof 
 export function missingModelMessage(file: string, dir: string, env: string | undefined = process.env.FACECLUST_MODELS_DIR): string {
   const fetch = `node ${JSON.stringify(fileURLToPath(new URL('../scripts/fetch-models.mjs', import.meta.url)))}`;
   const all = Object.values(DEFAULT_MODEL_FILES).join(', ');
-  if (env) return `Model ${file} not found in ${dir} (FACECLUST_MODELS_DIR): put ${all} there (\`${fetch} --dir ${JSON.stringify(dir)}\` fetches them from the npm registry), or unset FACECLUST_MODELS_DIR`;
   const where = `Model ${file} not found in ${dir}`;
+  if ((Object.values(DERIVED_MODEL_FILES) as string[]).includes(file) && existsSync(path.join(dir, DEFAULT_MODEL_FILES.feature))) {
+    // a folder filled before the built embedders existed (or by hand): building them needs no network
+    const dirArg = env ? ` --dir ${JSON.stringify(dir)}` : '';
+    return `${where}: it is built from ${DEFAULT_MODEL_FILES.feature}, offline, by \`${fetch} --if-missing${dirArg}\``;
+  }
+  if (env) return `${where} (FACECLUST_MODELS_DIR): put ${all} there (\`${fetch} --dir ${JSON.stringify(dir)}\` fetches them from the npm registry, then builds the embedders derived from them), or unset FACECLUST_MODELS_DIR`;
   if (!existsSync(dir)) {
     return `${where}: the install script of @faceclust/embed, which fetches the models from the npm registry, did not run ` +
       '(pnpm 10 runs no dependency install scripts until approved; npm skips them with ignore-scripts). ' +
