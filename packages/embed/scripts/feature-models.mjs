@@ -6,11 +6,12 @@
 //   and every PRelu(x, s) written as s·x + (1 − s)·Relu(x) (Mul, Relu, Mul, Add): the same function, but
 //   onnxruntime keeps those ops in its blocked NCHWc layout, where it has no PRelu and so reordered every
 //   activation out of and back into that layout around each of the 33 PRelus (README, "Measured").
-// - fr_feature_int8.onnx: the batch network (PRelu kept) with static int8 quantisation in QDQ form, which
+// - fr_feature_int8.onnx: the batch network, equalised (below), with static int8 quantisation in QDQ form, which
 //   onnxruntime fuses into QLinearConv / QLinearAdd (u8 activations × s8 weights, VNNI on x86) when graph
 //   optimisation is on. Activations: uint8, asymmetric, one scale per tensor from the committed ranges.
 //   Conv weights: int8, symmetric, one scale per output channel; biases int32 at input scale × weight scale.
-//   PRelu stays float between a DequantizeLinear and a QuantizeLinear. The last 1×1 Conv (512 → 512, under
+//   PRelu stays float between a DequantizeLinear and a QuantizeLinear, rewritten as in the fp32 model
+//   (onnxruntime's PRelu is slow in the NHWC layout of its QLinearConv). The last 1×1 Conv (512 → 512, under
 //   0.2 % of the multiply-adds) stays float on dequantised input, so the embedding itself is not rounded
 //   to 256 levels.
 //
@@ -376,7 +377,8 @@ export function buildFeatureModels(featureBytes, calibration, options) {
   const fp32 = writeModel(rewritePRelu(makeBatch(readModel(featureBytes))));
   let m = makeBatch(readModel(featureBytes));
   if (calibration.channels) m = equalise(m, calibration.channels);
-  const int8 = writeModel(quantise(m, calibration.ranges, calibration.method, options));
+  // the PRelus, float between a DequantizeLinear and a QuantizeLinear, rewritten as in fp32 (same function)
+  const int8 = writeModel(rewritePRelu(quantise(m, calibration.ranges, calibration.method, options)));
   return { fp32, int8 };
 }
 

@@ -24,7 +24,7 @@ export const MODELS = {
 /** Built from fr_feature.onnx by buildFeatureModels: same input, same bytes. */
 export const DERIVED_MODELS = {
   'fr_feature_fp32.onnx': '1778a5f832713d060aa43518f16f720120e81d0f42a15fbab0be376a290b8102',
-  'fr_feature_int8.onnx': '5e090d516538a74891d247e642ceb3c2431a318d45a89842bb2b2c207db79e61',
+  'fr_feature_int8.onnx': '81c575505845a4b8c1a869dc472ee05438ba3d698ff2aa818d218e3b2a97a65e',
 };
 export const CALIBRATION_FILE = fileURLToPath(new URL('../calibration/fr_feature-int8.json', import.meta.url));
 

@@ -15,7 +15,7 @@ export interface EmbedOptions {
   /** SQLite file, e.g. `<out>/faces.sqlite` (created if absent). */
   storePath: string;
   /**
-   * 'default' (fp32), 'default-int8' (its static int8 quantisation: faster, slightly different embeddings,
+   * 'default' (fp32), 'default-int8' (its static int8 quantisation: opt-in, slightly different embeddings,
    * a model id of its own) or a path to an ArcFace-style .onnx (one [1|N,3,112,112] input, any output size).
    */
   model?: string;
@@ -51,11 +51,6 @@ export type EmbedEvent = {
 
 /** In flight per worker: the next images decode while the current one is in inference. */
 const PER_WORKER = 3;
-/**
- * In flight per worker whose embedder takes a batch: the faces of the images already decoded go to the
- * embedder in one call (README, "Measured": the int8 embedder is faster per face with several per call).
- */
-const PER_WORKER_BATCHED = 8;
 /** How long teardown waits for workers to finish loading or running a model before terminating them. */
 const IDLE_WAIT_MS = 60_000;
 
@@ -196,11 +191,10 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
       const w = new Worker(url, { workerData: init });
       const mine = new Map<number, string>();
       let ready = false;
-      let perWorker = PER_WORKER;
       const state = { loading: true, mine, exited: false };
       states.push(state);
       const feed = () => {
-        while (ready && mine.size < perWorker && next < todo.length && !signal?.aborted && !fatal) {
+        while (ready && mine.size < PER_WORKER && next < todo.length && !signal?.aborted && !fatal) {
           const id = nextId++;
           mine.set(id, todo[next]);
           w.postMessage({ type: 'job', id, path: todo[next++] } satisfies ToWorker);
@@ -210,7 +204,6 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
       w.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
           ready = true;
-          perWorker = m.batch > 1 ? PER_WORKER_BATCHED : PER_WORKER;
           state.loading = false;
           if (!dimRegistered) {
             dimRegistered = true;

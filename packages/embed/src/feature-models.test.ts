@@ -130,7 +130,7 @@ describe.skipIf(!hasData)('derived embedders on real faces', () => {
     expect(f.embedding).toHaveLength(512);
   });
 
-  it.skipIf(!hasDist)('embedImages with default-int8: the faces of several photos per call, each photo as embedFace gives it, under the int8 id', async () => {
+  it.skipIf(!hasDist)('embedImages with default-int8: each photo as embedFace gives it, under the int8 id only', async () => {
     const files = lfwPeople(3, 4, 3).flatMap((p) => p.files);
     const dir = mkdtempSync(path.join(tmpdir(), 'faceclust-int8-'));
     try {

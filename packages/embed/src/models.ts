@@ -148,7 +148,10 @@ export interface Sessions {
   featureInput: string;
   featureOutput: string;
   featureDim: number;
-  /** Most faces per embedder call: 1 when the model's input has a fixed batch of 1. */
+  /**
+   * Most faces per embedder call (embedCrops). 1 for every model: the built embedders take any batch, but
+   * none measured faster per face with more than one (README, "Measured").
+   */
   featureBatch: number;
   normalization: Normalization;
   /**
@@ -162,11 +165,7 @@ export interface Sessions {
 /** See Sessions.minFaceNorm. */
 export const DEFAULT_MIN_FACE_NORM = 2.0;
 
-/**
- * Most faces per call of the int8 embedder, the one embedder measured faster with several faces per call
- * (README, "Measured"; the fp32 one is not, and custom models are run one face per call as before).
- */
-export const INT8_EMBED_BATCH = 16;
+
 
 /**
  * Returns a function that sets flush-to-zero and denormals-are-zero on the calling thread (through
@@ -259,7 +258,7 @@ export async function loadSessions(model?: string, normalization?: Normalization
   const featureDim = (probe[featureOutput].data as Float32Array).length;
   return {
     detect, landmark, feature, featureInput, featureOutput, featureDim,
-    featureBatch: model === 'default-int8' ? INT8_EMBED_BATCH : 1,
+    featureBatch: 1,
     normalization: normalization ?? DEFAULT_NORMALIZATION,
     // the int8 embedder's raw lengths follow the fp32 one's (README, "int8 embedder")
     minFaceNorm: isBuiltinModel(model) ? DEFAULT_MIN_FACE_NORM : 0,

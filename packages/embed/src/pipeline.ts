@@ -1,7 +1,7 @@
 import { alignFace, landmarks68to5 } from './align.js';
 import { type DecodedImage, decodeImage, encodePng } from './decode.js';
 import { type RawDetection, detectCandidates, detectRaw, verifyCandidates } from './detect.js';
-import { type Embedded, embedCrops, sharpness } from './embedder.js';
+import { embedCrop, sharpness } from './embedder.js';
 import { describe } from './errors.js';
 import { type Normalization, type Sessions, embedderId, loadSessions, validateNormalization } from './models.js';
 import { predictLandmarks } from './landmarks.js';
@@ -60,22 +60,12 @@ export function validateAnalyzeOptions(o: {
   };
 }
 
-/** A face candidate of one image, landmarked and aligned, not yet embedded. */
-export interface LocatedFace {
-  d: RawDetection;
-  /** 5 points in decoded-image pixels. */
-  pts5: number[];
-  /** Aligned 112×112 RGB crop, 3 bytes per pixel. */
-  crop: Uint8Array;
-}
-
 /**
- * Detect (unless opts.detect is false), landmarks and align every face candidate of a decoded image
- * (decoded with this `opts`: see decodeImage), best score first. Faces small in a reduced image are
- * verified, landmarked and aligned from full-resolution pixels (viewsFor). Their crops then go to the
- * embedder, possibly in one call with other images' (the worker batches them), and finishFaces decides.
+ * Detect (unless opts.detect is false), landmarks, align, and, when `embed`, embed every face of a decoded
+ * image (decoded with this `opts`: see decodeImage). Faces small in a reduced image are verified, landmarked
+ * and aligned from full-resolution pixels (viewsFor).
  */
-export async function locateFaces(sessions: Sessions, img: DecodedImage, opts: AnalyzeOptions): Promise<LocatedFace[]> {
+export async function analyzeImage(sessions: Sessions, img: DecodedImage, opts: AnalyzeOptions, embed = true): Promise<AnalyzedFace[]> {
   let dets: RawDetection[];
   let viewOf: ViewOf;
   if (opts.detect) {
@@ -93,36 +83,23 @@ export async function locateFaces(sessions: Sessions, img: DecodedImage, opts: A
     dets = [best ?? { x1: 0, y1: 0, x2: img.width, y2: img.height, score: 0 }];
     viewOf = await viewsFor(img, dets);
   }
-  const located: LocatedFace[] = [];
+  const faces: AnalyzedFace[] = [];
+  const eyes: { x: number; y: number; iod: number }[] = [];
   for (const d of [...dets].sort((a, b) => b.score - a.score)) {
     const view = viewOf(d);
     const inView = landmarks68to5(await predictLandmarks(sessions.landmark, view, boxInView(view, d)));
-    const { crop } = alignFace(view.data, view.width, view.height, inView);
-    located.push({ d, pts5: pointsFromView(view, inView), crop });
-  }
-  return located;
-}
-
-/** Whether locateFaces' crops must be embedded: to keep the embeddings, or for the not-a-face check. */
-export function needsEmbedding(sessions: Sessions, embed: boolean): boolean {
-  return embed || sessions.minFaceNorm > 0;
-}
-
-/**
- * The faces of one image from its located candidates and their embeddings (`embedded[k]` for
- * `located[k]`; empty when needsEmbedding is false): one face per pair of eyes, and, with detection, no
- * face whose raw embedding is shorter than `sessions.minFaceNorm`.
- */
-export function finishFaces(sessions: Sessions, img: DecodedImage, opts: AnalyzeOptions, located: readonly LocatedFace[], embedded: readonly Embedded[], embed: boolean): AnalyzedFace[] {
-  const faces: AnalyzedFace[] = [];
-  const eyes: { x: number; y: number; iod: number }[] = [];
-  for (const [k, { d, pts5, crop }] of located.entries()) {
+    const pts5 = pointsFromView(view, inView);
     // two boxes whose landmarks put the eyes in the same place are one face found twice
     const e = { x: (pts5[0] + pts5[2]) / 2, y: (pts5[1] + pts5[3]) / 2, iod: Math.hypot(pts5[2] - pts5[0], pts5[3] - pts5[1]) };
     if (opts.detect && eyes.some((o) => Math.hypot(o.x - e.x, o.y - e.y) < 0.5 * Math.max(o.iod, e.iod))) continue;
-    // the embedding doubles as the last face check, so it is computed even when only detecting
-    const em = embedded[k] as Embedded | undefined;
-    if (em && opts.detect && em.norm < sessions.minFaceNorm) continue;
+    const { crop } = alignFace(view.data, view.width, view.height, inView);
+    // the embedding doubles as the last face check, so it runs even when only detecting
+    let embedding: Float32Array | undefined;
+    if (embed || sessions.minFaceNorm > 0) {
+      const e = await embedCrop(sessions, crop);
+      if (opts.detect && e.norm < sessions.minFaceNorm) continue;
+      embedding = e.embedding;
+    }
     eyes.push(e);
     const s = img.scale;
     const face: AnalyzedFace = {
@@ -132,17 +109,10 @@ export function finishFaces(sessions: Sessions, img: DecodedImage, opts: Analyze
       crop,
       quality: { sharpness: sharpness(crop), size: (d.y2 - d.y1) * s },
     };
-    if (embed) face.embedding = em!.embedding;
+    if (embed) face.embedding = embedding;
     faces.push(face);
   }
   return faces;
-}
-
-/** locateFaces, the embedder (one call for the image's faces, if it takes a batch), finishFaces. */
-export async function analyzeImage(sessions: Sessions, img: DecodedImage, opts: AnalyzeOptions, embed = true): Promise<AnalyzedFace[]> {
-  const located = await locateFaces(sessions, img, opts);
-  const embedded = needsEmbedding(sessions, embed) ? await embedCrops(sessions, located.map((l) => l.crop)) : [];
-  return finishFaces(sessions, img, opts, located, embedded, embed);
 }
 
 // ---- single-image API (runs on the calling thread; embedImages uses worker threads) ----

@@ -6,8 +6,7 @@ import { contentHash } from './content-hash.js';
 import { type DecodedImage, decodeImage, encodePng } from './decode.js';
 import { EmbedError, errorMessage } from './errors.js';
 import { type Sessions, denormalFlusher, loadSessions } from './models.js';
-import { embedCrops, type Embedded } from './embedder.js';
-import { type AnalyzeOptions, type LocatedFace, finishFaces, locateFaces, needsEmbedding } from './pipeline.js';
+import { type AnalyzeOptions, analyzeImage } from './pipeline.js';
 import type { StoredFace } from './store.js';
 
 export interface WorkerInit {
@@ -22,7 +21,7 @@ export type ToWorker = { type: 'job'; id: number; path: string };
 export type WorkerFace = StoredFace;
 
 export type FromWorker =
-  | { type: 'ready'; dim: number; batch: number }
+  | { type: 'ready'; dim: number }
   | { type: 'fatal'; message: string; code?: string }
   | {
       type: 'result'; id: number; path: string; size: number; mtimeMs: number; hash?: string;
@@ -70,75 +69,41 @@ async function main(): Promise<void> {
     port.postMessage({ type: 'fatal', message: errorMessage(err), code: err instanceof EmbedError ? err.code : undefined } satisfies FromWorker);
     return;
   }
-  port.postMessage({ type: 'ready', dim: sessions.featureDim, batch: sessions.featureBatch } satisfies FromWorker);
+  port.postMessage({ type: 'ready', dim: sessions.featureDim } satisfies FromWorker);
 
-  // decoding starts as soon as a job arrives (on libuv's pool), overlapping the inference of the jobs before
-  // it. With an embedder that takes a batch, the faces of every image already decoded go to it in one call.
-  type Job = { id: number; path: string; loaded: Promise<Loaded>; ready?: Loaded };
-  const queue: Job[] = [];
+  // decoding starts as soon as a job arrives (on libuv's pool), overlapping the inference of the job before it
+  const queue: { id: number; path: string; loaded: Promise<Loaded> }[] = [];
   let busy = false;
   const pump = async () => {
     if (busy) return;
     busy = true;
     while (queue.length) {
-      const group = [queue.shift()!];
-      await group[0].loaded;
-      if (sessions.featureBatch > 1) while (queue.length && queue[0].ready) group.push(queue.shift()!);
-      const located: { located?: LocatedFace[]; error?: string }[] = [];
-      for (const job of group) {
-        const l = job.ready ?? (await job.loaded);
-        if (!l.image) continue;
+      const job = queue.shift()!;
+      const l = await job.loaded;
+      const base = { type: 'result' as const, id: job.id, path: job.path, size: l.size, mtimeMs: l.mtimeMs, hash: l.hash };
+      let msg: FromWorker;
+      if (!l.image) {
+        msg = { ...base, faces: [], error: l.error ?? 'unknown error' };
+      } else {
         try {
-          located.push({ located: await locateFaces(sessions, l.image, init.analyze) });
-        } catch (err) {
-          located.push({ error: `Failed while analysing ${job.path}: ${errorMessage(err)}` });
-        }
-      }
-      let embedded: Embedded[] = [];
-      let embedError: string | undefined;
-      if (needsEmbedding(sessions, true)) {
-        try {
-          embedded = await embedCrops(sessions, located.flatMap((x) => x.located?.map((f) => f.crop) ?? []));
-        } catch (err) {
-          embedError = errorMessage(err);
-        }
-      }
-      let at = 0, k = 0;
-      for (const job of group) {
-        const l = job.ready ?? (await job.loaded);
-        const base = { type: 'result' as const, id: job.id, path: job.path, size: l.size, mtimeMs: l.mtimeMs, hash: l.hash };
-        let msg: FromWorker;
-        if (!l.image) {
-          msg = { ...base, faces: [], error: l.error ?? 'unknown error' };
-        } else {
-          const { located: faces, error } = located[k++];
-          const mine = embedded.slice(at, at + (faces?.length ?? 0));
-          at += faces?.length ?? 0;
-          if (!faces || embedError) {
-            msg = { ...base, faces: [], error: error ?? `Failed while analysing ${job.path}: ${embedError}` };
-          } else {
-            try {
-              const out: WorkerFace[] = [];
-              for (const f of finishFaces(sessions, l.image, init.analyze, faces, mine, true)) {
-                const png = await encodePng({ data: f.crop, width: 112, height: 112 });
-                out.push({ box: f.box, score: f.score, landmarks: f.landmarks, quality: f.quality, crop: new Uint8Array(png.buffer, png.byteOffset, png.length), embedding: f.embedding! });
-              }
-              msg = { ...base, width: l.image.originalWidth, height: l.image.originalHeight, faces: out };
-            } catch (err) {
-              msg = { ...base, faces: [], error: `Failed while analysing ${job.path}: ${errorMessage(err)}` };
-            }
+          const faces = await analyzeImage(sessions, l.image, init.analyze, true);
+          const out: WorkerFace[] = [];
+          for (const f of faces) {
+            const png = await encodePng({ data: f.crop, width: 112, height: 112 });
+            out.push({ box: f.box, score: f.score, landmarks: f.landmarks, quality: f.quality, crop: new Uint8Array(png.buffer, png.byteOffset, png.length), embedding: f.embedding! });
           }
+          msg = { ...base, width: l.image.originalWidth, height: l.image.originalHeight, faces: out };
+        } catch (err) {
+          msg = { ...base, faces: [], error: `Failed while analysing ${job.path}: ${errorMessage(err)}` };
         }
-        port.postMessage(msg);
       }
+      port.postMessage(msg);
     }
     busy = false;
   };
   port.on('message', (m: ToWorker) => {
     if (m.type !== 'job') return;
-    const job: Job = { id: m.id, path: m.path, loaded: load(m.path, init.analyze) };
-    void job.loaded.then((l) => (job.ready = l));
-    queue.push(job);
+    queue.push({ id: m.id, path: m.path, loaded: load(m.path, init.analyze) });
     void pump();
   });
 }
