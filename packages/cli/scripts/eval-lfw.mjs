@@ -6,6 +6,8 @@
  *   node scripts/eval-lfw.mjs [--store FILE | --embed OUTDIR] [--metric NAME] [--threshold T] [--eps E]
  *                             [--sweep [--from A --to B [--steps K]] [--min-samples LIST] [--merge]] [--json FILE]
  *
+ * --model NAME   the embedder whose faces are read from the store: 'default' (fp32), 'default-int8' or
+ *                an .onnx path, as @faceclust/embed's `model` option (default 'default')
  * --store FILE   an existing embedding store of lfw-dev (default /tmp/faceclust-lfw-dev/faces.sqlite,
  *                the one @faceclust/embed's own evaluation builds); opened only to read
  * --embed OUTDIR embed lfw-dev with FacialClustering into OUTDIR first (resumable)
@@ -135,8 +137,9 @@ if (flag('--embed')) {
 if (!fs.existsSync(storePath)) throw new Error(`No store at ${storePath}: pass --store FILE or --embed OUTDIR`);
 
 const store = FaceStore.open(storePath);
-const set = store.loadFaces('default');
-const images = store.listImages({ model: 'default' });
+const model = flag('--model') ?? 'default';
+const set = store.loadFaces(model);
+const images = store.listImages({ model });
 store.close();
 const n = set.faces.length;
 const { dim, vectors } = set;

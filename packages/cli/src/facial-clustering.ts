@@ -42,7 +42,7 @@ export interface FacialClusteringOptions {
   outPath?: string;
   /** Detect and align faces (default true); false for folders of ready face crops, one face each. */
   preprocess?: boolean;
-  /** Embedding model: 'default' (built-in) or a path to an ArcFace-style .onnx file. */
+  /** Embedding model: 'default' (built-in), 'default-int8' (its int8 quantisation, opt-in) or a path to an ArcFace-style .onnx file. */
   model?: string;
   /** Worker threads for embedding, default: every core. */
   threads?: number;
@@ -244,7 +244,7 @@ export class FacialClustering {
     }
     if (typeof preprocess !== 'boolean') throw new TypeError(`Expected a boolean for preprocess but received ${typeof preprocess}`);
     if (model !== undefined && (typeof model !== 'string' || model === '')) {
-      throw new TypeError(`Expected 'default' or a path to an .onnx file for model but received ${JSON.stringify(model)}`);
+      throw new TypeError(`Expected 'default', 'default-int8' or a path to an .onnx file for model but received ${JSON.stringify(model)}`);
     }
     if (threads !== undefined) expectNumber('threads', threads, { min: 1, max: 256, integer: true });
     this.preprocess = preprocess;

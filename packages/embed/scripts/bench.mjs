@@ -8,10 +8,12 @@
 // loading the models, which a 20-photo run would otherwise be dominated by) and over the whole call ("all");
 // "cpu" is the process's CPU time (all threads) per image, steady too, which other jobs on a shared machine
 // disturb much less than the rates.
+// --int8: both sets also run with model 'default-int8' (the int8 embedder, faces of several photos per
+// embedder call), in the same run.
 // --compare <dist>: both sets also run through another build of this package (e.g. the previous commit's,
 // from `git worktree add`), in the same run, for a before/after.
 //
-//   node scripts/bench.mjs [--n 200] [--n12 20] [--threads N] [--compare ../old/dist] [--json out.json]
+//   node scripts/bench.mjs [--n 200] [--n12 20] [--threads N] [--int8] [--compare ../old/dist] [--json out.json]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,11 +48,11 @@ const cal = (() => {
   return s > 0 ? performance.now() - t : 0;
 })();
 
-async function run(label, files, embed = embedImages) {
+async function run(label, files, embed = embedImages, model = undefined) {
   const storePath = path.join(tmp, `${label}.sqlite`);
   const t = performance.now();
   let faces = 0, skipped = 0, first = 0, count = 0, cpuFirst;
-  for await (const ev of embed(files, { storePath, threads })) {
+  for await (const ev of embed(files, { storePath, threads, model })) {
     faces += ev.faces;
     if (ev.status === 'skipped') skipped++;
     if (count++ === 0) {
@@ -98,6 +100,12 @@ try {
   const ratio = (a, b, k) => (a[k] / b[k]).toFixed(3);
   console.log(`lfw-250px vs lfw-no-ftz: ${(lfwRun.steadyImagesPerSecond / baseline.steadyImagesPerSecond).toFixed(2)}× the images per second`);
   console.log(`12-megapixel / lfw-250px: ${ratio(bigRun, lfwRun, 'steadyImagesPerSecond')} steady, ${ratio(bigRun, lfwRun, 'imagesPerSecond')} all, ${ratio(lfwRun, bigRun, 'cpuMsPerImage')} by cpu time`);
+  if (process.argv.includes('--int8')) {
+    const lfwInt8 = await run('lfw-250px int8', pick, embedImages, 'default-int8');
+    const bigInt8 = await run('12-megapixel int8', files12, embedImages, 'default-int8');
+    results.push(lfwInt8, bigInt8);
+    console.log(`int8 vs fp32: lfw-250px ${ratio(lfwInt8, lfwRun, 'steadyImagesPerSecond')}× the images per second (cpu ${ratio(lfwRun, lfwInt8, 'cpuMsPerImage')}×), 12-megapixel ${ratio(bigInt8, bigRun, 'steadyImagesPerSecond')}× (cpu ${ratio(bigRun, bigInt8, 'cpuMsPerImage')}×)`);
+  }
   if (compare) {
     const other = await import(pathToFileURL(path.resolve(compare, 'index.js')).href);
     const otherLfw = await run('lfw-250px (compare)', pick, other.embedImages);

