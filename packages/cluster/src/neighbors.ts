@@ -45,7 +45,7 @@ export const AUTO_EXACT_MAX_EDGES = 30_000_000;
 /** Peak bytes per undirected edge of the exact path, measured (README): CSR both ways, plus build buffers. */
 export const EXACT_BYTES_PER_EDGE = 34;
 
-/** Rows `auto` samples to estimate the exact graph's edges: at most this many, and at most n / 8. */
+/** Rows `auto` samples to estimate the exact graph's edges: at most this many, and at most n / 16. */
 export const AUTO_SAMPLE_ROWS = 2000;
 
 /** The sample's seed: the same rows every time for the same n, so the decision is deterministic. */
@@ -96,8 +96,9 @@ export interface NeighborChoice {
 
 /**
  * Estimates the undirected edges of the exact radius graph of `matrix` from the exact graph among a seeded
- * sample of m rows (m = min(`rows`, ceil(n / 8)), without replacement): pairs within `radius` there, times
- * n(n−1) / m(m−1) (unbiased). Costs at most 1/64 of the exact graph's distances, holds the m sampled rows and
+ * sample of m rows (m = min(`rows`, ceil(n / 16)), without replacement): pairs within `radius` there, times
+ * n(n−1) / m(m−1) (unbiased). Costs at most 1/256 of the exact graph's distances (small graphs cost more per
+ * pair, so that keeps it near 1% of the exact path's time where the estimate runs), holds the m sampled rows and
  * their graph only, and runs on either backend. Deterministic: the same rows for the same n.
  */
 export async function estimateRadiusEdges(
@@ -110,7 +111,7 @@ export async function estimateRadiusEdges(
   rows = AUTO_SAMPLE_ROWS,
 ): Promise<{ edges: number; sampled: number }> {
   const { n, dim, data } = matrix;
-  const m = Math.min(n, rows, Math.ceil(n / 8));
+  const m = Math.min(n, rows, Math.ceil(n / 16));
   if (m < 2) return { edges: 0, sampled: m };
   const picked = sampleRows(n, m);
   const sample = new Float32Array(m * dim);
