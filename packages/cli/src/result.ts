@@ -31,7 +31,7 @@ export interface FaceResult {
 export interface NeighborsUsed {
   requested: NeighborStrategy;
   used: 'exact' | 'hnsw';
-  /** Why that path (the library's `resolveNeighbors`), e.g. `auto: ~210M edges estimated from 2,000 sampled faces > budget 30M`. */
+  /** Why that path (the library's `resolveNeighbors`), e.g. `auto: ~195M edges estimated from 2,000 sampled faces > budget 30M`. */
   reason?: string;
   /** The HNSW parameters used (absent for exact). */
   hnsw?: { M: number; efConstruction: number; k: number; ef: number; maxNeighbors: number };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tryLoadNative } from '@faceclust/core-native';
 import { resolveBackend } from './backend.js';
 import { chineseWhispers } from './chinese-whispers.js';
-import { AUTO_EXACT_MAX_EDGES, AUTO_HNSW_FROM, estimateRadiusEdges, resolveNeighbors } from './neighbors.js';
+import { AUTO_EXACT_MAX_EDGES, AUTO_EXACT_MAX_EDGES_PER_FACE, AUTO_HNSW_FROM, estimateRadiusEdges, resolveNeighbors } from './neighbors.js';
 import { Mulberry32 } from './rng.js';
 import { caught } from './test-helpers.js';
 
@@ -31,13 +31,24 @@ function people(sizes: number[], seed: number): { vectors: Float32Array; edges: 
   return { vectors, edges: sizes.reduce((a, s) => a + (s * (s - 1)) / 2, 0) };
 }
 
-// 12,000 faces, 9,000 of one person: ~40.5 M exact edges, above the budget, far below AUTO_HNSW_FROM
+// 12,000 faces, 9,000 of one person: ~40.5 M exact edges, above the budget (24 M), far below AUTO_HNSW_FROM
 const skewed = people([9000, ...Array<number>(150).fill(20)], 1);
 // 12,000 faces in 600 people of 20: 114k edges
 const uniform = people(Array<number>(600).fill(20), 2);
 const radius = 3;
 
 describe('resolveNeighbors: the one exact-or-hnsw decision (auto: by size, then by the estimated edges)', () => {
+  it('the budget: 30 M edges, and 2,000 per face on small sets', async () => {
+    expect([AUTO_EXACT_MAX_EDGES, AUTO_EXACT_MAX_EDGES_PER_FACE]).toEqual([30_000_000, 2_000]);
+    // 8,000 faces, 5,000 of one person: 12.5 M edges, under both
+    const under = people([5000, ...Array<number>(150).fill(20)], 5);
+    expect(await resolveNeighbors('auto', under.vectors, dim, { radius, backend: 'ts' })).toMatchObject({ neighbors: 'exact', reason: expect.stringMatching(/<= budget 16M$/) });
+    // 8,000 faces, 7,000 of one person: 24.5 M edges, under 30 M but over 2,000 per face
+    const over = people([7000, ...Array<number>(50).fill(20)], 6);
+    expect(await caught(() => resolveNeighbors('auto', over.vectors, dim, { radius, backend: 'ts' }))).toMatchObject({ code: 'ERR_FACECLUST_EXACT_TOO_LARGE' });
+    if (hasNative) expect(await resolveNeighbors('auto', over.vectors, dim, { radius })).toMatchObject({ neighbors: 'hnsw', reason: expect.stringMatching(/> budget 16M$/) });
+  });
+
   it('the test data is what it claims to be', () => {
     expect(skewed.edges).toBeGreaterThan(AUTO_EXACT_MAX_EDGES);
     expect(12_000).toBeLessThan(AUTO_HNSW_FROM);
@@ -47,7 +58,7 @@ describe('resolveNeighbors: the one exact-or-hnsw decision (auto: by size, then 
     if (!hasNative) return;
     const choice = await resolveNeighbors('auto', skewed.vectors, dim, { radius });
     expect(choice.neighbors).toBe('hnsw');
-    expect(choice.reason).toMatch(/^auto: ~\d+M edges estimated from 750 sampled faces > budget 30M$/);
+    expect(choice.reason).toMatch(/^auto: ~\d+M edges estimated from 750 sampled faces > budget 24M$/);
     expect(choice.estimatedEdges! / skewed.edges).toBeGreaterThan(0.85);
     expect(choice.estimatedEdges! / skewed.edges).toBeLessThan(1.15);
     // and the clustering calls take the same path
@@ -58,7 +69,7 @@ describe('resolveNeighbors: the one exact-or-hnsw decision (auto: by size, then 
     for (const backend of ['ts', ...(hasNative ? ['native' as const] : [])] as const) {
       const choice = await resolveNeighbors('auto', uniform.vectors, dim, { radius, backend });
       expect(choice.neighbors).toBe('exact');
-      expect(choice.reason).toMatch(/^auto: ~\d+k edges estimated from 750 sampled faces <= budget 30M$/);
+      expect(choice.reason).toMatch(/^auto: ~\d+k edges estimated from 750 sampled faces <= budget 24M$/);
     }
     const r = await chineseWhispers(uniform.vectors, dim, { threshold: radius });
     expect(r.neighbors).toBe('exact');
@@ -87,8 +98,8 @@ describe('resolveNeighbors: the one exact-or-hnsw decision (auto: by size, then 
   });
 
   it('small n: exact without sampling (the graph cannot exceed the budget); from AUTO_HNSW_FROM rows: hnsw (native)', async () => {
-    const few = await resolveNeighbors('auto', skewed.vectors.subarray(0, 7000 * dim), dim, { radius });
-    expect(few).toEqual({ neighbors: 'exact', reason: 'auto: 7,000 faces, at most 24M edges <= budget 30M' });
+    const few = await resolveNeighbors('auto', skewed.vectors.subarray(0, 4000 * dim), dim, { radius });
+    expect(few).toEqual({ neighbors: 'exact', reason: 'auto: 4,000 faces, at most 8.0M edges <= budget 8.0M' });
     const line = new Float32Array(AUTO_HNSW_FROM); // dim 1: cheap rows
     if (hasNative) expect(await resolveNeighbors('auto', line, 1, { radius: 1e-9, backend: 'native' })).toEqual({ neighbors: 'hnsw', reason: 'auto: 120,000 faces >= 120,000' });
     // ts: no hnsw, so large n is decided by the estimate too (all rows equal here: every pair is an edge)
@@ -102,7 +113,7 @@ describe('resolveNeighbors: the one exact-or-hnsw decision (auto: by size, then 
     expect(error).toBeInstanceOf(Error);
     expect(error).toMatchObject({ code: 'ERR_FACECLUST_EXACT_TOO_LARGE' });
     expect(error.message).toMatch(
-      /^neighbors 'auto' on the ts backend: the exact graph of these 12,000 faces would hold \d+M edges estimated from 750 sampled faces \(about [\d.]+ GB; budget 30M\), and there is no pure-TypeScript hnsw\. Load the native addon \(npm rebuild @faceclust\/core-native\) for the hnsw path, or pass neighbors 'exact' to build the exact graph anyway\.$/,
+      /^neighbors 'auto' on the ts backend: the exact graph of these 12,000 faces would hold \d+M edges estimated from 750 sampled faces \(about [\d.]+ GB; budget 24M\), and there is no pure-TypeScript hnsw\. Load the native addon \(npm rebuild @faceclust\/core-native\) for the hnsw path, or pass neighbors 'exact' to build the exact graph anyway\.$/,
     );
   });
 

@@ -42,6 +42,14 @@ export const AUTO_HNSW_FROM = 120_000;
  */
 export const AUTO_EXACT_MAX_EDGES = 30_000_000;
 
+/**
+ * ... and more than this many per face, so that exact stays within about twice the time of hnsw on small
+ * sets too: the exact path's work per edge (float64 recheck, CSR, Chinese Whispers) is ~0.15–0.19 µs and an
+ * HNSW build + search ~0.19 ms per face on a quiet 2-core machine (issue 17's 40k run), so 2,000 edges per
+ * face cost about as much as two HNSW faces. (On a loaded machine HNSW slows more than exact: README.)
+ */
+export const AUTO_EXACT_MAX_EDGES_PER_FACE = 2_000;
+
 /** Peak bytes per undirected edge of the exact path, measured (README): CSR both ways, plus build buffers. */
 export const EXACT_BYTES_PER_EDGE = 34;
 
@@ -137,8 +145,8 @@ function sampleRows(n: number, m: number): Int32Array {
  * THE decision between the exact graph and hnsw, used by every clustering call here and by the CLI
  * (through {@link resolveNeighbors}). An explicit `'exact'`/`'hnsw'` stands. `auto`: hnsw when an index is
  * given, or from {@link AUTO_HNSW_FROM} rows on the native backend; below, exact unless the exact graph's
- * estimated edges ({@link estimateRadiusEdges}) exceed {@link AUTO_EXACT_MAX_EDGES}, checked only when n is
- * large enough to hold that many. Where that budget is exceeded the ts backend, which has no hnsw, rejects
+ * estimated edges ({@link estimateRadiusEdges}) exceed the budget, min({@link AUTO_EXACT_MAX_EDGES},
+ * {@link AUTO_EXACT_MAX_EDGES_PER_FACE} · n), checked only when n is large enough to hold that many. Where that budget is exceeded the ts backend, which has no hnsw, rejects
  * with a message saying what to do (code `ERR_FACECLUST_EXACT_TOO_LARGE`) rather than fill the memory.
  */
 export async function chooseNeighbors(
@@ -156,11 +164,12 @@ export async function chooseNeighbors(
   const n = matrix.n;
   if (backend.hnsw && n >= AUTO_HNSW_FROM) return { neighbors: 'hnsw', reason: `auto: ${thousands(n)} faces >= ${thousands(AUTO_HNSW_FROM)}` };
   const most = (n * (n - 1)) / 2;
-  const budget = `budget ${millions(AUTO_EXACT_MAX_EDGES)}`;
-  if (most <= AUTO_EXACT_MAX_EDGES) return { neighbors: 'exact', reason: `auto: ${thousands(n)} faces, at most ${millions(most)} edges <= ${budget}` };
+  const limit = Math.min(AUTO_EXACT_MAX_EDGES, AUTO_EXACT_MAX_EDGES_PER_FACE * n);
+  const budget = `budget ${millions(limit)}`;
+  if (most <= limit) return { neighbors: 'exact', reason: `auto: ${thousands(n)} faces, at most ${millions(most)} edges <= ${budget}` };
   const { edges, sampled } = await estimateRadiusEdges(matrix, metric, radius, backend, threads, signal);
   const estimate = `~${millions(edges)} edges estimated from ${thousands(sampled)} sampled faces`;
-  if (edges <= AUTO_EXACT_MAX_EDGES) return { neighbors: 'exact', reason: `auto: ${estimate} <= ${budget}`, estimatedEdges: edges };
+  if (edges <= limit) return { neighbors: 'exact', reason: `auto: ${estimate} <= ${budget}`, estimatedEdges: edges };
   if (backend.hnsw) return { neighbors: 'hnsw', reason: `auto: ${estimate} > ${budget}`, estimatedEdges: edges };
   const gb = ((edges * EXACT_BYTES_PER_EDGE) / 1e9).toFixed(1);
   throw Object.assign(
