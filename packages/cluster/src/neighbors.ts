@@ -38,7 +38,7 @@ export const AUTO_HNSW_FROM = 120_000;
  * Below {@link AUTO_HNSW_FROM}, `auto` takes hnsw when the exact graph would hold more undirected edges than
  * this (estimated from a sample, {@link estimateRadiusEdges}). The exact path peaks at about
  * {@link EXACT_BYTES_PER_EDGE} bytes per edge, so this keeps its graph near 1 GB and the call under 1.5 GB; a
- * library dominated by one person (40,000 faces, 20,000 of one person: ~210 M edges, 6.2 GB) goes to hnsw.
+ * library dominated by one person (40,000 faces, 20,000 of one person: 201 M edges, 6.3 GB) goes to hnsw.
  */
 export const AUTO_EXACT_MAX_EDGES = 30_000_000;
 
@@ -96,7 +96,7 @@ export interface NeighborOptions {
 /** The path a call takes, and why (for the record: the CLI's log and --json show it). */
 export interface NeighborChoice {
   neighbors: 'exact' | 'hnsw';
-  /** e.g. `auto: ~210M edges estimated from 2,000 sampled faces > budget 30M`. */
+  /** e.g. `auto: ~195M edges estimated from 2,000 sampled faces > budget 30M`. */
   reason: string;
   /** `auto`'s estimate of the exact graph's undirected edges, when it sampled. */
   estimatedEdges?: number;
@@ -146,8 +146,9 @@ function sampleRows(n: number, m: number): Int32Array {
  * (through {@link resolveNeighbors}). An explicit `'exact'`/`'hnsw'` stands. `auto`: hnsw when an index is
  * given, or from {@link AUTO_HNSW_FROM} rows on the native backend; below, exact unless the exact graph's
  * estimated edges ({@link estimateRadiusEdges}) exceed the budget, min({@link AUTO_EXACT_MAX_EDGES},
- * {@link AUTO_EXACT_MAX_EDGES_PER_FACE} · n), checked only when n is large enough to hold that many. Where that budget is exceeded the ts backend, which has no hnsw, rejects
- * with a message saying what to do (code `ERR_FACECLUST_EXACT_TOO_LARGE`) rather than fill the memory.
+ * {@link AUTO_EXACT_MAX_EDGES_PER_FACE} · n), checked only when n is large enough to hold that many. Over
+ * the budget, the ts backend, which has no hnsw, rejects with a message saying what to do (code
+ * `ERR_FACECLUST_EXACT_TOO_LARGE`) rather than fill the memory.
  */
 export async function chooseNeighbors(
   strategy: NeighborStrategy,
