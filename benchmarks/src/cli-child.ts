@@ -235,7 +235,7 @@ export interface CliJson {
   clusters: number;
   noise: number;
   edges: number;
-  params: { neighbors: string; index?: string; threshold?: number };
+  params: { neighbors: string; neighborsReason?: string; index?: string; threshold?: number };
   timings: { embedMs: number; indexMs: number; graphMs: number; clusterMs: number; reportsMs: number; totalMs: number };
   people?: { mode: string; newFaces?: number; assigned?: number; newPeople?: number };
   faces: { file: string; face: number; cluster: number; person: number | null }[];

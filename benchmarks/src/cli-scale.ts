@@ -5,6 +5,10 @@
  *
  *   --n 120000[,250000]       sizes (env N); from 120,000 faces `--neighbors auto` takes hnsw
  *   --dim 512 --seed 42       generator (benchmarks/src/generator.ts); ~20 faces per person, Zipf sizes
+ *   --largest-person 50%      a skewed library: one person holds this many faces (a count, or a share of n)
+ *   --compare hnsw,exact      after those calls, one call per listed --neighbors value at the default threshold,
+ *                             each with <out>/hnsw/ removed first (a cold index, as the first call had): the
+ *                             baselines of auto's choice, in the same run
  *   --faces-per-image 4       faces per fake photo (an empty file: `cluster` leaves out photos that are gone)
  *   --crops 64                distinct crops in the store (crops.ts: 112×112 PNGs of ~16 KB, as real crops are,
  *                             since the reports decode them); 0 for fillStore's 0.3 KB grey square
@@ -38,6 +42,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 interface CallResult extends ChildRun {
   call: number;
+  /** The flags this call added (e.g. `--neighbors hnsw`). */
+  flags: string;
+  /** Why the CLI's neighbour path was taken (its --json params.neighborsReason). */
+  neighborsReason?: string;
   /** The call's --json: neighbour path, counts, timings. */
   log?: {
     neighbors?: string;
@@ -61,6 +69,7 @@ interface CallResult extends ChildRun {
 
 interface SizeResult {
   n: number;
+  largestPerson?: number;
   images: number;
   trueClusters: number;
   fillMs: number;
@@ -86,14 +95,15 @@ function callFromJson(stdoutFile: string): CallResult['log'] & { loadMs?: number
   };
 }
 
-async function runSize(n: number, o: { dim: number; seed: number; perImage: number; crops: number; calls: number; threshold2: string; cliFlags: string[]; timeoutMs: number; tmp: string; keep: boolean }): Promise<SizeResult> {
+async function runSize(n: number, o: { dim: number; seed: number; perImage: number; crops: number; calls: number; threshold2: string; cliFlags: string[]; timeoutMs: number; tmp: string; keep: boolean; largest: (n: number) => number | undefined; compare: string[] }): Promise<SizeResult> {
   const root = path.join(o.tmp, `faceclust-cli-scale-${n}-${process.pid}`);
   rmSync(root, { recursive: true, force: true });
   const out = path.join(root, 'out');
   const photos = path.join(root, 'photos');
   mkdirSync(out, { recursive: true });
   let t = performance.now();
-  let set: ReturnType<typeof generateClustered> | undefined = generateClustered({ n, dim: o.dim, seed: o.seed });
+  const largestPerson = o.largest(n);
+  let set: ReturnType<typeof generateClustered> | undefined = generateClustered({ n, dim: o.dim, seed: o.seed, largestPerson });
   const generateMs = performance.now() - t;
   const { truth, clusters: trueClusters } = set;
   t = performance.now();
@@ -106,9 +116,10 @@ async function runSize(n: number, o: { dim: number; seed: number; perImage: numb
   process.stderr.write(`n=${n}: ${images} photos, store ${storeMiB} MiB, generated in ${sec(generateMs)} s, stored in ${sec(fillMs)} s\n`);
 
   const calls: CallResult[] = [];
-  const variants = [[], ['--threshold', o.threshold2]].slice(0, o.calls);
+  const variants = [[], ['--threshold', o.threshold2]].slice(0, o.calls).concat(o.compare.map((how) => ['--neighbors', how]));
   for (const [k, extra] of variants.entries()) {
     const call = k + 1;
+    if (k >= o.calls) rmSync(path.join(out, 'hnsw'), { recursive: true, force: true });
     const args = ['cluster', 'cw', '--out', out, '--json', '-v', ...o.cliFlags, ...extra];
     process.stderr.write(`n=${n} call ${call}: faceclust ${args.join(' ')}\n`);
     const stdoutFile = path.join(root, `call-${call}.json`);
@@ -124,12 +135,12 @@ async function runSize(n: number, o: { dim: number; seed: number; perImage: numb
       stdout: du(stdoutFile),
     };
     const { loadMs, ...log } = callFromJson(stdoutFile);
-    const result: CallResult = { call, ...r, outputs, log, loadMs };
+    const result: CallResult = { call, flags: extra.join(' '), ...r, outputs, log, loadMs };
     if (r.exitCode === 0) {
       const j = readCliJson(stdoutFile)!;
       const q = evaluate(rowsFromJson(j, n, o.perImage).clusters, truth);
       Object.assign(result, {
-        neighborsUsed: j.params.neighbors, threshold: j.params.threshold, clusters: j.clusters, noise: j.noise,
+        neighborsUsed: j.params.neighbors, neighborsReason: j.params.neighborsReason, threshold: j.params.threshold, clusters: j.clusters, noise: j.noise,
         pairwiseF: q.pairwise.f, pairwiseP: q.pairwise.precision, pairwiseR: q.pairwise.recall, bcubedF: q.bcubed.f,
       });
     }
@@ -140,7 +151,7 @@ async function runSize(n: number, o: { dim: number; seed: number; perImage: numb
   }
   if (!o.keep) rmSync(root, { recursive: true, force: true });
   else process.stderr.write(`kept ${root}\n`);
-  return { n, images, trueClusters, fillMs, generateMs, storeMiB, calls };
+  return { n, largestPerson, images, trueClusters, fillMs, generateMs, storeMiB, calls };
 }
 
 /**
@@ -174,8 +185,13 @@ async function main(): Promise<void> {
       tmp: { type: 'string', default: os.tmpdir() },
       keep: { type: 'boolean', default: false },
       out: { type: 'string', default: path.resolve(here, '..', 'results') },
+      'largest-person': { type: 'string', default: '' },
+      compare: { type: 'string', default: '' },
     },
   });
+  const skew = values['largest-person'];
+  const compare = values.compare.split(',').filter(Boolean);
+  for (const how of compare) if (!['exact', 'hnsw', 'auto'].includes(how)) throw new RangeError(`Expected --compare to list exact, hnsw or auto but received ${JSON.stringify(how)}`);
   if (!existsSync(CLI)) throw new Error(`${CLI} not found: run \`pnpm build\` first`);
   const sizes = values.n.split(',').map(Number);
   const bad = sizes.find((n) => !Number.isInteger(n) || n < 1);
@@ -184,6 +200,8 @@ async function main(): Promise<void> {
   const opts = {
     dim: Number(values.dim), seed: Number(values.seed), perImage: Number(values['faces-per-image']), crops: Number(values.crops), calls: Number(values.calls), threshold2: values.threshold2,
     cliFlags: values['cli-flags'].split(/\s+/).filter(Boolean), timeoutMs: Number(values['timeout-min']) * 60_000, tmp: values.tmp, keep: values.keep,
+    largest: (n: number) => (!skew ? undefined : skew.endsWith('%') ? Math.round((n * Number(skew.slice(0, -1))) / 100) : Number(skew)),
+    compare,
   };
   mkdirSync(values.out, { recursive: true });
   const results: SizeResult[] = [];
@@ -192,13 +210,13 @@ async function main(): Promise<void> {
   const write = () => {
     const json = { suite: 'cli-scale', date: new Date().toISOString(), machine: machineInfo(), capabilities, cli: CLI, build: cliBuild(), options: values, results };
     const rows = results.flatMap((s) => s.calls.map((c) => [
-      s.n, c.call, c.threshold ?? (c.call === 1 ? 'default' : opts.threshold2), c.timedOut ? 'timeout' : String(c.exitCode), sec(c.wallMs), c.peakRssMiB ?? '',
+      s.n, s.largestPerson ?? '', c.call, c.flags, c.threshold ?? (c.call === 1 ? 'default' : opts.threshold2), c.timedOut ? 'timeout' : String(c.exitCode), sec(c.wallMs), c.peakRssMiB ?? '',
       sec(c.loadMs), sec(c.log?.timings?.['hnsw index']), sec(c.log?.timings?.graph), sec(c.log?.timings?.cluster),
       sec(stepMs(c, 'writing clusters-')), sec(stepMs(c, 'writing report-')), sec(c.log?.timings?.reports), sec(c.log?.timings?.total), wallOverClustering(c),
       c.neighborsUsed ?? '', c.log?.index?.split(' ')[0] ?? '', c.clusters ?? '', s.trueClusters, c.pairwiseF?.toFixed(4) ?? '', c.bcubedF?.toFixed(4) ?? '',
     ]));
     const table = formatTable(
-      ['n', 'call', 'threshold', 'exit', 'wall s', 'peak MiB', 'load s', 'index s', 'graph s', 'cw s', 'xlsx s', 'html s', 'reports s', 'total s', 'wall ÷ clustering', 'neighbors', 'index', 'clusters', 'true', 'F', 'BCubed F'],
+      ['n', 'largest', 'call', 'flags', 'threshold', 'exit', 'wall s', 'peak MiB', 'load s', 'index s', 'graph s', 'cw s', 'xlsx s', 'html s', 'reports s', 'total s', 'wall ÷ clustering', 'neighbors', 'index', 'clusters', 'true', 'F', 'BCubed F'],
       rows,
     );
     const sizesTable = formatTable(
@@ -215,7 +233,8 @@ async function main(): Promise<void> {
         s.n, c.call, st.message === 'start' ? 'start (node, modules, store loaded)' : st.message.replace(/^(writing (?:clusters|report)-)\S+/, '$1…'), sec(st.ms), st.peakRssMiB ?? '',
       ]))),
     );
-    const text = `${table}\n\n${sizesTable}\n\n${stepsTable}\n`;
+    const reasons = results.flatMap((s) => s.calls.filter((c) => c.neighborsReason).map((c) => `n=${s.n} call ${c.call}: ${c.neighborsUsed} (${c.neighborsReason})`));
+    const text = `${table}\n${reasons.map((l) => l + '\n').join('')}\n${sizesTable}\n\n${stepsTable}\n`;
     writeFileSync(path.join(values.out, `cli-scale-${stamp}.json`), JSON.stringify(json, null, 2) + '\n');
     writeFileSync(path.join(values.out, `cli-scale-${stamp}.txt`), text);
     return text;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterSizes, generateClustered } from './generator.js';
+import { clusterSizes, generateClustered, skewedClusterSizes } from './generator.js';
 
 function distance(v: Float32Array, dim: number, i: number, j: number): number {
   let sum = 0;
@@ -44,5 +44,18 @@ describe('generateClustered', () => {
       expect(sizes.reduce((a, b) => a + b, 0)).toBe(n);
       expect(Math.min(...sizes)).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('largestPerson: one person holds that many faces, the other n/20 people share the rest; unset changes nothing', () => {
+    const sizes = skewedClusterSizes(40_000, 20, 20_000);
+    expect(sizes.length).toBe(2001);
+    expect(sizes[0]).toBe(20_000);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(40_000);
+    expect(Math.max(...sizes.slice(1))).toBeLessThan(20_000);
+    const skewed = generateClustered({ n: 400, dim: 16, seed: 3, largestPerson: 300 });
+    expect(skewed.clusters).toBe(21);
+    expect(skewed.truth.filter((c) => c === 0).length).toBe(300);
+    expect(generateClustered({ n: 400, dim: 16, seed: 3, largestPerson: undefined }).vectors).toEqual(generateClustered({ n: 400, dim: 16, seed: 3 }).vectors);
+    expect(() => skewedClusterSizes(100, 20, 101)).toThrow('Expected largestPerson to be an integer in [1, 100] but received 101');
   });
 });

@@ -23,6 +23,12 @@ export interface GeneratorOptions {
   spread?: number;
   /** Mean cluster size; sizes follow a Zipf-like law as in photo libraries (a few people, many faces). */
   meanClusterSize?: number;
+  /**
+   * A skewed library (the owner's family in most photos): cluster 0 gets this many faces and the other
+   * round(n / meanClusterSize) people share the rest by the same law (40,000 with 20,000: 2,001 people).
+   * Unset: the plain Zipf sizes, unchanged.
+   */
+  largestPerson?: number;
 }
 
 /** mulberry32: small, fast and identical everywhere (the same generator as docs/ALGORITHMS.md). */
@@ -71,11 +77,19 @@ export function clusterSizes(n: number, meanClusterSize: number): number[] {
   return sizes;
 }
 
+/** {@link clusterSizes} with one person of `largest` faces first (see {@link GeneratorOptions.largestPerson}). */
+export function skewedClusterSizes(n: number, meanClusterSize: number, largest: number): number[] {
+  if (!Number.isInteger(largest) || largest < 1 || largest > n) throw new RangeError(`Expected largestPerson to be an integer in [1, ${n}] but received ${largest}`);
+  if (largest === n) return [n];
+  const others = Math.max(1, Math.min(n - largest, Math.round(n / meanClusterSize)));
+  return [largest, ...clusterSizes(n - largest, (n - largest) / others)];
+}
+
 export function generateClustered(options: GeneratorOptions): ClusteredSet {
-  const { n, dim, seed = 42, spread = 0.8, meanClusterSize = 20 } = options;
+  const { n, dim, seed = 42, spread = 0.8, meanClusterSize = 20, largestPerson } = options;
   const uniform = mulberry32(seed);
   const normal = normalSampler(uniform);
-  const sizes = clusterSizes(n, meanClusterSize);
+  const sizes = largestPerson === undefined ? clusterSizes(n, meanClusterSize) : skewedClusterSizes(n, meanClusterSize, largestPerson);
   const vectors = new Float32Array(n * dim);
   const truth = new Int32Array(n);
   const centre = new Float64Array(dim);

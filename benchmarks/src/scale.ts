@@ -3,6 +3,11 @@
  * `pnpm --filter @faceclust/benchmarks bench:scale` (after `pnpm build`).
  *
  *   --n 50000,100000,250000   sizes (env N); --with-500k adds 500000 (minutes)
+ *   --largest-person 50%      a skewed library: one person holds this many faces (a count, or a share of n),
+ *                             the other n/20 people share the rest (generator.ts, largestPerson)
+ *   --paths exact,hnsw,auto   which paths run (default exact,hnsw,hnsw-full; with --largest-person
+ *                             exact,hnsw,auto); auto = the library's default, neighbors 'auto', its choice
+ *                             and reason recorded, the estimate's time included
  *   --exact-max-n 100000      largest n for the exact path (its graph grows with n² on this data)
  *   --dim 512 --seed 42 --threshold 1.0 --threads 0
  *   --M 16 --ef-construction 100 --k 32 --ef N  (default: the library's, 64, or 128 from 150k rows)
@@ -30,7 +35,8 @@ import { formatTable, mib } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-type ScalePath = 'exact' | 'hnsw' | 'hnsw-full';
+type ScalePath = 'exact' | 'hnsw' | 'hnsw-full' | 'auto';
+const PATHS: readonly ScalePath[] = ['exact', 'hnsw', 'hnsw-full', 'auto'];
 
 interface ScaleSpec {
   path: ScalePath;
@@ -47,11 +53,18 @@ interface ScaleSpec {
   maxNeighbors: number;
   sample: number;
   labelsFile: string;
+  largestPerson?: number;
 }
 
 interface ScaleResult {
   path: ScalePath;
   n: number;
+  largestPerson?: number;
+  trueClusters: number;
+  /** auto: the path it took, why, and how long deciding took (resolveNeighbors: the sampled estimate). */
+  used?: string;
+  reason?: string;
+  decideMs?: number;
   totalMs: number;
   buildMs?: number;
   queryMs?: number;
@@ -109,11 +122,26 @@ async function sampleRecall(vectors: Float32Array, n: number, dim: number, thres
 async function runCase(spec: ScaleSpec): Promise<ScaleResult> {
   const cluster = await import('@faceclust/cluster');
   const threads = spec.threads > 0 ? spec.threads : undefined; // 0: every core
-  const { vectors, truth } = generateClustered({ n: spec.n, dim: spec.dim, seed: spec.seed });
+  const { vectors, truth, clusters: trueClusters } = generateClustered({ n: spec.n, dim: spec.dim, seed: spec.seed, largestPerson: spec.largestPerson });
   const warm = vectors.subarray(0, 300 * spec.dim);
   await cluster.chineseWhispers(warm, spec.dim, { threshold: spec.threshold, neighbors: spec.path === 'exact' ? 'exact' : 'hnsw', threads });
   const baseRssMiB = mib(process.memoryUsage().rss);
   const start = performance.now();
+  if (spec.path === 'auto') {
+    // what a library user gets by default: the decision (the same call chineseWhispers makes), then that path
+    const choice = await cluster.resolveNeighbors('auto', vectors, spec.dim, { radius: spec.threshold, threads });
+    const decideMs = performance.now() - start;
+    const run = await cluster.chineseWhispers(vectors, spec.dim, { threshold: spec.threshold, threads, neighbors: choice.neighbors });
+    const totalMs = performance.now() - start;
+    const peakRssMiB = mib(process.resourceUsage().maxRSS * 1024);
+    writeFileSync(spec.labelsFile, new Uint8Array(run.labels.buffer, run.labels.byteOffset, run.labels.byteLength));
+    const quality = cluster.evaluate(run.labels, truth);
+    return {
+      path: 'auto', n: spec.n, largestPerson: spec.largestPerson, trueClusters, used: choice.neighbors, reason: choice.reason, decideMs, totalMs,
+      graphMs: decideMs + run.timings.graphMs, clusterMs: run.timings.clusterMs, edges: run.graph.edges, clusters: run.clusterCount, baseRssMiB, peakRssMiB,
+      truthPairwiseF: quality.pairwise.f, truthBcubedF: quality.bcubed.f,
+    };
+  }
   let graph;
   let buildMs: number | undefined, queryMs: number | undefined;
   if (spec.path !== 'exact') {
@@ -132,7 +160,7 @@ async function runCase(spec: ScaleSpec): Promise<ScaleResult> {
   writeFileSync(spec.labelsFile, new Uint8Array(run.labels.buffer, run.labels.byteOffset, run.labels.byteLength));
   const quality = cluster.evaluate(run.labels, truth);
   const result: ScaleResult = {
-    path: spec.path, n: spec.n, totalMs, buildMs, queryMs, graphMs, clusterMs: run.timings.clusterMs,
+    path: spec.path, n: spec.n, largestPerson: spec.largestPerson, trueClusters, totalMs, buildMs, queryMs, graphMs, clusterMs: run.timings.clusterMs,
     edges: cluster.edgeCount(graph), clusters: run.clusterCount, baseRssMiB, peakRssMiB,
     truthPairwiseF: quality.pairwise.f, truthBcubedF: quality.bcubed.f,
   };
@@ -146,9 +174,9 @@ function svgChart(results: ScaleResult[]): string {
   const maxS = Math.max(...results.map((r) => r.totalMs / 1000)) * 1.1;
   const x = (n: number) => L + (n / maxN) * (W - L - R);
   const y = (s: number) => H - B - (s / maxS) * (H - B - T);
-  const colours = { exact: '#d62728', hnsw: '#1f77b4', 'hnsw-full': '#2ca02c' } as const;
+  const colours = { exact: '#d62728', hnsw: '#1f77b4', 'hnsw-full': '#2ca02c', auto: '#9467bd' } as const;
   let body = '';
-  for (const p of ['exact', 'hnsw', 'hnsw-full'] as const) {
+  for (const p of PATHS) {
     const pts = results.filter((r) => r.path === p).sort((a, b) => a.n - b.n);
     if (!pts.length) continue;
     body += `<polyline fill="none" stroke="${colours[p]}" stroke-width="2" points="${pts.map((r) => `${x(r.n).toFixed(1)},${y(r.totalMs / 1000).toFixed(1)}`).join(' ')}"/>`;
@@ -188,24 +216,30 @@ async function main(): Promise<void> {
       sample: { type: 'string', default: '2000' },
       'full-max-n': { type: 'string', default: '100000' },
       'full-max-neighbors': { type: 'string', default: '4096' },
+      'largest-person': { type: 'string', default: '' },
+      paths: { type: 'string', default: '' },
       out: { type: 'string', default: path.resolve(here, '..', 'results') },
     },
   });
   const sizes = values.n.split(',').map(Number).concat(values['with-500k'] ? [500_000] : []);
   const exactMax = Number(values['exact-max-n']);
+  const skew = values['largest-person'];
+  const largestOf = (n: number) => (!skew ? undefined : skew.endsWith('%') ? Math.round((n * Number(skew.slice(0, -1))) / 100) : Number(skew));
+  const wanted = (values.paths || (skew ? 'exact,hnsw,auto' : 'exact,hnsw,hnsw-full')).split(',') as ScalePath[];
+  for (const p of wanted) if (!PATHS.includes(p)) throw new RangeError(`Expected --paths to list ${PATHS.join(', ')} but received ${p}`);
   mkdirSync(values.out, { recursive: true });
   const tmp = path.join(os.tmpdir(), `faceclust-scale-${process.pid}`);
   mkdirSync(tmp, { recursive: true });
   const results: ScaleResult[] = [];
   for (const n of sizes) {
-    const paths: ScalePath[] = [...(n <= exactMax ? ['exact' as const] : []), 'hnsw', ...(n <= Number(values['full-max-n']) ? ['hnsw-full' as const] : [])];
+    const paths = wanted.filter((p) => (p === 'exact' ? n <= exactMax : p === 'hnsw-full' ? n <= Number(values['full-max-n']) : true));
     const labels: Partial<Record<ScalePath, Int32Array>> = {};
     for (const p of paths) {
       const spec: ScaleSpec = {
         path: p, n, dim: Number(values.dim), seed: Number(values.seed), threshold: Number(values.threshold), threads: Number(values.threads),
         M: Number(values.M), efConstruction: Number(values['ef-construction']), k: Number(values.k), ef: values.ef ? Number(values.ef) : undefined,
         maxNeighbors: Number(values['full-max-neighbors']),
-        sample: Number(values.sample), labelsFile: path.join(tmp, `${p}-${n}.i32`),
+        sample: Number(values.sample), labelsFile: path.join(tmp, `${p}-${n}.i32`), largestPerson: largestOf(n),
       };
       const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--case', JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 24 });
       if (child.status !== 0) {
@@ -216,10 +250,10 @@ async function main(): Promise<void> {
       const buf = readFileSync(spec.labelsFile);
       labels[p] = new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
       results.push(r);
-      process.stderr.write(`${p} n=${n}: ${(r.totalMs / 1000).toFixed(1)} s, peak ${r.peakRssMiB} MiB${r.recallK !== undefined ? `, recall@k ${r.recallK.toFixed(4)}, recall(all) ${r.recallAll!.toFixed(4)}` : ''}\n`);
+      process.stderr.write(`${p} n=${n}: ${(r.totalMs / 1000).toFixed(1)} s, peak ${r.peakRssMiB} MiB${r.recallK !== undefined ? `, recall@k ${r.recallK.toFixed(4)}, recall(all) ${r.recallAll!.toFixed(4)}` : ''}${r.reason ? `, ${r.used} (${r.reason})` : ''}\n`);
     }
     const { evaluate } = await import('@faceclust/cluster');
-    for (const p of ['hnsw', 'hnsw-full'] as const) {
+    for (const p of ['hnsw', 'hnsw-full', 'auto'] as const) {
       const h = results.find((r) => r.path === p && r.n === n);
       if (labels.exact && labels[p] && h) h.pairwiseF = evaluate(labels[p]!, labels.exact).pairwise.f;
     }
@@ -235,14 +269,19 @@ async function main(): Promise<void> {
   const json = { suite: 'scale', date: new Date().toISOString(), machine: machineInfo(), capabilities, options: values, results };
   const s = (ms?: number) => (ms === undefined ? '' : (ms / 1000).toFixed(1));
   const table = formatTable(
-    ['path', 'n', 'total s', 'build s', 'query s', 'cluster s', 'edges', 'clusters', 'peak MiB', 'recall@k', 'recall all', 'F vs exact', 'F vs truth', 'BCubed vs truth'],
-    results.map((r) => [r.path, r.n, s(r.totalMs), s(r.buildMs), s(r.queryMs), s(r.clusterMs), r.edges, r.clusters, r.peakRssMiB,
-      r.recallK?.toFixed(4) ?? '', r.recallAll?.toFixed(4) ?? '', r.pairwiseF?.toFixed(4) ?? '', r.truthPairwiseF.toFixed(4), r.truthBcubedF.toFixed(4)]),
+    ['path', 'n', 'largest', 'total s', 'build s (auto: decide)', 'query s', 'cluster s', 'edges', 'clusters (true)', 'peak MiB', 'recall@k', 'recall all', 'F vs exact', 'F vs truth', 'BCubed vs truth', 'vs hnsw'],
+    results.map((r) => {
+      const hnsw = results.find((h) => h.path === 'hnsw' && h.n === r.n);
+      return [r.used ? `auto→${r.used}` : r.path, r.n, r.largestPerson ?? '', s(r.totalMs), s(r.buildMs ?? r.decideMs), s(r.queryMs), s(r.clusterMs), r.edges, `${r.clusters} (${r.trueClusters})`, r.peakRssMiB,
+        r.recallK?.toFixed(4) ?? '', r.recallAll?.toFixed(4) ?? '', r.pairwiseF?.toFixed(4) ?? '', r.truthPairwiseF.toFixed(4), r.truthBcubedF.toFixed(4),
+        hnsw ? `${(r.totalMs / hnsw.totalMs).toFixed(2)}×` : ''];
+    }),
   );
+  const reasons = results.filter((r) => r.reason).map((r) => `auto n=${r.n}: ${r.used} (${r.reason}; deciding took ${s(r.decideMs)} s)`);
   writeFileSync(path.join(values.out, `scale-${stamp}.json`), JSON.stringify(json, null, 2) + '\n');
-  writeFileSync(path.join(values.out, `scale-${stamp}.txt`), table + '\n');
+  writeFileSync(path.join(values.out, `scale-${stamp}.txt`), table + '\n' + reasons.map((l) => l + '\n').join(''));
   writeFileSync(path.join(values.out, `scale-${stamp}.svg`), svgChart(results));
-  process.stdout.write(table + '\n' + `written to ${values.out}/scale-${stamp}.{json,txt,svg}\n`);
+  process.stdout.write(table + '\n' + reasons.map((l) => l + '\n').join('') + `written to ${values.out}/scale-${stamp}.{json,txt,svg}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  AUTO_HNSW_FROM, CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswFolderStore, hnswSearchParams,
+  CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswFolderStore, hnswSearchParams, resolveNeighbors,
   backendName, renumberLabels, type BackendOption, type ClusterResult, type Constraints, type Metric, type NeighborOptions, type NeighborStrategy,
 } from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type Correction, type EmbedEvent, type FaceSet } from '@faceclust/embed';
@@ -636,7 +636,7 @@ export class FacialClustering {
       appendLog(this.outPath, `call ${id}: ${methodName}`, when, [
         ...head,
         ['backend', res.backend],
-        ['neighbors', describeNeighbors(result.neighbors, kept)],
+        ['neighbors', describeNeighbors(result.neighbors)],
         ['clusters', `${res.clusterCount}${sizes.length ? ` (sizes ${sizes.slice(0, 20).join(', ')}${sizes.length > 20 ? ', …' : ''})` : ''}`],
         ['no_class', `${res.noiseCount}${gate.rejected ? ` (${gate.rejected} rejected by the quality gate, reasons in the xlsx)` : ''}`],
         ['quality gate', gateOpts.minFaceQuality === undefined && gateOpts.minFaceSize === undefined ? 'off' : `${Object.entries(gateOpts).map(([k, v]) => `${k}=${v}`).join(' ')}: ${gate.rejected} of ${set.faces.length} faces rejected`],
@@ -718,6 +718,7 @@ export class FacialClustering {
     let assignment: AssignOutcome | undefined;
     const newPeople = new Map<number, number>(); // the new faces' people, to write
     let res: ClusterResult;
+    let neighborsReason: string | undefined;
     if (kept === 0) {
       res = { labels: new Int32Array(0), clusterCount: 0, noiseCount: 0, backend: 'ts', timings: { graphMs: 0, clusterMs: 0, totalMs: 0 }, graph: { edges: 0 } };
     } else if (mode === 'assigned') {
@@ -743,13 +744,17 @@ export class FacialClustering {
         timings: { graphMs: assignment.searchMs, clusterMs: assignment.clusterMs, totalMs: performance.now() - started },
       };
     } else {
-      res = await run(rows, set.dim, { neighbors: near.neighbors, hnsw }, constrained);
+      // the library's one decision, asked first so that the log can say why; the call then takes that path
+      const choice = await resolveNeighbors(near.neighbors, rows, set.dim, { radius, metric: params.metric, backend: params.backend, signal: this.options.signal });
+      neighborsReason = choice.reason;
+      res = await run(rows, set.dim, { neighbors: choice.neighbors, hnsw }, constrained);
     }
     const indexMs = res.index?.ms ?? 0;
     const indexAction = res.neighbors === 'hnsw' ? (res.index?.action ?? `built in memory for the ${kept} faces past the quality gate (not saved: its rows are not the folder's faces)`) : undefined;
     const neighbors: NeighborsUsed = {
       requested: near.neighbors,
       used: res.neighbors ?? 'exact',
+      ...(neighborsReason ? { reason: neighborsReason } : {}),
       ...(res.neighbors === 'hnsw' ? { hnsw: { M: near.M, efConstruction: near.efConstruction, ...search }, index: indexAction } : {}),
     };
     const labels = gate.rejected ? spreadLabels(res.labels, gate.kept, n) : res.labels;
@@ -859,8 +864,8 @@ export function describePeople(p: PeopleOutcome): string {
 }
 
 /** The log's `neighbors` line: the path that ran, why, and for hnsw its parameters and what became of the index. */
-export function describeNeighbors(n: NeighborsUsed, faces: number): string {
-  const why = n.requested === 'auto' ? ` (auto: ${faces} faces ${faces >= AUTO_HNSW_FROM ? '>=' : '<'} ${AUTO_HNSW_FROM})` : '';
+export function describeNeighbors(n: NeighborsUsed): string {
+  const why = n.requested === 'auto' && n.reason ? ` (${n.reason})` : '';
   if (n.used === 'exact' || !n.hnsw) return `exact${why}`;
   const h = n.hnsw;
   return `hnsw${why}: M=${h.M} efConstruction=${h.efConstruction} k=${h.k} ef=${h.ef} maxNeighbors=${h.maxNeighbors}${n.index ? `\nindex ${n.index}` : ''}`;

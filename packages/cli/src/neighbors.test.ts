@@ -197,7 +197,7 @@ describe('hnsw maxNeighbors: flag → call options → parameters used → log',
     expect(flags).toEqual({ neighbors: 'hnsw', hnsw: { k: 8, maxNeighbors: 4096 } });
     const used = hnswSearchParams(neighborParams(flags));
     expect(used).toEqual({ k: 8, ef: 64, maxNeighbors: 4096 });
-    expect(describeNeighbors({ requested: 'hnsw', used: 'hnsw', hnsw: { M: 16, efConstruction: 100, ...used } }, 1000)).toBe(
+    expect(describeNeighbors({ requested: 'hnsw', used: 'hnsw', hnsw: { M: 16, efConstruction: 100, ...used } })).toBe(
       'hnsw: M=16 efConstruction=100 k=8 ef=64 maxNeighbors=4096',
     );
   });

@@ -31,6 +31,8 @@ export interface FaceResult {
 export interface NeighborsUsed {
   requested: NeighborStrategy;
   used: 'exact' | 'hnsw';
+  /** Why that path (the library's `resolveNeighbors`), e.g. `auto: ~195M edges estimated from 2,000 sampled faces > budget 30M`. */
+  reason?: string;
   /** The HNSW parameters used (absent for exact). */
   hnsw?: { M: number; efConstruction: number; k: number; ef: number; maxNeighbors: number };
   /** What happened to `<out>/hnsw/`: reused, added N faces, built (and why), or built in memory. */
@@ -129,7 +131,7 @@ export function toJson(r: ClusteringResult): JsonOutput {
   return {
     call: r.call,
     method: r.method,
-    params: { ...r.params, neighbors: r.neighbors.used, ...(r.neighbors.hnsw ? { hnsw: r.neighbors.hnsw } : {}), ...(r.neighbors.index ? { index: r.neighbors.index } : {}) },
+    params: { ...r.params, neighbors: r.neighbors.used, ...(r.neighbors.reason ? { neighborsReason: r.neighbors.reason } : {}), ...(r.neighbors.hnsw ? { hnsw: r.neighbors.hnsw } : {}), ...(r.neighbors.index ? { index: r.neighbors.index } : {}) },
     clusters: r.clusters,
     noise: r.noise,
     edges: r.edges,

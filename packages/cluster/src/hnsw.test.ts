@@ -2,12 +2,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveBackend } from './backend.js';
 import { chineseWhispers } from './chinese-whispers.js';
 import { dbscan } from './dbscan.js';
 import { evaluate } from './evaluate.js';
 import { HnswIndex } from './hnsw.js';
-import { AUTO_HNSW_FROM, chooseNeighbors } from './neighbors.js';
 import { radiusGraph } from './radius-graph.js';
 import { blobs, caught, firstDifference, samePartition } from './test-helpers.js';
 
@@ -89,13 +87,9 @@ describe('neighbors: hnsw against exact', () => {
     expect(samePartition(cw.labels, big.truth)).toBe(true);
   });
 
-  it("auto picks exact below AUTO_HNSW_FROM, hnsw from it (and whenever an index is given)", async () => {
+  it("auto picks exact for a small set (and hnsw whenever an index is given; the rest in neighbors.test.ts)", async () => {
     const r = await chineseWhispers(small.vectors, dim, { threshold: 6 });
     expect(r.neighbors).toBe('exact');
-    const native = await resolveBackend('native');
-    expect(chooseNeighbors('auto', AUTO_HNSW_FROM - 1, native)).toBe('exact');
-    expect(chooseNeighbors('auto', AUTO_HNSW_FROM, native)).toBe('hnsw');
-    expect(chooseNeighbors('auto', AUTO_HNSW_FROM, await resolveBackend('ts'))).toBe('exact');
     const index = await HnswIndex.build(small.vectors, dim);
     expect((await chineseWhispers(small.vectors, dim, { threshold: 6, hnsw: { index } })).neighbors).toBe('hnsw');
   });

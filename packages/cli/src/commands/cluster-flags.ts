@@ -1,6 +1,6 @@
 /** The method flags of `run` and `cluster`, parsed and checked before any work starts. */
 import {
-  AUTO_HNSW_FROM, CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, hnswSearchParams,
+  AUTO_EXACT_MAX_EDGES, AUTO_EXACT_MAX_EDGES_PER_FACE, AUTO_HNSW_FROM, CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, hnswSearchParams,
   type BackendOption, type Metric, type NeighborStrategy, type ParamSpec,
 } from '@faceclust/cluster';
 import type { Command } from 'commander';
@@ -55,7 +55,7 @@ export function addMethodFlags(cmd: Command): Command {
     .option('--saveas [kind]', 'also copy each cluster\'s faces into a folder per cluster; --saveas=photos copies the whole photos (the value only with =)');
   specOption(cmd, QUALITY_GATE_PARAMS.minFaceQuality, '0-1', '');
   specOption(cmd, QUALITY_GATE_PARAMS.minFaceSize, 'px', '');
-  specOption(cmd, COMMON_PARAMS.neighbors, 'how', '', ` (default auto; the switch is at ${AUTO_HNSW_FROM} faces)`);
+  specOption(cmd, COMMON_PARAMS.neighbors, 'how', '', ` (default auto: hnsw from ${AUTO_HNSW_FROM} faces, or when the exact graph would hold more than ${AUTO_EXACT_MAX_EDGES / 1e6}M edges or ${AUTO_EXACT_MAX_EDGES_PER_FACE} per face, estimated from a sample)`);
   specOption(cmd, HNSW_PARAMS.M, 'n', 'hnsw: ', ` (default ${HNSW_PARAMS.M.default}); the index is kept in <out>/hnsw/`);
   specOption(cmd, HNSW_PARAMS.efConstruction, 'n', 'hnsw: ');
   specOption(cmd, HNSW_PARAMS.k, 'n', 'hnsw: ');
