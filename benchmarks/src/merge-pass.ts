@@ -57,7 +57,7 @@ interface Row {
 const rows: Row[] = [];
 for (const n of values.n.split(',').map(Number)) {
   const { vectors, truth, clusters } = generateClustered({ n, dim, seed: Number(values.seed) });
-  const neighbors = await cluster.resolveNeighbors('auto', n);
+  const { neighbors } = await cluster.resolveNeighbors('auto', vectors, dim, { radius: threshold, threads });
   const start = performance.now();
   const graph =
     neighbors === 'exact'

@@ -120,9 +120,9 @@ export async function chineseWhispers(vectors: ClusterInput, dim: number, option
   const constraints = prepareConstraints(opts.constraints, matrix.n);
   const backend = await resolveBackend(opts.backend);
   const graphStart = performance.now();
-  const { graph, neighbors, index } = await buildNeighborGraph(matrix, metric, threshold, backend, threads, opts, 1, params.signal);
+  const { graph, neighbors, reason, index } = await buildNeighborGraph(matrix, metric, threshold, backend, threads, opts, 1, params.signal);
   const graphMs = performance.now() - graphStart;
-  return { ...(await runOnGraph(graph, params, constraints, backend, start, graphMs)), neighbors, ...(index ? { index } : {}) };
+  return { ...(await runOnGraph(graph, params, constraints, backend, start, graphMs)), neighbors, neighborsReason: reason, ...(index ? { index } : {}) };
 }
 
 /**

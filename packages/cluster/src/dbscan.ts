@@ -86,9 +86,9 @@ export async function dbscan(vectors: ClusterInput, dim: number, options: Dbscan
   const backend = await resolveBackend(opts.backend);
   const graphStart = performance.now();
   // hnsw: a core point needs its minSamples − 1 nearest within eps, so k must be at least that.
-  const { graph, neighbors, index } = await buildNeighborGraph(matrix, metric, eps, backend, threads, opts, minSamples - 1, signal);
+  const { graph, neighbors, reason, index } = await buildNeighborGraph(matrix, metric, eps, backend, threads, opts, minSamples - 1, signal);
   const graphMs = performance.now() - graphStart;
-  return { ...(await runOnGraph(graph, minSamples, weights, constraints, backend, start, graphMs, signal)), neighbors, ...(index ? { index } : {}) };
+  return { ...(await runOnGraph(graph, minSamples, weights, constraints, backend, start, graphMs, signal)), neighbors, neighborsReason: reason, ...(index ? { index } : {}) };
 }
 
 /**

@@ -56,6 +56,8 @@ export interface ClusterResult {
   iterations?: number;
   /** `dbscan`/`chineseWhispers` only: how the neighbour graph was built ('exact' or 'hnsw', as `auto` chose). */
   neighbors?: 'exact' | 'hnsw';
+  /** Why that path ran, e.g. `auto: ~195M edges estimated from 2,000 sampled faces > budget 30M`. */
+  neighborsReason?: string;
   /** With `hnsw.store`, when the hnsw path ran: what became of the stored index and how long it took. */
   index?: { action: string; ms: number };
   /** The graph clustered: `edges` is its number of undirected edges (pairs within the threshold). */
