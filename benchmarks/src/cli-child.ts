@@ -132,6 +132,21 @@ export async function fillStore(storeFile: string, photos: string, vectors: Floa
   }
 }
 
+/**
+ * The generator row of each store row, so that no photo holds two faces of one person: the CLI keeps faces of
+ * one photo apart (a cannot-link), as in real photos, so photos of random rows would split the large people.
+ * Rows sorted by person are dealt to photos with a stride of n / perImage (larger than any person here).
+ */
+export function photoOrder(truth: Int32Array, perImage: number): Int32Array {
+  const n = truth.length;
+  if (n % perImage !== 0) throw new RangeError(`Expected n to be a multiple of ${perImage} faces per photo but received ${n}`);
+  const byPerson = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => truth[a]! - truth[b]! || a - b);
+  const photos = n / perImage;
+  const order = new Int32Array(n);
+  for (let photo = 0; photo < photos; photo++) for (let f = 0; f < perImage; f++) order[photo * perImage + f] = byPerson[f * photos + photo]!;
+  return order;
+}
+
 /** The pid of the node process under /usr/bin/time (its only child), or the spawned pid itself. */
 function nodePid(pid: number, wrapped: boolean): number | undefined {
   if (!wrapped) return pid;

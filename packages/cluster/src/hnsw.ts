@@ -18,7 +18,7 @@ import { toMatrix, type VectorsInput } from './vectors.js';
 /**
  * Defaults for 512-d face embeddings: M = 16 links per node, efConstruction = 100, k = 32 neighbours per face
  * at search width ef = 64, maxNeighbors = k (a plain kNN graph; see {@link HnswGraphOptions.maxNeighbors}).
- * Faces left with fewer than 2 neighbours are searched again, wider, in the addon: that, not a wider ef or
+ * Faces left with fewer than 2 neighbours are searched again, wider, then exactly, in the addon: that, not a wider ef or
  * efConstruction, is what keeps people with few faces together, so these stay small (measurements: README,
  * "Neighbours: exact or HNSW").
  */

@@ -110,6 +110,7 @@ const Entry kEntries[] = {
 };
 
 std::atomic<const Kernels*> g_active{nullptr};
+std::atomic<bool> g_forced{false};  // the active table was asked for (FACECLUST_SIMD, setIsa), not chosen
 
 }  // namespace
 
@@ -156,6 +157,7 @@ void SetActiveIsa(const std::string& isa, const char* source) {
                     ErrorKind::kRange);
     }
     g_active.store(e.get(), std::memory_order_release);
+    g_forced = true;
     return;
   }
   throw Failure("ERR_FACECLUST_ISA",
@@ -173,6 +175,18 @@ void InitIsaFromEnvironment() {
   for (const auto& e : kEntries)
     if (e.automatic && e.supported(DetectCpu())) best = e.get();  // listed from least to most capable
   g_active.store(best, std::memory_order_release);
+  g_forced = false;
+}
+
+const Kernels& HnswKernels() {
+  const Kernels& active = ActiveKernels();
+#if defined(FACECLUST_HAVE_AVX512BF16)
+  if (!g_forced && !active.tile_bf16_dot) {
+    for (const auto& e : kEntries)
+      if (std::string(e.name) == "avx512bf16" && e.supported(DetectCpu())) return *e.get();
+  }
+#endif
+  return active;
 }
 
 Napi::Value CapabilitiesJs(const Napi::CallbackInfo& info) {
@@ -186,6 +200,7 @@ Napi::Value CapabilitiesJs(const Napi::CallbackInfo& info) {
   o.Set("compiled", list(CompiledIsas()));
   o.Set("supported", list(SupportedIsas()));
   o.Set("active", ActiveIsa());
+  o.Set("hnsw", HnswKernels().name);
   Napi::Object features = Napi::Object::New(env);
   for (const auto& p : DetectCpu().flags) features.Set(p.first, p.second);
   o.Set("features", features);

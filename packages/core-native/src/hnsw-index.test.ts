@@ -130,6 +130,27 @@ describe('hnsw: kNN graph cut at the radius', () => {
     expect(found / exact.size).toBeGreaterThan(0.98);
   });
 
+  it('leaves no row with fewer neighbours than min(2, its exact count): short rows get their exact nearest', async () => {
+    // The set above, where a narrow search misses some companions even after searching wider: a row still
+    // left with fewer than 2 neighbours gets its k nearest exactly, so no face of a small person is left alone
+    // or with one companion while the exact graph has more (the split issue 17 measured at 500k).
+    const n = 20000;
+    const dim = 128;
+    const x = clusteredVectors(n, dim, 6000, 21, 0.3);
+    const radius = 4.5;
+    const exact = await native.radiusGraph(x, n, dim, 'euclidean', radius, 2);
+    const g = await native.hnswKnnGraph(await build(x, n, dim, 'euclidean', 8, 40), x, n, 8, 8, radius, 2);
+    const short: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const want = Math.min(2, exact.offsets[i + 1] - exact.offsets[i]);
+      if (g.offsets[i + 1] - g.offsets[i] < want) short.push(i);
+    }
+    expect(short).toEqual([]);
+    // still a subgraph of the exact one, with its distances
+    const e = edgeMap(exact);
+    for (const [key, d] of edgeMap(g)) expect(e.get(key)).toBe(d);
+  });
+
   it('reads subarray() views at their byteOffset', async () => {
     const n = 80;
     const dim = 8;

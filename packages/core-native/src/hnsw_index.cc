@@ -30,9 +30,11 @@
 #endif
 
 #include "args.h"
+#include "capabilities.h"
 #include "graph.h"
 #include "kernels/bf16.h"
 #include "kernels/reference.h"
+#include "nearest_candidates.h"
 #include "parallel.h"
 #include "promise_worker.h"
 
@@ -43,9 +45,9 @@ namespace {
 //  - rows: the 4-byte row number; distances read the caller's fp32 matrix through the active ISA's kernels.
 //  - bf16: a search copy inside hnswlib's element (float ‖x‖², then the row as bf16 pairs, zero-padded to a
 //    multiple of 32 words), next to the links hnswlib already fetches and prefetches: half the bytes of fp32
-//    and vdpbf16ps. Chosen when created under a table whose dot products run on bf16 (amx, avx512bf16) for
-//    euclidean, sqeuclidean and cosine (rows normalised first); a loaded bf16 index runs under any table,
-//    through its dot_bf16 kernel.
+//    and vdpbf16ps. Chosen when created under a table whose dot products run on bf16 (HnswKernels(): amx,
+//    avx512bf16, or avx512 chosen automatically on a CPU with vdpbf16ps) for euclidean, sqeuclidean and
+//    cosine (rows normalised first); a loaded bf16 index runs under any table, through its dot_bf16 kernel.
 enum class Storage { kRows, kBf16 };
 
 struct SpaceParam {
@@ -101,7 +103,7 @@ struct Index {
 
   // Points the distance functor at `x` with the active kernels; called on the main thread before queueing.
   void Bind(const float* x) {
-    const Kernels& kernels = ActiveKernels();
+    const Kernels& kernels = HnswKernels();
     space.param.base = x;
     space.param.fn = kernels.distance[metric == kEuclidean ? kSqEuclidean : metric];
     space.param.dot = kernels.dot_bf16;
@@ -184,11 +186,14 @@ void AddRows(Index& index, const float* x, size_t first, size_t n, unsigned thre
 }
 
 // Rows with fewer kept neighbours than kRetryBelow after the first search are searched again, 256 wide, and
-// if still short, 1024 wide. Face identities are nearly orthogonal (≈ √2 between people, ≈ 0.9 within one),
-// so a search has little slope to follow towards a person with few faces; the cheaper 256-wide step comes
-// first because it usually suffices (measurements: README, "Scale: measured").
+// if still short, their k nearest are found exactly (tiled candidates over every row, as nearestCandidates
+// does, then the float64 reference). Face identities are nearly orthogonal (≈ √2 between people, ≈ 0.9 within
+// one), so a search has little slope to follow towards a person with few faces, and less the more people
+// there are: at 500k the former 1024-wide third search still left small people split (25,859 clusters for
+// 25,000 people). The exact step costs one pass over the rows per batch of short rows, bounded by their
+// count, and leaves no row with fewer than min(2, its exact count) neighbours (measurements: README, "Scale").
 constexpr size_t kRetryBelow = 2;
-constexpr size_t kRetryWidths[] = {256, 1024};
+constexpr size_t kRetryWidth = 256;
 
 // Every row's nearest neighbours within `radius`: its k nearest found by the index (search width ef),
 // decided on the float64 reference; a row whose k nearest are all within the radius may have more, so it is
@@ -205,24 +210,30 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
     norms.resize(n);
     ParallelFor(threads, n, cancel, [&](size_t i, unsigned) { norms[i] = ref::Dot(x + i * dim, x + i * dim, dim); });
   }
-  h.setEf(1);  // hnswlib searches max(ef_, k) wide: every search below passes its own width as k
+  // Every query is an indexed row, so its search starts at its own node on layer 0 (its links, then theirs)
+  // instead of descending from hnswlib's entry point: the row's own element is the query point.
+  std::vector<uint32_t> internal(n);
+  for (size_t id = 0; id < n; ++id) internal[h.getExternalLabel(static_cast<uint32_t>(id))] = static_cast<uint32_t>(id);
   // Directed edges (self dropped) decided on the float64 reference, per row.
   std::vector<std::vector<std::pair<int32_t, float>>> rows(n);
+  std::vector<uint8_t> exact(n, 0);  // rows left short by the searches
   constexpr size_t kBatch = 64;
   ParallelFor(threads, (n + kBatch - 1) / kBatch, cancel, [&](size_t b, unsigned) {
-    std::vector<uint32_t> js, buf;
+    std::vector<uint32_t> js;
     std::vector<double> sums;
     std::vector<uint32_t> found;
     for (size_t i = b * kBatch, e = std::min(n, i + kBatch); i < e; ++i) {
       cancel.Check();  // one row may be searched up to 4096 wide (maxNeighbors)
-      uint32_t row;
-      const void* point = index.Point(x, i, row, buf);
+      const uint32_t self = internal[i];
+      const void* point = h.getDataByInternalId(self);
       auto& out = rows[i];
       // Searches `width` wide and keeps the `want` nearest (self dropped) that the float64 reference puts
       // within the radius, nearest first.
       auto search = [&](size_t width, size_t want) {
         found.clear();
-        for (auto pq = h.searchKnn(point, width); !pq.empty(); pq.pop()) found.push_back(static_cast<uint32_t>(pq.top().second));
+        for (auto pq = h.searchBaseLayerST<true>(self, point, width); !pq.empty(); pq.pop()) {
+          found.push_back(static_cast<uint32_t>(h.getExternalLabel(pq.top().second)));
+        }
         std::reverse(found.begin(), found.end());  // hnswlib pops the farthest first
         js.clear();
         for (size_t t = 0; t < found.size() && js.size() < want; ++t) {
@@ -238,14 +249,37 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
       };
       for (size_t want = k;; want = std::min(maxNeighbors, 2 * want)) {
         search(std::max(ef, want + 1), want);
-        for (size_t width : kRetryWidths) {
-          if (out.size() < kRetryBelow && ef < width) search(std::max(width, want + 1), want);
-        }
+        if (out.size() < kRetryBelow && ef < kRetryWidth) search(std::max(kRetryWidth, want + 1), want);
+        if (out.size() < kRetryBelow) exact[i] = 1;
         if (out.size() < want || want >= maxNeighbors) break;
       }
       out.shrink_to_fit();
     }
   });
+  // Rows still short: their k nearest within the radius exactly (tiled candidates, then the float64 reference).
+  std::vector<uint32_t> shortRows;
+  for (size_t i = 0; i < n; ++i) if (exact[i]) shortRows.push_back(static_cast<uint32_t>(i));
+  if (!shortRows.empty()) {
+    std::vector<float> qx(shortRows.size() * dim);
+    for (size_t q = 0; q < shortRows.size(); ++q) std::memcpy(&qx[q * dim], x + static_cast<size_t>(shortRows[q]) * dim, dim * sizeof(float));
+    CandidateLists c = NearestCandidates(kernels, x, n, qx.data(), shortRows.size(), dim, metric, std::min(n, k + 1), radius, threads, cancel);
+    ParallelFor(threads, shortRows.size(), cancel, [&](size_t q, unsigned) {
+      const size_t i = shortRows[q];
+      std::vector<uint32_t> js;
+      for (uint32_t t = c.offsets[q]; t < c.offsets[q + 1]; ++t) if (static_cast<size_t>(c.indices[t]) != i) js.push_back(static_cast<uint32_t>(c.indices[t]));
+      std::vector<double> sums(js.size());
+      kernels.reference_sums(op, x + i * dim, x, dim, js.data(), js.size(), sums.data());
+      auto& out = rows[i];
+      out.clear();
+      for (size_t t = 0; t < js.size(); ++t) {
+        double d = ref::DistanceFromSum(metric, sums[t], norms, i, js[t]);
+        if (d <= radius) out.emplace_back(static_cast<int32_t>(js[t]), static_cast<float>(d));
+      }
+      std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second < b.second || (a.second == b.second && a.first < b.first); });
+      if (out.size() > k) out.resize(k);
+      out.shrink_to_fit();
+    });
+  }
   // Union: every directed edge i→j lands in rows i and j, then each row is sorted and deduplicated (the
   // float64 reference is symmetric, so both copies of a pair carry the same distance).
   std::vector<uint32_t> deg(n + 1, 0);
@@ -316,7 +350,7 @@ class KnnWorker : public PromiseWorker {
  public:
   KnnWorker(Napi::Env env, Index* index, const float* x, size_t n, size_t k, size_t ef, double radius, size_t maxNeighbors,
             unsigned threads, Cancellation cancel)
-      : PromiseWorker(env, std::move(cancel)), index_(index), kernels_(ActiveKernels()), x_(x), n_(n), k_(k), ef_(ef), radius_(radius),
+      : PromiseWorker(env, std::move(cancel)), index_(index), kernels_(HnswKernels()), x_(x), n_(n), k_(k), ef_(ef), radius_(radius),
         maxNeighbors_(maxNeighbors), threads_(threads) {}
   ~KnnWorker() override { index_->busy = false; }
 
@@ -351,7 +385,7 @@ Napi::Value HnswCreateJs(const Napi::CallbackInfo& info) {
                                              std::to_string(m) + ", " + std::to_string(efc), ErrorKind::kRange);
     }
     auto index = std::make_unique<Index>();
-    bool bf16 = ActiveKernels().tile_bf16_dot && (metric == kEuclidean || metric == kSqEuclidean || metric == kCosine);
+    bool bf16 = HnswKernels().tile_bf16_dot && (metric == kEuclidean || metric == kSqEuclidean || metric == kCosine);
     index->Init(metric, dim, bf16 ? Storage::kBf16 : Storage::kRows);
     index->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(&index->space, std::max<size_t>(capacity, 1), m, efc, seed);
     return Wrap(info.Env(), index.release());

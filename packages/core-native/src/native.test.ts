@@ -62,6 +62,27 @@ describe('loader', () => {
     }
   });
 
+  it('capabilities().hnsw: avx512bf16 under an automatic path without bf16 dot products on a CPU with vdpbf16ps, else the active path', () => {
+    // chosen automatically: a fresh process (setIsa here, even back to the same path, counts as asked for)
+    const auto = child('const c = m.loadNative().capabilities(); console.log(JSON.stringify(c))', { FACECLUST_SIMD: '' });
+    const caps = JSON.parse(auto.out) as { active: string; hnsw: string; supported: string[] };
+    const bf16 = (isa: string) => isa === 'avx512bf16' || isa === 'amx';
+    expect(caps.hnsw).toBe(!bf16(caps.active) && caps.supported.includes('avx512bf16') ? 'avx512bf16' : caps.active);
+    const native = loadNative();
+    const initial = native.capabilities();
+    try {
+      // a path asked for is the path hnsw runs: each ISA stays testable on its own
+      for (const isa of initial.supported) {
+        native.setIsa(isa);
+        expect(native.capabilities().hnsw).toBe(isa);
+      }
+    } finally {
+      native.setIsa(initial.active);
+    }
+    const forced = child('console.log(m.loadNative().capabilities().hnsw)', { FACECLUST_SIMD: 'scalar' });
+    expect(forced.out).toBe('scalar');
+  });
+
   it('FACECLUST_SIMD forces a path; an unusable value makes loading fail with the paths tried and the fix', () => {
     expect(existsSync(path.join(here, '..', 'dist', 'native.js')), 'run the build first').toBe(true);
     const forced = child('console.log(m.loadNative().capabilities().active)', { FACECLUST_SIMD: 'scalar' });

@@ -29,6 +29,12 @@ export interface NativeCapabilities {
   supported: NativeIsa[];
   /** Path in use now (best supported, or forced by FACECLUST_SIMD / setIsa). */
   active: NativeIsa;
+  /**
+   * Path HNSW indexes are created and searched with: `active`, except that when `active` was chosen
+   * automatically and has no bf16 dot products, a CPU with vdpbf16ps uses `avx512bf16` (a bf16 search copy
+   * beside each node's links instead of reads of the caller's fp32 rows).
+   */
+  hnsw: NativeIsa;
   /** CPU features as detected (avx2, fma, avx512f, avx512bw, avx512vl, avx512bf16, avx512vnni, amxbf16, amxtile, neon, ...). */
   features: Record<string, boolean>;
   /** std::thread::hardware_concurrency(). */
