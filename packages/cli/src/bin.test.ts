@@ -152,6 +152,15 @@ e2e('faceclust run / cluster on photos-small', () => {
     expect(tty.stdout).toMatch(/embedding .*\| 9\/9 photos \| [\d.]+\/s \| ETA/);
   });
 
+  it('faceclust <folder> is faceclust run <folder>; a word that is neither a command nor a path is still an error', async () => {
+    const r = await runCli([input, '--out', out, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'log.txt'), 'utf8')).toMatch(/images:\s+9 \(0 embedded now, 9 already in the store, 0 skipped\)/);
+    const typo = await runCli(['clustr', '--out', out]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain("unknown command 'clustr'");
+  });
+
   it('a second run resumes from the store: nothing re-embedded, a new call number', async () => {
     const r = await runCli(['run', input, '--out', out, '--quiet']);
     expect(r.code).toBe(0);

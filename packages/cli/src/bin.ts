@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `faceclust` command: run = embed + cluster; embed and cluster are the two halves. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { callsCommand } from './commands/calls.js';
 import { clusterCommand } from './commands/cluster.js';
@@ -54,7 +54,7 @@ const program = new Command('faceclust')
   .addCommand(serveCommand())
   .addHelpText('after', `
 Examples:
-  $ faceclust run ~/Pictures/party                       embed and cluster, reports in ./faceclust-out
+  $ faceclust ~/Pictures/party                           embed and cluster, reports in ./faceclust-out (= faceclust run)
   $ faceclust embed ~/Pictures --out pics-out            embed once (resumable) …
   $ faceclust cluster cw --out pics-out --threshold 0.9  … then cluster as often as you like
   $ faceclust cluster dbscan --out pics-out --saveas     DBSCAN, plus a folder of faces per cluster
@@ -70,8 +70,16 @@ Exit codes: 0 done, 1 usage error, 2 done but some files were skipped, 130 inter
 for (const cmd of [...correctionCommands(argv), reclusterCommand(argv)]) program.addCommand(cmd);
 for (const cmd of program.commands) cmd.exitOverride();
 
+/**
+ * `faceclust ~/Pictures` is the main job, as `faceclust run ~/Pictures`: a first word that is no command and
+ * names a file or folder that exists runs `run` (a mistyped command still gets commander's error).
+ */
+const commandNames = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+const first = parsed[0];
+const runByDefault = first !== undefined && !first.startsWith('-') && !commandNames.has(first) && existsSync(first);
+
 try {
-  await program.parseAsync(parsed, { from: 'user' });
+  await program.parseAsync(runByDefault ? ['run', ...parsed] : parsed, { from: 'user' });
 } catch (err) {
   if (err instanceof CommanderError) {
     // help and version exit 0; every parse error (unknown option, missing argument) is a usage error
