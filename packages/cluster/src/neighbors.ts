@@ -221,7 +221,8 @@ const thousands = (x: number) => Math.round(x).toLocaleString('en-US');
 function millions(x: number): string {
   if (x >= 1e7) return `${Math.round(x / 1e6)}M`;
   if (x >= 1e6) return `${(x / 1e6).toFixed(1)}M`;
-  return `${Math.round(x / 1e3)}k`;
+  if (x >= 1e4) return `${Math.round(x / 1e3)}k`;
+  return String(Math.round(x)); // 36, not 0k
 }
 
 /**
