@@ -107,7 +107,7 @@ export interface ChineseWhispersCallOptions {
   minFaceQuality?: number;
   /** Quality gate: faces smaller than this (box height, photo pixels) go to no_class, with the reason. */
   minFaceSize?: number;
-  /** Neighbour search: 'auto' (default: exact below 120,000 faces, hnsw from there), 'exact' or 'hnsw'. */
+  /** Neighbour search: 'auto' (default: hnsw from 120,000 faces or when the exact graph would be too large, estimated from a sample; else exact), 'exact' or 'hnsw'. */
   neighbors?: NeighborStrategy;
   /** HNSW parameters; the index is kept in `<outPath>/hnsw/` and reused or extended by later calls. */
   hnsw?: HnswCallOptions;

@@ -107,7 +107,7 @@ export const COMMON_PARAMS = {
   backend: { name: 'backend', flag: '--backend', rule: { kind: 'choice', choices: BACKENDS }, default: 'auto', doc: 'clustering backend: auto (native when it loads), native (C++ SIMD) or ts (pure TypeScript); same labels either way' },
   neighbors: {
     name: 'neighbors', flag: '--neighbors', rule: { kind: 'choice', choices: NEIGHBOR_STRATEGIES }, default: 'auto',
-    doc: 'neighbour search: exact (every pair), hnsw (approximate) or auto (exact below 120,000 faces, hnsw from there)',
+    doc: 'neighbour search: exact (every pair), hnsw (approximate) or auto (chosen by the number of faces and the size of the exact graph)',
   },
 } as const satisfies Record<string, ParamSpec>;
 
