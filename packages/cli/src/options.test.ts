@@ -7,7 +7,7 @@ describe('options', () => {
     // the merge radius follows the threshold and the metric; given, it is checked against the threshold
     expect(cwParams({ threshold: 0.8 }).mergeRadius).toBe(0.72);
     expect(cwParams({ metric: 'cosine' }).mergeRadius).toBe(0.405);
-    expect(() => cwParams({ threshold: 0.8, mergeRadius: 0.9 })).toThrow('Expected mergeRadius to be a finite number >= 0 and <= 0.8 (the threshold) but received 0.9');
+    expect(() => cwParams({ threshold: 0.8, mergeRadius: 0.9 })).toThrow('Expected mergeRadius to be a finite number >= 0 and <= 0.8 (the graph holds the edges up to the threshold) but received 0.9');
     expect(dbscanParams({})).toEqual({ eps: DEFAULTS.eps, minSamples: DEFAULTS.minSamples, metric: 'euclidean', backend: 'auto' });
   });
 

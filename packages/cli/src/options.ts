@@ -3,7 +3,7 @@
  * programmatic values. Every error names the option and the value received.
  */
 import {
-  CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, checkParam, defaultMergeRadius, describe, hnswSearchParams, parseParamFlag,
+  CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, checkParam, describe, mergeRadiusFor, hnswSearchParams, parseParamFlag,
   type BackendOption, type Metric, type NeighborStrategy, type NumberRule, type ParamRule, type ParamSpec,
 } from '@faceclust/cluster';
 
@@ -89,10 +89,7 @@ function option<T extends number | string>(spec: ParamSpec, value: unknown, cliD
 export function cwParams(o: Loose<CwParams>): CwParams {
   const metric = option<Metric>(COMMON_PARAMS.metric, o.metric);
   const threshold = expectDistance(CW.threshold, o.threshold ?? metricDefault('cw', metric), metric);
-  const mergeRadius =
-    o.mergeRadius === undefined
-      ? defaultMergeRadius(threshold, metric)
-      : checkParam<number>(CW.mergeRadius, o.mergeRadius, CW.mergeRadius.name, { kind: 'number', min: 0, max: threshold }, 'the threshold');
+  const mergeRadius = mergeRadiusFor(o.mergeRadius, threshold, metric);
   return {
     threshold,
     iterations: option(CW.iterations, o.iterations),

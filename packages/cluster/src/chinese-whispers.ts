@@ -8,13 +8,13 @@ import { throwIfAborted } from './cancel.js';
 import { contractGraph, expandLabels, prepareConstraints, type Constraints, type Contraction } from './constraints.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
 import type { Metric } from './metrics.js';
-import { customMetricGraph, customMetricRows, kernelRows, madeHere, resolveMetric, unitsOf, type ClusterInput, type MetricInput, type MetricParams } from './metric-input.js';
-import { CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, checkParam, defaultMergeRadius, paramOrDefault } from './params.js';
-import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
+import { callInput, resolveMetric, unitsOf, type ClusterInput, type MetricInput, type MetricParams } from './metric-input.js';
+import { CHINESE_WHISPERS_PARAMS as CW, checkParam, mergeRadiusFor, paramOrDefault } from './params.js';
+import type { NeighborOptions } from './neighbors.js';
 import { renumberLabels } from './renumber.js';
 import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
 import { expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
-import { toMatrix, type VectorsInput } from './vectors.js';
+import type { VectorsInput } from './vectors.js';
 
 /** Edge weights: `similarity` = 1 / (1 + distance); `unit` = 1 for every edge (as dlib does). */
 export const WEIGHTINGS = CW.weighting.rule.choices;
@@ -76,11 +76,7 @@ interface CwParams {
 /** The validated parameters; `threshold` (chineseWhispers) bounds the merge radius and sets its default. */
 function cwParams(opts: Record<string, unknown>, threshold?: { value: number; metric: Metric }): CwParams {
   const mergeRadius =
-    threshold === undefined
-      ? paramOrDefault<number>(CW.mergeRadius, opts.mergeRadius ?? 0)
-      : opts.mergeRadius === undefined
-        ? defaultMergeRadius(threshold.value, threshold.metric)
-        : checkParam<number>(CW.mergeRadius, opts.mergeRadius, CW.mergeRadius.name, { kind: 'number', min: 0, max: threshold.value }, 'the graph holds the edges up to the threshold');
+    threshold === undefined ? paramOrDefault<number>(CW.mergeRadius, opts.mergeRadius ?? 0) : mergeRadiusFor(opts.mergeRadius, threshold.value, threshold.metric);
   return {
     iterations: paramOrDefault<number>(CW.iterations, opts.iterations),
     seed: paramOrDefault<number>(CW.seed, opts.seed),
@@ -110,19 +106,12 @@ export async function chineseWhispers(vectors: ClusterInput, dim: number, option
   const resolved = resolveMetric(opts.metric, opts.metricParams);
   const params = cwParams(opts, { value: threshold, metric: unitsOf(resolved) });
   const threads = resolveThreads(opts.threads);
-  if (madeHere(resolved)) {
-    const constraints = prepareConstraints(opts.constraints, customMetricRows(resolved, vectors, dim));
-    const graphStart = performance.now();
-    const { graph, backend } = await customMetricGraph(resolved, vectors, dim, threshold, opts, params.signal);
-    return { ...(await runOnGraph(graph, params, constraints, backend, start, performance.now() - graphStart)), neighbors: 'exact' };
-  }
-  const { matrix, metric } = kernelRows(resolved, vectors, dim, opts);
-  const constraints = prepareConstraints(opts.constraints, matrix.n);
-  const backend = await resolveBackend(opts.backend);
+  const input = callInput(resolved, vectors, dim, opts);
+  const constraints = prepareConstraints(opts.constraints, input.n);
   const graphStart = performance.now();
-  const { graph, neighbors, reason, index } = await buildNeighborGraph(matrix, metric, threshold, backend, threads, opts, 1, params.signal);
+  const { graph, backend, neighbors, reason, index } = await input.graph(threshold, threads, 1, params.signal);
   const graphMs = performance.now() - graphStart;
-  return { ...(await runOnGraph(graph, params, constraints, backend, start, graphMs)), neighbors, neighborsReason: reason, ...(index ? { index } : {}) };
+  return { ...(await runOnGraph(graph, params, constraints, backend, start, graphMs)), neighbors, ...(reason ? { neighborsReason: reason } : {}), ...(index ? { index } : {}) };
 }
 
 /**

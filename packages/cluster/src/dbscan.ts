@@ -6,13 +6,13 @@ import { resolveBackend, resolveThreads, type Backend, type BackendOption } from
 import { throwIfAborted } from './cancel.js';
 import { contractGraph, expandLabels, groupCore, prepareConstraints, type Constraints, type Contraction } from './constraints.js';
 import { assertGraph, edgeCount, type NeighborGraph } from './graph.js';
-import { customMetricGraph, customMetricRows, kernelRows, madeHere, resolveMetric, type ClusterInput, type MetricInput, type MetricParams } from './metric-input.js';
-import { COMMON_PARAMS, DBSCAN_PARAMS, checkParam, paramOrDefault } from './params.js';
-import { buildNeighborGraph, type NeighborOptions } from './neighbors.js';
+import { callInput, resolveMetric, type ClusterInput, type MetricInput, type MetricParams } from './metric-input.js';
+import { DBSCAN_PARAMS, checkParam, paramOrDefault } from './params.js';
+import type { NeighborOptions } from './neighbors.js';
 import { renumberLabels } from './renumber.js';
 import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
 import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
-import { toMatrix, type VectorsInput } from './vectors.js';
+import type { VectorsInput } from './vectors.js';
 
 /** Options of {@link dbscanOnGraph}. */
 export interface DbscanGraphOptions extends CancelOptions {
@@ -72,23 +72,14 @@ export async function dbscan(vectors: ClusterInput, dim: number, options: Dbscan
   const resolved = resolveMetric(opts.metric, opts.metricParams);
   const threads = resolveThreads(opts.threads);
   const signal = expectSignal('signal', opts.signal);
-  if (madeHere(resolved)) {
-    const n = customMetricRows(resolved, vectors, dim);
-    const constraints = prepareConstraints(opts.constraints, n);
-    const weights = sampleWeights(opts.sampleWeight, n);
-    const graphStart = performance.now();
-    const { graph, backend } = await customMetricGraph(resolved, vectors, dim, eps, opts, signal);
-    return { ...(await runOnGraph(graph, minSamples, weights, constraints, backend, start, performance.now() - graphStart, signal)), neighbors: 'exact' };
-  }
-  const { matrix, metric } = kernelRows(resolved, vectors, dim, opts);
-  const constraints = prepareConstraints(opts.constraints, matrix.n);
-  const weights = sampleWeights(opts.sampleWeight, matrix.n);
-  const backend = await resolveBackend(opts.backend);
+  const input = callInput(resolved, vectors, dim, opts);
+  const constraints = prepareConstraints(opts.constraints, input.n);
+  const weights = sampleWeights(opts.sampleWeight, input.n);
   const graphStart = performance.now();
   // hnsw: a core point needs its minSamples − 1 nearest within eps, so k must be at least that.
-  const { graph, neighbors, reason, index } = await buildNeighborGraph(matrix, metric, eps, backend, threads, opts, minSamples - 1, signal);
+  const { graph, backend, neighbors, reason, index } = await input.graph(eps, threads, minSamples - 1, signal);
   const graphMs = performance.now() - graphStart;
-  return { ...(await runOnGraph(graph, minSamples, weights, constraints, backend, start, graphMs, signal)), neighbors, neighborsReason: reason, ...(index ? { index } : {}) };
+  return { ...(await runOnGraph(graph, minSamples, weights, constraints, backend, start, graphMs, signal)), neighbors, ...(reason ? { neighborsReason: reason } : {}), ...(index ? { index } : {}) };
 }
 
 /**

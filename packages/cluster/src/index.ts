@@ -16,7 +16,7 @@ export { HnswIndex, HNSW_DEFAULTS, HNSW_FILES } from './hnsw.js';
 export { hnswFolderStore, HNSW_FACES_FILE } from './hnsw-store.js';
 export type { HnswIndexStore, IndexRequest, OpenedIndex } from './hnsw-store.js';
 export {
-  CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, MERGE_RATIO, defaultMergeRadius, DBSCAN_PARAMS, HNSW_PARAMS, NEAREST_NEIGHBORS_PARAMS, checkParam, hnswSearchParams, paramOrDefault, parseParamFlag, ruleText,
+  CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, MERGE_RATIO, defaultMergeRadius, mergeRadiusFor, DBSCAN_PARAMS, HNSW_PARAMS, NEAREST_NEIGHBORS_PARAMS, checkParam, hnswSearchParams, paramOrDefault, parseParamFlag, ruleText,
 } from './params.js';
 export type { ChoiceRule, IntegerRule, NumberRule, ParamRule, ParamSpec } from './params.js';
 /** How every message renders a received value. */

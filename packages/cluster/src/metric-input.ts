@@ -14,6 +14,7 @@
 import { resolveBackend, type Backend } from './backend.js';
 import { Slices, throwIfAborted } from './cancel.js';
 import type { NeighborGraph } from './graph.js';
+import { buildNeighborGraph, type IndexUsed } from './neighbors.js';
 import { METRICS, type Metric } from './metrics.js';
 import { COMMON_PARAMS, paramOrDefault } from './params.js';
 import { describe } from './validate.js';
@@ -376,6 +377,39 @@ export async function customMetricGraph(
   throwIfAborted(signal);
   const distance: PairDistance = resolved.kind === 'function' ? callDistance(resolved.fn) : resolved.distance;
   return { graph: await pairGraph(matrix.data, matrix.n, matrix.dim, distance, radius, signal), n: matrix.n, backend };
+}
+
+/** A clustering call's graph, how it was built, and the backend that clusters it. @internal */
+export interface CallGraph {
+  graph: NeighborGraph;
+  backend: Backend;
+  neighbors: 'exact' | 'hnsw';
+  /** Why `auto` took its path (the kernels' metrics only). */
+  reason?: string;
+  index?: IndexUsed;
+}
+
+/**
+ * A clustering call's input (`chineseWhispers`, `dbscan`) for any `metric`, checked: its rows, known before
+ * any work so that constraints and weights are validated first, and its graph at a radius: the kernels'
+ * (exact or hnsw, as the neighbour options decide) of the rows or transformed rows, or the graph made here.
+ * @internal
+ */
+export function callInput(resolved: ResolvedMetric, vectors: unknown, dim: unknown, opts: Record<string, unknown>): { n: number; graph(radius: number, threads: number, minK: number, signal?: AbortSignal): Promise<CallGraph> } {
+  if (madeHere(resolved)) {
+    return {
+      n: customMetricRows(resolved, vectors, dim),
+      graph: async (radius, _threads, _minK, signal) => ({ ...(await customMetricGraph(resolved, vectors, dim, radius, opts, signal)), neighbors: 'exact' }),
+    };
+  }
+  const { matrix, metric } = kernelRows(resolved, vectors, dim, opts);
+  return {
+    n: matrix.n,
+    graph: async (radius, threads, minK, signal) => {
+      const backend = await resolveBackend(opts.backend);
+      return { ...(await buildNeighborGraph(matrix, metric, radius, backend, threads, opts, minK, signal)), backend };
+    },
+  };
 }
 
 /**

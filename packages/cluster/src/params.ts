@@ -118,6 +118,17 @@ export const COMMON_PARAMS = {
  */
 export const MERGE_RATIO = 0.9;
 
+/**
+ * Chinese Whispers' merge radius for a call at `threshold` in `metric`: {@link defaultMergeRadius} when
+ * `value` is undefined, else `value` checked: >= 0 (0: off) and at most the threshold, since the graph holds
+ * the edges up to it. The one rule for the library and the CLI.
+ */
+export function mergeRadiusFor(value: unknown, threshold: number, metric: Metric): number {
+  if (value === undefined) return defaultMergeRadius(threshold, metric);
+  const spec = CHINESE_WHISPERS_PARAMS.mergeRadius;
+  return checkParam<number>(spec, value, spec.name, { kind: 'number', min: 0, max: threshold }, 'the graph holds the edges up to the threshold');
+}
+
 /** Chinese Whispers (chineseWhispers, chineseWhispersOnGraph). */
 export const CHINESE_WHISPERS_PARAMS = {
   threshold: { name: 'threshold', flag: '--threshold', rule: { kind: 'number', min: 0, minOpen: true }, doc: 'join two faces when their distance is at most this' },

@@ -15,7 +15,7 @@ import { METRICS, type Metric } from './metrics.js';
 import type { CancelOptions, ClusterResult, MetricOptions } from './types.js';
 import { CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, DBSCAN_PARAMS, checkParam, defaultMergeRadius, paramOrDefault } from './params.js';
 import { describe, expectInteger, expectOneOf, expectOptions, expectPositiveFinite, expectSignal, orDefault } from './validate.js';
-import { toMatrix, type VectorsInput } from './vectors.js';
+import type { VectorsInput } from './vectors.js';
 
 /** The clustering methods a sweep can run: Chinese Whispers or DBSCAN. */
 export const SWEEP_METHODS = ['cw', 'dbscan'] as const;
