@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswFolderStore, hnswSearchParams, resolveNeighbors,
+  CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswFolderStore, hnswSearchParams,
   backendName, renumberLabels, type BackendOption, type ClusterResult, type Constraints, type Metric, type NeighborOptions, type NeighborStrategy,
 } from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type Correction, type EmbedEvent, type FaceSet } from '@faceclust/embed';
@@ -718,7 +718,6 @@ export class FacialClustering {
     let assignment: AssignOutcome | undefined;
     const newPeople = new Map<number, number>(); // the new faces' people, to write
     let res: ClusterResult;
-    let neighborsReason: string | undefined;
     if (kept === 0) {
       res = { labels: new Int32Array(0), clusterCount: 0, noiseCount: 0, backend: 'ts', timings: { graphMs: 0, clusterMs: 0, totalMs: 0 }, graph: { edges: 0 } };
     } else if (mode === 'assigned') {
@@ -744,17 +743,15 @@ export class FacialClustering {
         timings: { graphMs: assignment.searchMs, clusterMs: assignment.clusterMs, totalMs: performance.now() - started },
       };
     } else {
-      // the library's one decision, asked first so that the log can say why; the call then takes that path
-      const choice = await resolveNeighbors(near.neighbors, rows, set.dim, { radius, metric: params.metric, backend: params.backend, signal: this.options.signal });
-      neighborsReason = choice.reason;
-      res = await run(rows, set.dim, { neighbors: choice.neighbors, hnsw }, constrained);
+      res = await run(rows, set.dim, { neighbors: near.neighbors, hnsw }, constrained);
     }
     const indexMs = res.index?.ms ?? 0;
     const indexAction = res.neighbors === 'hnsw' ? (res.index?.action ?? `built in memory for the ${kept} faces past the quality gate (not saved: its rows are not the folder's faces)`) : undefined;
     const neighbors: NeighborsUsed = {
       requested: near.neighbors,
       used: res.neighbors ?? 'exact',
-      ...(neighborsReason ? { reason: neighborsReason } : {}),
+      // the library's one decision says why its path ran (absent when new faces were only assigned)
+      ...(res.neighborsReason ? { reason: res.neighborsReason } : {}),
       ...(res.neighbors === 'hnsw' ? { hnsw: { M: near.M, efConstruction: near.efConstruction, ...search }, index: indexAction } : {}),
     };
     const labels = gate.rejected ? spreadLabels(res.labels, gate.kept, n) : res.labels;
