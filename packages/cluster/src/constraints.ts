@@ -4,6 +4,7 @@
  * same contracted graph, weights, core flags and cannot-link lists.
  */
 import type { NeighborGraph } from './graph.js';
+import { SmallestRootSets } from './union-find.js';
 import { describe, expectInteger } from './validate.js';
 
 /** Pairs of row indices: a flat `Int32Array` `[a0, b0, a1, b1, …]` or an array of `[a, b]`. */
@@ -201,22 +202,16 @@ function checkRow(name: string, value: unknown, n: number): number {
 
 /** Row → group: the connected components of the must-link pairs, numbered by their smallest row. */
 function mustLinkGroups(must: Int32Array, n: number): Int32Array {
-  const parent = new Int32Array(n);
-  for (let r = 0; r < n; r++) parent[r] = r;
-  const root = (r: number) => {
-    while (parent[r] !== r) r = parent[r] = parent[parent[r]]; // path halving
-    return r;
-  };
-  // The smaller root becomes the parent, so every root is its component's smallest row.
+  // every root is its component's smallest row
+  const sets = new SmallestRootSets(n);
   for (let p = 0; p < must.length; p += 2) {
-    const a = root(must[p]);
-    const b = root(must[p + 1]);
-    if (a < b) parent[b] = a;
-    else if (b < a) parent[a] = b;
+    const a = sets.find(must[p]);
+    const b = sets.find(must[p + 1]);
+    if (a !== b) sets.joinRoots(a, b);
   }
   const groupOf = new Int32Array(n);
   let groups = 0;
-  for (let r = 0; r < n; r++) groupOf[r] = root(r) === r ? groups++ : groupOf[root(r)];
+  for (let r = 0; r < n; r++) groupOf[r] = sets.find(r) === r ? groups++ : groupOf[sets.find(r)];
   return groupOf;
 }
 

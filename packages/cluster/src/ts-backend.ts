@@ -12,6 +12,7 @@ import { baseBlockRows, TopK, type NeighborLists } from './knn.js';
 import type { Metric } from './metrics.js';
 import type { Matrix } from './vectors.js';
 import { shuffleInPlace, Mulberry32 } from './rng.js';
+import { SmallestRootSets } from './union-find.js';
 
 /** @internal */
 export const tsBackend: Backend = {
@@ -262,33 +263,29 @@ export async function dbscanTs(graph: NeighborGraph, minSamples: number, signal?
 
 /**
  * The pure-TypeScript merge pass, the native one's step for step: the inter-cluster edges within `radius`
- * (i < j, in row order), stably sorted by distance, each joining the sets of its two labels (union-find, the
- * smaller label the root) unless `constrained` finds a cannot-link between them. Yields every ~50 ms.
+ * (i < j, in row order), stably sorted by distance, each joining the sets of its two labels
+ * ({@link SmallestRootSets}) unless `constrained` finds a cannot-link between them. Yields every ~50 ms.
  */
 export async function mergeClustersTs(graph: NeighborGraph, labels: Int32Array, radius: number, signal?: AbortSignal, constrained?: MergeConstrained): Promise<Int32Array> {
   const { n, offsets, indices, distances } = graph;
   const slices = new Slices(signal);
-  const candA: number[] = [];
-  const candB: number[] = [];
+  // each candidate: its row i and its CSR entry e (to row indices[e] at distances[e])
+  const candRow: number[] = [];
+  const candEdge: number[] = [];
   for (let i = 0; i < n; i++) {
     if ((i & 4095) === 0 && slices.due()) await slices.pause();
     const li = labels[i];
     for (let e = offsets[i], end = offsets[i + 1]; e < end; e++) {
       const j = indices[e];
       if (j > i && distances[e] <= radius && labels[j] !== li) {
-        candA.push(i);
-        candB.push(e);
+        candRow.push(i);
+        candEdge.push(e);
       }
     }
   }
   // stable: equal distances stay in row order, as std::stable_sort keeps them
-  const order = Array.from(candA, (_, k) => k).sort((x, y) => distances[candB[x]] - distances[candB[y]] || x - y);
-  const parent = new Int32Array(n);
-  for (let i = 0; i < n; i++) parent[i] = i;
-  const find = (x: number) => {
-    while (parent[x] !== x) x = parent[x] = parent[parent[x]];
-    return x;
-  };
+  const order = Array.from(candRow, (_, k) => k).sort((x, y) => distances[candEdge[x]] - distances[candEdge[y]] || x - y);
+  const sets = new SmallestRootSets(n);
   // the cannot-link partner nodes of each set's members, kept at its root
   const partners: number[][] | undefined = constrained ? Array.from({ length: n }, () => []) : undefined;
   if (constrained && partners) {
@@ -298,23 +295,23 @@ export async function mergeClustersTs(graph: NeighborGraph, labels: Int32Array, 
   let steps = 0;
   for (const k of order) {
     if ((++steps & 4095) === 0 && slices.due()) await slices.pause();
-    let x = find(labels[candA[k]]);
-    let y = find(labels[indices[candB[k]]]);
+    const x = sets.find(labels[candRow[k]]);
+    const y = sets.find(labels[indices[candEdge[k]]]);
     if (x === y) continue;
     if (constrained && partners) {
       const xShorter = partners[x].length <= partners[y].length;
       const other = xShorter ? y : x;
-      if (partners[xShorter ? x : y].some((h) => find(constrained.nodeLabels[h]) === other)) continue; // refused
+      if (partners[xShorter ? x : y].some((h) => sets.find(constrained.nodeLabels[h]) === other)) continue; // refused
     }
-    if (y < x) [x, y] = [y, x];
-    parent[y] = x;
+    const kept = sets.joinRoots(x, y);
     if (partners) {
-      for (const h of partners[y]) partners[x].push(h);
-      partners[y] = [];
+      const absorbed = kept === x ? y : x;
+      for (const h of partners[absorbed]) partners[kept].push(h);
+      partners[absorbed] = [];
     }
   }
   const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = find(labels[i]);
+  for (let i = 0; i < n; i++) out[i] = sets.find(labels[i]);
   return out;
 }
 
