@@ -73,7 +73,7 @@ async function sampleQuantiles(options) {
  */
 function fullParams(options) {
   if (options.metric !== 'seuclidean' && options.metric !== 'mahalanobis') return options;
-  const n = main.length === 0 ? 0 : set.faces.length;
+  const n = set.faces.length;
   const mean = new Float64Array(dim);
   for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) mean[k] += vectors[i * dim + k];
   mean.forEach((v, k) => (mean[k] = v / n));
