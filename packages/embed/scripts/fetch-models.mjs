@@ -2,8 +2,9 @@
 // Fetches the three default ONNX models from the npm registry tarball of faceplugin-face-recognition-js
 // (MIT) into packages/embed/models/, checked against pinned SHA-256 sums. The registry is the only network
 // this touches; the package itself is never installed (its dependencies drag in webpack, jest, babel).
-// Then builds the models derived from fr_feature.onnx (scripts/feature-models.mjs: the fp32 embedder as
-// it is run, and its int8 quantisation, from calibration/fr_feature-int8.json), offline and deterministic:
+// Then builds the models derived from them, offline and deterministic: from fr_feature.onnx the fp32
+// embedder as it is run and its int8 quantisation (scripts/feature-models.mjs, calibration/fr_feature-int8.json),
+// from fr_detect.onnx the detector for any input size (scripts/detector-models.mjs);
 // their SHA-256 sums are pinned too, so a build that gave other bytes fails instead of embedding differently.
 //
 //   node scripts/fetch-models.mjs [--if-missing] [--dir <models dir>]
@@ -13,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildAnySizeDetector } from './detector-models.mjs';
 import { buildFeatureModels } from './feature-models.mjs';
 
 const SOURCE = 'faceplugin-face-recognition-js@0.0.1';
@@ -21,8 +23,9 @@ export const MODELS = {
   'fr_landmark.onnx': 'f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258',
   'fr_feature.onnx': '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581',
 };
-/** Built from fr_feature.onnx by buildFeatureModels: same input, same bytes. */
+/** Built from fr_feature.onnx by buildFeatureModels and from fr_detect.onnx by buildAnySizeDetector: same input, same bytes. */
 export const DERIVED_MODELS = {
+  'fr_detect_any.onnx': '67a54ae7e0e3e7a75a1dfe3f1aaf09e1a89b85d6cfc42a0cea4fa9ad42d29a82',
   'fr_feature_fp32.onnx': '1778a5f832713d060aa43518f16f720120e81d0f42a15fbab0be376a290b8102',
   'fr_feature_int8.onnx': '81c575505845a4b8c1a869dc472ee05438ba3d698ff2aa818d218e3b2a97a65e',
 };
@@ -56,7 +59,7 @@ function main() {
   function writeChecked(name, bytes) {
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== DERIVED_MODELS[name]) {
-      throw new Error(`fetch-models: building ${name} gave sha256 ${actual}, expected ${DERIVED_MODELS[name]} (scripts/feature-models.mjs or ${path.basename(CALIBRATION_FILE)} changed without the pinned sum)`);
+      throw new Error(`fetch-models: building ${name} gave sha256 ${actual}, expected ${DERIVED_MODELS[name]} (scripts/feature-models.mjs, scripts/detector-models.mjs or ${path.basename(CALIBRATION_FILE)} changed without the pinned sum)`);
     }
     const tmp = path.join(modelsDir, `.${name}.${process.pid}.tmp`);
     writeFileSync(tmp, bytes);
@@ -68,6 +71,7 @@ function main() {
     const { fp32, int8 } = buildFeatureModels(readFileSync(path.join(modelsDir, 'fr_feature.onnx')), calibration);
     writeChecked('fr_feature_fp32.onnx', fp32);
     writeChecked('fr_feature_int8.onnx', int8);
+    writeChecked('fr_detect_any.onnx', buildAnySizeDetector(readFileSync(path.join(modelsDir, 'fr_detect.onnx'))));
     console.log(`fetch-models: built ${Object.keys(DERIVED_MODELS).join(', ')} -> ${modelsDir}`);
   }
 

@@ -38,11 +38,13 @@ const flush = await denormalFlusher();
 const sessions = await loadSessions(undefined, undefined, flush !== undefined);
 flush?.();
 let detectorRuns = 0;
-const run = sessions.detect.run.bind(sessions.detect);
-sessions.detect.run = (...a) => {
-  detectorRuns++;
-  return run(...a);
-};
+for (const session of [sessions.detect, sessions.detectAnySize]) {
+  const run = session.run.bind(session);
+  session.run = (...a) => {
+    detectorRuns++;
+    return run(...a);
+  };
+}
 const opts = validateAnalyzeOptions({});
 
 /** The stages of analyzeImage (pipeline.ts), each timed; returns CPU ms per stage. */
@@ -55,7 +57,7 @@ async function photo(file, t) {
   };
   const img = await decodeImage(readFileSync(file), file, opts);
   lap('decode');
-  const candidates = await detectCandidates(sessions.detect, img, { minFaceSize: opts.minFaceSize / img.scale, threshold: opts.detectionThreshold, maxDetectSide: opts.maxDetectSide });
+  const candidates = await detectCandidates(sessions, img, { minFaceSize: opts.minFaceSize / img.scale, threshold: opts.detectionThreshold, maxDetectSide: opts.maxDetectSide });
   lap('candidates');
   const viewOf = await viewsFor(img, candidates);
   lap('fullResolution');

@@ -7,8 +7,24 @@ import { type View, type ViewOf, boxInView, wholeView } from './view.js';
 /** Detector input size (Ultra-Light-Fast RFB-320 style: decoded, normalised corner boxes come out). */
 export const DET_W = 320;
 export const DET_H = 240;
-/** Overlap between tiles, in detector pixels: a face up to this size is seen whole by some tile. */
+/**
+ * Largest window of a finer pass, in detector pixels: a reduced photo up to this size (the default
+ * maxDetectSide 1600 gives at most 1600×1600) is one run; a larger one (a higher maxDetectSide) is tiled
+ * so a run's activations stay within a few hundred MB.
+ */
+const PASS_WINDOW = 2048;
+/** Overlap between such tiles, in detector pixels: a face up to this size is seen whole by some tile. */
 const TILE_OVERLAP = 64;
+
+/**
+ * The detector as two sessions of one network: `detect`, the npm graph at its 320×240 input, runs the
+ * whole-image pass and verification; `detectAnySize`, the same network built for any input size
+ * (scripts/detector-models.mjs), runs the finer passes over a whole reduced photo at once.
+ */
+export interface DetectorSessions {
+  detect: ort.InferenceSession;
+  detectAnySize: ort.InferenceSession;
+}
 
 export interface DetectorOptions {
   /** Minimum face height in decoded-image pixels. */
@@ -68,6 +84,65 @@ async function runTile(session: ort.InferenceSession, input: Float32Array, thres
   return found;
 }
 
+/** Each head of the network: its stride (detector pixels per cell) and anchor sizes: RFB-320's priors. */
+const HEADS = [
+  { output: 'loc8', stride: 8, sizes: [10, 16, 24] },
+  { output: 'loc16', stride: 16, sizes: [32, 48] },
+  { output: 'loc32', stride: 32, sizes: [64, 96] },
+  { output: 'loc64', stride: 64, sizes: [128, 192, 256] },
+] as const;
+/** The prior-box variances the network was trained with (centre, size). */
+const CENTER_VARIANCE = 0.1;
+const SIZE_VARIANCE = 0.2;
+
+/** The RGB bytes of the width×height window of `img` at (ox, oy), inside it: `img`'s own bytes when it is all of it. */
+function windowBytes(img: RgbImage, ox: number, oy: number, width: number, height: number): Uint8Array {
+  if (width === img.width && height === img.height) return img.data;
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const from = ((oy + y) * img.width + ox) * 3;
+    out.set(img.data.subarray(from, from + width * 3), y * width * 3);
+  }
+  return out;
+}
+
+/**
+ * Runs detectAnySize over width×height RGB bytes and decodes the boxes above `threshold` (corners in input
+ * pixels) with the priors the network was trained with: cell (x, y) of a head centred at ((x, y) + 0.5) ·
+ * stride, sized as the anchor (capped at the input's size). Where 320×240 is a whole number of cells (the
+ * 8- and 16-px heads, and the width of all) this is the npm graph's own decoding, to 1e-4 px
+ * (detector-models test); its 32- and 64-px heads spread 8 and 4 rows over 240 px (30 and 60 px apart),
+ * which at any other size would drift from the cells by up to half a stride.
+ */
+export async function runAnySize(session: ort.InferenceSession, rgb: Uint8Array, width: number, height: number, threshold: number): Promise<RawDetection[]> {
+  const out = await session.run({ rgb: new ort.Tensor('uint8', rgb, [1, height, width, 3]) });
+  const scores = out.scores.data as Float32Array;
+  const found: RawDetection[] = [];
+  let k = 0;
+  for (const head of HEADS) {
+    const loc = out[head.output];
+    const [, rows, cols] = loc.dims as number[];
+    const d = loc.data as Float32Array;
+    const a = head.sizes.length;
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++) {
+        for (let j = 0; j < a; j++, k++) {
+          const score = scores[2 * k + 1];
+          if (score < threshold) continue;
+          const o = ((y * cols + x) * a + j) * 4;
+          const pw = Math.min(head.sizes[j], width), ph = Math.min(head.sizes[j], height);
+          const cx = d[o] * CENTER_VARIANCE * pw + (x + 0.5) * head.stride;
+          const cy = d[o + 1] * CENTER_VARIANCE * ph + (y + 0.5) * head.stride;
+          const w = Math.exp(d[o + 2] * SIZE_VARIANCE) * pw, h = Math.exp(d[o + 3] * SIZE_VARIANCE) * ph;
+          found.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score });
+        }
+      }
+    }
+  }
+  if (2 * k !== scores.length) throw new Error(`detector: ${scores.length / 2} scores for ${k} priors at ${width}×${height}`);
+  return found;
+}
+
 /** Tile origins covering [0, size) with windows of `win` and at least `overlap` shared. */
 function tileStarts(size: number, win: number, overlap: number): number[] {
   if (size <= win) return [0];
@@ -91,39 +166,50 @@ export function detectionScales(s0: number, sMin: number): number[] {
  * All faces in `img`: candidates (detectCandidates), then, with `verify`, each one checked again in `img`
  * (verifyCandidates).
  */
-export async function detectRaw(session: ort.InferenceSession, img: RgbImage, opts: DetectorOptions): Promise<RawDetection[]> {
-  const candidates = await detectCandidates(session, img, opts);
+export async function detectRaw(sessions: DetectorSessions, img: RgbImage, opts: DetectorOptions): Promise<RawDetection[]> {
+  const candidates = await detectCandidates(sessions, img, opts);
   if (!opts.verify) return candidates;
   const whole = wholeView(img);
-  return verifyCandidates(session, candidates, () => whole, opts.threshold);
+  return verifyCandidates(sessions.detect, candidates, () => whole, opts.threshold);
 }
 
 /**
- * Face candidates in `img`: one whole-image pass (aspect kept, padded), then tiled passes at finer scales
- * (see detectionScales), the finest from finestDetectionScale (where faces of `minFaceSize` reach the
- * detector's reliable size, capped by `maxDetectSide`); NMS.
- * Detections that touch a tile's inner edge are dropped (a neighbouring tile sees that face whole).
+ * Face candidates in `img`: one whole-image pass (aspect kept, padded to 320×240), then passes at finer
+ * scales (see detectionScales), the finest from finestDetectionScale (where faces of `minFaceSize` reach the
+ * detector's reliable size, capped by `maxDetectSide`), each over the whole reduced image in one run (tiled
+ * only beyond PASS_WINDOW); NMS. Detections that touch a tile's inner edge are dropped (a neighbouring tile
+ * sees that face whole).
  */
-export async function detectCandidates(session: ort.InferenceSession, img: RgbImage, opts: Omit<DetectorOptions, 'verify'>): Promise<RawDetection[]> {
+export async function detectCandidates(sessions: DetectorSessions, img: RgbImage, opts: Omit<DetectorOptions, 'verify'>): Promise<RawDetection[]> {
   const input = new Float32Array(3 * DET_W * DET_H);
   const all: RawDetection[] = [];
   const s0 = Math.max(img.width / DET_W, img.height / DET_H);
   const sMin = finestDetectionScale(img.width, img.height, opts.minFaceSize, opts.maxDetectSide);
   for (const s of detectionScales(s0, sMin)) {
-    // a tiled pass keeps only faces it sees whole for sure (no taller than the overlap); bigger ones are the
-    // coarser passes' job, and a big face cut by a tile edge otherwise comes back as a false "face"
-    const maxH = s === s0 ? Infinity : TILE_OVERLAP;
+    // a finer pass keeps only faces of the size it is there for (up to TILE_OVERLAP, so a tile sees them
+    // whole); bigger ones are the coarser passes' job, and a big face cut by a tile edge would come back as a
+    // false "face"
+    const whole = s === s0;
+    const maxH = whole ? Infinity : TILE_OVERLAP;
     const lw = Math.max(1, Math.round(img.width / s)), lh = Math.max(1, Math.round(img.height / s));
     const scaled = lw === img.width && lh === img.height ? img : await resizeRgb(img, lw, lh);
     const sx = img.width / lw, sy = img.height / lh;
-    for (const oy of tileStarts(lh, DET_H, TILE_OVERLAP)) {
-      for (const ox of tileStarts(lw, DET_W, TILE_OVERLAP)) {
-        toTensor(scaled, ox, oy, input);
-        for (const d of await runTile(session, input, opts.threshold)) {
+    // the whole-image pass fits the 320×240 input (s0); a finer one is one window of its own size
+    const winW = whole ? DET_W : Math.min(lw, PASS_WINDOW), winH = whole ? DET_H : Math.min(lh, PASS_WINDOW);
+    for (const oy of tileStarts(lh, winH, TILE_OVERLAP)) {
+      for (const ox of tileStarts(lw, winW, TILE_OVERLAP)) {
+        let found: RawDetection[];
+        if (whole) {
+          toTensor(scaled, ox, oy, input);
+          found = await runTile(sessions.detect, input, opts.threshold);
+        } else {
+          found = await runAnySize(sessions.detectAnySize, windowBytes(scaled, ox, oy, winW, winH), winW, winH, opts.threshold);
+        }
+        for (const d of found) {
           const m = 2;
           const cut =
             (ox > 0 && d.x1 < m) || (oy > 0 && d.y1 < m) ||
-            (ox + DET_W < lw && d.x2 > DET_W - m) || (oy + DET_H < lh && d.y2 > DET_H - m);
+            (ox + winW < lw && d.x2 > winW - m) || (oy + winH < lh && d.y2 > winH - m);
           if (cut || d.y2 - d.y1 > maxH) continue;
           all.push({
             x1: Math.max(0, (d.x1 + ox) * sx), y1: Math.max(0, (d.y1 + oy) * sy),

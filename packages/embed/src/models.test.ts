@@ -124,6 +124,10 @@ describe('a missing default model says what to run where the package is installe
       expect(missingModelMessage('fr_feature_fp32.onnx', dir, dir)).toBe(
         `Model fr_feature_fp32.onnx not found in ${dir}: it is built from fr_feature.onnx, offline, by \`node ${JSON.stringify(fetch)} --if-missing --dir ${JSON.stringify(dir)}\``,
       );
+      writeFileSync(path.join(dir, 'fr_detect.onnx'), '');
+      expect(missingModelMessage('fr_detect_any.onnx', dir, dir)).toBe(
+        `Model fr_detect_any.onnx not found in ${dir}: it is built from fr_detect.onnx, offline, by \`node ${JSON.stringify(fetch)} --if-missing --dir ${JSON.stringify(dir)}\``,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import type { DetectorSessions } from './detect.js';
 import { EmbedError, describe } from './errors.js';
 
 /** File names of the default models, fetched by scripts/fetch-models.mjs. */
@@ -13,14 +14,23 @@ export const DEFAULT_MODEL_FILES = {
 } as const;
 
 /**
- * Models derived from fr_feature.onnx when the models are fetched (scripts/feature-models.mjs): the same
- * network as the default embedder runs it (same function, a graph onnxruntime runs faster), and its
- * static int8 quantisation (the `model: 'default-int8'` embedder).
+ * Models derived from the npm ones when the models are fetched: from fr_feature.onnx (scripts/feature-models.mjs)
+ * the same network as the default embedder runs it (same function, a graph onnxruntime runs faster) and its
+ * static int8 quantisation (the `model: 'default-int8'` embedder); from fr_detect.onnx
+ * (scripts/detector-models.mjs) the detector for any input size, which runs the passes over reduced photos.
  */
 export const DERIVED_MODEL_FILES = {
   featureFp32: 'fr_feature_fp32.onnx',
   featureInt8: 'fr_feature_int8.onnx',
+  detectAnySize: 'fr_detect_any.onnx',
 } as const;
+
+/** The npm model each derived model is built from. */
+const DERIVED_FROM: Record<string, string> = {
+  [DERIVED_MODEL_FILES.featureFp32]: DEFAULT_MODEL_FILES.feature,
+  [DERIVED_MODEL_FILES.featureInt8]: DEFAULT_MODEL_FILES.feature,
+  [DERIVED_MODEL_FILES.detectAnySize]: DEFAULT_MODEL_FILES.detect,
+};
 
 /** Name under which the default embedder's identity is recorded. */
 export const DEFAULT_EMBEDDER_NAME = 'faceplugin-fr-feature';
@@ -58,10 +68,11 @@ export function missingModelMessage(file: string, dir: string, env: string | und
   const fetch = `node ${JSON.stringify(fileURLToPath(new URL('../scripts/fetch-models.mjs', import.meta.url)))}`;
   const all = Object.values(DEFAULT_MODEL_FILES).join(', ');
   const where = `Model ${file} not found in ${dir}`;
-  if ((Object.values(DERIVED_MODEL_FILES) as string[]).includes(file) && existsSync(path.join(dir, DEFAULT_MODEL_FILES.feature))) {
-    // a folder filled before the built embedders existed (or by hand): building them needs no network
+  const source = DERIVED_FROM[file];
+  if (source && existsSync(path.join(dir, source))) {
+    // a folder filled before this derived model existed (or by hand): building it needs no network
     const dirArg = env ? ` --dir ${JSON.stringify(dir)}` : '';
-    return `${where}: it is built from ${DEFAULT_MODEL_FILES.feature}, offline, by \`${fetch} --if-missing${dirArg}\``;
+    return `${where}: it is built from ${source}, offline, by \`${fetch} --if-missing${dirArg}\``;
   }
   if (env) return `${where} (FACECLUST_MODELS_DIR): put ${all} there (\`${fetch} --dir ${JSON.stringify(dir)}\` fetches them from the npm registry, then builds the embedders derived from them), or unset FACECLUST_MODELS_DIR`;
   if (!existsSync(dir)) {
@@ -141,8 +152,7 @@ export function validateNormalization(value: unknown): Normalization {
   return { mean: v.mean, std: v.std };
 }
 
-export interface Sessions {
-  detect: ort.InferenceSession;
+export interface Sessions extends DetectorSessions {
   landmark: ort.InferenceSession;
   feature: ort.InferenceSession;
   featureInput: string;
@@ -198,7 +208,12 @@ export async function denormalFlusher(): Promise<(() => void) | undefined> {
  */
 type OptLevel = 'basic' | 'all';
 
-async function createSession(file: string, graphOptimizationLevel: OptLevel): Promise<ort.InferenceSession> {
+/**
+ * `shapesVary`: the session's input size changes from run to run (the any-size detector): onnxruntime's
+ * memory pattern, planned for one shape, then costs more than it saves (a 1600×1200 run ~1.2× slower
+ * after runs at other sizes; README, "Measured").
+ */
+async function createSession(file: string, graphOptimizationLevel: OptLevel, shapesVary = false): Promise<ort.InferenceSession> {
   try {
     // one thread per session: parallelism comes from worker threads, one image each
     return await ort.InferenceSession.create(file, {
@@ -206,6 +221,7 @@ async function createSession(file: string, graphOptimizationLevel: OptLevel): Pr
       interOpNumThreads: 1,
       graphOptimizationLevel,
       executionMode: 'sequential',
+      enableMemPattern: !shapesVary,
     });
   } catch (err) {
     throw new EmbedError('ERR_MODEL_LOAD', `Could not load ONNX model ${file}: ${(err as Error).message}`, { cause: err });
@@ -243,8 +259,9 @@ export function checkEmbedderShape(session: ort.InferenceSession, file: string):
  */
 export async function loadSessions(model?: string, normalization?: Normalization, denormalsFlushed = false): Promise<Sessions> {
   const featureFile = embedderSessionPath(model);
-  const [detect, landmark, feature] = await Promise.all([
+  const [detect, detectAnySize, landmark, feature] = await Promise.all([
     createSession(defaultModelPath('detect'), 'all'),
+    createSession(defaultModelPath('detectAnySize'), 'all', true),
     createSession(defaultModelPath('landmark'), 'all'),
     // the int8 embedder always at 'all': below 'extended' onnxruntime does not fuse its QDQ nodes into
     // integer kernels, and runs (and rounds) it as float arithmetic on dequantised values
@@ -257,7 +274,7 @@ export async function loadSessions(model?: string, normalization?: Normalization
   const probe = await feature.run({ [featureInput]: new ort.Tensor('float32', new Float32Array(3 * 112 * 112), [1, 3, 112, 112]) });
   const featureDim = (probe[featureOutput].data as Float32Array).length;
   return {
-    detect, landmark, feature, featureInput, featureOutput, featureDim,
+    detect, detectAnySize, landmark, feature, featureInput, featureOutput, featureDim,
     featureBatch: 1,
     normalization: normalization ?? DEFAULT_NORMALIZATION,
     // the int8 embedder's raw lengths follow the fp32 one's (README, "int8 embedder")

@@ -69,7 +69,7 @@ export async function analyzeImage(sessions: Sessions, img: DecodedImage, opts: 
   let dets: RawDetection[];
   let viewOf: ViewOf;
   if (opts.detect) {
-    const candidates = await detectCandidates(sessions.detect, img, {
+    const candidates = await detectCandidates(sessions, img, {
       minFaceSize: opts.minFaceSize / img.scale,
       threshold: opts.detectionThreshold,
       maxDetectSide: opts.maxDetectSide,
@@ -78,7 +78,7 @@ export async function analyzeImage(sessions: Sessions, img: DecodedImage, opts: 
     dets = await verifyCandidates(sessions.detect, candidates, viewOf, opts.detectionThreshold);
   } else {
     // a ready face crop: one face; the detector (one whole-image pass) only refines where it is
-    const found = await detectRaw(sessions.detect, img, { minFaceSize: 1, threshold: opts.detectionThreshold, maxDetectSide: 1 });
+    const found = await detectRaw(sessions, img, { minFaceSize: 1, threshold: opts.detectionThreshold, maxDetectSide: 1 });
     const best = found.reduce<RawDetection | undefined>((b, d) => (!b || d.score > b.score ? d : b), undefined);
     dets = [best ?? { x1: 0, y1: 0, x2: img.width, y2: img.height, score: 0 }];
     viewOf = await viewsFor(img, dets);
