@@ -98,8 +98,8 @@ describe('tarball contents', () => {
       expect(files.filter((f) => f.endsWith('.map')), dir).toEqual([]);
       expect(files, dir).toContain('package/LICENSE');
       const scripts = files.filter((f) => f.startsWith('package/scripts/'));
-      // embed's install fetches the models and builds the derived embedders (feature-models.mjs, onnx-pb.mjs)
-      const installScripts = ['fetch-models.mjs', 'feature-models.mjs', 'onnx-pb.mjs', 'build-native.mjs'].map((f) => `package/scripts/${f}`);
+      // embed's install fetches the models and builds the derived ones (feature-models.mjs, detector-models.mjs, onnx-pb.mjs)
+      const installScripts = ['fetch-models.mjs', 'feature-models.mjs', 'detector-models.mjs', 'onnx-pb.mjs', 'build-native.mjs'].map((f) => `package/scripts/${f}`);
       expect(scripts.filter((f) => !installScripts.includes(f)), dir).toEqual([]);
       const pkg = JSON.parse(execFileSync('tar', ['-xzOf', tarballs[dir], 'package/package.json'], { encoding: 'utf8' }));
       expect(pkg.repository?.url, dir).toMatch(/^git\+https:\/\//);
