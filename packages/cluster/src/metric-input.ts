@@ -14,7 +14,7 @@
 import { resolveBackend, type Backend } from './backend.js';
 import { Slices, throwIfAborted } from './cancel.js';
 import type { NeighborGraph } from './graph.js';
-import { buildNeighborGraph, type IndexUsed } from './neighbors.js';
+import { buildNeighborGraph, estimateRadiusEdges, exactEdgeBudget, type IndexUsed } from './neighbors.js';
 import { METRICS, type Metric } from './metrics.js';
 import { COMMON_PARAMS, paramOrDefault } from './params.js';
 import { describe } from './validate.js';
@@ -64,11 +64,21 @@ export interface MetricParams {
 /** A distance of rows i and j of `data`, allowed to stop early and return anything > `limit` once it knows. */
 type PairDistance = (data: Float32Array, i: number, j: number, dim: number, limit: number) => number;
 
+/**
+ * Where a pairwise metric's graph finds its candidate pairs: the kernels' exact graph under `metric`, at
+ * `radius(r, dim)`, holds every pair within r of the pairwise metric (a norm inequality), so only those
+ * pairs are computed pair by pair.
+ */
+interface Candidates {
+  metric: Metric;
+  radius(radius: number, dim: number): number;
+}
+
 /** A validated `metric` option. @internal */
 export type ResolvedMetric =
   | { kind: 'vectors'; metric: Metric }
   | { kind: 'transformed'; name: ExtraMetric; metric: Metric; transform: (m: Matrix) => Matrix }
-  | { kind: 'pairwise'; name: ExtraMetric; transform?: (m: Matrix) => Matrix; distance: PairDistance }
+  | { kind: 'pairwise'; name: ExtraMetric; transform?: (m: Matrix) => Matrix; distance: PairDistance; candidates?: Candidates }
   | { kind: 'precomputed' }
   | { kind: 'function'; fn: MetricFunction };
 
@@ -151,7 +161,11 @@ function scaleColumns(m: Matrix, scale: Float64Array): Matrix {
 
 /**
  * minkowski: p = 1, 2, ∞ are manhattan, euclidean and chebyshev (the same labels exactly); scipy's weights
- * scale the rows by w^(1/p) (w for p = 1, √w for 2, w ≠ 0 for ∞); any other p runs pair by pair.
+ * scale the rows by w^(1/p) (w for p = 1, √w for 2, w ≠ 0 for ∞); any other p runs pair by pair, over the
+ * candidates of a kernel's graph: by Hölder, ‖x‖₁ ≤ d^(1−1/p)·‖x‖_p for p ≥ 1 and ‖x‖₂ ≤ d^(1/2−1/p)·‖x‖_p for
+ * p ≥ 2, so a pair within r holds within r·d^(1−1/p) in manhattan (used below p = 2) and within r·d^(1/2−1/p)
+ * in euclidean (above). Each bound is tight for rows whose differences are spread evenly over the
+ * dimensions, as face embeddings' are; the small factor covers the float64 sums' rounding.
  */
 function minkowski(params: MetricParams): ResolvedMetric {
   const p = params.p ?? 2;
@@ -160,25 +174,43 @@ function minkowski(params: MetricParams): ResolvedMetric {
   const weigh = params.w && ((m: Matrix) => scaleColumns(m, vectorParam('w', params.w!, m.dim, (v) => v >= 0, 'a finite number >= 0').map(root)));
   const metric = named[p];
   if (metric) return weigh ? { kind: 'transformed', name: 'minkowski', metric, transform: weigh } : { kind: 'vectors', metric };
+  const candidates: Candidates = p < 2
+    ? { metric: 'manhattan', radius: (r, dim) => r * Math.pow(dim, 1 - 1 / p) * (1 + 1e-9) }
+    : { metric: 'euclidean', radius: (r, dim) => r * Math.pow(dim, 0.5 - 1 / p) * (1 + 1e-9) };
   return {
     kind: 'pairwise',
     name: 'minkowski',
+    candidates,
     ...(weigh ? { transform: weigh } : {}),
-    distance: (data, i, j, dim, limit) => {
-      // Σ |a−b|^p against limit^p, stopping once past it; an integer p by products (pow is 10× slower)
-      const bound = Math.pow(limit, p);
-      const whole = Number.isInteger(p) && p <= 16;
-      let sum = 0;
+    distance: minkowskiDistance(p),
+  };
+}
+
+/**
+ * Σ |a−b|^p against limit^p, stopping once clearly past it (the bound's margin leaves a pair at the limit
+ * to the root, so ties count as within, as for a function metric); an integer p by products (pow is 10×
+ * slower), in its own function so each loop stays simple for the JIT.
+ */
+function minkowskiDistance(p: number): PairDistance {
+  const whole = Number.isInteger(p) && p <= 16;
+  return (data, i, j, dim, limit) => {
+    const bound = Math.pow(limit, p) * (1 + 1e-12);
+    let sum = 0;
+    if (whole) {
       for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
         const d = Math.abs(data[a + k] - data[b + k]);
         let t = d;
-        if (whole) for (let e = 1; e < p; e++) t *= d;
-        else t = Math.pow(d, p);
+        for (let e = 1; e < p; e++) t *= d;
         sum += t;
         if (sum > bound) return Infinity;
       }
-      return Math.pow(sum, 1 / p);
-    },
+    } else {
+      for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
+        sum += Math.pow(Math.abs(data[a + k] - data[b + k]), p);
+        if (sum > bound) return Infinity;
+      }
+    }
+    return Math.pow(sum, 1 / p);
   };
 }
 
@@ -356,6 +388,7 @@ export async function customMetricGraph(
   dim: unknown,
   radius: number,
   opts: Record<string, unknown>,
+  threads: number,
   signal?: AbortSignal,
 ): Promise<{ graph: NeighborGraph; n: number; backend: Backend }> {
   const what = resolved.kind === 'precomputed' ? "metric 'precomputed'" : resolved.kind === 'function' ? 'a function as the metric' : `metric '${resolved.name}'`;
@@ -375,6 +408,10 @@ export async function customMetricGraph(
   let matrix = toMatrix(vectors, dim);
   if (resolved.kind === 'pairwise' && resolved.transform) matrix = resolved.transform(matrix);
   throwIfAborted(signal);
+  if (resolved.kind === 'pairwise' && resolved.candidates) {
+    const candidates = await candidateGraph(matrix, resolved.candidates, radius, backend, threads, signal);
+    if (candidates) return { graph: await keptPairs(matrix, candidates, resolved.distance, radius, signal), n: matrix.n, backend };
+  }
   const distance: PairDistance = resolved.kind === 'function' ? callDistance(resolved.fn) : resolved.distance;
   return { graph: await pairGraph(matrix.data, matrix.n, matrix.dim, distance, radius, signal), n: matrix.n, backend };
 }
@@ -399,7 +436,7 @@ export function callInput(resolved: ResolvedMetric, vectors: unknown, dim: unkno
   if (madeHere(resolved)) {
     return {
       n: customMetricRows(resolved, vectors, dim),
-      graph: async (radius, _threads, _minK, signal) => ({ ...(await customMetricGraph(resolved, vectors, dim, radius, opts, signal)), neighbors: 'exact' }),
+      graph: async (radius, threads, _minK, signal) => ({ ...(await customMetricGraph(resolved, vectors, dim, radius, opts, threads, signal)), neighbors: 'exact' }),
     };
   }
   const { matrix, metric } = kernelRows(resolved, vectors, dim, opts);
@@ -426,7 +463,7 @@ export async function exactGraph(
   threads: number,
   signal?: AbortSignal,
 ): Promise<{ graph: NeighborGraph; n: number; backend: Backend }> {
-  if (madeHere(resolved)) return customMetricGraph(resolved, vectors, dim, radius, opts, signal);
+  if (madeHere(resolved)) return customMetricGraph(resolved, vectors, dim, radius, opts, threads, signal);
   const { matrix, metric } = kernelRows(resolved, vectors, dim, opts);
   const backend = await resolveBackend(opts.backend);
   throwIfAborted(signal);
@@ -516,6 +553,35 @@ function sparseGraph(g: PrecomputedGraph, n: number, radius: number): NeighborGr
   return { n, offsets: out, indices: outIndices, distances: outDistances };
 }
 
+/**
+ * The kernels' exact graph of `candidates`, or undefined when it would hold more edges than an exact graph
+ * may ({@link exactEdgeBudget}, estimated from a sample as `auto` estimates): then every pair is computed,
+ * which holds only the kept ones.
+ */
+async function candidateGraph(matrix: Matrix, candidates: Candidates, radius: number, backend: Backend, threads: number, signal?: AbortSignal): Promise<NeighborGraph | undefined> {
+  const wide = candidates.radius(radius, matrix.dim);
+  const budget = exactEdgeBudget(matrix.n);
+  if ((matrix.n * (matrix.n - 1)) / 2 > budget && (await estimateRadiusEdges(matrix, candidates.metric, wide, backend, threads, signal)).edges > budget) return undefined;
+  return backend.radiusGraph(matrix, candidates.metric, wide, threads, signal);
+}
+
+/** The pairs of `candidates` within `radius` by `distance` (float64), each computed once; yields every ~50 ms. */
+async function keptPairs(matrix: Matrix, candidates: NeighborGraph, distance: PairDistance, radius: number, signal?: AbortSignal): Promise<NeighborGraph> {
+  const { data, n, dim } = matrix;
+  const rows: [number, number][][] = Array.from({ length: n }, () => []);
+  const slices = new Slices(signal);
+  for (let i = 0; i < n; i++) {
+    if (slices.due()) await slices.pause();
+    for (let e = candidates.offsets[i]; e < candidates.offsets[i + 1]; e++) {
+      const j = candidates.indices[e];
+      if (j <= i) continue;
+      const v = distance(data, i, j, dim, radius);
+      if (v <= radius) rows[i].push([j, v]), rows[j].push([i, v]);
+    }
+  }
+  return toGraph(rows.map((row) => row.sort((a, b) => a[0] - b[0])));
+}
+
 /** Every pair i < j through `distance` (n(n−1)/2 calls, float64), kept when within `radius`; yields every ~50 ms. */
 async function pairGraph(data: Float32Array, n: number, dim: number, distance: PairDistance, radius: number, signal?: AbortSignal): Promise<NeighborGraph> {
   const rows: [number, number][][] = Array.from({ length: n }, () => []);
@@ -527,12 +593,18 @@ async function pairGraph(data: Float32Array, n: number, dim: number, distance: P
       if (v <= radius) rows[i].push([j, v]), rows[j].push([i, v]);
     }
   }
+  // row i holds its neighbours k < i (pushed while rows k were scanned) before its own j > i: ascending
+  return toGraph(rows);
+}
+
+/** Rows of [neighbour, distance], each ascending by neighbour, as a graph. */
+function toGraph(rows: [number, number][][]): NeighborGraph {
+  const n = rows.length;
   const offsets = new Uint32Array(n + 1);
   for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + rows[i].length;
   const indices = new Int32Array(offsets[n]);
   const distances = new Float32Array(offsets[n]);
   for (let i = 0; i < n; i++) {
-    // row i holds its neighbours k < i (pushed while rows k were scanned) before its own j > i: ascending
     rows[i].forEach(([j, v], k) => {
       indices[offsets[i] + k] = j;
       distances[offsets[i] + k] = v;

@@ -141,6 +141,11 @@ function sampleRows(n: number, m: number): Int32Array {
   return out.sort();
 }
 
+/** The most edges an exact graph of n rows is allowed: min({@link AUTO_EXACT_MAX_EDGES}, {@link AUTO_EXACT_MAX_EDGES_PER_FACE} · n). */
+export function exactEdgeBudget(n: number): number {
+  return Math.min(AUTO_EXACT_MAX_EDGES, AUTO_EXACT_MAX_EDGES_PER_FACE * n);
+}
+
 /**
  * THE decision between the exact graph and hnsw, used by every clustering call here and by the CLI
  * (through {@link resolveNeighbors}). An explicit `'exact'`/`'hnsw'` stands. `auto`: hnsw when an index is
@@ -165,7 +170,7 @@ export async function chooseNeighbors(
   const n = matrix.n;
   if (backend.hnsw && n >= AUTO_HNSW_FROM) return { neighbors: 'hnsw', reason: `auto: ${thousands(n)} faces >= ${thousands(AUTO_HNSW_FROM)}` };
   const most = (n * (n - 1)) / 2;
-  const limit = Math.min(AUTO_EXACT_MAX_EDGES, AUTO_EXACT_MAX_EDGES_PER_FACE * n);
+  const limit = exactEdgeBudget(n);
   const budget = `budget ${millions(limit)}`;
   if (most <= limit) return { neighbors: 'exact', reason: `auto: ${thousands(n)} faces, at most ${millions(most)} edges <= ${budget}` };
   const { edges, sampled } = await estimateRadiusEdges(matrix, metric, radius, backend, threads, signal);
