@@ -187,35 +187,38 @@ describe('the metrics scipy adds, against scikit-learn', () => {
     }
   });
 
-  it('minkowski with any other p computes only the candidates of a kernel graph, and keeps every pair within the radius', async () => {
+  it('minkowski with any other p, and braycurtis, compute only the candidates of a kernel graph, and keep every pair within the radius', async () => {
     const dim = 16;
     const { vectors } = blobs(12, 15, dim, 1.5, 7);
     const n = vectors.length / dim;
-    const dist = (i: number, j: number, p: number) => {
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += Math.abs(vectors[i * dim + k] - vectors[j * dim + k]) ** p;
-      return s ** (1 / p);
-    };
-    for (const p of [1.2, 1.5, 2.5, 3, 7]) {
+    const row = (i: number) => vectors.subarray(i * dim, (i + 1) * dim);
+    const minkowski = (p: number) => (a: Float32Array, b: Float32Array) => a.reduce((s, v, k) => s + Math.abs(v - b[k]) ** p, 0) ** (1 / p);
+    const braycurtis = (a: Float32Array, b: Float32Array) => a.reduce((s, v, k) => s + Math.abs(v - b[k]), 0) / a.reduce((s, v, k) => s + Math.abs(v + b[k]), 0);
+    const cases = [
+      ...[1.2, 1.5, 2.5, 3, 7].map((p) => ({ name: `minkowski p ${p}`, metric: 'minkowski' as const, metricParams: { p }, dist: minkowski(p) })),
+      { name: 'braycurtis', metric: 'braycurtis' as const, metricParams: {}, dist: braycurtis },
+    ];
+    for (const c of cases) {
+      const dist = (i: number, j: number) => c.dist(row(i), row(j));
       // the radius: the within-blob median (blobs hold 15 rows in order), so the graph is neither empty nor full
-      const within = Array.from({ length: n - 1 }, (_, i) => (Math.floor(i / 15) === Math.floor((i + 1) / 15) ? dist(i, i + 1, p) : NaN)).filter((d) => d === d).sort((a, b) => a - b);
+      const within = Array.from({ length: n - 1 }, (_, i) => (Math.floor(i / 15) === Math.floor((i + 1) / 15) ? dist(i, i + 1) : NaN)).filter((d) => d === d).sort((a, b) => a - b);
       const radius = within[within.length >> 1];
       let first: Int32Array | undefined;
       for (const backend of BACKENDS) {
-        const g = await radiusGraph(vectors, dim, { radius, metric: 'minkowski', metricParams: { p }, backend });
+        const g = await radiusGraph(vectors, dim, { radius, metric: c.metric, metricParams: c.metricParams, backend });
         const edges = new Set<string>();
         const wrong: string[] = [];
         for (let i = 0; i < n; i++) for (let e = g.offsets[i]; e < g.offsets[i + 1]; e++) {
           const j = g.indices[e];
           if (e > g.offsets[i] && j <= g.indices[e - 1]) wrong.push(`row ${i} not ascending`);
-          if (Math.abs(g.distances[e] - dist(i, j, p)) > 1e-5 * radius) wrong.push(`${i}-${j} distance ${g.distances[e]}`);
+          if (Math.abs(g.distances[e] - dist(i, j)) > 1e-5 * radius) wrong.push(`${i}-${j} distance ${g.distances[e]}`);
           edges.add(`${i}-${j}`);
         }
         for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-          const d = dist(i, j, p);
+          const d = dist(i, j);
           if (i !== j && Math.abs(d - radius) > 1e-9 * radius && edges.has(`${i}-${j}`) !== d <= radius) wrong.push(`${i}-${j} at ${d}`);
         }
-        expect(wrong, `p ${p} ${backend} radius ${radius}`).toEqual([]);
+        expect(wrong, `${c.name} ${backend} radius ${radius}`).toEqual([]);
         expect(g.offsets[n]).toBeGreaterThan(n);
         if (first) expect(firstDifference(g.indices, first), 'native = ts').toBeUndefined();
         first = g.indices;

@@ -4,9 +4,9 @@
  * - metrics that are one of those five on transformed rows (run by the native kernels, HNSW included):
  *   seuclidean (rows / √V), mahalanobis (rows × L, VI = L Lᵀ), correlation (centred rows, cosine), weighted
  *   minkowski with p = 1, 2 or ∞ (rows × w^(1/p), as scipy weights them);
- * - metrics computed pair by pair in float64 by a blocked pass here, for both backends (so their graphs are
- *   identical): minkowski with any other p, braycurtis, canberra, and a JavaScript function of two rows
- *   (pure-TypeScript backend);
+ * - metrics computed pair by pair in float64 here, for both backends (so their graphs are identical):
+ *   minkowski with any other p and braycurtis over the pairs a kernel graph lets through (a norm
+ *   inequality), canberra and a JavaScript function of two rows (pure-TypeScript backend) over every pair;
  * - `'precomputed'`, where the caller passes distances instead of vectors (a dense n×n matrix or a sparse
  *   neighbours graph).
  * The last two kinds become the exact neighbour graph here; the clustering then runs on it as on any graph.
@@ -66,12 +66,12 @@ type PairDistance = (data: Float32Array, i: number, j: number, dim: number, limi
 
 /**
  * Where a pairwise metric's graph finds its candidate pairs: the kernels' exact graph under `metric`, at
- * `radius(r, dim)`, holds every pair within r of the pairwise metric (a norm inequality), so only those
+ * `radius(r, rows)`, holds every pair within r of the pairwise metric (a norm inequality), so only those
  * pairs are computed pair by pair.
  */
 interface Candidates {
   metric: Metric;
-  radius(radius: number, dim: number): number;
+  radius(radius: number, rows: Matrix): number;
 }
 
 /** A validated `metric` option. @internal */
@@ -109,7 +109,7 @@ export function resolveMetric(value: unknown, paramsValue?: unknown): ResolvedMe
     case 'correlation':
       return only([]), { kind: 'transformed', name: 'correlation', metric: 'cosine', transform: centreRows };
     case 'braycurtis':
-      return only([]), { kind: 'pairwise', name: 'braycurtis', distance: braycurtis };
+      return only([]), { kind: 'pairwise', name: 'braycurtis', distance: braycurtis, candidates: braycurtisCandidates };
     case 'canberra':
       return only([]), { kind: 'pairwise', name: 'canberra', distance: canberra };
     case 'seuclidean':
@@ -175,8 +175,8 @@ function minkowski(params: MetricParams): ResolvedMetric {
   const metric = named[p];
   if (metric) return weigh ? { kind: 'transformed', name: 'minkowski', metric, transform: weigh } : { kind: 'vectors', metric };
   const candidates: Candidates = p < 2
-    ? { metric: 'manhattan', radius: (r, dim) => r * Math.pow(dim, 1 - 1 / p) * (1 + 1e-9) }
-    : { metric: 'euclidean', radius: (r, dim) => r * Math.pow(dim, 0.5 - 1 / p) * (1 + 1e-9) };
+    ? { metric: 'manhattan', radius: (r, { dim }) => r * Math.pow(dim, 1 - 1 / p) * (1 + 1e-9) }
+    : { metric: 'euclidean', radius: (r, { dim }) => r * Math.pow(dim, 0.5 - 1 / p) * (1 + 1e-9) };
   return {
     kind: 'pairwise',
     name: 'minkowski',
@@ -213,6 +213,23 @@ function minkowskiDistance(p: number): PairDistance {
     return Math.pow(sum, 1 / p);
   };
 }
+
+/**
+ * Σ|a+b| <= ‖a‖₁ + ‖b‖₁ <= 2·max‖x‖₁, so a pair within r in braycurtis is within r·2·max‖x‖₁ in manhattan:
+ * tight when the rows' ‖x‖₁ are alike, as unit face embeddings' are.
+ */
+const braycurtisCandidates: Candidates = {
+  metric: 'manhattan',
+  radius: (r, { data, n, dim }) => {
+    let most = 0;
+    for (let i = 0; i < n; i++) {
+      let norm = 0;
+      for (let k = i * dim; k < (i + 1) * dim; k++) norm += Math.abs(data[k]);
+      most = Math.max(most, norm);
+    }
+    return r * 2 * most * (1 + 1e-9);
+  },
+};
 
 /** braycurtis: Σ|a−b| / Σ|a+b| (scipy's); 0 when both sums are 0 (two zero rows). */
 const braycurtis: PairDistance = (data, i, j, dim) => {
@@ -559,7 +576,7 @@ function sparseGraph(g: PrecomputedGraph, n: number, radius: number): NeighborGr
  * which holds only the kept ones.
  */
 async function candidateGraph(matrix: Matrix, candidates: Candidates, radius: number, backend: Backend, threads: number, signal?: AbortSignal): Promise<NeighborGraph | undefined> {
-  const wide = candidates.radius(radius, matrix.dim);
+  const wide = candidates.radius(radius, matrix);
   const budget = exactEdgeBudget(matrix.n);
   if ((matrix.n * (matrix.n - 1)) / 2 > budget && (await estimateRadiusEdges(matrix, candidates.metric, wide, backend, threads, signal)).edges > budget) return undefined;
   return backend.radiusGraph(matrix, candidates.metric, wide, threads, signal);
