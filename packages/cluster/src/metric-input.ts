@@ -15,8 +15,8 @@ import { resolveBackend, type Backend } from './backend.js';
 import { Slices, throwIfAborted } from './cancel.js';
 import type { NeighborGraph } from './graph.js';
 import { buildNeighborGraph, type IndexUsed } from './neighbors.js';
-import { METRICS, type Metric } from './metrics.js';
-import { COMMON_PARAMS, paramOrDefault } from './params.js';
+import { EXTRA_METRICS, METRICS, type ExtraMetric, type Metric } from './metrics.js';
+import { COMMON_PARAMS, minkowskiP, paramOrDefault } from './params.js';
 import { describe } from './validate.js';
 import { toMatrix, type Matrix, type VectorsInput } from './vectors.js';
 
@@ -39,9 +39,7 @@ export interface PrecomputedGraph {
  */
 export type ClusterInput = VectorsInput | Float64Array | PrecomputedGraph;
 
-/** The metrics scikit-learn (scipy) knows that the clustering calls take besides {@link METRICS}. */
-export const EXTRA_METRICS = ['minkowski', 'correlation', 'braycurtis', 'canberra', 'seuclidean', 'mahalanobis'] as const;
-export type ExtraMetric = (typeof EXTRA_METRICS)[number];
+export { EXTRA_METRICS, type ExtraMetric } from './metrics.js';
 
 /** The `metric` option of the clustering calls: a vector metric, `'precomputed'` or a function. */
 export type MetricInput = Metric | ExtraMetric | 'precomputed' | MetricFunction;
@@ -61,8 +59,12 @@ export interface MetricParams {
   VI?: ArrayLike<number>;
 }
 
-/** A distance of rows i and j of `data`, allowed to stop early and return anything > `limit` once it knows. */
-type PairDistance = (data: Float32Array, i: number, j: number, dim: number, limit: number) => number;
+/**
+ * The float64 distance of the `dim` values of `x` from offset `a` and of `y` from offset `b` (two rows of
+ * one matrix, or a row and a vector of another), allowed to stop early and return anything > `limit` once
+ * it knows.
+ */
+export type PairDistance = (x: Float32Array, a: number, y: Float32Array, b: number, dim: number, limit: number) => number;
 
 /** A validated `metric` option. @internal */
 export type ResolvedMetric =
@@ -118,8 +120,7 @@ function metricParams(value: unknown): MetricParams {
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined) continue;
     if (k === 'p') {
-      if (typeof v !== 'number' || !(v >= 1)) throw new RangeError(`Expected metricParams.p to be a number >= 1 (or Infinity) but received ${describe(v)}`);
-      out.p = v;
+      out.p = minkowskiP(v);
     } else if (k === 'w' || k === 'V' || k === 'VI') {
       if (typeof v !== 'object' || v === null || typeof (v as ArrayLike<number>).length !== 'number') throw new TypeError(`Expected metricParams.${k} to be an array of numbers but received ${describe(v)}`);
       out[k] = v as ArrayLike<number>;
@@ -164,13 +165,13 @@ function minkowski(params: MetricParams): ResolvedMetric {
     kind: 'pairwise',
     name: 'minkowski',
     ...(weigh ? { transform: weigh } : {}),
-    distance: (data, i, j, dim, limit) => {
+    distance: (x, a, y, b, dim, limit) => {
       // Σ |a−b|^p against limit^p, stopping once past it; an integer p by products (pow is 10× slower)
       const bound = Math.pow(limit, p);
       const whole = Number.isInteger(p) && p <= 16;
       let sum = 0;
-      for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
-        const d = Math.abs(data[a + k] - data[b + k]);
+      for (let k = 0; k < dim; k++) {
+        const d = Math.abs(x[a + k] - y[b + k]);
         let t = d;
         if (whole) for (let e = 1; e < p; e++) t *= d;
         else t = Math.pow(d, p);
@@ -183,24 +184,24 @@ function minkowski(params: MetricParams): ResolvedMetric {
 }
 
 /** braycurtis: Σ|a−b| / Σ|a+b| (scipy's); 0 when both sums are 0 (two zero rows). */
-const braycurtis: PairDistance = (data, i, j, dim) => {
+const braycurtis: PairDistance = (x, a, y, b, dim) => {
   let num = 0;
   let den = 0;
-  for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
-    num += Math.abs(data[a + k] - data[b + k]);
-    den += Math.abs(data[a + k] + data[b + k]);
+  for (let k = 0; k < dim; k++) {
+    num += Math.abs(x[a + k] - y[b + k]);
+    den += Math.abs(x[a + k] + y[b + k]);
   }
   return den === 0 ? 0 : num / den;
 };
 
 /** canberra: Σ |a−b| / (|a|+|b|), a term 0 where both are 0 (scipy's convention); stops past the limit. */
-const canberra: PairDistance = (data, i, j, dim, limit) => {
+const canberra: PairDistance = (x, a, y, b, dim, limit) => {
   let sum = 0;
-  for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
-    const x = data[a + k];
-    const y = data[b + k];
-    const den = Math.abs(x) + Math.abs(y);
-    if (den !== 0) sum += Math.abs(x - y) / den;
+  for (let k = 0; k < dim; k++) {
+    const u = x[a + k];
+    const v = y[b + k];
+    const den = Math.abs(u) + Math.abs(v);
+    if (den !== 0) sum += Math.abs(u - v) / den;
     if (sum > limit) return sum;
   }
   return sum;
@@ -300,6 +301,39 @@ function whiten(m: Matrix, given: ArrayLike<number> | undefined): Matrix {
     }
   }
   return { data: out, n, dim };
+}
+
+/**
+ * A vector metric as the steps after a clustering use it on the same rows (nearest neighbours of new rows,
+ * distances to a cluster's centre, linkage between clusters), decided once:
+ * - `kernel`: a metric of {@link METRICS} on `rows`: the rows as given for those five, transformed once
+ *   for seuclidean, mahalanobis, correlation and weighted minkowski with p = 1, 2, ∞ (with the default V or VI
+ *   of these rows), so every later step runs the kernels, HNSW included;
+ * - `pairwise`: minkowski with another p, braycurtis and canberra: `rows` (weighted for minkowski with w),
+ *   the float64 `distance` of two rows, and the `metric` and `metricParams` that cluster `rows` (w left out:
+ *   it is in the rows).
+ * Clustering `rows` with `metric` (and `metricParams`) gives the graph the clustering calls give for the
+ * rows as given with the metric option (the same V or VI when they are estimated from the same rows).
+ */
+export type MetricSpace =
+  | { kind: 'kernel'; rows: Float32Array; metric: Metric }
+  | { kind: 'pairwise'; rows: Float32Array; metric: ExtraMetric; metricParams: MetricParams; distance: PairDistance };
+
+/**
+ * `vectors` (n×dim, see {@link VectorsInput}) in the space of `metric` and `metricParams` (as the clustering
+ * calls take them, without `'precomputed'` and functions): see {@link MetricSpace}. Errors as the clustering
+ * calls', e.g. a singular covariance for the default VI.
+ */
+export function metricSpace(vectors: VectorsInput, dim: number, metric?: Metric | ExtraMetric, metricParams?: MetricParams): MetricSpace {
+  const resolved = resolveMetric(metric, metricParams);
+  if (resolved.kind === 'precomputed' || resolved.kind === 'function') {
+    throw new RangeError(`Expected metric to be a vector metric (${[...METRICS, ...EXTRA_METRICS].map((m) => `'${m}'`).join(', ')}) for metricSpace but received ${describe(metric)}`);
+  }
+  const matrix = toMatrix(vectors, dim);
+  if (resolved.kind === 'vectors') return { kind: 'kernel', rows: matrix.data, metric: resolved.metric };
+  if (resolved.kind === 'transformed') return { kind: 'kernel', rows: resolved.transform(matrix).data, metric: resolved.metric };
+  const { w: _, ...rest } = (metricParams ?? {}) as MetricParams;
+  return { kind: 'pairwise', rows: (resolved.transform ? resolved.transform(matrix) : matrix).data, metric: resolved.name, metricParams: rest, distance: resolved.distance };
 }
 
 /** The kinds whose graph is made here rather than by the backends' kernels. @internal */
@@ -435,9 +469,9 @@ export async function exactGraph(
 
 /** A user's function as a pair distance, its result checked. */
 function callDistance(fn: MetricFunction): PairDistance {
-  return (data, i, j, dim) => {
-    const v = fn(data.subarray(i * dim, (i + 1) * dim), data.subarray(j * dim, (j + 1) * dim));
-    if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new RangeError(`Expected the metric function to return a finite number >= 0 but it returned ${describe(v)} for rows ${i} and ${j}`);
+  return (x, a, y, b, dim) => {
+    const v = fn(x.subarray(a, a + dim), y.subarray(b, b + dim));
+    if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new RangeError(`Expected the metric function to return a finite number >= 0 but it returned ${describe(v)} for rows ${a / dim} and ${b / dim}`);
     return v;
   };
 }
@@ -523,7 +557,7 @@ async function pairGraph(data: Float32Array, n: number, dim: number, distance: P
   for (let i = 0; i < n; i++) {
     if (slices.due()) await slices.pause();
     for (let j = i + 1; j < n; j++) {
-      const v = distance(data, i, j, dim, radius);
+      const v = distance(data, i * dim, data, j * dim, dim, radius);
       if (v <= radius) rows[i].push([j, v]), rows[j].push([i, v]);
     }
   }
