@@ -7,7 +7,7 @@
  * canberra) keep the rows and a float64 distance, and have no HNSW search.
  */
 import fs from 'node:fs';
-import { describe, METRIC_PARAMS, metricKind, metricSpace, minkowskiP, type ExtraMetric, type Metric, type MetricParams, type MetricSpace, type PairDistance } from '@faceclust/cluster';
+import { describe, METRIC_PARAMS, metricKind, paramOrDefault, metricSpace, minkowskiP, type ExtraMetric, type Metric, type MetricParams, type MetricSpace, type PairDistance } from '@faceclust/cluster';
 import { UsageError } from './options.js';
 
 /** A metric a call can cluster with: the kernels' five and the extra ones (see the cluster README's metric table). */
@@ -42,13 +42,7 @@ const FROM_FACES = { V: "the faces' variance (ddof 1)", VI: "the inverse of the 
  * the faces are loaded.
  */
 export function metricChoice(o: { metric?: unknown; metricParams?: unknown }): MetricChoice {
-  const spec = METRIC_PARAMS.metric;
-  const rule = spec.rule;
-  if (o.metric !== undefined && !(typeof o.metric === 'string' && (rule.choices as readonly string[]).includes(o.metric))) {
-    const message = `Expected metric to be one of ${rule.choices.map((m) => `'${m}'`).join(', ')} but received ${describe(o.metric)}`;
-    throw typeof o.metric === 'string' ? new RangeError(message) : new TypeError(message);
-  }
-  const metric = (o.metric ?? spec.default) as MetricName;
+  const metric = paramOrDefault<MetricName>(METRIC_PARAMS.metric, o.metric);
   const metricParams = (o.metricParams ?? {}) as MetricParams;
   const kind = metricKind(metric, o.metricParams as MetricParams | undefined); // the library's checks: names, p, which parameters apply
   const record: MetricRecord = {};
