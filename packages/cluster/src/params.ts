@@ -158,7 +158,7 @@ export const CHINESE_WHISPERS_PARAMS = {
   minClusterSize: { name: 'minClusterSize', flag: '--min-cluster-size', rule: { kind: 'integer', min: 1 }, default: 1, doc: 'smaller clusters go to noise (no_class)' },
   mergeRadius: {
     name: 'mergeRadius', flag: '--merge-radius', rule: { kind: 'number', min: 0 },
-    doc: `then join clusters whose closest faces are at most this far apart, <= the threshold (0: off; default ${MERGE_RATIO} × the threshold, ${MERGE_RATIO}² × for sqeuclidean and cosine)`,
+    doc: `then join clusters whose closest faces are at most this far apart, <= the threshold (0: off; default ${MERGE_RATIO} × the threshold, ${MERGE_RATIO}² × for sqeuclidean, cosine and correlation)`,
   },
 } as const satisfies Record<string, ParamSpec>;
 
