@@ -44,5 +44,5 @@ export { BACKENDS, backendName } from './backend.js';
 export type { BackendName, BackendOption } from './backend.js';
 export type { VectorsInput } from './vectors.js';
 export type { BackendOptions, CancelOptions, ClusterResult, MetricOptions, Timings } from './types.js';
-export { EXTRA_METRICS, metricSpace } from './metric-input.js';
+export { EXTRA_METRICS, metricKind, metricSpace, metricUnits } from './metric-input.js';
 export type { ClusterInput, ExtraMetric, MetricFunction, MetricInput, MetricParams, MetricSpace, PairDistance, PrecomputedGraph } from './metric-input.js';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveBackend, type BackendName } from './backend.js';
 import { chineseWhispers } from './chinese-whispers.js';
 import { dbscan } from './dbscan.js';
-import { metricSpace } from './metric-input.js';
+import { metricKind, metricSpace } from './metric-input.js';
 import { radiusGraph } from './radius-graph.js';
 import { blobs, firstDifference, samePartition } from './test-helpers.js';
 
@@ -260,6 +260,10 @@ describe('metricSpace: the rows and metric later steps use', () => {
     }
   });
   it('BAD CALL – precomputed and functions have no space', () => {
-    expect(() => metricSpace(vectors, dim, 'precomputed' as never)).toThrow(/Expected metric to be a vector metric .* for metricSpace but received "precomputed"/);
+    expect(() => metricSpace(vectors, dim, 'precomputed' as never)).toThrow(/Expected metric to be a vector metric .* but received "precomputed"/);
+    expect(() => metricKind('seuclidean', { p: 3 })).toThrow("metricParams.p does not apply to metric 'seuclidean' (it takes V)");
+    expect(metricKind('minkowski', { p: 3 })).toBe('pairwise');
+    expect(metricKind('minkowski', { p: 1 })).toBe('kernel');
+    expect(metricKind('mahalanobis')).toBe('kernel');
   });
 });

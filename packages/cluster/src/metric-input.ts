@@ -325,15 +325,35 @@ export type MetricSpace =
  * calls', e.g. a singular covariance for the default VI.
  */
 export function metricSpace(vectors: VectorsInput, dim: number, metric?: Metric | ExtraMetric, metricParams?: MetricParams): MetricSpace {
-  const resolved = resolveMetric(metric, metricParams);
-  if (resolved.kind === 'precomputed' || resolved.kind === 'function') {
-    throw new RangeError(`Expected metric to be a vector metric (${[...METRICS, ...EXTRA_METRICS].map((m) => `'${m}'`).join(', ')}) for metricSpace but received ${describe(metric)}`);
-  }
+  metricKind(metric, metricParams);
+  const resolved = resolveMetric(metric, metricParams) as Exclude<ResolvedMetric, { kind: 'precomputed' | 'function' }>;
   const matrix = toMatrix(vectors, dim);
   if (resolved.kind === 'vectors') return { kind: 'kernel', rows: matrix.data, metric: resolved.metric };
   if (resolved.kind === 'transformed') return { kind: 'kernel', rows: resolved.transform(matrix).data, metric: resolved.metric };
   const { w: _, ...rest } = (metricParams ?? {}) as MetricParams;
   return { kind: 'pairwise', rows: (resolved.transform ? resolved.transform(matrix) : matrix).data, metric: resolved.name, metricParams: rest, distance: resolved.distance };
+}
+
+/**
+ * {@link metricSpace}'s kind for `metric` and `metricParams`, known without rows (so a caller can refuse an
+ * HNSW search for a pair-pass metric before any work): 'kernel' or 'pairwise'. Checks both as the
+ * clustering calls do (parameters that need the rows, their length and the default V and VI, excepted).
+ */
+export function metricKind(metric?: Metric | ExtraMetric, metricParams?: MetricParams): MetricSpace['kind'] {
+  const resolved = resolveMetric(metric, metricParams);
+  if (resolved.kind === 'precomputed' || resolved.kind === 'function') {
+    throw new RangeError(`Expected metric to be a vector metric (${[...METRICS, ...EXTRA_METRICS].map((m) => `'${m}'`).join(', ')}) but received ${describe(metric)}`);
+  }
+  return resolved.kind === 'pairwise' ? 'pairwise' : 'kernel';
+}
+
+/**
+ * The metric whose units a default in distance units (Chinese Whispers' merge radius) follows for `metric`
+ * and `metricParams`, as the clustering calls take it (correlation: cosine's; the pair-pass metrics:
+ * euclidean's), e.g. for `mergeRadiusFor(value, threshold, metricUnits(metric, params))`.
+ */
+export function metricUnits(metric?: Metric | ExtraMetric, metricParams?: MetricParams): Metric {
+  return unitsOf(resolveMetric(metric, metricParams));
 }
 
 /** The kinds whose graph is made here rather than by the backends' kernels. @internal */
