@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswFolderStore, hnswSearchParams,
+  CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswFolderStore, hnswSearchParams, METRICS,
   backendName, renumberLabels, type BackendOption, type ClusterResult, type Constraints, type MetricParams, type MetricSpace, type NeighborOptions, type NeighborStrategy,
 } from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type Correction, type EmbedEvent, type FaceSet } from '@faceclust/embed';
@@ -97,7 +97,7 @@ export interface ChineseWhispersCallOptions {
   minClusterSize?: number;
   /**
    * After the passes, join clusters whose closest faces are at most this far apart (<= threshold; 0: off).
-   * Default: 0.9 × the threshold (0.81 × for sqeuclidean and cosine), see README "Defaults".
+   * Default: 0.9 × the threshold (0.81 × for sqeuclidean, cosine and correlation), see README "Defaults".
    */
   mergeRadius?: number;
   /**
@@ -712,7 +712,7 @@ export class FacialClustering {
     if (method === 'cw') expectDistance(CHINESE_WHISPERS_PARAMS.threshold, (params as CwParams).threshold, metric, set.dim);
     else expectDistance(DBSCAN_PARAMS.eps, (params as DbscanParams).eps, metric, set.dim);
     // the faces in the metric's space, once: every step below (clustering, new faces, cohesion) measures there
-    if (metric.metric !== 'euclidean') step(`putting the faces in the ${metricLabel(metric)} space`);
+    if (!(METRICS as readonly string[]).includes(metric.metric)) step(`putting the faces in the ${metricLabel(metric)} space`);
     const space = facesSpace(set.vectors, set.dim, metric);
     step(`clustering ${count(n, 'face')} (${method === 'cw' ? 'chinese whispers' : 'dbscan'})`);
     // the quality gate and the user's "not a face" marks: those faces stay out of the graph (they would bridge
