@@ -4,21 +4,24 @@
  * rejection, or a face of that person in the same photo); the faces left are clustered among themselves
  * and become new people. Known faces keep their people.
  */
-import { nearestNeighbors, type BackendName, type BackendOption, type ClusterResult, type Constraints, type Metric } from '@faceclust/cluster';
+import { nearestNeighbors, type BackendName, type BackendOption, type ClusterResult, type Constraints, type MetricSpace } from '@faceclust/cluster';
+import { nearestByDistance } from './metric.js';
 import { narrowConstraints } from './constraints.js';
 
 /** How many nearest known faces each new face considers (the nearest ones may all be forbidden). */
 export const ASSIGN_CANDIDATES = 64;
 
 export interface AssignInput {
+  /** The faces in the call's metric space (`space.rows`, or the rows past the quality gate). */
   vectors: Float32Array;
   dim: number;
+  /** The call's metric space: nearest known faces by its kernel metric, or by its float64 pair distance. */
+  space: MetricSpace;
   /** Each row's person, or −1 for a new face. */
   personOfRow: Int32Array;
   /** Row pairs that never share a person (rowConstraints). */
   cannotLink: Int32Array;
   mustLink: Int32Array;
-  metric: Metric;
   /** The call's threshold (Chinese Whispers) or eps (DBSCAN). */
   radius: number;
   backend: BackendOption;
@@ -49,7 +52,7 @@ export interface AssignOutcome {
  * faces whose person it may join — so two new faces of one photo never join one person.
  */
 export async function assignNewFaces(input: AssignInput): Promise<AssignOutcome> {
-  const { vectors, dim, metric, radius } = input;
+  const { vectors, dim, space, radius } = input;
   const personOfRow = input.personOfRow.slice();
   const n = personOfRow.length;
   const known: number[] = [];
@@ -61,9 +64,10 @@ export async function assignNewFaces(input: AssignInput): Promise<AssignOutcome>
   const partners = cannotPartners(input.cannotLink, n);
   const searchStart = performance.now();
   if (known.length > 0) {
-    const near = await nearestNeighbors(rowsOf(vectors, dim, known), rowsOf(vectors, dim, fresh), dim, {
-      metric, k: Math.min(ASSIGN_CANDIDATES, known.length), radius, backend: input.backend, signal: input.signal,
-    });
+    const k = Math.min(ASSIGN_CANDIDATES, known.length);
+    const near = space.kind === 'kernel'
+      ? await nearestNeighbors(rowsOf(vectors, dim, known), rowsOf(vectors, dim, fresh), dim, { metric: space.metric, k, radius, backend: input.backend, signal: input.signal })
+      : { ...(await nearestByDistance(space.distance, rowsOf(vectors, dim, known), rowsOf(vectors, dim, fresh), dim, k, radius, input.signal)), backend: 'ts' as const };
     outcome.backend = near.backend;
     const order = fresh.map((_, q) => q).filter((q) => near.offsets[q + 1]! > near.offsets[q]!);
     order.sort((a, b) => near.distances[near.offsets[a]!]! - near.distances[near.offsets[b]!]! || a - b);

@@ -242,7 +242,7 @@ e2e('bad input', () => {
     [['--threshold', '-1'], /Invalid value for --threshold: expected a finite number > 0 and <= 2 \(the largest euclidean distance between two face embeddings\) but received "-1"/],
     [['--threshold', 'abc'], /--threshold: expected a finite number > 0 and <= 2 \(the largest euclidean distance between two face embeddings\) but received "abc"/],
     [['--iterations', '0'], /--iterations: expected an integer >= 1 but received "0"/],
-    [['--metric', 'foo'], /--metric: expected one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev' but received "foo"/],
+    [['--metric', 'foo'], /--metric: expected one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev', 'minkowski', 'correlation', 'braycurtis', 'canberra', 'seuclidean', 'mahalanobis' but received "foo"/],
     [['--method', 'kmeans'], /--method: expected one of 'cw', 'dbscan' but received "kmeans"/],
     [['--method', 'dbscan', '--eps', '0'], /--eps: expected a finite number > 0 and <= 2 \(the largest euclidean distance between two face embeddings\) but received "0"/],
     [['--method', 'dbscan', '--min-samples', '1.5'], /--min-samples: expected an integer >= 1 but received "1.5"/],

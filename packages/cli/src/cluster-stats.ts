@@ -2,7 +2,7 @@
  * Per-cluster statistics for the reports: each face's distance to its cluster's centre (the mean of its
  * members' embeddings), each cluster's cohesion and its representative face. O(n·dim), no pairwise work.
  */
-import type { Metric } from '@faceclust/cluster';
+import type { Metric, PairDistance } from '@faceclust/cluster';
 
 export interface ClusterSummary {
   /** Cluster number (0 = largest), or −1 for the faces left as no_class. */
@@ -42,9 +42,13 @@ export function distanceTo(metric: Metric, v: Float32Array, a: number, c: Float6
 
 /**
  * Distances to centres (NaN for no_class faces) and one summary per cluster, clusters in label order
- * (largest first), no_class last when present.
+ * (largest first), no_class last when present. `metric`: one of the kernels' metrics (on rows of a
+ * metric's space, see metric.ts), or a pair-pass metric's float64 distance (the centre rounded to float32).
  */
-export function clusterStats(vectors: Float32Array, dim: number, labels: Int32Array, clusterCount: number, metric: Metric): { distances: Float64Array; clusters: ClusterSummary[] } {
+export function clusterStats(vectors: Float32Array, dim: number, labels: Int32Array, clusterCount: number, metric: Metric | PairDistance): { distances: Float64Array; clusters: ClusterSummary[] } {
+  const measure = typeof metric === 'function'
+    ? (i: number, c: Float64Array) => metric(vectors, i * dim, Float32Array.from(c), 0, dim, Infinity)
+    : (i: number, c: Float64Array) => distanceTo(metric, vectors, i, c);
   const n = labels.length;
   const sums = new Float64Array(clusterCount * dim);
   const members: number[][] = Array.from({ length: clusterCount }, () => []);
@@ -64,7 +68,7 @@ export function clusterStats(vectors: Float32Array, dim: number, labels: Int32Ar
     for (let k = 0; k < dim; k++) centre[k] /= m.length;
     let total = 0, best = m[0], bestD = Infinity;
     for (const i of m) {
-      const d = distanceTo(metric, vectors, i, centre);
+      const d = measure(i, centre);
       distances[i] = d;
       total += d;
       if (d < bestD) { bestD = d; best = i; }

@@ -97,7 +97,7 @@ describe.skipIf(!hasData)('FacialClustering on bbt-crops (preprocess: false)', (
     [{ threshold: -1 }, RangeError, 'Expected threshold to be a finite number > 0 and <= 2 (the largest euclidean distance between two face embeddings) but received -1'],
     [{ threshold: '1' }, TypeError, 'Expected threshold to be a finite number > 0 and <= 2 (the largest euclidean distance between two face embeddings) but received "1" of type string'],
     [{ iterations: 2.5 }, RangeError, 'Expected iterations to be an integer >= 1 but received 2.5'],
-    [{ metric: 'foo' }, RangeError, "Expected metric to be one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev' but received \"foo\" of type string"],
+    [{ metric: 'foo' }, RangeError, "Expected metric to be one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev', 'minkowski', 'correlation', 'braycurtis', 'canberra', 'seuclidean', 'mahalanobis' but received \"foo\" of type string"],
     [{ saveas: 'crops' }, RangeError, "Expected saveas to be true, false, 'faces' or 'photos' but received \"crops\" of type string"],
   ])('BAD CALL – chineseWhispers(%j) throws %s', async (opts, cls, msg) => {
     const n = logBlocks(fc.outPath);

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswFolderStore, hnswSearchParams,
-  backendName, renumberLabels, type BackendOption, type ClusterResult, type Constraints, type Metric, type NeighborOptions, type NeighborStrategy,
+  CHINESE_WHISPERS_PARAMS, chineseWhispers, DBSCAN_PARAMS, dbscan, hnswFolderStore, hnswSearchParams, METRICS,
+  backendName, renumberLabels, type BackendOption, type ClusterResult, type Constraints, type MetricParams, type MetricSpace, type NeighborOptions, type NeighborStrategy,
 } from '@faceclust/cluster';
 import { embedImages, findImages, FaceStore, IMAGE_EXTENSIONS, type Correction, type EmbedEvent, type FaceSet } from '@faceclust/embed';
 import { acquireWriteLock } from './lock.js';
@@ -20,8 +20,9 @@ import { exportPeople, type ExportOptions, type ExportSummary } from './export.j
 import { currentPeople, listPeople, planAdoption, proposePeople, type PersonEntry } from './people.js';
 import { suggest, type SuggestOptions, type Suggestions } from './suggest.js';
 import { clusterStats } from './cluster-stats.js';
+import { clusterMetric, facesSpace, metricChoice, metricLabel, storedRows, type MetricChoice, type MetricName } from './metric.js';
 import {
-  cwParams, dbscanParams, expectDistance, expectNumber, expectSaveAs, neighborParams, paramTag, UsageError,
+  cwParams, dbscanParams, describeParams, expectDistance, expectNumber, expectSaveAs, neighborParams, paramTag, UsageError,
   type CwParams, type DbscanParams, type HnswCallOptions, type NeighborParams, type SaveAs,
 } from './options.js';
 import { callPaths, HNSW_DIR, outputFolderMark, prepareOutDir, reserveCall, STORE_FILE } from './output.js';
@@ -96,10 +97,17 @@ export interface ChineseWhispersCallOptions {
   minClusterSize?: number;
   /**
    * After the passes, join clusters whose closest faces are at most this far apart (<= threshold; 0: off).
-   * Default: 0.9 × the threshold (0.81 × for sqeuclidean and cosine), see README "Defaults".
+   * Default: 0.9 × the threshold (0.81 × for sqeuclidean, cosine and correlation), see README "Defaults".
    */
   mergeRadius?: number;
-  metric?: Metric;
+  /**
+   * Distance: 'euclidean' (default), 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev', or 'minkowski',
+   * 'correlation', 'braycurtis', 'canberra', 'seuclidean', 'mahalanobis' (see the cluster README's metric
+   * table; the default threshold follows the metric, and mahalanobis has none).
+   */
+  metric?: MetricName;
+  /** The metric's parameters: minkowski's `p` (default 2) and weights `w`, seuclidean's `V`, mahalanobis' `VI` (default: from the faces). */
+  metricParams?: MetricParams;
   backend?: BackendOption;
   /** true or 'faces': a folder per cluster with each face's crop; 'photos': with the whole photos. */
   saveas?: boolean | 'faces' | 'photos';
@@ -124,7 +132,10 @@ export interface ChineseWhispersCallOptions {
 export interface DbscanCallOptions {
   eps?: number;
   minSamples?: number;
-  metric?: Metric;
+  /** See {@link ChineseWhispersCallOptions.metric}. */
+  metric?: MetricName;
+  /** See {@link ChineseWhispersCallOptions.metricParams}. */
+  metricParams?: MetricParams;
   backend?: BackendOption;
   saveas?: boolean | 'faces' | 'photos';
   /** See {@link ChineseWhispersCallOptions.minFaceQuality}. */
@@ -150,6 +161,8 @@ const LEGACY_MODE_FILE = '.faceclust-mode';
 interface CallSpec {
   method: Method;
   params: CwParams | DbscanParams;
+  /** The call's metric: the faces are put in its space once (metric.ts), and every step computes there. */
+  metric: MetricChoice;
   saveas: SaveAs;
   gateOpts: QualityGateOptions;
   near: NeighborParams;
@@ -158,7 +171,8 @@ interface CallSpec {
   /** The distance within which faces join: cw's threshold, dbscan's eps. */
   radius: number;
   people: PeopleOptions;
-  run: (vectors: Float32Array, dim: number, neighbors: NeighborOptions, constraints?: Constraints) => Promise<ClusterResult>;
+  /** Clusters rows of the metric's space (`space.rows` or some of them) with its metric. */
+  run: (vectors: Float32Array, dim: number, space: MetricSpace, neighbors: NeighborOptions, constraints?: Constraints) => Promise<ClusterResult>;
 }
 
 /** How a call treats the folder's people (validated). */
@@ -169,8 +183,8 @@ interface PeopleOptions {
 
 /** Options of {@link FacialClustering.reclusterPerson}: a method and its parameters. */
 export type ReclusterOptions =
-  | (Pick<ChineseWhispersCallOptions, 'threshold' | 'iterations' | 'seed' | 'metric' | 'backend' | 'allowSamePhoto'> & { method?: 'cw' })
-  | (Pick<DbscanCallOptions, 'eps' | 'minSamples' | 'metric' | 'backend' | 'allowSamePhoto'> & { method: 'dbscan' });
+  | (Pick<ChineseWhispersCallOptions, 'threshold' | 'iterations' | 'seed' | 'metric' | 'metricParams' | 'backend' | 'allowSamePhoto'> & { method?: 'cw' })
+  | (Pick<DbscanCallOptions, 'eps' | 'minSamples' | 'metric' | 'metricParams' | 'backend' | 'allowSamePhoto'> & { method: 'dbscan' });
 
 /** What {@link FacialClustering.reclusterPerson} did. */
 export interface ReclusterResult {
@@ -447,21 +461,22 @@ export class FacialClustering {
   private callSpec(method: Method, options: ChineseWhispersCallOptions | DbscanCallOptions): CallSpec {
     const signal = this.options.signal;
     const saveas = expectSaveAs(checkCallOptions(options).saveas);
-    const common = { saveas, gateOpts: gateOptions(options), people: peopleOptions(options) };
+    const metric = metricChoice(options);
+    const common = { saveas, gateOpts: gateOptions(options), people: peopleOptions(options), metric };
     const withConstraints = (constraints?: Constraints) => (constraints ? { constraints } : {});
     if (method === 'cw') {
       const p = cwParams(options as ChineseWhispersCallOptions);
       return {
-        method, params: p, ...common, near: neighborParams(options), minK: 1, radius: p.threshold,
-        run: (v, dim, neighbors, constraints) => chineseWhispers(v, dim, {
-          threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, mergeRadius: p.mergeRadius, metric: p.metric, backend: p.backend, signal, ...neighbors, ...withConstraints(constraints),
+        method, params: p, ...common, near: neighborParams(options, 1, metric), minK: 1, radius: p.threshold,
+        run: (v, dim, space, neighbors, constraints) => chineseWhispers(v, dim, {
+          threshold: p.threshold, iterations: p.iterations, seed: p.seed, minClusterSize: p.minClusterSize, mergeRadius: p.mergeRadius, ...clusterMetric(space), backend: p.backend, signal, ...neighbors, ...withConstraints(constraints),
         }),
       };
     }
     const p = dbscanParams(options as DbscanCallOptions);
     return {
-      method, params: p, ...common, near: neighborParams(options, p.minSamples - 1), minK: p.minSamples - 1, radius: p.eps,
-      run: (v, dim, neighbors, constraints) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, metric: p.metric, backend: p.backend, signal, ...neighbors, ...withConstraints(constraints) }),
+      method, params: p, ...common, near: neighborParams(options, p.minSamples - 1, metric), minK: p.minSamples - 1, radius: p.eps,
+      run: (v, dim, space, neighbors, constraints) => dbscan(v, dim, { eps: p.eps, minSamples: p.minSamples, ...clusterMetric(space), backend: p.backend, signal, ...neighbors, ...withConstraints(constraints) }),
     };
   }
 
@@ -500,7 +515,8 @@ export class FacialClustering {
       if (rows.length > 1) {
         const c = rowConstraints(faces, stored, { allowSamePhoto: spec.people.allowSamePhoto });
         const constrained = c.mustLink.length + c.cannotLink.length > 0 ? { mustLink: c.mustLink, cannotLink: c.cannotLink } : undefined;
-        labels = (await spec.run(keptRows(set.vectors, set.dim, Int32Array.from(rows)), set.dim, { neighbors: 'exact' }, constrained)).labels;
+        const space = facesSpace(set.vectors, set.dim, spec.metric);
+        labels = (await spec.run(keptRows(space.rows, set.dim, Int32Array.from(rows)), set.dim, space, { neighbors: 'exact' }, constrained)).labels;
       }
       // the part with the confirmed faces keeps the person (constraints keep them in one part), else the largest (label 0)
       const confirmed = new Set(entry.confirmed);
@@ -516,7 +532,7 @@ export class FacialClustering {
       appendLog(this.outPath, `correction ${c.id}: recluster person ${person}`, new Date(), [
         ['command', command],
         ['method', method === 'cw' ? 'chinese whispers' : 'dbscan'],
-        ['parameters', Object.entries(spec.params).filter(([k]) => k !== 'minClusterSize').map(([k, v]) => `${k}=${v}`).join(' ')],
+        ['parameters', describeParams(spec.params, ['minClusterSize'])],
         ['did', c.summary],
         ['time', ms(performance.now() - start)],
       ]);
@@ -622,7 +638,7 @@ export class FacialClustering {
       ['folders skipped', from.get('folders skipped')],
       ['faces', set.faces.length],
       ['method', methodName],
-      ['parameters', Object.entries({ ...params, saveas: saveas || 'no' }).map(([k, v]) => `${k}=${v}`).join(' ')],
+      ['parameters', describeParams({ ...params, saveas: saveas || 'no' })],
     ];
     const written: string[] = [];
     try {
@@ -685,7 +701,7 @@ export class FacialClustering {
   /** The clustering and its outputs; every path it creates is pushed to `ctx.written` first, so a failure can remove it. */
   private async clusterCall(
     call: number,
-    { method, params, saveas, gateOpts, near, minK, radius, people, run }: CallSpec,
+    { method, params, metric, saveas, gateOpts, near, minK, radius, people, run }: CallSpec,
     ctx: { command: string; when: Date; embedMs: number; start: number; written: string[]; mode: PeopleMode },
   ): Promise<ClusteringResult & { internals: { res: ClusterResult; gate: { rejected: number }; kept: number; warnings: string[]; personOfFace?: Map<number, number> } }> {
     const set = this.faceSet!;
@@ -693,8 +709,11 @@ export class FacialClustering {
     const n = set.faces.length;
     const step = this.options.onStep ?? (() => {});
     // manhattan's range depends on the dimension, known only now
-    if (method === 'cw') expectDistance(CHINESE_WHISPERS_PARAMS.threshold, (params as CwParams).threshold, params.metric, set.dim);
-    else expectDistance(DBSCAN_PARAMS.eps, (params as DbscanParams).eps, params.metric, set.dim);
+    if (method === 'cw') expectDistance(CHINESE_WHISPERS_PARAMS.threshold, (params as CwParams).threshold, metric, set.dim);
+    else expectDistance(DBSCAN_PARAMS.eps, (params as DbscanParams).eps, metric, set.dim);
+    // the faces in the metric's space, once: every step below (clustering, new faces, cohesion) measures there
+    if (!(METRICS as readonly string[]).includes(metric.metric)) step(`putting the faces in the ${metricLabel(metric)} space`);
+    const space = facesSpace(set.vectors, set.dim, metric);
     step(`clustering ${count(n, 'face')} (${method === 'cw' ? 'chinese whispers' : 'dbscan'})`);
     // the quality gate and the user's "not a face" marks: those faces stay out of the graph (they would bridge
     // people) and come back as no_class
@@ -703,18 +722,22 @@ export class FacialClustering {
     const stored = now.constraints;
     const gate = withNotFaces(qualityGate(set.faces, gateOpts), stored.notFaces, set.faces);
     const kept = gate.kept.length;
-    const rows = gate.rejected ? keptRows(set.vectors, set.dim, gate.kept) : set.vectors;
+    const rows = gate.rejected ? keptRows(space.rows, set.dim, gate.kept) : space.rows;
     const keptFaces = gate.rejected ? Array.from(gate.kept, (i) => set.faces[i]!) : set.faces;
     const constraints = rowConstraints(keptFaces, stored, { allowSamePhoto: people.allowSamePhoto });
     const constrained = constraints.mustLink.length + constraints.cannotLink.length > 0 ? { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink } : undefined;
     const { mode } = ctx;
     // the library decides exact or hnsw; with hnsw it reuses, extends or rebuilds the index kept in
     // <out>/hnsw/ (after the quality gate the rows are not the folder's faces: a throwaway index instead)
+    // (a transformed metric's rows are not the stored embeddings either: a throwaway index; a pair-pass metric
+    // has no HNSW search, neighborParams refused it, and is always exact)
     const search = hnswSearchParams(near, minK);
+    const keepIndex = !gate.rejected && storedRows(space, set.vectors);
     const hnsw: NeighborOptions['hnsw'] = {
       M: near.M, efConstruction: near.efConstruction, ...search,
-      ...(gate.rejected ? {} : { store: hnswFolderStore(path.join(this.outPath, HNSW_DIR), { tag: set.model }), ids: Int32Array.from(set.faces, (f) => f.id) }),
+      ...(keepIndex ? { store: hnswFolderStore(path.join(this.outPath, HNSW_DIR), { tag: set.model }), ids: Int32Array.from(set.faces, (f) => f.id) } : {}),
     };
+    const neighborsOf = (h: NeighborOptions['hnsw']): NeighborOptions => (space.kind === 'pairwise' ? { neighbors: 'exact' } : { neighbors: near.neighbors, hnsw: h });
     let assignment: AssignOutcome | undefined;
     const newPeople = new Map<number, number>(); // the new faces' people, to write
     let res: ClusterResult;
@@ -727,10 +750,10 @@ export class FacialClustering {
       const started = performance.now();
       assignment = await assignNewFaces({
         vectors: rows, dim: set.dim, personOfRow: Int32Array.from(keptFaces, (f) => personOf.get(f.id) ?? -1),
-        mustLink: constraints.mustLink, cannotLink: constraints.cannotLink, metric: params.metric, radius, backend: params.backend,
+        mustLink: constraints.mustLink, cannotLink: constraints.cannotLink, space, radius, backend: params.backend,
         signal: this.options.signal, nextPersonId: store.people.nextPersonId(),
         clusterRest: async (v, c) => {
-          const r = await run(v, set.dim, { neighbors: near.neighbors, hnsw: { M: near.M, efConstruction: near.efConstruction, ...search } }, c);
+          const r = await run(v, set.dim, space, neighborsOf({ M: near.M, efConstruction: near.efConstruction, ...search }), c);
           restBackend = r.backend;
           return r;
         },
@@ -743,20 +766,21 @@ export class FacialClustering {
         timings: { graphMs: assignment.searchMs, clusterMs: assignment.clusterMs, totalMs: performance.now() - started },
       };
     } else {
-      res = await run(rows, set.dim, { neighbors: near.neighbors, hnsw }, constrained);
+      res = await run(rows, set.dim, space, neighborsOf(hnsw), constrained);
     }
     const indexMs = res.index?.ms ?? 0;
-    const indexAction = res.neighbors === 'hnsw' ? (res.index?.action ?? `built in memory for the ${kept} faces past the quality gate (not saved: its rows are not the folder's faces)`) : undefined;
+    const notSaved = gate.rejected ? `for the ${kept} faces past the quality gate (not saved: its rows are not the folder's faces)` : `for the faces in the ${metricLabel(metric)} space (not saved: its rows are not the stored embeddings)`;
+    const indexAction = res.neighbors === 'hnsw' ? (res.index?.action ?? `built in memory ${notSaved}`) : undefined;
     const neighbors: NeighborsUsed = {
       requested: near.neighbors,
       used: res.neighbors ?? 'exact',
       // the library's one decision says why its path ran (absent when new faces were only assigned)
-      ...(res.neighborsReason ? { reason: res.neighborsReason } : {}),
+      ...(res.neighborsReason ? { reason: res.neighborsReason } : space.kind === 'pairwise' ? { reason: `metric ${metricLabel(metric)}: a float64 pair pass, exact only` } : {}),
       ...(res.neighbors === 'hnsw' ? { hnsw: { M: near.M, efConstruction: near.efConstruction, ...search }, index: indexAction } : {}),
     };
     const labels = gate.rejected ? spreadLabels(res.labels, gate.kept, n) : res.labels;
     const noiseCount = res.noiseCount + gate.rejected;
-    const { distances, clusters } = clusterStats(set.vectors, set.dim, labels, res.clusterCount, params.metric);
+    const { distances, clusters } = clusterStats(space.rows, set.dim, labels, res.clusterCount, space.kind === 'kernel' ? space.metric : space.distance);
     // the people this call shows: after a run, those it will write once its outputs are (an adoption, or the
     // new faces' people); after `cluster`, each cluster's matching person, a proposal only
     const faceIds = Int32Array.from(set.faces, (f) => f.id);

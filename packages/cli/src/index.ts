@@ -22,3 +22,4 @@ export type { PruneResult } from './prune.js';
 export { averageLinkage, suggest, type SuggestOptions, type Suggestions, type SuggestedPair, type SuggestedPerson, type SuggestedOutlier } from './suggest.js';
 export { startServer, type ServeOptions, type RunningServer } from './serve/server.js';
 export type { CwParams, DbscanParams, SaveAs, HnswCallOptions } from './options.js';
+export type { MetricName, MetricRecord } from './metric.js';

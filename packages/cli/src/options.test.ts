@@ -17,7 +17,7 @@ describe('options', () => {
     [() => cwParams({ threshold: NaN }), RangeError, 'Expected threshold to be a finite number > 0 and <= 2 (the largest euclidean distance between two face embeddings) but received NaN'],
     [() => cwParams({ seed: 2 ** 32 }), RangeError, 'Expected seed to be an integer between 0 and 4294967295 but received 4294967296'],
     [() => cwParams({ minClusterSize: 0 }), RangeError, 'Expected minClusterSize to be an integer >= 1 but received 0'],
-    [() => dbscanParams({ metric: 7 }), TypeError, "Expected metric to be one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev' but received 7"],
+    [() => dbscanParams({ metric: 7 }), TypeError, "Expected metric to be one of 'euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'chebyshev', 'minkowski', 'correlation', 'braycurtis', 'canberra', 'seuclidean', 'mahalanobis' but received 7"],
     [() => expectSaveAs(1), RangeError, "Expected saveas to be true, false, 'faces' or 'photos' but received 1"],
   ])('BAD CALL – %s', (fn, cls, msg) => {
     expect(fn).toThrow(cls);

@@ -3,9 +3,10 @@
  * programmatic values. Every error names the option and the value received.
  */
 import {
-  CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, checkParam, describe, mergeRadiusFor, hnswSearchParams, parseParamFlag,
-  type BackendOption, type Metric, type NeighborStrategy, type NumberRule, type ParamRule, type ParamSpec,
+  CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, METRIC_PARAMS, checkParam, describe, mergeRadiusFor, metricUnits, hnswSearchParams, parseParamFlag,
+  type BackendOption, type MetricParams, type NeighborStrategy, type NumberRule, type ParamRule, type ParamSpec,
 } from '@faceclust/cluster';
+import { metricChoice, metricLabel, type MetricChoice, type MetricName, type MetricRecord } from './metric.js';
 
 /**
  * The CLI's defaults. Threshold, eps and minSamples were chosen on ../shared/data/lfw-dev with
@@ -24,7 +25,7 @@ export const DEFAULTS = {
    * match nobody land in no_class; 3 already sends every pair there.
    */
   minSamples: 2,
-  metric: COMMON_PARAMS.metric.default as Metric,
+  metric: METRIC_PARAMS.metric.default as MetricName,
   backend: COMMON_PARAMS.backend.default as BackendOption,
   out: 'faceclust-out',
   neighbors: COMMON_PARAMS.neighbors.default as NeighborStrategy,
@@ -59,25 +60,26 @@ export function expectSaveAs(value: unknown): SaveAs {
   throw new RangeError(`Expected saveas to be true, false, 'faces' or 'photos' but received ${describe(value)}`);
 }
 
+/** A call's metric as it records it: the name and the parameters the metric takes (see metric.ts). */
+export type MetricFields = { metric: MetricName } & MetricRecord;
+
 /** Validated Chinese Whispers parameters. */
-export interface CwParams {
+export type CwParams = {
   threshold: number;
   iterations: number;
   seed: number;
   minClusterSize: number;
   /** The merge pass's radius (0: off), resolved: the library's default for the threshold and metric unless given. */
   mergeRadius: number;
-  metric: Metric;
   backend: BackendOption;
-}
+} & MetricFields;
 
 /** Validated DBSCAN parameters. */
-export interface DbscanParams {
+export type DbscanParams = {
   eps: number;
   minSamples: number;
-  metric: Metric;
   backend: BackendOption;
-}
+} & MetricFields;
 
 type Loose<T> = { [K in keyof T]?: unknown };
 
@@ -86,42 +88,88 @@ function option<T extends number | string>(spec: ParamSpec, value: unknown, cliD
   return checkParam<T>(spec, value ?? cliDefault);
 }
 
-export function cwParams(o: Loose<CwParams>): CwParams {
-  const metric = option<Metric>(COMMON_PARAMS.metric, o.metric);
-  const threshold = expectDistance(CW.threshold, o.threshold ?? metricDefault('cw', metric), metric);
-  const mergeRadius = mergeRadiusFor(o.mergeRadius, threshold, metric);
+/** The options a call's metric comes from (the API's `metric` and `metricParams`). */
+type MetricOptions = { metric?: unknown; metricParams?: unknown };
+
+/** The method's threshold or eps: the value given, else the metric's default; none for some metrics (an error saying why). */
+function distanceParam(method: 'cw' | 'dbscan', value: unknown, m: MetricChoice): number {
+  const spec = method === 'cw' ? CW.threshold : DBSCAN_PARAMS.eps;
+  const v = value ?? metricDefault(method, m.metric, 1, m.metricParams);
+  if (v === undefined) throw new RangeError(`Expected ${spec.name} (${spec.flag}) to be given: ${noDefaultReason(m)}`);
+  return expectDistance(spec, v, m);
+}
+
+export function cwParams(o: Loose<Omit<CwParams, keyof MetricRecord>> & MetricOptions): CwParams {
+  const m = metricChoice(o);
+  const threshold = distanceParam('cw', o.threshold, m);
+  const mergeRadius = mergeRadiusFor(o.mergeRadius, threshold, metricUnits(m.metric, m.metricParams));
   return {
     threshold,
     iterations: option(CW.iterations, o.iterations),
     seed: option(CW.seed, o.seed),
     minClusterSize: option(CW.minClusterSize, o.minClusterSize),
     mergeRadius,
-    metric,
+    metric: m.metric,
+    ...m.record,
     backend: option(COMMON_PARAMS.backend, o.backend),
   };
 }
 
-export function dbscanParams(o: Loose<DbscanParams>): DbscanParams {
-  const metric = option<Metric>(COMMON_PARAMS.metric, o.metric);
+export function dbscanParams(o: Loose<Omit<DbscanParams, keyof MetricRecord>> & MetricOptions): DbscanParams {
+  const m = metricChoice(o);
   return {
-    eps: expectDistance(DBSCAN_PARAMS.eps, o.eps ?? metricDefault('dbscan', metric), metric),
+    eps: distanceParam('dbscan', o.eps, m),
     minSamples: option(DBSCAN_PARAMS.minSamples, o.minSamples, DEFAULTS.minSamples),
-    metric,
+    metric: m.metric,
+    ...m.record,
     backend: option(COMMON_PARAMS.backend, o.backend),
   };
 }
 
 /**
  * The default CW threshold and DBSCAN eps of the metrics that are not a function of the euclidean distance
- * between unit vectors, measured on lfw-dev (cli README, "Defaults per metric", with the command).
+ * between unit vectors, measured on lfw-dev: manhattan and chebyshev by scripts/eval-lfw.mjs (cli README,
+ * "Defaults per metric"), the extra metrics by scripts/metric-defaults.mjs (cluster README, "Metrics").
+ * seuclidean's is for V estimated from the faces, as the CLI does; mahalanobis has none (no threshold kept
+ * the precision, see {@link noDefaultReason}).
  */
-const MEASURED_DEFAULTS: Partial<Record<Metric, { cw: number; dbscan: number }>> = {
+const MEASURED_DEFAULTS: Record<string, { cw: number; dbscan: number }> = {
   manhattan: { cw: 17.5, dbscan: 16.25 },
   chebyshev: { cw: 0.1235, dbscan: 0.1195 },
+  correlation: { cw: 0.5025, dbscan: 0.4322 },
+  seuclidean: { cw: 22.77, dbscan: 21.21 },
+  braycurtis: { cw: 0.5586, dbscan: 0.5039 },
+  canberra: { cw: 288.1, dbscan: 276.3 },
+  'minkowski p=3': { cw: 0.414, dbscan: 0.3818 },
 };
 
+/**
+ * The metric whose defaults `metric` with `params` takes: itself, or for minkowski the metric its p is
+ * (1 manhattan, 2 euclidean, ∞ chebyshev, 3 measured); undefined where nothing was measured (minkowski with
+ * another p or with weights, seuclidean with a given V, mahalanobis).
+ */
+function defaultsOf(metric: MetricName, params: MetricParams): string | undefined {
+  if (metric === 'minkowski') {
+    if (params.w) return undefined;
+    const p = params.p ?? 2;
+    return p === 1 ? 'manhattan' : p === 2 ? 'euclidean' : p === Infinity ? 'chebyshev' : p === 3 ? 'minkowski p=3' : undefined;
+  }
+  if (metric === 'mahalanobis' || (metric === 'seuclidean' && params.V)) return undefined;
+  return metric;
+}
+
+/** Why a metric has no default threshold or eps (see {@link defaultsOf}), for the error that asks for one. */
+export function noDefaultReason(m: Pick<MetricChoice, 'metric' | 'metricParams'>): string {
+  if (m.metric === 'mahalanobis') {
+    return 'metric mahalanobis has no default: on lfw-dev no threshold kept pairwise precision >= 0.997 (whitening lifts the noise directions to the weight of the identity ones; see the metric table of the @faceclust/cluster README); prefer euclidean, or choose one with `faceclust tune --metric mahalanobis --from A --to B`';
+  }
+  if (m.metric === 'seuclidean') return "seuclidean's default was measured with V estimated from the faces, not with a given V; choose one with `faceclust tune`";
+  if (m.metricParams.w) return 'weights change the scale of minkowski distances, so no default was measured; choose one with `faceclust tune`';
+  return `no default was measured for ${metricLabel(m)} (only for p = 1, 2, 3 and Infinity); choose one with \`faceclust tune\``;
+}
+
 /** The `metric` distance of two unit vectors at euclidean distance d, for the metrics that are a function of it. */
-function fromEuclidean(metric: Metric, d: number): number | undefined {
+function fromEuclidean(metric: string, d: number): number | undefined {
   if (metric === 'euclidean') return d;
   if (metric === 'sqeuclidean') return d * d;
   if (metric === 'cosine') return (d * d) / 2; // 1 − a·b = ‖a − b‖² / 2
@@ -133,47 +181,70 @@ function round4(v: number): number {
 }
 
 /**
- * The default threshold (cw) or eps (dbscan) of `metric`, times `factor` (tune's sweep range): equivalent
- * to the euclidean DEFAULTS, mapped exactly where the metric is a function of the euclidean distance
- * (the same clusters), measured otherwise. Rounded to 4 decimals.
+ * The default threshold (cw) or eps (dbscan) of `metric` (with `params`, e.g. minkowski's p), times `factor`
+ * (tune's sweep range): equivalent to the euclidean DEFAULTS, mapped exactly where the metric is a function
+ * of the euclidean distance (the same clusters), measured otherwise; undefined where none was measured
+ * ({@link noDefaultReason} says why). Rounded to 4 decimals. The one table of the defaults, for the calls,
+ * `tune` and the help texts.
  */
-export function metricDefault(method: 'cw' | 'dbscan', metric: Metric, factor = 1): number {
+export function metricDefault(method: 'cw' | 'dbscan', metric: MetricName, factor = 1, params: MetricParams = {}): number | undefined {
   const euclidean = method === 'cw' ? DEFAULTS.threshold : DEFAULTS.eps;
-  return round4(fromEuclidean(metric, factor * euclidean) ?? factor * MEASURED_DEFAULTS[metric]![method]);
+  const key = defaultsOf(metric, params);
+  if (key === undefined) return undefined;
+  const measured = MEASURED_DEFAULTS[key]?.[method];
+  return round4(fromEuclidean(key, factor * euclidean) ?? factor * measured!);
 }
 
-/** `1 (cosine 0.5, sqeuclidean 1, …)`: the defaults of every metric, for help texts. */
+/** `1; cosine 0.5, sqeuclidean 1, …, mahalanobis none`: the defaults of every metric, for help texts. */
 export function metricDefaultsText(method: 'cw' | 'dbscan'): string {
-  const others = COMMON_PARAMS.metric.rule.choices.filter((m) => m !== 'euclidean').map((m) => `${m} ${metricDefault(method, m)}`);
+  const name = (m: MetricName) => (m === 'minkowski' ? 'minkowski p=3' : m);
+  const others = (METRIC_PARAMS.metric.rule.choices as readonly MetricName[]).filter((m) => m !== 'euclidean')
+    .map((m) => `${name(m)} ${metricDefault(method, m, 1, m === 'minkowski' ? { p: 3 } : {}) ?? 'none'}`);
   return `${metricDefault(method, 'euclidean')}; ${others.join(', ')}`;
 }
 
 /**
- * The largest `metric` distance between two L2-normalised vectors (every stored embedding is one), or
- * undefined when it depends on a dimension not given: a threshold beyond it joins every face.
+ * The largest distance of `m` between two L2-normalised vectors (every stored embedding is one), or
+ * undefined when it has no such bound (braycurtis, seuclidean, mahalanobis, weighted minkowski) or it depends
+ * on a dimension not given: a threshold beyond it joins every face.
  */
-export function metricMax(metric: Metric, dim?: number): number | undefined {
+export function metricMax(m: MetricName | Pick<MetricChoice, 'metric' | 'metricParams'>, dim?: number): number | undefined {
+  const { metric, metricParams } = typeof m === 'string' ? { metric: m, metricParams: {} as MetricParams } : m;
   switch (metric) {
     case 'sqeuclidean':
       return 4;
     case 'manhattan':
       return dim === undefined ? undefined : 2 * Math.sqrt(dim);
+    case 'euclidean':
+    case 'cosine':
+    case 'chebyshev':
+    case 'correlation':
+      return 2;
+    case 'canberra':
+      return dim; // each of the dim terms is at most 1
+    case 'minkowski': {
+      const p = metricParams.p ?? 2;
+      if (metricParams.w) return undefined;
+      // ‖a − b‖_p <= ‖a‖_p + ‖b‖_p <= 2 for p >= 2; below, ‖x‖_p <= dim^(1/p − 1/2) ‖x‖₂
+      return p >= 2 ? 2 : dim === undefined ? undefined : 2 * Math.pow(dim, 1 / p - 0.5);
+    }
     default:
-      return 2; // euclidean, cosine, chebyshev
+      return undefined;
   }
 }
 
-/** The rule of a threshold or eps for `metric`: > 0 and at most the metric's largest distance on unit vectors. */
-function distanceRule(metric: Metric, dim?: number): { rule: NumberRule; why?: string } {
-  const max = metricMax(metric, dim);
+/** The rule of a threshold or eps for `m`: > 0 and at most the metric's largest distance on unit vectors. */
+function distanceRule(m: Pick<MetricChoice, 'metric' | 'metricParams'>, dim?: number): { rule: NumberRule; why?: string } {
+  const max = metricMax(m, dim);
   if (max === undefined) return { rule: { kind: 'number', min: 0, minOpen: true } };
-  const why = `the largest ${metric} distance between two face embeddings${metric === 'manhattan' ? ` of dimension ${dim}` : ''}`;
+  const dependsOnDim = m.metric === 'manhattan' || m.metric === 'canberra' || (m.metric === 'minkowski' && (m.metricParams.p ?? 2) < 2);
+  const why = `the largest ${metricLabel(m)} distance between two face embeddings${dependsOnDim ? ` of dimension ${dim}` : ''}`;
   return { rule: { kind: 'number', min: 0, minOpen: true, max: round4(max) }, why };
 }
 
 /** A threshold or eps (`spec`), within the metric's range on unit vectors (`dim` known: manhattan too). */
-export function expectDistance(spec: ParamSpec, value: unknown, metric: Metric, dim?: number): number {
-  const { rule, why } = distanceRule(metric, dim);
+export function expectDistance(spec: ParamSpec, value: unknown, m: Pick<MetricChoice, 'metric' | 'metricParams'>, dim?: number): number {
+  const { rule, why } = distanceRule(m, dim);
   return checkParam<number>(spec, value, spec.name, rule, why);
 }
 
@@ -208,8 +279,15 @@ export interface NeighborParams {
  * Checks `neighbors` and `hnsw` up front, before any embedding, with the library's own validators (the
  * library runs the same ones again when it is called). `minK` is dbscan's minSamples − 1.
  */
-export function neighborParams(o: { neighbors?: unknown; hnsw?: unknown; backend?: unknown }, minK = 1): NeighborParams {
+export function neighborParams(o: { neighbors?: unknown; hnsw?: unknown; backend?: unknown }, minK = 1, metric?: MetricChoice): NeighborParams {
   const neighbors = option<NeighborStrategy>(COMMON_PARAMS.neighbors, o.neighbors);
+  if (metric?.kind === 'pairwise' && (neighbors === 'hnsw' || o.hnsw !== undefined && Object.keys(o.hnsw as object).length > 0)) {
+    // hnswlib computes L2 and inner products only; the pair-pass metrics are computed pair by pair, exactly
+    throw new RangeError(
+      `${neighbors === 'hnsw' ? "neighbors 'hnsw' (--neighbors hnsw)" : 'hnsw options (--hnsw-*)'} cannot serve metric ${metricLabel(metric)}: ` +
+        "it runs as a float64 pair pass over every pair, and an HNSW index computes L2 and inner-product distances only; leave neighbors 'auto' or pass 'exact'",
+    );
+  }
   if (neighbors === 'hnsw' && o.backend === 'ts') {
     throw new RangeError("neighbors 'hnsw' needs the native backend (there is no pure-TypeScript HNSW) but backend is 'ts': use backend 'auto' or 'native', or neighbors 'exact'");
   }
@@ -235,8 +313,8 @@ export function neighborParams(o: { neighbors?: unknown; hnsw?: unknown; backend
 // ---- command-line strings → values (commander argParser callbacks) ----
 
 /** Parses a threshold or eps given on the command line: > 0 and within `metric`'s range on unit vectors. */
-export function parseDistanceFlag(flag: string, metric: Metric, spec: ParamSpec = CW.threshold): (raw: string) => number {
-  const { rule, why } = distanceRule(metric);
+export function parseDistanceFlag(flag: string, m: Pick<MetricChoice, 'metric' | 'metricParams'>, spec: ParamSpec = CW.threshold): (raw: string) => number {
+  const { rule, why } = distanceRule(m);
   return (raw: string) => usage(() => parseParamFlag<number>(spec, raw, flag, rule, why));
 }
 
@@ -272,9 +350,14 @@ export function parseSaveAsFlag(raw: string | boolean): SaveAs {
   throw new UsageError(`Invalid value for --saveas: expected faces or photos but received ${JSON.stringify(raw)}`);
 }
 
+/** `threshold=1 iterations=30 … metric=minkowski p=3 w=none`: a call's parameters as the log and messages write them. */
+export function describeParams(params: object, omit: string[] = []): string {
+  return Object.entries(params).filter(([k]) => !omit.includes(k)).map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
 /** A short tag of the main parameter for output names: `cw-t1`, `dbscan-e0.95-m1`. */
 export function paramTag(method: 'cw' | 'dbscan', p: CwParams | DbscanParams): string {
   if (method === 'cw') return `cw-t${(p as CwParams).threshold}`;
   const d = p as DbscanParams;
-  return `dbscan-e${d.eps}-m${d.minSamples}${d.metric === 'euclidean' ? '' : `-${d.metric}`}`;
+  return `dbscan-e${d.eps}-m${d.minSamples}${d.metric === 'euclidean' ? '' : `-${d.metric}`}${d.p === undefined ? '' : `-p${d.p}`}`;
 }

@@ -3,14 +3,21 @@
  * Read-only (like `cluster` and `tune`, it runs beside a writer); the user acts on them with merge / reject.
  */
 import { openStore } from './people.js';
-import { COMMON_PARAMS, checkParam, describe, type Metric } from '@faceclust/cluster';
+import { describe, type Metric, type MetricParams, type PairDistance } from '@faceclust/cluster';
+import { facesSpace, metricChoice, type MetricChoice, type MetricName } from './metric.js';
 import type { FaceInfo, PersonRow, StoredConstraints } from '@faceclust/embed';
 import { DEFAULTS, expectNumber, UsageError } from './options.js';
 
 /** Options of {@link suggest}. */
 export interface SuggestOptions {
-  /** Distance between faces (default: the CLI's, euclidean). */
-  metric?: Metric;
+  /**
+   * Distance between faces (default: the CLI's, euclidean): any metric a clustering call takes, with its
+   * `metricParams`; the faces are put in its space once (metric.ts), so a transformed metric (seuclidean,
+   * mahalanobis, correlation) runs as its kernel metric on transformed rows and a pair-pass one (minkowski
+   * p=3, braycurtis, canberra) face by face in float64.
+   */
+  metric?: MetricName;
+  metricParams?: MetricParams;
   /** Most pairs and most faces listed, each (default 20). */
   limit?: number;
   /** Only pairs with this person, and only this person's faces. */
@@ -63,7 +70,7 @@ export interface SuggestedOutlier {
 }
 
 export interface Suggestions {
-  metric: Metric;
+  metric: MetricName;
   /** Closest first (ties: the smaller ids). */
   pairs: SuggestedPair[];
   /** Farthest first (ties: the smaller face id). */
@@ -79,13 +86,17 @@ const MAX_FACE_PAIRS = 1 << 22;
 /** Pairs of people evaluated face by face for every listed pair (euclidean, manhattan, chebyshev). */
 const CANDIDATES_PER_PAIR = 10;
 
+/** How faces are compared: a kernel metric on the space's rows, or a pair-pass metric's float64 distance. */
+type Measure = Metric | PairDistance;
+
 /** The metrics whose average linkage is a closed form of per-person sums (see {@link suggest}). */
-function closedForm(metric: Metric): boolean {
+function closedForm(metric: Measure): boolean {
   return metric === 'cosine' || metric === 'sqeuclidean';
 }
 
 /** The float64 `metric` distance of rows at offsets `a` and `b` (cosine: `norms` of the rows i, j). */
-function rowDistance(metric: Metric, v: Float32Array, a: number, b: number, dim: number, normA: number, normB: number): number {
+function rowDistance(metric: Measure, v: Float32Array, a: number, b: number, dim: number, normA: number, normB: number): number {
+  if (typeof metric === 'function') return metric(v, a, v, b, dim, Infinity);
   let s = 0;
   switch (metric) {
     case 'euclidean':
@@ -133,7 +144,7 @@ function ticker(signal?: AbortSignal): () => Promise<void> {
  * mean and the smallest `metric` distance over every pair (a in rowsA, b in rowsB), in float64. When there
  * are more than 2²² pairs, an evenly spaced sample of each side is compared instead (`sampled`).
  */
-export function averageLinkage(vectors: Float32Array, dim: number, rowsA: ArrayLike<number>, rowsB: ArrayLike<number>, metric: Metric): { distance: number; closest: number; sampled: boolean } {
+export function averageLinkage(vectors: Float32Array, dim: number, rowsA: ArrayLike<number>, rowsB: ArrayLike<number>, metric: Measure): { distance: number; closest: number; sampled: boolean } {
   if (rowsA.length === 0 || rowsB.length === 0) throw new RangeError(`Expected two non-empty sets of rows but received ${rowsA.length} and ${rowsB.length} rows`);
   let A = Array.from(rowsA);
   let B = Array.from(rowsB);
@@ -175,7 +186,7 @@ interface PersonSums {
   meanSq: number;
 }
 
-function personSums(vectors: Float32Array, dim: number, rows: number[], metric: Metric): PersonSums {
+function personSums(vectors: Float32Array, dim: number, rows: number[], metric: Measure): PersonSums {
   const mean = new Float64Array(dim);
   let sq = 0;
   for (const r of rows) {
@@ -204,7 +215,7 @@ function dot(a: Float64Array, b: Float64Array): number {
  * metric does), and the mean squared euclidean distance = meanSqA + meanSqB − 2 mA·mB, which is the
  * sqeuclidean average linkage and the candidate key of the other metrics.
  */
-function meanKey(metric: Metric, a: PersonSums, b: PersonSums): number {
+function meanKey(metric: Measure, a: PersonSums, b: PersonSums): number {
   const d = dot(a.mean, b.mean);
   return metric === 'cosine' ? 1 - d : a.meanSq + b.meanSq - 2 * d;
 }
@@ -224,7 +235,7 @@ interface Member {
  * others face by face, O(size²), or against an evenly spaced sample of {@link OUTLIER_SAMPLE} others above
  * {@link EXACT_PERSON_FACES} faces.
  */
-async function meanToOthers(vectors: Float32Array, dim: number, rows: number[], wanted: number[], metric: Metric, tick: () => Promise<void>): Promise<{ distances: Map<number, number>; sampled: boolean }> {
+async function meanToOthers(vectors: Float32Array, dim: number, rows: number[], wanted: number[], metric: Measure, tick: () => Promise<void>): Promise<{ distances: Map<number, number>; sampled: boolean }> {
   const n = rows.length;
   const distances = new Map<number, number>();
   if (closedForm(metric)) {
@@ -327,20 +338,23 @@ export interface SuggestInput {
   constraints: Pick<StoredConstraints, 'cannotLink' | 'notFaces'>;
 }
 
-function checkOptions(opts: SuggestOptions): { metric: Metric; limit: number; only?: number } {
-  const metric = checkParam<Metric>(COMMON_PARAMS.metric, opts.metric ?? DEFAULTS.metric);
+function checkOptions(opts: SuggestOptions): { choice: MetricChoice; limit: number; only?: number } {
+  const choice = metricChoice({ metric: opts.metric ?? DEFAULTS.metric, metricParams: opts.metricParams });
   const limit = opts.limit === undefined ? 20 : expectNumber('limit', opts.limit, { min: 1, integer: true });
   const only = opts.person === undefined ? undefined : expectNumber('person', opts.person, { min: 1, integer: true });
   if (opts.allowSamePhoto !== undefined && typeof opts.allowSamePhoto !== 'boolean') throw new TypeError(`Expected allowSamePhoto to be a boolean but received ${describe(opts.allowSamePhoto)}`);
-  return { metric, limit, only };
+  return { choice, limit, only };
 }
 
 /** {@link suggest} on data already read (the store's, or a test's): the same method, the same result. */
 export async function suggestFrom(input: SuggestInput, opts: Omit<SuggestOptions, 'model'> = {}): Promise<Suggestions> {
-  const { metric, limit, only } = checkOptions(opts);
+  const { choice, limit, only } = checkOptions(opts);
   const tick = ticker(opts.signal);
   opts.signal?.throwIfAborted();
-  const { dim, vectors, faces, people, constraints } = input;
+  const { dim, faces, people, constraints } = input;
+  const space = facesSpace(input.vectors, dim, choice);
+  const vectors = space.rows;
+  const metric: Measure = space.kind === 'kernel' ? space.metric : space.distance;
   if (only !== undefined && !people.some((p) => p.id === only)) throw new RangeError(`Expected person to be one of the people but received ${only}`);
   const notFaces = new Set(constraints.notFaces);
   const rowOf = new Map(faces.map((f, i) => [f.id, i]));
@@ -446,5 +460,5 @@ export async function suggestFrom(input: SuggestInput, opts: Omit<SuggestOptions
   }
   outliers.sort((x, y) => y.distance - x.distance || x.faceId - y.faceId);
   outliers.length = Math.min(outliers.length, limit);
-  return { metric, pairs, outliers };
+  return { metric: choice.metric, pairs, outliers };
 }

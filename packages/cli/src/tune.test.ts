@@ -46,8 +46,8 @@ describe('tune', () => {
   it('cw: sweeps the merge radius at the suggested threshold (else the default), each row a single clustering; a fixed --merge-radius replaces the table', async () => {
     const r = await tune(vectors, dim, { method: 'cw', truth, backend: 'ts' });
     const merge = r.merge!;
-    const [from, to] = defaultRange('cw', 'euclidean');
-    const at = r.suggested! >= from && r.suggested! <= to ? r.suggested! : metricDefault('cw', 'euclidean');
+    const [from, to] = defaultRange('cw', 'euclidean')!;
+    const at = r.suggested! >= from && r.suggested! <= to ? r.suggested! : metricDefault('cw', 'euclidean')!;
     expect(merge.threshold).toBe(at);
     expect(merge.rows.map((row) => row.mergeRadius)).toEqual(MERGE_SWEEP_RATIOS.map((k) => Number((at * k).toPrecision(6))));
     for (const row of [merge.rows[0], merge.rows[3], merge.rows[5]]) {
@@ -133,7 +133,7 @@ describe('tune', () => {
 
   it('BAD CALL – ranges', async () => {
     // manhattan has no exact scale: the same factors of its measured default
-    expect(defaultRange('cw', 'manhattan')).toEqual([0.7 * metricDefault('cw', 'manhattan'), 1.15 * metricDefault('cw', 'manhattan')].map((v) => Math.round(v * 1e4) / 1e4));
+    expect(defaultRange('cw', 'manhattan')).toEqual([0.7 * metricDefault('cw', 'manhattan')!, 1.15 * metricDefault('cw', 'manhattan')!].map((v) => Math.round(v * 1e4) / 1e4));
     const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
     expect(defaultRange('cw', 'euclidean')).toEqual([r4(0.7 * DEFAULTS.threshold), r4(1.15 * DEFAULTS.threshold)]);
     expect(defaultRange('dbscan', 'euclidean')).toEqual([r4(0.6 * DEFAULTS.eps), r4(1.2 * DEFAULTS.eps)]);

@@ -5,9 +5,10 @@
  */
 import {
   defaultMergeRadius, kDistancesOnGraph, suggestThreshold, sweepGraph, sweepThresholds, thresholdRange,
-  type BackendName, type BackendOption, type Metric, type SweepRow, type ThresholdSuggestion,
+  metricUnits, type BackendName, type BackendOption, type MetricParams, type SweepRow, type ThresholdSuggestion,
 } from '@faceclust/cluster';
-import { DEFAULTS, metricDefault, UsageError } from './options.js';
+import { clusterMetric, facesSpace, metricChoice, metricLabel, type MetricName } from './metric.js';
+import { DEFAULTS, metricDefault, noDefaultReason, UsageError } from './options.js';
 import type { Method } from './result.js';
 
 export interface TuneOptions {
@@ -17,7 +18,9 @@ export interface TuneOptions {
   to?: number;
   /** Number of values from `from` to `to`, ends included (see {@link sweepGrid}); default 30. */
   steps?: number;
-  metric?: Metric;
+  /** Any metric a clustering call takes (see FacialClustering's `metric`); the sweep runs in its space, as the call would. */
+  metric?: MetricName;
+  metricParams?: MetricParams;
   backend?: BackendOption;
   threads?: number;
   iterations?: number;
@@ -36,13 +39,15 @@ export const MERGE_SWEEP_RATIOS = [0, 0.85, 0.875, 0.9, 0.925, 0.95] as const;
 /** cw: the merge pass swept at one threshold (the suggested one, else the default, when inside the range). */
 export interface MergeSweep {
   threshold: number;
+  /** cw's default merge radius at `threshold` (in the metric's units). */
+  mergeRadius: number;
   rows: (SweepRow & { mergeRadius: number })[];
 }
 
 export interface TuneResult {
   method: Method;
-  metric: Metric;
-  /** Every parameter the sweep ran with. */
+  metric: MetricName;
+  /** Every parameter the sweep ran with (the metric's among them, as a clustering call records them). */
   params: Record<string, number | string>;
   /**
    * The label-free suggestion; when the nearest-neighbour distances show no clear valley (one mode: e.g.
@@ -76,9 +81,11 @@ export interface TuneResult {
  * past it, where everyone merges). Manhattan and chebyshev, which have no exact scale, take the same
  * factors of their measured defaults.
  */
-export function defaultRange(method: Method, metric: Metric): [number, number] {
+export function defaultRange(method: Method, metric: MetricName, params: MetricParams = {}): [number, number] | undefined {
   const [lo, hi] = method === 'cw' ? [0.7, 1.15] : [0.6, 1.2];
-  return [metricDefault(method, metric, lo), metricDefault(method, metric, hi)];
+  const from = metricDefault(method, metric, lo, params);
+  const to = metricDefault(method, metric, hi, params);
+  return from === undefined || to === undefined ? undefined : [from, to];
 }
 
 
@@ -121,8 +128,11 @@ export function typeable(v: number): number {
  * takes the valley, DBSCAN, which chains, the 95th percentile of the same-person side.
  */
 export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): Promise<TuneResult> {
-  const metric = o.metric ?? DEFAULTS.metric;
-  const [defFrom, defTo] = o.from === undefined || o.to === undefined ? defaultRange(o.method, metric) : [o.from, o.to];
+  const choice = metricChoice(o);
+  const { metric } = choice;
+  const range = o.from === undefined || o.to === undefined ? defaultRange(o.method, metric, choice.metricParams) : [o.from, o.to];
+  if (!range) throw new UsageError(`--from and --to are needed with --metric ${metricLabel(choice)}: ${noDefaultReason(choice)}`);
+  const [defFrom, defTo] = range;
   const from = o.from ?? defFrom;
   const to = o.to ?? Math.max(defTo, from);
   if (to < from) throw new UsageError(`--to (${to}) must be >= --from (${from})`);
@@ -130,15 +140,18 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
   const thresholds = sweepGrid(from, to, steps);
   const params: Record<string, number | string> =
     o.method === 'cw'
-      ? { from, to, steps, metric, iterations: o.iterations ?? DEFAULTS.iterations, seed: o.seed ?? DEFAULTS.seed, minClusterSize: o.minClusterSize ?? DEFAULTS.minClusterSize }
-      : { from, to, steps, metric, minSamples: o.minSamples ?? DEFAULTS.minSamples };
+      ? { from, to, steps, metric, ...choice.record, iterations: o.iterations ?? DEFAULTS.iterations, seed: o.seed ?? DEFAULTS.seed, minClusterSize: o.minClusterSize ?? DEFAULTS.minClusterSize }
+      : { from, to, steps, metric, ...choice.record, minSamples: o.minSamples ?? DEFAULTS.minSamples };
   if (o.mergeRadius !== undefined) params.mergeRadius = o.mergeRadius;
+  // the faces in the metric's space, as a clustering call puts them; merge radii follow its units
+  const space = facesSpace(vectors, dim, choice);
+  const units = metricUnits(metric, choice.metricParams);
   const clustering = {
-    method: o.method, threads: o.threads, truth: o.truth, metric,
+    method: o.method, threads: o.threads, truth: o.truth, metric: units,
     iterations: o.iterations, seed: o.seed, minClusterSize: o.minClusterSize, minSamples: o.minSamples ?? (o.method === 'dbscan' ? DEFAULTS.minSamples : undefined),
     ...(o.method === 'cw' && o.mergeRadius !== undefined ? { mergeRadius: o.mergeRadius } : {}),
   };
-  const sweep = await sweepThresholds(vectors, dim, { ...clustering, thresholds, backend: o.backend });
+  const sweep = await sweepThresholds(space.rows, dim, { ...clustering, ...clusterMetric(space), thresholds, backend: o.backend });
   const suggestion = suggestThreshold(kDistancesOnGraph(sweep.graph, 2), { method: o.method });
   let suggested: number | null = null;
   let suggestedFrom: TuneResult['suggestedFrom'] = 'none';
@@ -146,7 +159,7 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
     suggested = typeable(suggestion.threshold);
     suggestedFrom = 'valley';
   } else if (metric === 'euclidean' || metric === 'sqeuclidean' || metric === 'cosine') {
-    suggested = metricDefault(o.method, metric);
+    suggested = metricDefault(o.method, metric)!;
     suggestedFrom = 'default';
   }
   let rows = sweep.rows;
@@ -164,17 +177,17 @@ export async function tune(vectors: Float32Array, dim: number, o: TuneOptions): 
   // cw: the merge pass at one threshold (the suggested one, else the default), from off to near the threshold
   let merge: MergeSweep | undefined;
   const inRange = (t: number | null): t is number => t !== null && t >= thresholds[0] && t <= thresholds[thresholds.length - 1];
-  const at = inRange(suggested) ? suggested : metricDefault('cw', metric);
+  const at = inRange(suggested) ? suggested : (metricDefault('cw', metric, 1, choice.metricParams) ?? null);
   if (o.method === 'cw' && o.mergeRadius === undefined && inRange(at)) {
     const mergeRows: MergeSweep['rows'] = [];
     for (const ratio of MERGE_SWEEP_RATIOS) {
-      const mergeRadius = defaultMergeRadius(at, metric, ratio);
+      const mergeRadius = defaultMergeRadius(at, units, ratio);
       const one = await sweepGraph(sweep.graph, { ...clustering, thresholds: [at], mergeRadius, backend: sweep.backend });
       mergeRows.push({ ...one.rows[0], mergeRadius });
       timings.clusterMs += one.timings.clusterMs;
       timings.totalMs += one.timings.totalMs;
     }
-    merge = { threshold: at, rows: mergeRows };
+    merge = { threshold: at, mergeRadius: defaultMergeRadius(at, units), rows: mergeRows };
   }
   return {
     method: o.method,
@@ -266,7 +279,7 @@ export function mergeTable(r: TuneResult): string {
   const body = r.merge.rows.map((row) => [row.mergeRadius, row.clusters, row.noise, row.largest, row.singletons, ...(scored ? [row.pairwiseF!.toFixed(4), row.bcubedF!.toFixed(4)] : [])].map(String));
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-  return [`merge pass at threshold ${r.merge.threshold} (cw's default merge radius: ${defaultMergeRadius(r.merge.threshold, r.metric)}):`, fmt(head), ...body.map(fmt)].join('\n');
+  return [`merge pass at threshold ${r.merge.threshold} (cw's default merge radius: ${r.merge.mergeRadius}):`, fmt(head), ...body.map(fmt)].join('\n');
 }
 
 /** One-paragraph summary of the suggestion (and the labelled best, with truth). */

@@ -16,7 +16,7 @@ export { HnswIndex, HNSW_DEFAULTS, HNSW_FILES } from './hnsw.js';
 export { hnswFolderStore, HNSW_FACES_FILE } from './hnsw-store.js';
 export type { HnswIndexStore, IndexRequest, OpenedIndex } from './hnsw-store.js';
 export {
-  CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, MERGE_RATIO, defaultMergeRadius, mergeRadiusFor, DBSCAN_PARAMS, HNSW_PARAMS, NEAREST_NEIGHBORS_PARAMS, checkParam, hnswSearchParams, paramOrDefault, parseParamFlag, ruleText,
+  CHINESE_WHISPERS_PARAMS, COMMON_PARAMS, METRIC_PARAMS, minkowskiP, MERGE_RATIO, defaultMergeRadius, mergeRadiusFor, DBSCAN_PARAMS, HNSW_PARAMS, NEAREST_NEIGHBORS_PARAMS, checkParam, hnswSearchParams, paramOrDefault, parseParamFlag, ruleText,
 } from './params.js';
 export type { ChoiceRule, IntegerRule, NumberRule, ParamRule, ParamSpec } from './params.js';
 /** How every message renders a received value. */
@@ -44,5 +44,5 @@ export { BACKENDS, backendName } from './backend.js';
 export type { BackendName, BackendOption } from './backend.js';
 export type { VectorsInput } from './vectors.js';
 export type { BackendOptions, CancelOptions, ClusterResult, MetricOptions, Timings } from './types.js';
-export { EXTRA_METRICS } from './metric-input.js';
-export type { ClusterInput, ExtraMetric, MetricFunction, MetricInput, MetricParams, PrecomputedGraph } from './metric-input.js';
+export { EXTRA_METRICS, metricKind, metricSpace, metricUnits } from './metric-input.js';
+export type { ClusterInput, ExtraMetric, MetricFunction, MetricInput, MetricParams, MetricSpace, PairDistance, PrecomputedGraph } from './metric-input.js';

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveBackend, type BackendName } from './backend.js';
 import { chineseWhispers } from './chinese-whispers.js';
 import { dbscan } from './dbscan.js';
+import { metricKind, metricSpace } from './metric-input.js';
 import { radiusGraph } from './radius-graph.js';
 import { blobs, firstDifference, samePartition } from './test-helpers.js';
 
@@ -253,5 +254,55 @@ describe('the metrics scipy adds, against scikit-learn', () => {
     await expect(dbscan(vectors.subarray(0, 12), 4, { eps: 1, metric: 'mahalanobis' })).rejects.toThrow(/covariance is singular/);
     const flat = new Float32Array(20).fill(1);
     await expect(dbscan(flat, 4, { eps: 1, metric: 'seuclidean' })).rejects.toThrow("The rows' variance is 0 in dimension 0");
+  });
+});
+
+describe('metricSpace: the rows and metric later steps use', () => {
+  const dim = 6;
+  const { vectors } = blobs(3, 14, dim, 1.5, 5);
+  const n = vectors.length / dim;
+  /** Every pair's distance in the space: the kernel metric on its rows through radiusGraph, or its float64 distance. */
+  async function spaceDistances(space: ReturnType<typeof metricSpace>): Promise<Float64Array> {
+    const out = new Float64Array(n * n);
+    if (space.kind === 'kernel') {
+      const g = await radiusGraph(space.rows, dim, { radius: 1e9, metric: space.metric, backend: 'ts' });
+      for (let i = 0; i < n; i++) for (let e = g.offsets[i]; e < g.offsets[i + 1]; e++) out[i * n + g.indices[e]] = g.distances[e];
+    } else {
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) out[i * n + j] = space.distance(space.rows, i * dim, space.rows, j * dim, dim, Infinity);
+    }
+    return out;
+  }
+  it.each([
+    ['seuclidean', undefined, 'kernel'],
+    ['mahalanobis', undefined, 'kernel'],
+    ['correlation', undefined, 'kernel'],
+    ['minkowski', { p: 3 }, 'pairwise'],
+    ['minkowski', { p: 2, w: [1, 2, 3, 1, 2, 3] }, 'kernel'],
+    ['minkowski', { p: 1.5, w: [1, 2, 3, 1, 2, 3] }, 'pairwise'],
+    ['braycurtis', undefined, 'pairwise'],
+    ['canberra', undefined, 'pairwise'],
+    ['cosine', undefined, 'kernel'],
+  ] as const)('%s %j: the same distances as radiusGraph with the metric option (%s)', async (metric, params, kind) => {
+    const space = metricSpace(vectors, dim, metric, params);
+    expect(space.kind).toBe(kind);
+    const got = await spaceDistances(space);
+    const g = await radiusGraph(vectors, dim, { radius: 1e9, metric, ...(params ? { metricParams: params } : {}), backend: 'ts' });
+    for (let i = 0; i < n; i++) {
+      for (let e = g.offsets[i]; e < g.offsets[i + 1]; e++) expect(got[i * n + g.indices[e]]).toBeCloseTo(g.distances[e], 4);
+    }
+    if (space.kind === 'pairwise') {
+      // clustering the space's rows with its metric and metricParams is the call with the option
+      expect(space.metricParams.w).toBeUndefined();
+      const a = await dbscan(space.rows, dim, { eps: 1, minSamples: 2, metric: space.metric, metricParams: space.metricParams, backend: 'ts' });
+      const b = await dbscan(vectors, dim, { eps: 1, minSamples: 2, metric, ...(params ? { metricParams: params } : {}), backend: 'ts' });
+      expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
+    }
+  });
+  it('BAD CALL – precomputed and functions have no space', () => {
+    expect(() => metricSpace(vectors, dim, 'precomputed' as never)).toThrow(/Expected metric to be a vector metric .* but received "precomputed"/);
+    expect(() => metricKind('seuclidean', { p: 3 })).toThrow("metricParams.p does not apply to metric 'seuclidean' (it takes V)");
+    expect(metricKind('minkowski', { p: 3 })).toBe('pairwise');
+    expect(metricKind('minkowski', { p: 1 })).toBe('kernel');
+    expect(metricKind('mahalanobis')).toBe('kernel');
   });
 });

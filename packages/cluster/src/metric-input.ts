@@ -15,8 +15,8 @@ import { resolveBackend, type Backend } from './backend.js';
 import { Slices, throwIfAborted } from './cancel.js';
 import type { NeighborGraph } from './graph.js';
 import { buildNeighborGraph, estimateRadiusEdges, exactEdgeBudget, type IndexUsed } from './neighbors.js';
-import { METRICS, type Metric } from './metrics.js';
-import { COMMON_PARAMS, paramOrDefault } from './params.js';
+import { EXTRA_METRICS, METRICS, type ExtraMetric, type Metric } from './metrics.js';
+import { COMMON_PARAMS, minkowskiP, paramOrDefault } from './params.js';
 import { describe } from './validate.js';
 import { toMatrix, type Matrix, type VectorsInput } from './vectors.js';
 
@@ -39,9 +39,7 @@ export interface PrecomputedGraph {
  */
 export type ClusterInput = VectorsInput | Float64Array | PrecomputedGraph;
 
-/** The metrics scikit-learn (scipy) knows that the clustering calls take besides {@link METRICS}. */
-export const EXTRA_METRICS = ['minkowski', 'correlation', 'braycurtis', 'canberra', 'seuclidean', 'mahalanobis'] as const;
-export type ExtraMetric = (typeof EXTRA_METRICS)[number];
+export { EXTRA_METRICS, type ExtraMetric } from './metrics.js';
 
 /** The `metric` option of the clustering calls: a vector metric, `'precomputed'` or a function. */
 export type MetricInput = Metric | ExtraMetric | 'precomputed' | MetricFunction;
@@ -61,8 +59,12 @@ export interface MetricParams {
   VI?: ArrayLike<number>;
 }
 
-/** A distance of rows i and j of `data`, allowed to stop early and return anything > `limit` once it knows. */
-type PairDistance = (data: Float32Array, i: number, j: number, dim: number, limit: number) => number;
+/**
+ * The float64 distance of the `dim` values of `x` from offset `a` and of `y` from offset `b` (two rows of
+ * one matrix, or a row and a vector of another), allowed to stop early and return anything > `limit` once
+ * it knows.
+ */
+export type PairDistance = (x: Float32Array, a: number, y: Float32Array, b: number, dim: number, limit: number) => number;
 
 /**
  * Where a pairwise metric's graph finds its candidate pairs: the kernels' exact graph under `metric`, at
@@ -128,8 +130,7 @@ function metricParams(value: unknown): MetricParams {
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined) continue;
     if (k === 'p') {
-      if (typeof v !== 'number' || !(v >= 1)) throw new RangeError(`Expected metricParams.p to be a number >= 1 (or Infinity) but received ${describe(v)}`);
-      out.p = v;
+      out.p = minkowskiP(v);
     } else if (k === 'w' || k === 'V' || k === 'VI') {
       if (typeof v !== 'object' || v === null || typeof (v as ArrayLike<number>).length !== 'number') throw new TypeError(`Expected metricParams.${k} to be an array of numbers but received ${describe(v)}`);
       out[k] = v as ArrayLike<number>;
@@ -197,15 +198,15 @@ function minkowskiDistance(p: number): PairDistance {
   // (lfw-dev, p = 3: 8 s of 9 in it; V8 20.20)
   let limitSeen = NaN;
   let bound = NaN;
-  return (data, i, j, dim, limit) => {
+  return (x, a, y, b, dim, limit) => {
     if (limit !== limitSeen) {
       limitSeen = limit;
       bound = Math.pow(limit, p) * (1 + 1e-12);
     }
     let sum = 0;
     if (whole) {
-      for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
-        const d = Math.abs(data[a + k] - data[b + k]);
+      for (let k = 0; k < dim; k++) {
+        const d = Math.abs(x[a + k] - y[b + k]);
         let t = d;
         for (let e = 1; e < p; e++) t *= d;
         sum += t;
@@ -213,8 +214,8 @@ function minkowskiDistance(p: number): PairDistance {
       }
     } else {
       // |a−b|^p as exp(p·ln|a−b|) (0 for 0): half of Math.pow's time here, within a few ulps of it
-      for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
-        sum += Math.exp(p * Math.log(Math.abs(data[a + k] - data[b + k])));
+      for (let k = 0; k < dim; k++) {
+        sum += Math.exp(p * Math.log(Math.abs(x[a + k] - y[b + k])));
         if (sum > bound) return Infinity;
       }
     }
@@ -240,24 +241,24 @@ const braycurtisCandidates: Candidates = {
 };
 
 /** braycurtis: Σ|a−b| / Σ|a+b| (scipy's); 0 when both sums are 0 (two zero rows). */
-const braycurtis: PairDistance = (data, i, j, dim) => {
+const braycurtis: PairDistance = (x, a, y, b, dim) => {
   let num = 0;
   let den = 0;
-  for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
-    num += Math.abs(data[a + k] - data[b + k]);
-    den += Math.abs(data[a + k] + data[b + k]);
+  for (let k = 0; k < dim; k++) {
+    num += Math.abs(x[a + k] - y[b + k]);
+    den += Math.abs(x[a + k] + y[b + k]);
   }
   return den === 0 ? 0 : num / den;
 };
 
 /** canberra: Σ |a−b| / (|a|+|b|), a term 0 where both are 0 (scipy's convention); stops past the limit. */
-const canberra: PairDistance = (data, i, j, dim, limit) => {
+const canberra: PairDistance = (x, a, y, b, dim, limit) => {
   let sum = 0;
-  for (let k = 0, a = i * dim, b = j * dim; k < dim; k++) {
-    const x = data[a + k];
-    const y = data[b + k];
-    const den = Math.abs(x) + Math.abs(y);
-    if (den !== 0) sum += Math.abs(x - y) / den;
+  for (let k = 0; k < dim; k++) {
+    const u = x[a + k];
+    const v = y[b + k];
+    const den = Math.abs(u) + Math.abs(v);
+    if (den !== 0) sum += Math.abs(u - v) / den;
     if (sum > limit) return sum;
   }
   return sum;
@@ -357,6 +358,59 @@ function whiten(m: Matrix, given: ArrayLike<number> | undefined): Matrix {
     }
   }
   return { data: out, n, dim };
+}
+
+/**
+ * A vector metric as the steps after a clustering use it on the same rows (nearest neighbours of new rows,
+ * distances to a cluster's centre, linkage between clusters), decided once:
+ * - `kernel`: a metric of {@link METRICS} on `rows`: the rows as given for those five, transformed once
+ *   for seuclidean, mahalanobis, correlation and weighted minkowski with p = 1, 2, ∞ (with the default V or VI
+ *   of these rows), so every later step runs the kernels, HNSW included;
+ * - `pairwise`: minkowski with another p, braycurtis and canberra: `rows` (weighted for minkowski with w),
+ *   the float64 `distance` of two rows, and the `metric` and `metricParams` that cluster `rows` (w left out:
+ *   it is in the rows).
+ * Clustering `rows` with `metric` (and `metricParams`) gives the graph the clustering calls give for the
+ * rows as given with the metric option (the same V or VI when they are estimated from the same rows).
+ */
+export type MetricSpace =
+  | { kind: 'kernel'; rows: Float32Array; metric: Metric }
+  | { kind: 'pairwise'; rows: Float32Array; metric: ExtraMetric; metricParams: MetricParams; distance: PairDistance };
+
+/**
+ * `vectors` (n×dim, see {@link VectorsInput}) in the space of `metric` and `metricParams` (as the clustering
+ * calls take them, without `'precomputed'` and functions): see {@link MetricSpace}. Errors as the clustering
+ * calls', e.g. a singular covariance for the default VI.
+ */
+export function metricSpace(vectors: VectorsInput, dim: number, metric?: Metric | ExtraMetric, metricParams?: MetricParams): MetricSpace {
+  metricKind(metric, metricParams);
+  const resolved = resolveMetric(metric, metricParams) as Exclude<ResolvedMetric, { kind: 'precomputed' | 'function' }>;
+  const matrix = toMatrix(vectors, dim);
+  if (resolved.kind === 'vectors') return { kind: 'kernel', rows: matrix.data, metric: resolved.metric };
+  if (resolved.kind === 'transformed') return { kind: 'kernel', rows: resolved.transform(matrix).data, metric: resolved.metric };
+  const { w: _, ...rest } = (metricParams ?? {}) as MetricParams;
+  return { kind: 'pairwise', rows: (resolved.transform ? resolved.transform(matrix) : matrix).data, metric: resolved.name, metricParams: rest, distance: resolved.distance };
+}
+
+/**
+ * {@link metricSpace}'s kind for `metric` and `metricParams`, known without rows (so a caller can refuse an
+ * HNSW search for a pair-pass metric before any work): 'kernel' or 'pairwise'. Checks both as the
+ * clustering calls do (parameters that need the rows, their length and the default V and VI, excepted).
+ */
+export function metricKind(metric?: Metric | ExtraMetric, metricParams?: MetricParams): MetricSpace['kind'] {
+  const resolved = resolveMetric(metric, metricParams);
+  if (resolved.kind === 'precomputed' || resolved.kind === 'function') {
+    throw new RangeError(`Expected metric to be a vector metric (${[...METRICS, ...EXTRA_METRICS].map((m) => `'${m}'`).join(', ')}) but received ${describe(metric)}`);
+  }
+  return resolved.kind === 'pairwise' ? 'pairwise' : 'kernel';
+}
+
+/**
+ * The metric whose units a default in distance units (Chinese Whispers' merge radius) follows for `metric`
+ * and `metricParams`, as the clustering calls take it (correlation: cosine's; the pair-pass metrics:
+ * euclidean's), e.g. for `mergeRadiusFor(value, threshold, metricUnits(metric, params))`.
+ */
+export function metricUnits(metric?: Metric | ExtraMetric, metricParams?: MetricParams): Metric {
+  return unitsOf(resolveMetric(metric, metricParams));
 }
 
 /** The kinds whose graph is made here rather than by the backends' kernels. @internal */
@@ -497,9 +551,9 @@ export async function exactGraph(
 
 /** A user's function as a pair distance, its result checked. */
 function callDistance(fn: MetricFunction): PairDistance {
-  return (data, i, j, dim) => {
-    const v = fn(data.subarray(i * dim, (i + 1) * dim), data.subarray(j * dim, (j + 1) * dim));
-    if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new RangeError(`Expected the metric function to return a finite number >= 0 but it returned ${describe(v)} for rows ${i} and ${j}`);
+  return (x, a, y, b, dim) => {
+    const v = fn(x.subarray(a, a + dim), y.subarray(b, b + dim));
+    if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new RangeError(`Expected the metric function to return a finite number >= 0 but it returned ${describe(v)} for rows ${a / dim} and ${b / dim}`);
     return v;
   };
 }
@@ -606,7 +660,7 @@ async function keptPairs(matrix: Matrix, candidates: NeighborGraph, distance: Pa
     for (let e = offsets[i]; e < offsets[i + 1]; e++) {
       const j = indices[e];
       if (j <= i) continue;
-      const v = distance(data, i, j, dim, radius);
+      const v = distance(data, i * dim, data, j * dim, dim, radius);
       if (v <= radius) {
         kept[e] = v;
         degree[i]++;
@@ -655,7 +709,7 @@ async function pairGraph(data: Float32Array, n: number, dim: number, distance: P
   for (let i = 0; i < n; i++) {
     if (slices.due()) await slices.pause();
     for (let j = i + 1; j < n; j++) {
-      const v = distance(data, i, j, dim, radius);
+      const v = distance(data, i * dim, data, j * dim, dim, radius);
       if (v <= radius) rows[i].push([j, v]), rows[j].push([i, v]);
     }
   }

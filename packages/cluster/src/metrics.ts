@@ -10,3 +10,7 @@ export const METRICS = ['euclidean', 'sqeuclidean', 'cosine', 'manhattan', 'cheb
  * - `chebyshev`: max |a−b|
  */
 export type Metric = (typeof METRICS)[number];
+
+/** The metrics scikit-learn (scipy) knows that the clustering calls take besides {@link METRICS} (metric-input.ts). */
+export const EXTRA_METRICS = ['minkowski', 'correlation', 'braycurtis', 'canberra', 'seuclidean', 'mahalanobis'] as const;
+export type ExtraMetric = (typeof EXTRA_METRICS)[number];

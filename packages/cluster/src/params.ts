@@ -4,7 +4,7 @@
  * of each call are derived from these tables, so a rule, its wording and its default live in one place.
  */
 import { BACKENDS } from './backend.js';
-import { METRICS, type Metric } from './metrics.js';
+import { EXTRA_METRICS, METRICS, type Metric } from './metrics.js';
 import { describe } from './validate.js';
 
 /** A finite number, above `min` (or at it unless `minOpen`), at most `max`. */
@@ -112,6 +112,26 @@ export const COMMON_PARAMS = {
 } as const satisfies Record<string, ParamSpec>;
 
 /**
+ * The clustering calls' `metric` (chineseWhispers, dbscan, radiusGraph, sweepThresholds take the extra
+ * metrics of metric-input.ts too; `'precomputed'` and functions are the API's only) and minkowski's `p`
+ * (`metricParams.p`; its rule, which admits Infinity, is {@link minkowskiP}).
+ */
+export const METRIC_PARAMS = {
+  metric: {
+    name: 'metric', flag: '--metric', rule: { kind: 'choice', choices: [...METRICS, ...EXTRA_METRICS] }, default: 'euclidean',
+    doc: `distance: ${[...METRICS, ...EXTRA_METRICS].join(', ')}`,
+  },
+  p: { name: 'p', flag: '--p', rule: { kind: 'number', min: 1 }, default: 2, doc: 'minkowski: the power p, a number >= 1 or Infinity (1: manhattan, 2: euclidean, Infinity: chebyshev)' },
+} as const satisfies Record<string, ParamSpec>;
+
+/** minkowski's `p` checked: a number >= 1, or Infinity (chebyshev); the message names `label`. */
+export function minkowskiP(value: unknown, label = 'metricParams.p'): number {
+  if (value === Infinity || fits(METRIC_PARAMS.p.rule, value)) return value as number;
+  const message = `Expected ${label} to be a number >= 1 (or Infinity) but received ${describe(value)}`;
+  throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+}
+
+/**
  * Chinese Whispers' default merge radius as a fraction of the euclidean threshold: the tightest that joined
  * every burst of near-identical frames split from its person in the burst sets, and below the first radius at
  * which two lfw-dev people join (cluster README, "Defaults on evidence").
@@ -138,7 +158,7 @@ export const CHINESE_WHISPERS_PARAMS = {
   minClusterSize: { name: 'minClusterSize', flag: '--min-cluster-size', rule: { kind: 'integer', min: 1 }, default: 1, doc: 'smaller clusters go to noise (no_class)' },
   mergeRadius: {
     name: 'mergeRadius', flag: '--merge-radius', rule: { kind: 'number', min: 0 },
-    doc: `then join clusters whose closest faces are at most this far apart, <= the threshold (0: off; default ${MERGE_RATIO} × the threshold, ${MERGE_RATIO}² × for sqeuclidean and cosine)`,
+    doc: `then join clusters whose closest faces are at most this far apart, <= the threshold (0: off; default ${MERGE_RATIO} × the threshold, ${MERGE_RATIO}² × for sqeuclidean, cosine and correlation)`,
   },
 } as const satisfies Record<string, ParamSpec>;
 

@@ -1,12 +1,13 @@
 /** The method flags of `run` and `cluster`, parsed and checked before any work starts. */
 import {
-  AUTO_EXACT_MAX_EDGES, AUTO_EXACT_MAX_EDGES_PER_FACE, AUTO_HNSW_FROM, CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, hnswSearchParams,
-  type BackendOption, type Metric, type NeighborStrategy, type ParamSpec,
+  AUTO_EXACT_MAX_EDGES, AUTO_EXACT_MAX_EDGES_PER_FACE, AUTO_HNSW_FROM, CHINESE_WHISPERS_PARAMS as CW, COMMON_PARAMS, DBSCAN_PARAMS, HNSW_PARAMS, METRIC_PARAMS, hnswSearchParams,
+  type BackendOption, type MetricParams, type NeighborStrategy, type ParamSpec,
 } from '@faceclust/cluster';
 import type { Command } from 'commander';
 import { QUALITY_GATE_PARAMS } from '../quality-gate.js';
 import { EXIT, failure, openClustering, parseSaveAs, printResult, Ui, type CommonFlags } from './common.js';
-import { cwParams, dbscanParams, DEFAULTS, metricDefaultsText, parseChoiceFlag, parseDistanceFlag, parseNumberFlag, parseParam, UsageError, type CwParams, type DbscanParams, type HnswCallOptions } from '../options.js';
+import { metricChoice, metricLabel, parsePFlag, readMetricParamsFile, type MetricName } from '../metric.js';
+import { cwParams, dbscanParams, DEFAULTS, metricDefault, metricDefaultsText, noDefaultReason, parseChoiceFlag, parseDistanceFlag, parseNumberFlag, parseParam, UsageError, type CwParams, type DbscanParams, type HnswCallOptions } from '../options.js';
 
 export interface MethodFlags {
   threshold?: string;
@@ -17,6 +18,8 @@ export interface MethodFlags {
   eps?: string;
   minSamples?: string;
   metric?: string;
+  p?: string;
+  metricParams?: string;
   backend?: string;
   saveas?: string | boolean;
   minFaceQuality?: string;
@@ -44,7 +47,9 @@ export function addParamFlags(cmd: Command): Command {
   specOption(cmd, CW.mergeRadius, 'distance', 'cw: ');
   specOption(cmd, DBSCAN_PARAMS.eps, 'distance', 'dbscan: ', ` (default ${metricDefaultsText('dbscan')})`);
   specOption(cmd, DBSCAN_PARAMS.minSamples, 'n', 'dbscan: ', ` (default ${DEFAULTS.minSamples}; the library's is ${DBSCAN_PARAMS.minSamples.default})`);
-  specOption(cmd, COMMON_PARAMS.metric, 'name', '');
+  specOption(cmd, METRIC_PARAMS.metric, 'name', '', ` (default ${METRIC_PARAMS.metric.default}; the cluster README's metric table says how each runs and does on faces)`);
+  specOption(cmd, METRIC_PARAMS.p, 'p', '', ` (default ${METRIC_PARAMS.p.default}; inf for Infinity)`);
+  cmd.option('--metric-params <file.json>', 'a JSON object with w (minkowski weights), V (seuclidean variances) or VI (mahalanobis inverse covariance, row-major); default: unweighted, and V or VI estimated from the faces');
   specOption(cmd, COMMON_PARAMS.backend, 'name', '');
   return cmd.option('--allow-same-photo', 'faces of one photo may be one person (mirrors, collages); by default they are kept apart');
 }
@@ -76,9 +81,16 @@ export function parseMethodFlags(method: 'cw' | 'dbscan', f: MethodFlags): CwPar
   const wrong = Object.entries(method === 'cw' ? DBSCAN_ONLY : CW_ONLY).find(([k]) => f[k as keyof MethodFlags] !== undefined);
   if (wrong) throw new UsageError(`${wrong[1]} applies to ${method === 'cw' ? 'dbscan' : 'cw (chinese whispers)'}, not to ${method === 'cw' ? 'cw (chinese whispers)' : 'dbscan'}`);
   const param = <T extends number | string>(spec: ParamSpec, raw: string | undefined) => (raw === undefined ? undefined : parseParam<T>(spec, raw));
-  const metric = param<Metric>(COMMON_PARAMS.metric, f.metric);
+  const m = parseMetricFlags(f);
   const backend = param<BackendOption>(COMMON_PARAMS.backend, f.backend);
-  const distance = (spec: ParamSpec, raw: string | undefined) => (raw === undefined ? undefined : parseDistanceFlag(spec.flag, metric ?? DEFAULTS.metric, spec)(raw));
+  const choice = metricChoice(m); // checked by parseMetricFlags
+  const distance = (spec: ParamSpec, raw: string | undefined) => (raw === undefined ? undefined : parseDistanceFlag(spec.flag, choice, spec)(raw));
+  // a metric without a default (mahalanobis, …) needs the flag: said with the flag's name
+  const needed = method === 'cw' ? CW.threshold : DBSCAN_PARAMS.eps;
+  if ((method === 'cw' ? f.threshold : f.eps) === undefined && metricDefault(method, choice.metric, 1, choice.metricParams) === undefined) {
+    throw new UsageError(`${needed.flag} is needed with --metric ${metricLabel(choice)}: ${noDefaultReason(choice)}`);
+  }
+  const { metric, metricParams } = m;
   if (method === 'cw') {
     return cwParams({
       threshold: distance(CW.threshold, f.threshold),
@@ -86,10 +98,31 @@ export function parseMethodFlags(method: 'cw' | 'dbscan', f: MethodFlags): CwPar
       seed: param(CW.seed, f.seed),
       minClusterSize: param(CW.minClusterSize, f.minClusterSize),
       mergeRadius: param(CW.mergeRadius, f.mergeRadius),
-      metric, backend,
+      metric, metricParams, backend,
     });
   }
-  return dbscanParams({ eps: distance(DBSCAN_PARAMS.eps, f.eps), minSamples: param(DBSCAN_PARAMS.minSamples, f.minSamples), metric, backend });
+  return dbscanParams({ eps: distance(DBSCAN_PARAMS.eps, f.eps), minSamples: param(DBSCAN_PARAMS.minSamples, f.minSamples), metric, metricParams, backend });
+}
+
+/**
+ * `--metric`, `--p` and `--metric-params`, parsed and checked together (the library's rules: p only for
+ * minkowski, w, V and VI only for the metric that takes each), as the API's `metric` and `metricParams`.
+ */
+export function parseMetricFlags(f: Pick<MethodFlags, 'metric' | 'p' | 'metricParams'>): { metric?: MetricName; metricParams?: MetricParams } {
+  const metric = f.metric === undefined ? undefined : parseParam<MetricName>(METRIC_PARAMS.metric, f.metric);
+  const name = metric ?? DEFAULTS.metric;
+  if (f.p !== undefined && name !== 'minkowski') throw new UsageError(`--p applies to --metric minkowski only, not to --metric ${name}`);
+  const params: MetricParams = {
+    ...(f.p === undefined ? {} : { p: parsePFlag(f.p) }),
+    ...(f.metricParams === undefined ? {} : readMetricParamsFile(f.metricParams)),
+  };
+  const metricParams = Object.keys(params).length ? params : undefined;
+  try {
+    metricChoice({ metric, metricParams });
+  } catch (err) {
+    throw new UsageError(f.metricParams === undefined ? (err as Error).message : `Invalid --metric-params ${JSON.stringify(f.metricParams)}: ${(err as Error).message}`);
+  }
+  return { ...(metric === undefined ? {} : { metric }), ...(metricParams ? { metricParams } : {}) };
 }
 
 /** The quality-gate flags (both optional; absent means off). */
@@ -136,7 +169,7 @@ export async function clusterAndReport(methodArg: string, methodFlag: string, in
     const method = parseMethod(methodArg, methodFlag);
     const params = parseMethodFlags(method, flags);
     const options = {
-      ...params, saveas: parseSaveAs(flags.saveas), ...parseGateFlags(flags), ...parseNeighborFlags(flags, 'minSamples' in params ? params.minSamples - 1 : 1),
+      ...params, ...parseMetricFlags(flags), saveas: parseSaveAs(flags.saveas), ...parseGateFlags(flags), ...parseNeighborFlags(flags, 'minSamples' in params ? params.minSamples - 1 : 1),
       allowSamePhoto: flags.allowSamePhoto === true, recluster: flags.recluster === true,
     };
     const opened = openClustering(inputs, inputs ? flags : { ...flags, detect: true }, ui, command);

@@ -17,6 +17,8 @@ Examples:
   $ faceclust cluster cw --out pics-out --threshold 0.9
   $ faceclust cluster dbscan --out pics-out --eps 0.9 --min-samples 3 --saveas
   $ faceclust cluster dbscan --out pics-out --metric cosine --eps 0.45
+  $ faceclust cluster cw --out pics-out --metric minkowski --p 3     default threshold 0.414 (each metric has its own)
+  $ faceclust cluster cw --out pics-out --metric mahalanobis --threshold 21   mahalanobis has no default
   $ faceclust cluster cw --out pics-out --neighbors hnsw     approximate neighbours, index kept in pics-out/hnsw/`);
   return cmd;
 }

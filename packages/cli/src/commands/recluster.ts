@@ -1,6 +1,6 @@
 /** `faceclust recluster <person>`: split one person's faces by clustering them alone. */
 import { Command } from 'commander';
-import { addParamFlags, parseMethod, parseMethodFlags, type MethodFlags } from './cluster-flags.js';
+import { addParamFlags, parseMethod, parseMethodFlags, parseMetricFlags, type MethodFlags } from './cluster-flags.js';
 import { EXIT, failure, openClustering, Ui, type CommonFlags } from './common.js';
 import type { ReclusterOptions } from '../facial-clustering.js';
 import { DEFAULTS, UsageError, type CwParams } from '../options.js';
@@ -25,7 +25,7 @@ export function reclusterCommand(argv: string[]): Command {
       const { minClusterSize: _, ...params } = parseMethodFlags(method, flags) as CwParams;
       const opened = openClustering(undefined, { ...flags, detect: true }, ui, `faceclust ${argv.join(' ')}`);
       dispose = opened.dispose;
-      const r = await opened.fc.reclusterPerson(id, { ...params, method, allowSamePhoto: flags.allowSamePhoto === true } as ReclusterOptions);
+      const r = await opened.fc.reclusterPerson(id, { ...params, ...parseMetricFlags(flags), method, allowSamePhoto: flags.allowSamePhoto === true } as ReclusterOptions);
       if (flags.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else if (!flags.quiet) process.stdout.write(`${r.summary}\n`);
       process.exitCode = EXIT.ok;

@@ -1,8 +1,9 @@
 /** `faceclust suggest`: pairs of people that may be one, and faces far from their person, to review. */
 import path from 'node:path';
 import { Command } from 'commander';
-import { COMMON_PARAMS, type Metric } from '@faceclust/cluster';
-import { DEFAULTS, parseChoiceFlag, parseNumberFlag } from '../options.js';
+import { METRIC_PARAMS } from '@faceclust/cluster';
+import { parseMetricFlags } from './cluster-flags.js';
+import { DEFAULTS, parseNumberFlag } from '../options.js';
 import { count } from '../reports/log.js';
 import { suggest, type SuggestedPerson, type Suggestions } from '../suggest.js';
 import { EXIT, failure, Ui } from './common.js';
@@ -14,6 +15,8 @@ interface SuggestFlags {
   limit?: string;
   person?: string;
   metric?: string;
+  p?: string;
+  metricParams?: string;
   model?: string;
   allowSamePhoto?: boolean;
 }
@@ -52,7 +55,9 @@ export function suggestCommand(): Command {
     .option('--limit <n>', 'most pairs and most faces listed, each', '20')
     .option('--person <id>', 'only pairs with this person, and only its faces')
     .option('--allow-same-photo', 'also pair people with faces in one photo (by default two faces in one photo are two people)')
-    .option('--metric <m>', COMMON_PARAMS.metric.doc, DEFAULTS.metric)
+    .option('--metric <m>', `${METRIC_PARAMS.metric.doc} (default ${DEFAULTS.metric})`)
+    .option('--p <p>', `${METRIC_PARAMS.p.doc} (default ${METRIC_PARAMS.p.default}; inf for Infinity)`)
+    .option('--metric-params <file.json>', 'a JSON object with w (minkowski), V (seuclidean) or VI (mahalanobis); default: unweighted, V or VI estimated from the faces')
     .option('--model <name|file.onnx>', "which model's embeddings, as given to `faceclust embed` (default: the store's only one)")
     .option('--json', 'print { "metric", "pairs": [ { "a", "b", "distance", "closest" } ], "outliers": [ { "faceId", "file", "face", "person", "distance", "rank" } ] }')
     .option('-q, --quiet', 'no messages except errors')
@@ -64,8 +69,7 @@ export function suggestCommand(): Command {
       try {
         const limit = parseNumberFlag('--limit', { min: 1, integer: true })(flags.limit ?? '20');
         const person = flags.person === undefined ? undefined : parseNumberFlag('--person', { min: 1, integer: true })(flags.person);
-        const metric = parseChoiceFlag<Metric>('--metric', COMMON_PARAMS.metric.rule.choices as readonly Metric[])(flags.metric ?? DEFAULTS.metric);
-        const s = await suggest(flags.out, { limit, person, metric, model: flags.model, allowSamePhoto: flags.allowSamePhoto === true, signal: controller.signal });
+        const s = await suggest(flags.out, { limit, person, ...parseMetricFlags(flags), model: flags.model, allowSamePhoto: flags.allowSamePhoto === true, signal: controller.signal });
         if (flags.json) process.stdout.write(`${JSON.stringify(s)}\n`);
         else if (!flags.quiet) process.stdout.write(`${suggestionLines(s, flags.out).join('\n')}\n`);
         process.exitCode = EXIT.ok;

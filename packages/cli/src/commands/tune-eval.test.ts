@@ -65,7 +65,7 @@ describe.skipIf(!hasCrops)('faceclust tune / eval on bbt-crops', () => {
     expect(json.merge.rows.map((row: { mergeRadius: number }) => row.mergeRadius)[0]).toBe(0);
     expect(Object.keys(json.merge.rows[0])).toEqual(['mergeRadius', 'threshold', 'clusters', 'noise', 'largest', 'singletons', 'pairwiseF', 'bcubedF']);
     // the 30 values of the default range, rounded as typed, plus a row at the suggestion when it falls between two
-    const grid = sweepGrid(...defaultRange('cw', 'euclidean'), 30);
+    const grid = sweepGrid(...defaultRange('cw', 'euclidean')!, 30);
     const inside = json.suggested > grid[0] && json.suggested < grid[29] && !grid.includes(json.suggested);
     expect(json.rows.map((row: { threshold: number }) => row.threshold)).toEqual(inside ? [...grid, json.suggested].sort((a, b) => a - b) : grid);
     expect(json.rows.filter((row: { threshold: number }) => row.threshold === json.suggested)).toHaveLength(inside || grid.includes(json.suggested) ? 1 : 0);

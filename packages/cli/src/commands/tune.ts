@@ -1,17 +1,18 @@
 /** `faceclust tune --method cw|dbscan`: sweep the threshold over the stored faces, suggest one, chart it. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BACKENDS, METRICS } from '@faceclust/cluster';
+import { BACKENDS, METRIC_PARAMS } from '@faceclust/cluster';
 import { FaceStore } from '@faceclust/embed';
 import { Command } from 'commander';
 import { loadTruth, parseTruthFlag } from '../ground-truth.js';
-import { DEFAULTS, parseChoiceFlag, parseDistanceFlag, parseNumberFlag, UsageError } from '../options.js';
+import { DEFAULTS, describeParams, parseChoiceFlag, parseDistanceFlag, parseNumberFlag, UsageError } from '../options.js';
 import { prepareOutDir, reserveCall, STORE_FILE, writeNewFile } from '../output.js';
 import { kDistanceChartSvg, sweepChartSvg, writePng } from '../reports/chart.js';
 import { appendLog, ms } from '../reports/log.js';
 import { defaultRange, mergeTable, tune, tuneCsv, tuneJson, tuneSummary, tuneTable } from '../tune.js';
 import { EXIT, failure, parseThreads, Ui } from './common.js';
-import { parseMethod } from './cluster-flags.js';
+import { parseMethod, parseMetricFlags } from './cluster-flags.js';
+import { metricChoice } from '../metric.js';
 
 interface TuneFlags {
   out: string;
@@ -21,6 +22,8 @@ interface TuneFlags {
   steps?: string;
   truth?: string;
   metric?: string;
+  p?: string;
+  metricParams?: string;
   backend?: string;
   threads?: string;
   iterations?: string;
@@ -40,8 +43,8 @@ export function tuneCommand(argv: string[]): Command {
   const cmd = new Command('tune')
     .description('sweep the threshold (cw) or eps (dbscan) over the faces in <out>: a table, a CSV, a chart and a suggested value')
     .option('-m, --method <cw|dbscan>', 'clustering method', 'cw')
-    .option('--from <distance>', `smallest threshold (default for euclidean: cw ${defaultRange('cw', 'euclidean')[0]}, dbscan ${defaultRange('dbscan', 'euclidean')[0]})`)
-    .option('--to <distance>', `largest threshold (default for euclidean: cw ${defaultRange('cw', 'euclidean')[1]}, dbscan ${defaultRange('dbscan', 'euclidean')[1]})`)
+    .option('--from <distance>', `smallest threshold (default for euclidean: cw ${defaultRange('cw', 'euclidean')![0]}, dbscan ${defaultRange('dbscan', 'euclidean')![0]}; the same factors of each metric's default; needed for mahalanobis)`)
+    .option('--to <distance>', `largest threshold (default for euclidean: cw ${defaultRange('cw', 'euclidean')![1]}, dbscan ${defaultRange('dbscan', 'euclidean')![1]})`)
     .option('--steps <n>', 'values from --from to --to, ends included, rounded to the step (plus a row at the suggested value)', '30')
     .option('--truth <folder|dir|file.csv>', 'score every value against ground truth: `folder` = each photo\'s parent folder name; a folder path = the subfolder of it the photo lies in (<dir>/<Name>/…); or a CSV of file,identity')
     .option('--iterations <n>', `cw: maximum passes (default ${DEFAULTS.iterations})`)
@@ -49,7 +52,9 @@ export function tuneCommand(argv: string[]): Command {
     .option('--min-cluster-size <n>', `cw: smaller clusters go to no_class (default ${DEFAULTS.minClusterSize})`)
     .option('--merge-radius <distance>', 'cw: a fixed merge radius at every threshold (default: 0.9 × each threshold, and a table of merge radii at the suggested threshold)')
     .option('--min-samples <n>', `dbscan: faces (itself included) within eps that make a core face (default ${DEFAULTS.minSamples})`)
-    .option('--metric <name>', `distance: ${METRICS.join(', ')} (default ${DEFAULTS.metric})`)
+    .option('--metric <name>', `${METRIC_PARAMS.metric.doc} (default ${DEFAULTS.metric})`)
+    .option('--p <p>', `${METRIC_PARAMS.p.doc} (default ${METRIC_PARAMS.p.default}; inf for Infinity)`)
+    .option('--metric-params <file.json>', 'a JSON object with w (minkowski), V (seuclidean) or VI (mahalanobis); default: unweighted, V or VI estimated from the faces')
     .option('--backend <name>', `clustering backend: ${BACKENDS.join(', ')} (default auto)`)
     .option('--threads <n>', 'threads for the distance stage (default: every core)')
     .option('-o, --out <dir>', 'output folder holding faces.sqlite (from faceclust embed)', DEFAULTS.out)
@@ -66,8 +71,8 @@ export function tuneCommand(argv: string[]): Command {
       if (method === 'cw' && flags.minSamples !== undefined) throw new UsageError('--min-samples applies to dbscan, not to cw (chinese whispers)');
       const wrong = method === 'dbscan' ? Object.entries(CW_ONLY).find(([k]) => flags[k as keyof TuneFlags] !== undefined) : undefined;
       if (wrong) throw new UsageError(`${wrong[1]} applies to cw (chinese whispers), not to dbscan`);
-      const metric = flags.metric === undefined ? undefined : parseChoiceFlag('--metric', METRICS)(flags.metric);
-      const distance = (flag: string, raw: string | undefined) => (raw === undefined ? undefined : parseDistanceFlag(flag, metric ?? DEFAULTS.metric)(raw));
+      const m = parseMetricFlags(flags);
+      const distance = (flag: string, raw: string | undefined) => (raw === undefined ? undefined : parseDistanceFlag(flag, metricChoice(m))(raw));
       const options = {
         method,
         from: distance('--from', flags.from),
@@ -78,7 +83,7 @@ export function tuneCommand(argv: string[]): Command {
         minClusterSize: num('--min-cluster-size', flags.minClusterSize, { min: 1, integer: true }),
         mergeRadius: num('--merge-radius', flags.mergeRadius, { min: 0 }),
         minSamples: num('--min-samples', flags.minSamples, { min: 1, integer: true }),
-        metric,
+        ...m,
         backend: flags.backend === undefined ? undefined : parseChoiceFlag('--backend', BACKENDS)(flags.backend),
         threads: parseThreads(flags.threads),
       };
@@ -121,7 +126,7 @@ export function tuneCommand(argv: string[]): Command {
       appendLog(out, `call ${id}: tune ${method === 'cw' ? 'chinese whispers' : 'dbscan'}`, when, [
         ['command', `faceclust ${argv.join(' ')}`],
         ['method', method === 'cw' ? 'chinese whispers' : 'dbscan'],
-        ['parameters', Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ')],
+        ['parameters', describeParams(r.params)],
         ['model', set.model],
         ['faces', set.faces.length],
         ['ground truth', truth ? `${truth.source}: ${truth.identities} people${truth.unlabelled ? `, ${truth.unlabelled} faces without identity (scored as their own person)` : ''}` : 'none'],
