@@ -30,13 +30,14 @@
 namespace fc {
 namespace {
 
-// Two ways to store a point, fixed per index:
+// Three ways to store a point, fixed per index:
 //  - rows: the 4-byte row number; distances read the caller's fp32 matrix through the active ISA's kernels.
 //  - bf16: a search copy inside hnswlib's element (float ‖x‖², then the row as bf16 pairs, zero-padded to a
 //    multiple of 32 words), next to the links hnswlib already fetches and prefetches: half the bytes of fp32
 //    and vdpbf16ps. Chosen when created under a table whose dot products run on bf16 (HnswKernels(): amx,
-//    avx512bf16, or avx512 chosen automatically on a CPU with vdpbf16ps) for euclidean, sqeuclidean and
-//    cosine (rows normalised first); a loaded bf16 index runs under any table, through its dot_bf16 kernel.
+//    avx512bf16, or avx512 chosen automatically on a CPU with vdpbf16ps) and without hnsw_i8, which since
+//    int8 rows is none: indexes saved before are bf16; a loaded bf16 index runs under any table, through its
+//    dot_bf16 kernel. For euclidean, sqeuclidean and cosine (rows normalised first), as int8.
 //  - int8: as bf16, with the row scaled by 127 / max |x| and rounded to int8 (16-byte header: float ‖x‖², float
 //    scale), zero-padded to a multiple of 64 bytes: half bf16's bytes again (9 cache lines for dim 512
 //    instead of 17). Chosen instead of bf16 under a table with hnsw_i8 (amx, avx512bf16: VNNI); a loaded int8
