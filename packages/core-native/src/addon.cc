@@ -29,6 +29,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pairwise", Napi::Function::New(env, fc::PairwiseJs, "pairwise"));
   exports.Set("pairwiseSync", Napi::Function::New(env, fc::PairwiseSyncJs, "pairwiseSync"));
   exports.Set("dotBf16Sync", Napi::Function::New(env, fc::DotBf16SyncJs, "dotBf16Sync"));
+  exports.Set("dotI8Sync", Napi::Function::New(env, fc::DotI8SyncJs, "dotI8Sync"));
   exports.Set("radiusGraph", Napi::Function::New(env, fc::RadiusGraphJs, "radiusGraph"));
   exports.Set("radiusGraphSync", Napi::Function::New(env, fc::RadiusGraphSyncJs, "radiusGraphSync"));
   exports.Set("nearestCandidates", Napi::Function::New(env, fc::NearestCandidatesJs, "nearestCandidates"));

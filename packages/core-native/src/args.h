@@ -29,6 +29,8 @@ inline const char* TypedArrayName<int32_t>() { return "Int32Array"; }
 template <>
 inline const char* TypedArrayName<uint8_t>() { return "Uint8Array"; }
 template <>
+inline const char* TypedArrayName<int8_t>() { return "Int8Array"; }
+template <>
 inline const char* TypedArrayName<double>() { return "Float64Array"; }
 
 template <typename T>
@@ -41,6 +43,8 @@ template <>
 inline napi_typedarray_type TypedArrayType<int32_t>() { return napi_int32_array; }
 template <>
 inline napi_typedarray_type TypedArrayType<uint8_t>() { return napi_uint8_array; }
+template <>
+inline napi_typedarray_type TypedArrayType<int8_t>() { return napi_int8_array; }
 template <>
 inline napi_typedarray_type TypedArrayType<double>() { return napi_float64_array; }
 

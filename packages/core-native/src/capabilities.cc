@@ -92,7 +92,7 @@ const Entry kEntries[] = {
     {"avx512bf16", [] { return &Avx512Bf16Kernels(); },
      [](const CpuFeatures& c) {
        return c.Has("avx512f") && c.Has("avx512bw") && c.Has("avx512vl") && c.Has("avx512dq") && c.Has("fma") &&
-              c.Has("avx2") && c.Has("avx512bf16");
+              c.Has("avx2") && c.Has("avx512bf16") && c.Has("avx512vnni");
      },
      false},
 #endif
@@ -101,7 +101,7 @@ const Entry kEntries[] = {
     {"amx", [] { return &AmxKernels(); },
      [](const CpuFeatures& c) {
        return c.Has("avx512f") && c.Has("avx512bw") && c.Has("avx512vl") && c.Has("avx512dq") && c.Has("fma") &&
-              c.Has("avx2") && c.Has("avx512bf16") && c.Has("amxbf16") && c.Has("amxtile") && AmxPermitted();
+              c.Has("avx2") && c.Has("avx512bf16") && c.Has("avx512vnni") && c.Has("amxbf16") && c.Has("amxtile") && AmxPermitted();
      }},
 #endif
 #if defined(FACECLUST_HAVE_NEON)

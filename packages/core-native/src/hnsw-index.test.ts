@@ -23,6 +23,19 @@ function edgeMap(g: NativeGraph) {
   return m;
 }
 
+/** Connected components of a CSR graph. */
+function components(n: number, g: NativeGraph): number {
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (let i = 0; i < n; i++) for (let e = g.offsets[i]; e < g.offsets[i + 1]; e++) parent[find(i)] = find(g.indices[e]);
+  let roots = 0;
+  for (let i = 0; i < n; i++) if (find(i) === i) roots++;
+  return roots;
+}
+
 describe('hnsw: kNN graph cut at the radius', () => {
   for (const metric of METRICS) {
     it(`equals the exact graph with generous parameters (${metric})`, async () => {
@@ -149,6 +162,25 @@ describe('hnsw: kNN graph cut at the radius', () => {
     // still a subgraph of the exact one, with its distances
     const e = edgeMap(exact);
     for (const [key, d] of edgeMap(g)) expect(e.get(key)).toBe(d);
+  });
+
+  it('joins closed parts to the rest of their cluster: as many components as the exact graph', async () => {
+    // 2000 clusters of ~10 in 128-d under a weak index (M 4, efConstruction 20, one thread: deterministic)
+    // searched 16 wide: searches from a row's own node leave parts of a cluster whose faces see only each
+    // other (2,107 components without the search from the entry point, 2,000 in the exact graph).
+    const n = 20000;
+    const dim = 128;
+    const x = clusteredVectors(n, dim, 2000, 21, 0.3);
+    const radius = 4.5;
+    const exact = await native.radiusGraph(x, n, dim, 'euclidean', radius, 2);
+    const index = native.hnswCreate(dim, 'euclidean', 4, 20, n, 7);
+    await native.hnswAdd(index, x, n, 1);
+    const g = await native.hnswKnnGraph(index, x, n, 16, 16, radius, 2);
+    expect(components(n, g)).toBe(components(n, exact));
+    const e = edgeMap(exact);
+    for (const [key, d] of edgeMap(g)) expect(e.get(key)).toBe(d);
+    // the same graph again: the step is deterministic
+    expect(plain(await native.hnswKnnGraph(index, x, n, 16, 16, radius, 1))).toEqual(plain(g));
   });
 
   it('reads subarray() views at their byteOffset', async () => {

@@ -105,6 +105,11 @@ export interface NativeBinding {
    * b.length`, a multiple of 32 words. `scalar` returns the float64 sum in index order, rounded once.
    */
   dotBf16Sync(a: Uint32Array, b: Uint32Array): number;
+  /**
+   * Σ a·b over int8 values with the active path's kernel (exact, in int32): the HNSW search distance on int8
+   * rows (tests). `a.length === b.length`, a multiple of 64.
+   */
+  dotI8Sync(a: Int8Array, b: Int8Array): number;
 
   /**
    * All pairs within `radius` (distance <= radius), streamed in blocks, never n×n in memory.

@@ -82,6 +82,20 @@ Napi::Value DotBf16SyncJs(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value DotI8SyncJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    auto a = GetArray<int8_t>(info, 0, "a");
+    auto b = GetArray<int8_t>(info, 1, "b");
+    if (a.length != b.length || a.length % 64 != 0) {
+      throw Failure("ERR_FACECLUST_DIM", "Expected a.length == b.length, a multiple of 64, but received lengths " +
+                                             std::to_string(a.length) + " and " + std::to_string(b.length),
+                    ErrorKind::kRange);
+    }
+    const Kernels& k = ActiveKernels();
+    return Napi::Number::New(info.Env(), (k.dot_i8 ? k.dot_i8 : DotI8Reference)(a.data, b.data, a.length));
+  });
+}
+
 Napi::Value PairwiseJs(const Napi::CallbackInfo& info) {
   return GuardAsync(info, [&]() -> Napi::Value {
     PairwiseArgs p = ParseArgs(info, true);

@@ -15,5 +15,7 @@ Napi::Value PairwiseSyncJs(const Napi::CallbackInfo& info);
 // dotBf16Sync(a, b): the active table's bf16 dot (the HNSW search distance on bf16 rows), for tests and
 // kernel benchmarks.
 Napi::Value DotBf16SyncJs(const Napi::CallbackInfo& info);
+// dotI8Sync(a, b): the active table's int8 dot (the HNSW search distance on int8 rows), for tests.
+Napi::Value DotI8SyncJs(const Napi::CallbackInfo& info);
 
 }  // namespace fc

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadNative } from './native.js';
-import { METRICS, bf16Words, randomVectors, referenceDistance, referenceDotBf16 } from './test-helpers.js';
+import { METRICS, bf16Words, mulberry32, randomVectors, referenceDistance, referenceDotBf16 } from './test-helpers.js';
 
 const native = loadNative();
 const { supported, active } = native.capabilities();
@@ -91,6 +91,43 @@ describe('pairwise', () => {
       code: 'ERR_FACECLUST_DIM',
       message: expect.stringMatching(/a\.length == na \* dim = 3 \* 3 but received length 6/),
     });
+  });
+});
+
+describe('dotI8Sync: the HNSW int8 search dot, exact on every kernel table', () => {
+  const pair = (bytes: number, seed: number) => {
+    const next = mulberry32(seed);
+    const row = () => Int8Array.from({ length: bytes }, () => Math.floor(next() * 256) - 128);
+    return [row(), row()] as const;
+  };
+  const reference = (a: Int8Array, b: Int8Array) => a.reduce((s, v, k) => s + v * b[k], 0);
+
+  it.each(supported)('%s equals the integer sum', (isa) => {
+    native.setIsa(isa);
+    try {
+      for (const bytes of [64, 128, 512, 576]) {
+        const [a, b] = pair(bytes, bytes);
+        expect(native.dotI8Sync(a, b), `${isa} ${bytes} bytes`).toBe(reference(a, b));
+      }
+      // the extremes: -128 · -128 in every byte (the offset trick's widest case)
+      const low = new Int8Array(512).fill(-128);
+      expect(native.dotI8Sync(low, low)).toBe(512 * 128 * 128);
+      const [a, b] = pair(128, 9);
+      const backing = new Int8Array(3 + 128);
+      backing.set(a, 3);
+      expect(native.dotI8Sync(backing.subarray(3), b)).toBe(reference(a, b));
+    } finally {
+      native.setIsa(active);
+    }
+  });
+
+  it('BAD CALL - lengths that differ or are not a multiple of 64', () => {
+    expect(() => native.dotI8Sync(new Int8Array(64), new Int8Array(128))).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_FACECLUST_DIM', message: 'Expected a.length == b.length, a multiple of 64, but received lengths 64 and 128' }),
+    );
+    expect(() => native.dotI8Sync(new Uint8Array(64) as never, new Int8Array(64))).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_FACECLUST_ARG' }),
+    );
   });
 });
 

@@ -88,6 +88,8 @@ Kernels Make() {
   Kernels k = Avx512Kernels();
   k.name = "amx";
   k.dot_bf16 = Avx512Bf16Kernels().dot_bf16;  // vdpbf16ps: capabilities.cc requires avx512bf16 for amx
+  k.dot_i8 = Avx512Bf16Kernels().dot_i8;      // VNNI: capabilities.cc requires avx512vnni for amx
+  k.hnsw_i8 = true;
   k.tile = Tile;
   k.tile_mr[kTileDot] = kRows;
   k.tile_bf16_dot = true;

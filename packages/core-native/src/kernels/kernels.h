@@ -76,11 +76,18 @@ struct Kernels {
   bool tile_amx = false;
   // Called on the worker thread after its last tile call of a block (AMX releases its tile state).
   void (*tile_finish)() = nullptr;
+  // Σ a·b of int8 rows, exact, `bytes` a multiple of 64: the HNSW search distance on int8 rows (hnsw_index.cc).
+  // nullptr: DotI8Reference.
+  int32_t (*dot_i8)(const int8_t* a, const int8_t* b, size_t bytes) = nullptr;
+  // New HNSW indexes store int8 rows (this table has a fast dot_i8: VNNI).
+  bool hnsw_i8 = false;
 };
 
 const Kernels& ScalarKernels();
 // The scalar table's dot_bf16, for tables with no faster one.
 float DotBf16Reference(const uint32_t* a, const uint32_t* b, size_t words);
+// dot_i8 for tables with no faster one.
+int32_t DotI8Reference(const int8_t* a, const int8_t* b, size_t bytes);
 #if defined(FACECLUST_HAVE_AVX2)
 const Kernels& Avx2Kernels();
 #endif

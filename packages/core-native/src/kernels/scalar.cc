@@ -49,6 +49,12 @@ const Kernels kScalar = {
 
 }  // namespace
 
+int32_t DotI8Reference(const int8_t* a, const int8_t* b, size_t bytes) {
+  int32_t s = 0;
+  for (size_t k = 0; k < bytes; ++k) s += static_cast<int32_t>(a[k]) * b[k];
+  return s;
+}
+
 float DotBf16Reference(const uint32_t* a, const uint32_t* b, size_t words) {
   double s = 0.0;
   for (size_t w = 0; w < words; ++w) {
