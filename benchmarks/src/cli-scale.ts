@@ -31,6 +31,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { evaluate } from '@faceclust/cluster';
 import { CLI, cliBuild, du, fillStore, nativeCapabilities, readCliJson, rowsFromJson, runCli, sec, type ChildRun } from './cli-child.js';
 import { realisticCrops } from './crops.js';
@@ -172,6 +173,7 @@ function stepMs(c: CallResult, prefix: string): number | undefined {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
+    args: benchArgs(),
     options: {
       n: { type: 'string', default: process.env.N ?? '120000' },
       dim: { type: 'string', default: process.env.DIM ?? '512' },

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import * as cluster from '@faceclust/cluster';
 import { generateClustered } from './generator.js';
 import { machineInfo } from './machine.js';
@@ -25,6 +26,7 @@ import { formatTable } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
+  args: benchArgs(),
   options: {
     n: { type: 'string', default: process.env.N ?? '20000,500000' },
     dim: { type: 'string', default: '512' },

@@ -29,6 +29,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { evaluate } from '@faceclust/cluster';
 import { CLI, cliBuild, fillStore, intFlag, nativeCapabilities, photoOrder, readCliJson, rowsFromJson, runCli, sec } from './cli-child.js';
 import { generateClustered } from './generator.js';
@@ -226,6 +227,7 @@ async function main(): Promise<void> {
     return;
   }
   const { values } = parseArgs({
+    args: benchArgs(),
     options: {
       n: { type: 'string', default: process.env.N ?? '1000000' },
       parts: { type: 'string', default: 'cli,hnswlib' },

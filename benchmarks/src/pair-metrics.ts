@@ -20,6 +20,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import * as cluster from '@faceclust/cluster';
 import { FaceStore } from '@faceclust/embed';
 import { generateClustered } from './generator.js';
@@ -28,6 +29,7 @@ import { formatTable } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
+  args: benchArgs(),
   options: {
     n: { type: 'string', default: '4000' },
     p: { type: 'string', default: '1.5,3' },

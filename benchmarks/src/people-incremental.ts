@@ -37,6 +37,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { evaluate } from '@faceclust/cluster';
 import { CLI, cliBuild, du, fillStore, intFlag, nativeCapabilities, readCliJson, rowsFromJson, runCli, sec, type ChildRun, type CliJson } from './cli-child.js';
 import { generateClustered, mulberry32 } from './generator.js';
@@ -189,6 +190,7 @@ const msCell = (ms: number | undefined) => (ms === undefined ? '' : Math.round(m
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
+    args: benchArgs(),
     options: {
       n0: { type: 'string', default: process.env.N0 ?? '100000' },
       added: { type: 'string', default: process.env.ADDED ?? '1000' },

@@ -21,6 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import type { CaseResult, CaseSpec } from './case.js';
 import { measureBaselines, type BaselineResult } from './baselines.js';
 import { generateClustered } from './generator.js';
@@ -30,6 +31,7 @@ import { formatTable } from './table.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const { values } = parseArgs({
+  args: benchArgs(),
   options: {
     n: { type: 'string', default: process.env.N ?? '1000,5000,20000' },
     dim: { type: 'string', default: process.env.DIM ?? '512' },

@@ -29,6 +29,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { generateClustered } from './generator.js';
 import { machineInfo } from './machine.js';
 import { formatTable, mib } from './table.js';
@@ -201,6 +202,7 @@ async function main(): Promise<void> {
     return;
   }
   const { values } = parseArgs({
+    args: benchArgs(),
     options: {
       n: { type: 'string', default: process.env.N ?? '50000,100000,250000' },
       'with-500k': { type: 'boolean', default: false },

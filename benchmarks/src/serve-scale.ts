@@ -47,6 +47,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { CLI, cliBuild, du, fillStore, intFlag, nativeCapabilities, readCliJson, rssMiB, runCli, sec, type ChildRun } from './cli-child.js';
 import { realisticCrops } from './crops.js';
@@ -318,6 +319,7 @@ const errorOf = (s: PageSeries) => [...s.cold, ...s.warm].find((l) => l.error)?.
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
+    args: benchArgs(),
     options: {
       n: { type: 'string', default: process.env.N ?? '100000' },
       dim: { type: 'string', default: process.env.DIM ?? '512' },
