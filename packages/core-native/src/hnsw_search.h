@@ -76,6 +76,12 @@ class Hnsw : public hnswlib::HierarchicalNSW<float> {
   Queue SearchFromTop(const void* point, size_t ef) const;
 
  private:
+  // Greedy descent from `node` through layers from..to+1, as hnswlib's addPoint and searchKnn do it: the node
+  // nearest `point` reached on layer to+1. `lock_node(n)` guards n's links while they are read (Insert:
+  // other threads may be linking; a search after the build needs no lock).
+  template <class LockNode>
+  tableint Descend(const void* point, tableint node, int from, int to, LockNode lock_node) const;
+
   // Candidates prefetched ahead of the distance being computed (9 cache lines each for int8 rows of dim 512);
   // 8 searched faster than 3 in two A/B runs at 100k (README, "A million faces").
   static constexpr size_t kAhead = 8;
@@ -166,12 +172,13 @@ inline Hnsw::Queue Hnsw::SearchLayer0(tableint ep, const void* point, size_t ef)
   return Search<false>(ep, point, 0, ef);
 }
 
-inline Hnsw::Queue Hnsw::SearchFromTop(const void* point, size_t ef) const {
-  tableint node = enterpoint_node_;
+template <class LockNode>
+inline Hnsw::tableint Hnsw::Descend(const void* point, tableint node, int from, int to, LockNode lock_node) const {
   float best = fstdistfunc_(point, getDataByInternalId(node), dist_func_param_);
-  for (int level = maxlevel_; level > 0; --level) {
+  for (int level = from; level > to; --level) {
     for (bool changed = true; changed;) {
       changed = false;
+      [[maybe_unused]] auto guard = lock_node(node);
       hnswlib::linklistsizeint* list = get_linklist(node, level);
       const tableint* links = reinterpret_cast<const tableint*>(list + 1);
       for (size_t j = 0, size = getListCount(list); j < size; ++j) {
@@ -184,6 +191,11 @@ inline Hnsw::Queue Hnsw::SearchFromTop(const void* point, size_t ef) const {
       }
     }
   }
+  return node;
+}
+
+inline Hnsw::Queue Hnsw::SearchFromTop(const void* point, size_t ef) const {
+  const tableint node = Descend(point, enterpoint_node_, maxlevel_, 0, [](tableint) { return 0; });
   return SearchLayer0(node, point, ef);
 }
 
@@ -214,23 +226,7 @@ inline Hnsw::tableint Hnsw::Insert(const void* point, hnswlib::labeltype label) 
   }
   if (static_cast<signed>(node) != -1) {
     if (level < maxLevel) {
-      float best = fstdistfunc_(point, getDataByInternalId(node), dist_func_param_);
-      for (int l = maxLevel; l > level; --l) {
-        for (bool changed = true; changed;) {
-          changed = false;
-          std::unique_lock<std::mutex> lock(link_list_locks_[node]);
-          hnswlib::linklistsizeint* list = get_linklist(node, l);
-          const tableint* links = reinterpret_cast<const tableint*>(list + 1);
-          for (size_t j = 0, size = getListCount(list); j < size; ++j) {
-            const float d = fstdistfunc_(point, getDataByInternalId(links[j]), dist_func_param_);
-            if (d < best) {
-              best = d;
-              node = links[j];
-              changed = true;
-            }
-          }
-        }
-      }
+      node = Descend(point, node, maxLevel, level, [this](tableint n) { return std::unique_lock<std::mutex>(link_list_locks_[n]); });
     }
     for (int l = std::min(level, maxLevel); l >= 0; --l) {
       Queue top = SearchLayer(node, point, l);
