@@ -30,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchArgs } from './args.js';
-import { evaluate } from '@faceclust/cluster';
+import { evaluate, type HnswGraphStats } from '@faceclust/cluster';
 import { CLI, cliBuild, fillStore, intFlag, nativeCapabilities, photoOrder, readCliJson, rowsFromJson, runCli, sec } from './cli-child.js';
 import { generateClustered } from './generator.js';
 import { machineInfo } from './machine.js';
@@ -84,6 +84,8 @@ interface PartResult {
   lonely?: number;
   splitByGraph?: number;
   splitByCw?: number;
+  /** library: what the graph's steps did (HnswIndex.knnGraph's stats: rows per step, each step's wall ms). */
+  graphSteps?: HnswGraphStats;
   simd?: string;
 }
 
@@ -160,6 +162,7 @@ async function libraryCase(p: Params): Promise<PartResult> {
     components: new Set(comp).size, lonely, splitByGraph: splitPeople(truth, comp),
     // people whose faces the graph connects but Chinese Whispers still puts in two clusters
     splitByCw: splitPeople(truth, run.labels) - splitPeople(truth, comp),
+    graphSteps: graph.stats,
   };
 }
 
@@ -305,6 +308,13 @@ async function main(): Promise<void> {
         }
         if (!r.ok) process.stderr.write(`n=${n} ${part} failed:\n${r.error}\n`);
         else process.stderr.write(`n=${n} ${part}: ${sec(r.wallMs)} s (build ${sec(r.buildMs)}, graph ${sec(r.graphMs)}), peak ${r.peakRssMiB} MiB${r.clusters ? `, ${r.clusters} clusters (true ${r.trueClusters}), BCubed F ${r.bcubedF!.toFixed(4)}` : ''}\n`);
+        const st = r.graphSteps;
+        if (st) {
+          process.stderr.write(
+            `  graph steps: search ${sec(st.searchMs)} s (${st.widened} widened), short rows ${st.shortRows} (${st.exactRows} exact, ${st.followers} followers) ${sec(st.shortMs)} s, ` +
+              `closed parts ${st.closedParts} (${st.stillClosed} still closed) ${sec(st.closedMs)} s, union ${sec(st.unionMs)} s\n`,
+          );
+        }
         results.push(r);
         write();
       }

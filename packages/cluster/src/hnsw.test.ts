@@ -52,6 +52,9 @@ describe('neighbors: hnsw against exact', () => {
       found += Math.min(32, approx.offsets[i + 1] - approx.offsets[i]);
     }
     expect(found / (approx.n * 32)).toBeGreaterThan(0.98);
+    // what the steps did: blobs of 50 leave no row short, and every blob (> k faces) is open
+    expect(approx.stats).toMatchObject({ shortRows: 0, exactRows: 0, followers: 0, closedParts: 0 });
+    expect(approx.stats.searchMs).toBeGreaterThan(0);
     const a = await chineseWhispers(mid.vectors, dim, { threshold: 8, neighbors: 'hnsw', hnsw: { index } });
     const e = await chineseWhispers(mid.vectors, dim, { threshold: 8, neighbors: 'exact' });
     expect(evaluate(a.labels, e.labels).pairwise.f).toBeGreaterThanOrEqual(0.99);

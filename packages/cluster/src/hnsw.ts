@@ -5,7 +5,7 @@
  */
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { NativeHnswIndex } from '@faceclust/core-native';
+import type { NativeHnswGraphStats, NativeHnswIndex } from '@faceclust/core-native';
 import { resolveBackend, resolveThreads, type HnswBinding } from './backend.js';
 import { throwIfAborted, withCancel } from './cancel.js';
 import type { NeighborGraph } from './graph.js';
@@ -55,6 +55,20 @@ export interface HnswAddOptions extends CancelOptions {
 }
 
 /** Options of {@link HnswIndex.knnGraph}. */
+/**
+ * What {@link HnswIndex.knnGraph}'s steps did (core-native README, "Graph"): rows searched again 256 wide
+ * (`widened`), rows the searches left with fewer than 2 neighbours (`shortRows`), of which `exactRows` got
+ * their exact nearest among every row and `followers` took candidates from their group's row; closed parts
+ * searched from the entry point (`closedParts`), of which `stillClosed` were compared exactly with each other;
+ * and each step's wall time in ms.
+ */
+export type HnswGraphStats = NativeHnswGraphStats;
+
+/** A {@link NeighborGraph} from the index, with what its steps did. */
+export interface HnswGraph extends NeighborGraph {
+  stats: HnswGraphStats;
+}
+
 export interface HnswGraphOptions extends CancelOptions {
   /** Keep neighbours at distance `<= radius` (decided on the float64 reference); a finite number > 0. */
   radius: number;
@@ -269,7 +283,7 @@ export class HnswIndex {
    * symmetrised (an edge found from either end is kept), giving the same CSR form and distances as
    * {@link radiusGraph}: a subgraph of the exact graph.
    */
-  async knnGraph(options: HnswGraphOptions): Promise<NeighborGraph> {
+  async knnGraph(options: HnswGraphOptions): Promise<HnswGraph> {
     const opts = expectOptions('options', options, true);
     const radius = expectPositiveFinite('radius', opts.radius);
     const { k, ef, maxNeighbors } = hnswSearchParams(opts, 1);
@@ -280,13 +294,16 @@ export class HnswIndex {
   }
 
   /** Validated form of {@link knnGraph} (for the clustering functions). */
-  async graph(radius: number, k: number, ef: number, threads: number, maxNeighbors = k, signal?: AbortSignal): Promise<NeighborGraph> {
+  async graph(radius: number, k: number, ef: number, threads: number, maxNeighbors = k, signal?: AbortSignal): Promise<HnswGraph> {
     const n = this.count;
-    if (n === 0) return { n: 0, offsets: new Uint32Array(1), indices: new Int32Array(0), distances: new Float32Array(0) };
+    if (n === 0) {
+      const stats = { widened: 0, shortRows: 0, exactRows: 0, followers: 0, closedParts: 0, stillClosed: 0, searchMs: 0, shortMs: 0, closedMs: 0, unionMs: 0 };
+      return { n: 0, offsets: new Uint32Array(1), indices: new Int32Array(0), distances: new Float32Array(0), stats };
+    }
     const native = this.native;
     const vectors = this.vectors;
     const g = await withCancel(native, signal, (token) => native.hnswKnnGraph(this.handle, vectors, n, k, ef, radius, threads, maxNeighbors, token));
-    return { n, offsets: g.offsets, indices: g.indices, distances: g.distances };
+    return { n, offsets: g.offsets, indices: g.indices, distances: g.distances, stats: g.stats };
   }
 
   /**

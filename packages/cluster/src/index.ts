@@ -21,7 +21,7 @@ export {
 export type { ChoiceRule, IntegerRule, NumberRule, ParamRule, ParamSpec } from './params.js';
 /** How every message renders a received value. */
 export { describe } from './validate.js';
-export type { HnswAddOptions, HnswBuildOptions, HnswGraphOptions, HnswLoadOptions } from './hnsw.js';
+export type { HnswAddOptions, HnswBuildOptions, HnswGraph, HnswGraphOptions, HnswGraphStats, HnswLoadOptions } from './hnsw.js';
 export { AUTO_EXACT_MAX_EDGES, AUTO_EXACT_MAX_EDGES_PER_FACE, AUTO_HNSW_FROM, AUTO_SAMPLE_ROWS, NEIGHBOR_STRATEGIES, resolveNeighbors } from './neighbors.js';
 export type { HnswOptions, NeighborChoice, NeighborOptions, NeighborStrategy, ResolveNeighborsOptions } from './neighbors.js';
 export type { NeighborGraph } from './graph.js';

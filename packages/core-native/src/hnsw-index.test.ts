@@ -183,6 +183,44 @@ describe('hnsw: kNN graph cut at the radius', () => {
     expect(plain(await native.hnswKnnGraph(index, x, n, 16, 16, radius, 1))).toEqual(plain(g));
   });
 
+  it('completes short rows from each other, then from their group row, as well as an exact step for each would', async () => {
+    // 60 people of ~150 faces (more than k: open) and 1,800 of ~5 in 128-d, interleaved, under a weak index
+    // (M 4, efConstruction 10, one thread: deterministic) searched 8 wide: many faces are left short.
+    const dim = 128;
+    const n = 18000;
+    const big = clusteredVectors(n / 2, dim, 60, 31, 0.3);
+    const small = clusteredVectors(n / 2, dim, 1800, 41, 0.3);
+    const x = new Float32Array(n * dim);
+    for (let i = 0; i < n / 2; i++) {
+      x.set(big.subarray(i * dim, (i + 1) * dim), 2 * i * dim);
+      x.set(small.subarray(i * dim, (i + 1) * dim), (2 * i + 1) * dim);
+    }
+    const radius = 4.5;
+    const exact = await native.radiusGraph(x, n, dim, 'euclidean', radius, 2);
+    const index = native.hnswCreate(dim, 'euclidean', 4, 10, n, 7);
+    await native.hnswAdd(index, x, n, 1);
+    const g = await native.hnswKnnGraph(index, x, n, 8, 8, radius, 2);
+    const { stats } = g;
+    expect(stats.shortRows).toBeGreaterThan(1000);
+    expect(stats.followers).toBeGreaterThan(1000);
+    expect(stats.exactRows + stats.followers).toBe(stats.shortRows);
+    // Rows holding fewer than half of min(k, their exact count): 360 here, as many as when every short row
+    // gets its exact nearest; 660 when the followers keep only the short rows they found.
+    let thin = 0;
+    const lonely: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const have = g.offsets[i + 1] - g.offsets[i];
+      const all = exact.offsets[i + 1] - exact.offsets[i];
+      if (have < Math.min(8, all) / 2) thin++;
+      if (have < Math.min(2, all)) lonely.push(i);
+    }
+    expect(thin).toBeLessThan(n / 40);
+    expect(lonely).toEqual([]);
+    const e = edgeMap(exact);
+    for (const [key, d] of edgeMap(g)) expect(e.get(key)).toBe(d);
+    expect(plain(await native.hnswKnnGraph(index, x, n, 8, 8, radius, 1))).toEqual(plain(g));
+  });
+
   it('reads subarray() views at their byteOffset', async () => {
     const n = 80;
     const dim = 8;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -227,13 +228,78 @@ void AddRows(Index& index, const float* x, size_t first, size_t n, unsigned thre
   });
 }
 
+using Neighbours = std::vector<std::pair<int32_t, float>>;
+
+// Every kept edge of the graph is decided here, on the float64 reference: whatever found the candidates (a
+// search over rounded rows, a tiled pass), an edge is kept exactly when its reference distance is <= radius.
+struct Decider {
+  const Kernels& kernels;
+  const float* x;
+  size_t dim;
+  Metric metric;
+  const std::vector<double>& norms;  // cosine: each row's ‖x‖²
+  double radius;
+  size_t k;
+
+  // Appends (j, distance) to `out` for each row j of `js` within the radius of row i, in the order of js.
+  void Append(size_t i, const std::vector<uint32_t>& js, Neighbours& out) const {
+    std::vector<double> sums(js.size());
+    kernels.reference_sums(SumOpFor(metric), x + i * dim, x, dim, js.data(), js.size(), sums.data());
+    for (size_t t = 0; t < js.size(); ++t) {
+      const double d = ref::DistanceFromSum(metric, sums[t], norms, i, js[t]);
+      if (d <= radius) out.emplace_back(static_cast<int32_t>(js[t]), static_cast<float>(d));
+    }
+  }
+
+  // Appends, then keeps the k nearest (ties: the lower row), each row once (a pair's distance is always the same).
+  void Join(size_t i, const std::vector<uint32_t>& js, Neighbours& out) const {
+    Append(i, js, out);
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second < b.second || (a.second == b.second && a.first < b.first); });
+    out.erase(std::unique(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first == b.first; }), out.end());
+    if (out.size() > k) out.resize(k);
+  }
+};
+
+// What the graph's steps did, for the benchmarks and the README's accounting (counts of rows, and each step's
+// wall time).
+struct KnnStats {
+  size_t widened = 0;     // rows searched again kRetryWidth wide
+  size_t shortRows = 0;   // rows left with fewer than kRetryBelow neighbours by the searches
+  size_t exactRows = 0;   // of those, rows given their exact nearest among every row
+  size_t followers = 0;   // of those, rows that took candidates from their group's row instead
+  size_t closedParts = 0; // closed parts searched from the entry point
+  size_t stillClosed = 0; // of those, parts compared exactly with each other
+  double searchMs = 0, shortMs = 0, closedMs = 0, unionMs = 0;
+};
+
+class Stopwatch {
+ public:
+  // Milliseconds since the last lap (or construction).
+  double Lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - last_).count();
+    last_ = now;
+    return ms;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+// The rows `ids` of x, as a matrix of their own (the queries of a tiled pass).
+std::vector<float> GatherRows(const float* x, size_t dim, const std::vector<uint32_t>& ids) {
+  std::vector<float> out(ids.size() * dim);
+  for (size_t q = 0; q < ids.size(); ++q) std::memcpy(&out[q * dim], x + static_cast<size_t>(ids[q]) * dim, dim * sizeof(float));
+  return out;
+}
+
 // Rows with fewer kept neighbours than kRetryBelow after the first search are searched again, 256 wide, and
-// if still short, their k nearest are found exactly (tiled candidates over every row, as nearestCandidates
-// does, then the float64 reference). Face identities are nearly orthogonal (≈ √2 between people, ≈ 0.9 within
-// one), so a search has little slope to follow towards a person with few faces, and less the more people
-// there are: at 500k the former 1024-wide third search still left small people split (25,859 clusters for
-// 25,000 people). The exact step costs one pass over the rows per batch of short rows, bounded by their
-// count, and leaves no row with fewer than min(2, its exact count) neighbours (measurements: README, "Scale").
+// if still short are completed from each other and, failing that, exactly (tiled candidates over every row,
+// as nearestCandidates does, then the float64 reference): JoinShortRows, ExactNearest, JoinFollowers. Face
+// identities are nearly orthogonal (≈ √2 between people, ≈ 0.9 within one), so a search has little slope to
+// follow towards a person with few faces, and less the more people there are: at 500k the former 1024-wide
+// third search still left small people split (25,859 clusters for 25,000 people). No row is left with fewer
+// than min(2, its exact count) neighbours (measurements: README, "Scale").
 constexpr size_t kRetryBelow = 2;
 constexpr size_t kRetryWidth = 256;
 
@@ -246,9 +312,9 @@ constexpr size_t kRetryWidth = 256;
 // this step, 18 searching 64 wide, 6 searching 256 wide; README, "A million faces"). What it finds outside the part is decided on
 // the float64 reference and joins that face's list (nearest first, at most k). A part that is a whole person
 // finds nothing and is left as it is.
-void ReachClosedParts(const Hnsw& h, const Kernels& kernels, const float* x, size_t n, size_t dim, Metric metric,
-                      const std::vector<double>& norms, size_t k, double radius, size_t width, const std::vector<uint32_t>& internal,
-                      std::vector<std::vector<std::pair<int32_t, float>>>& rows, unsigned threads, const Cancellation& cancel) {
+void ReachClosedParts(const Hnsw& h, const Decider& decide, size_t n, size_t width, const std::vector<uint32_t>& internal,
+                      std::vector<Neighbours>& rows, KnnStats& stats, unsigned threads, const Cancellation& cancel) {
+  const size_t k = decide.k, dim = decide.dim;
   std::vector<uint32_t> parent(n);
   for (size_t i = 0; i < n; ++i) parent[i] = static_cast<uint32_t>(i);
   auto find = [&](uint32_t i) {
@@ -270,21 +336,10 @@ void ReachClosedParts(const Hnsw& h, const Kernels& kernels, const float* x, siz
   }
   std::vector<uint32_t> reps;
   for (size_t i = 0; i < n; ++i) if (part[i] == i && !open[i] && size[i] <= k) reps.push_back(static_cast<uint32_t>(i));
-  const SumOp op = SumOpFor(metric);
-  // Joins the rows js (found by a search) outside row i's part to i's list (decided on the float64 reference,
-  // nearest first, at most k); the part's own faces are on the list already.
+  // Joins the rows js (found by a search) outside row i's part to i's list; the part's own faces are on it already.
   auto join = [&](uint32_t i, std::vector<uint32_t> js) {
     js.erase(std::remove_if(js.begin(), js.end(), [&](uint32_t j) { return j >= n || part[j] == part[i]; }), js.end());
-    if (js.empty()) return;
-    std::vector<double> sums(js.size());
-    kernels.reference_sums(op, x + static_cast<size_t>(i) * dim, x, dim, js.data(), js.size(), sums.data());
-    auto& out = rows[i];
-    for (size_t t = 0; t < js.size(); ++t) {
-      double d = ref::DistanceFromSum(metric, sums[t], norms, i, js[t]);
-      if (d <= radius) out.emplace_back(static_cast<int32_t>(js[t]), static_cast<float>(d));
-    }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second < b.second || (a.second == b.second && a.first < b.first); });
-    if (out.size() > k) out.resize(k);
+    if (!js.empty()) decide.Join(i, js, rows[i]);
   };
   auto found = [&](Hnsw::Queue pq) {
     std::vector<uint32_t> js;
@@ -294,6 +349,7 @@ void ReachClosedParts(const Hnsw& h, const Kernels& kernels, const float* x, siz
   ParallelFor(threads, reps.size(), cancel, [&](size_t q, unsigned) {
     join(reps[q], found(h.SearchFromTop(h.getDataByInternalId(internal[reps[q]]), width)));
   });
+  stats.closedParts = reps.size();
   // Parts still closed: a person split into closed parts only (3 + 3 faces of 6) has no larger part for the
   // search to find. Their chosen faces are compared with each other exactly (one face per part: about n / 20
   // faces on face data, so the square stays small), and each joins the two nearest within the radius.
@@ -301,11 +357,12 @@ void ReachClosedParts(const Hnsw& h, const Kernels& kernels, const float* x, siz
   for (uint32_t r : reps) {
     if (std::none_of(rows[r].begin(), rows[r].end(), [&](const auto& e) { return part[e.first] != r; })) closed.push_back(r);
   }
+  stats.stillClosed = closed.size();
   if (closed.size() > 1) {
-    std::vector<float> qx(closed.size() * dim);
-    for (size_t q = 0; q < closed.size(); ++q) std::memcpy(&qx[q * dim], x + static_cast<size_t>(closed[q]) * dim, dim * sizeof(float));
+    std::vector<float> qx = GatherRows(decide.x, dim, closed);
     const size_t want = std::min<size_t>(closed.size(), 3);  // itself and two
-    CandidateLists c = NearestCandidates(kernels, qx.data(), closed.size(), qx.data(), closed.size(), dim, metric, want, radius, threads, cancel);
+    CandidateLists c = NearestCandidates(decide.kernels, qx.data(), closed.size(), qx.data(), closed.size(), dim, decide.metric, want,
+                                         decide.radius, threads, cancel);
     ParallelFor(threads, closed.size(), cancel, [&](size_t q, unsigned) {
       std::vector<uint32_t> js;
       for (uint32_t t = c.offsets[q]; t < c.offsets[q + 1]; ++t) js.push_back(closed[static_cast<size_t>(c.indices[t])]);
@@ -332,40 +389,131 @@ void ReachClosedParts(const Hnsw& h, const Kernels& kernels, const float* x, siz
   });
 }
 
+// Rows left short by the searches, first among each other: the build links a small person's faces poorly at
+// scale, so such a person is short in several faces, and m² pairs find them each other where the exact step's
+// m·n would dominate the graph (README, "Graph"). Each row's nearest short rows join its list. Groups are the
+// components so formed; only the rows still short and one row per group (the one with most neighbours) need
+// their exact nearest among every row (`exactRows`); the groups' other rows (`followers`) take candidates from
+// what their group's row finds (JoinFollowers).
+void JoinShortRows(const Decider& decide, size_t n, const std::vector<uint32_t>& shortRows, std::vector<Neighbours>& rows,
+                   std::vector<uint32_t>& group, std::vector<uint32_t>& exactRows, std::vector<uint32_t>& followers, unsigned threads,
+                   const Cancellation& cancel) {
+  const size_t m = shortRows.size();
+  exactRows = shortRows;
+  if (m < 2) return;
+  std::vector<float> qx = GatherRows(decide.x, decide.dim, shortRows);
+  CandidateLists c = NearestCandidates(decide.kernels, qx.data(), m, qx.data(), m, decide.dim, decide.metric, std::min(m, decide.k + 1),
+                                       decide.radius, threads, cancel);
+  ParallelFor(threads, m, cancel, [&](size_t q, unsigned) {
+    const uint32_t i = shortRows[q];
+    std::vector<uint32_t> js;
+    for (uint32_t t = c.offsets[q]; t < c.offsets[q + 1]; ++t) {
+      const uint32_t j = shortRows[static_cast<size_t>(c.indices[t])];
+      if (j != i) js.push_back(j);
+    }
+    decide.Join(i, js, rows[i]);
+  });
+  // groups: components of the short rows over their lists' short rows (the root is the smallest row)
+  std::vector<uint8_t> isShort(n, 0);
+  for (uint32_t i : shortRows) isShort[i] = 1;
+  group.assign(n, UINT32_MAX);  // rows that were not short belong to no group
+  for (uint32_t i : shortRows) group[i] = i;
+  auto find = [&](uint32_t i) {
+    while (group[i] != i) i = group[i] = group[group[i]];
+    return i;
+  };
+  for (uint32_t i : shortRows) {
+    for (const auto& [j, d] : rows[i]) {
+      if (!isShort[j]) continue;
+      const uint32_t a = find(i), b = find(static_cast<uint32_t>(j));
+      if (a != b) group[std::max(a, b)] = std::min(a, b);
+    }
+  }
+  // each group's row: the one with the most neighbours (the most central; ties: the smallest row)
+  std::vector<uint32_t> root(m), best(n, UINT32_MAX);
+  for (size_t q = 0; q < m; ++q) {
+    uint32_t& b = best[root[q] = find(shortRows[q])];
+    if (b == UINT32_MAX || rows[shortRows[q]].size() > rows[b].size()) b = shortRows[q];
+  }
+  for (size_t q = 0; q < m; ++q) group[shortRows[q]] = best[root[q]];
+  exactRows.clear();
+  for (uint32_t i : shortRows) (rows[i].size() < kRetryBelow || group[i] == i ? exactRows : followers).push_back(i);
+}
+
+// Each follower takes as candidates its group row's exact list and the lists of that list's rows outside the
+// group (its person's well-linked faces and their nearest: what the follower's own exact list would mostly
+// hold, at a few hundred pairs instead of n); decided on the reference, they join its list.
+void JoinFollowers(const Decider& decide, const std::vector<uint32_t>& group, const std::vector<uint32_t>& followers,
+                   std::vector<Neighbours>& rows, unsigned threads, const Cancellation& cancel) {
+  ParallelFor(threads, followers.size(), cancel, [&](size_t q, unsigned) {
+    const uint32_t i = followers[q], g = group[i];
+    std::vector<uint32_t> js;
+    for (const auto& [j, d] : rows[g]) {
+      js.push_back(static_cast<uint32_t>(j));
+      if (group[j] == g) continue;
+      for (const auto& [l, e] : rows[j]) js.push_back(static_cast<uint32_t>(l));
+    }
+    std::sort(js.begin(), js.end());
+    js.erase(std::unique(js.begin(), js.end()), js.end());
+    js.erase(std::remove(js.begin(), js.end(), i), js.end());
+    decide.Join(i, js, rows[i]);
+  });
+}
+
+// Rows still short: their k nearest within the radius among every row (tiled candidates, then the reference),
+// in place of what the searches found.
+void ExactNearest(const Decider& decide, size_t n, const std::vector<uint32_t>& shortRows, std::vector<Neighbours>& rows,
+                  unsigned threads, const Cancellation& cancel) {
+  if (shortRows.empty()) return;
+  const size_t k = decide.k;
+  std::vector<float> qx = GatherRows(decide.x, decide.dim, shortRows);
+  CandidateLists c = NearestCandidates(decide.kernels, decide.x, n, qx.data(), shortRows.size(), decide.dim, decide.metric, std::min(n, k + 1),
+                                       decide.radius, threads, cancel);
+  ParallelFor(threads, shortRows.size(), cancel, [&](size_t q, unsigned) {
+    const uint32_t i = shortRows[q];
+    std::vector<uint32_t> js;
+    for (uint32_t t = c.offsets[q]; t < c.offsets[q + 1]; ++t) if (static_cast<uint32_t>(c.indices[t]) != i) js.push_back(static_cast<uint32_t>(c.indices[t]));
+    auto& out = rows[i];
+    out.clear();
+    decide.Join(i, js, out);
+    out.shrink_to_fit();
+  });
+}
+
 // Every row's nearest neighbours within `radius`: its k nearest found by the index (search width ef),
 // decided on the float64 reference; a row whose k nearest are all within the radius may have more, so it is
 // searched again with twice the k (and width at least that), up to maxNeighbors (= k: a plain kNN graph).
 // Cancellation is checked between rows and between stages (the index is only read).
 CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n, size_t k, size_t ef, double radius,
-                  size_t maxNeighbors, unsigned threads, const Cancellation& cancel) {
+                  size_t maxNeighbors, KnnStats& stats, unsigned threads, const Cancellation& cancel) {
+  Stopwatch watch;
   auto& h = *index.hnsw;
   const size_t dim = index.dim;
   const Metric metric = index.metric;
-  const SumOp op = SumOpFor(metric);
   std::vector<double> norms;
   if (metric == kCosine) {
     norms.resize(n);
     ParallelFor(threads, n, cancel, [&](size_t i, unsigned) { norms[i] = ref::Dot(x + i * dim, x + i * dim, dim); });
   }
+  const Decider decide{kernels, x, dim, metric, norms, radius, k};
   // Every query is an indexed row, so its search starts at its own node on layer 0 (its links, then theirs)
   // instead of descending from hnswlib's entry point: the row's own element is the query point.
   std::vector<uint32_t> internal(n);
   for (size_t id = 0; id < n; ++id) internal[h.getExternalLabel(static_cast<uint32_t>(id))] = static_cast<uint32_t>(id);
   // Directed edges (self dropped) decided on the float64 reference, per row.
-  std::vector<std::vector<std::pair<int32_t, float>>> rows(n);
+  std::atomic<size_t> wide{0};
+  std::vector<Neighbours> rows(n);
   std::vector<uint8_t> exact(n, 0);  // rows left short by the searches
   constexpr size_t kBatch = 64;
   ParallelFor(threads, (n + kBatch - 1) / kBatch, cancel, [&](size_t b, unsigned) {
     std::vector<uint32_t> js;
-    std::vector<double> sums;
     std::vector<uint32_t> found;
     for (size_t i = b * kBatch, e = std::min(n, i + kBatch); i < e; ++i) {
       cancel.Check();  // one row may be searched up to 4096 wide (maxNeighbors)
       const uint32_t self = internal[i];
       const void* point = h.getDataByInternalId(self);
       auto& out = rows[i];
-      // Searches `width` wide and keeps the `want` nearest (self dropped) that the float64 reference puts
-      // within the radius, nearest first.
+      // Searches `width` wide and keeps the `want` nearest (self dropped) within the radius, nearest first.
       auto search = [&](size_t width, size_t want) {
         found.clear();
         for (auto pq = h.SearchLayer0(self, point, width); !pq.empty(); pq.pop()) {
@@ -376,48 +524,32 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
         for (size_t t = 0; t < found.size() && js.size() < want; ++t) {
           if (found[t] != i && found[t] < n) js.push_back(found[t]);
         }
-        sums.resize(js.size());
-        kernels.reference_sums(op, x + i * dim, x, dim, js.data(), js.size(), sums.data());
         out.clear();
-        for (size_t t = 0; t < js.size(); ++t) {
-          double d = ref::DistanceFromSum(metric, sums[t], norms, i, js[t]);
-          if (d <= radius) out.emplace_back(static_cast<int32_t>(js[t]), static_cast<float>(d));
-        }
+        decide.Append(i, js, out);
       };
       for (size_t want = k;; want = std::min(maxNeighbors, 2 * want)) {
         search(std::max(ef, want + 1), want);
-        if (out.size() < kRetryBelow && ef < kRetryWidth) search(std::max(kRetryWidth, want + 1), want);
+        if (out.size() < kRetryBelow && ef < kRetryWidth) { ++wide; search(std::max(kRetryWidth, want + 1), want); }
         if (out.size() < kRetryBelow) exact[i] = 1;
         if (out.size() < want || want >= maxNeighbors) break;
       }
       out.shrink_to_fit();
     }
   });
-  // Rows still short: their k nearest within the radius exactly (tiled candidates, then the float64 reference).
   std::vector<uint32_t> shortRows;
   for (size_t i = 0; i < n; ++i) if (exact[i]) shortRows.push_back(static_cast<uint32_t>(i));
-  if (!shortRows.empty()) {
-    std::vector<float> qx(shortRows.size() * dim);
-    for (size_t q = 0; q < shortRows.size(); ++q) std::memcpy(&qx[q * dim], x + static_cast<size_t>(shortRows[q]) * dim, dim * sizeof(float));
-    CandidateLists c = NearestCandidates(kernels, x, n, qx.data(), shortRows.size(), dim, metric, std::min(n, k + 1), radius, threads, cancel);
-    ParallelFor(threads, shortRows.size(), cancel, [&](size_t q, unsigned) {
-      const size_t i = shortRows[q];
-      std::vector<uint32_t> js;
-      for (uint32_t t = c.offsets[q]; t < c.offsets[q + 1]; ++t) if (static_cast<size_t>(c.indices[t]) != i) js.push_back(static_cast<uint32_t>(c.indices[t]));
-      std::vector<double> sums(js.size());
-      kernels.reference_sums(op, x + i * dim, x, dim, js.data(), js.size(), sums.data());
-      auto& out = rows[i];
-      out.clear();
-      for (size_t t = 0; t < js.size(); ++t) {
-        double d = ref::DistanceFromSum(metric, sums[t], norms, i, js[t]);
-        if (d <= radius) out.emplace_back(static_cast<int32_t>(js[t]), static_cast<float>(d));
-      }
-      std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second < b.second || (a.second == b.second && a.first < b.first); });
-      if (out.size() > k) out.resize(k);
-      out.shrink_to_fit();
-    });
-  }
-  ReachClosedParts(h, kernels, x, n, dim, metric, norms, k, radius, kRetryWidth, internal, rows, threads, cancel);
+  stats.widened = wide;
+  stats.shortRows = shortRows.size();
+  stats.searchMs = watch.Lap();
+  std::vector<uint32_t> group, exactRows, followers;
+  JoinShortRows(decide, n, shortRows, rows, group, exactRows, followers, threads, cancel);
+  ExactNearest(decide, n, exactRows, rows, threads, cancel);
+  JoinFollowers(decide, group, followers, rows, threads, cancel);
+  stats.exactRows = exactRows.size();
+  stats.followers = followers.size();
+  stats.shortMs = watch.Lap();
+  ReachClosedParts(h, decide, n, kRetryWidth, internal, rows, stats, threads, cancel);
+  stats.closedMs = watch.Lap();
   // Union: every directed edge i→j lands in rows i and j, then each row is sorted and deduplicated (the
   // float64 reference is symmetric, so both copies of a pair carry the same distance).
   std::vector<uint32_t> deg(n + 1, 0);
@@ -464,6 +596,7 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
       }
     }
   });
+  stats.unionMs = watch.Lap();
   return g;
 }
 
@@ -493,8 +626,24 @@ class KnnWorker : public PromiseWorker {
   ~KnnWorker() override { index_->busy = false; }
 
  protected:
-  void Run() override { graph_ = KnnGraph(*index_, kernels_, x_, n_, k_, ef_, radius_, maxNeighbors_, threads_, cancel()); }
-  Napi::Value Result(Napi::Env env) override { return CsrToJs(env, graph_); }
+  void Run() override { graph_ = KnnGraph(*index_, kernels_, x_, n_, k_, ef_, radius_, maxNeighbors_, stats_, threads_, cancel()); }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object g = CsrToJs(env, graph_);
+    Napi::Object s = Napi::Object::New(env);
+    auto count = [&](const char* name, size_t v) { s.Set(name, Napi::Number::New(env, static_cast<double>(v))); };
+    count("widened", stats_.widened);
+    count("shortRows", stats_.shortRows);
+    count("exactRows", stats_.exactRows);
+    count("followers", stats_.followers);
+    count("closedParts", stats_.closedParts);
+    count("stillClosed", stats_.stillClosed);
+    s.Set("searchMs", stats_.searchMs);
+    s.Set("shortMs", stats_.shortMs);
+    s.Set("closedMs", stats_.closedMs);
+    s.Set("unionMs", stats_.unionMs);
+    g.Set("stats", s);
+    return g;
+  }
 
  private:
   Index* index_;
@@ -505,6 +654,7 @@ class KnnWorker : public PromiseWorker {
   size_t maxNeighbors_;
   unsigned threads_;
   CsrGraph graph_;
+  KnnStats stats_;
 };
 
 }  // namespace

@@ -4,6 +4,8 @@ export type {
   NativeCapabilities,
   NativeChineseWhispersResult,
   NativeGraph,
+  NativeHnswGraph,
+  NativeHnswGraphStats,
   NativeCandidates,
   NativeHnswIndex,
   NativeInstallStatus,

@@ -53,6 +53,30 @@ export interface NativeGraph {
   distances: Float32Array; // length offsets[n]
 }
 
+/** What hnswKnnGraph's steps did: counts of rows, and each step's wall time in ms. */
+export interface NativeHnswGraphStats {
+  /** Rows searched again 256 wide (fewer than 2 neighbours after the first search). */
+  widened: number;
+  /** Rows still left with fewer than 2 neighbours by the searches. */
+  shortRows: number;
+  /** Of those, rows given their exact nearest among every row. */
+  exactRows: number;
+  /** Of those, rows that took their candidates from their group's row instead. */
+  followers: number;
+  /** Closed parts searched again from the entry point. */
+  closedParts: number;
+  /** Of those, parts compared exactly with each other. */
+  stillClosed: number;
+  searchMs: number;
+  shortMs: number;
+  closedMs: number;
+  unionMs: number;
+}
+
+export interface NativeHnswGraph extends NativeGraph {
+  stats: NativeHnswGraphStats;
+}
+
 /** Per query row, candidate base rows as CSR (nearestCandidates). */
 export interface NativeCandidates {
   offsets: Uint32Array; // length nq + 1
@@ -200,11 +224,12 @@ export interface NativeBinding {
   hnswAdd(index: NativeHnswIndex, vectors: Float32Array, n: number, threads: number, cancel?: NativeCancelToken): Promise<number>;
   /**
    * Every row's `k` nearest (search width `ef` >= k), each recomputed with the float64 reference and kept when
-   * <= `radius`; a row left with fewer than 2 is searched again 256, then 1024 wide; a row whose k nearest are all kept
+   * <= `radius`; a row left with fewer than 2 is searched again 256 wide, and if still short is completed from
+   * the other short rows and, failing that, exactly (README, "Graph"); a row whose k nearest are all kept
    * is searched again with twice the k, up to `maxNeighbors` (default k). Symmetrised (union) into CSR like
    * radiusGraph (sorted rows, no self, Math.fround distances). `n` must equal hnswCount(index).
    */
-  hnswKnnGraph(index: NativeHnswIndex, vectors: Float32Array, n: number, k: number, ef: number, radius: number, threads: number, maxNeighbors?: number, cancel?: NativeCancelToken): Promise<NativeGraph>;
+  hnswKnnGraph(index: NativeHnswIndex, vectors: Float32Array, n: number, k: number, ef: number, radius: number, threads: number, maxNeighbors?: number, cancel?: NativeCancelToken): Promise<NativeHnswGraph>;
 }
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
