@@ -311,7 +311,7 @@ async function main(): Promise<void> {
         const st = r.graphSteps;
         if (st) {
           process.stderr.write(
-            `  graph steps: search ${sec(st.searchMs)} s (${st.widened} widened), short rows ${st.shortRows} (${st.exactRows} exact, ${st.followers} followers) ${sec(st.shortMs)} s, ` +
+            `  graph steps: search ${sec(st.searchMs)} s, short rows ${st.shortRows} (${st.exactRows} exact, ${st.followers} followers) ${sec(st.shortMs)} s, ` +
               `closed parts ${st.closedParts} (${st.stillClosed} still closed) ${sec(st.closedMs)} s, union ${sec(st.unionMs)} s\n`,
           );
         }

@@ -56,8 +56,8 @@ export interface HnswAddOptions extends CancelOptions {
 
 /** Options of {@link HnswIndex.knnGraph}. */
 /**
- * What {@link HnswIndex.knnGraph}'s steps did (core-native README, "Graph"): rows searched again 256 wide
- * (`widened`), rows the searches left with fewer than 2 neighbours (`shortRows`), of which `exactRows` got
+ * What {@link HnswIndex.knnGraph}'s steps did (core-native README, "Graph"): rows the search left with
+ * fewer than 2 neighbours (`shortRows`), of which `exactRows` got
  * their exact nearest among every row and `followers` took candidates from their group's row; closed parts
  * searched from the entry point (`closedParts`), of which `stillClosed` were compared exactly with each other;
  * and each step's wall time in ms.
@@ -297,7 +297,7 @@ export class HnswIndex {
   async graph(radius: number, k: number, ef: number, threads: number, maxNeighbors = k, signal?: AbortSignal): Promise<HnswGraph> {
     const n = this.count;
     if (n === 0) {
-      const stats = { widened: 0, shortRows: 0, exactRows: 0, followers: 0, closedParts: 0, stillClosed: 0, searchMs: 0, shortMs: 0, closedMs: 0, unionMs: 0 };
+      const stats = { shortRows: 0, exactRows: 0, followers: 0, closedParts: 0, stillClosed: 0, searchMs: 0, shortMs: 0, closedMs: 0, unionMs: 0 };
       return { n: 0, offsets: new Uint32Array(1), indices: new Int32Array(0), distances: new Float32Array(0), stats };
     }
     const native = this.native;

@@ -263,7 +263,6 @@ struct Decider {
 // What the graph's steps did, for the benchmarks and the README's accounting (counts of rows, and each step's
 // wall time).
 struct KnnStats {
-  size_t widened = 0;     // rows searched again kRetryWidth wide
   size_t shortRows = 0;   // rows left with fewer than kRetryBelow neighbours by the searches
   size_t exactRows = 0;   // of those, rows given their exact nearest among every row
   size_t followers = 0;   // of those, rows that took candidates from their group's row instead
@@ -293,15 +292,16 @@ std::vector<float> GatherRows(const float* x, size_t dim, const std::vector<uint
   return out;
 }
 
-// Rows with fewer kept neighbours than kRetryBelow after the first search are searched again, 256 wide, and
-// if still short are completed from each other and, failing that, exactly (tiled candidates over every row,
-// as nearestCandidates does, then the float64 reference): JoinShortRows, ExactNearest, JoinFollowers. Face
-// identities are nearly orthogonal (≈ √2 between people, ≈ 0.9 within one), so a search has little slope to
-// follow towards a person with few faces, and less the more people there are: at 500k the former 1024-wide
-// third search still left small people split (25,859 clusters for 25,000 people). No row is left with fewer
-// than min(2, its exact count) neighbours (measurements: README, "Scale").
+// Rows with fewer kept neighbours than kRetryBelow after the search are completed from each other and, failing
+// that, exactly (tiled candidates over every row, as nearestCandidates does, then the float64 reference):
+// JoinShortRows, ExactNearest, JoinFollowers. Face identities are nearly orthogonal (≈ √2 between people, ≈ 0.9
+// within one), so a search has little slope to follow towards a person with few faces, and less the more
+// people there are: at 500k a 1024-wide third search still left small people split (25,859 clusters for
+// 25,000 people), and at 1M a 256-wide second search cost more than the exact step it spared and left more
+// people split than these steps do without it. No row is left with fewer than min(2, its exact count)
+// neighbours (measurements: README, "A million faces").
 constexpr size_t kRetryBelow = 2;
-constexpr size_t kRetryWidth = 256;
+constexpr size_t kClosedPartWidth = 256;
 
 // A closed part: a connected component of the directed lists whose faces all have fewer than k neighbours (so
 // every list ends inside it: at most k faces). Searches from a face's own node explore the same neighbourhood
@@ -501,7 +501,6 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
   std::vector<uint32_t> internal(n);
   for (size_t id = 0; id < n; ++id) internal[h.getExternalLabel(static_cast<uint32_t>(id))] = static_cast<uint32_t>(id);
   // Directed edges (self dropped) decided on the float64 reference, per row.
-  std::atomic<size_t> wide{0};
   std::vector<Neighbours> rows(n);
   std::vector<uint8_t> exact(n, 0);  // rows left short by the searches
   constexpr size_t kBatch = 64;
@@ -529,7 +528,6 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
       };
       for (size_t want = k;; want = std::min(maxNeighbors, 2 * want)) {
         search(std::max(ef, want + 1), want);
-        if (out.size() < kRetryBelow && ef < kRetryWidth) { ++wide; search(std::max(kRetryWidth, want + 1), want); }
         if (out.size() < kRetryBelow) exact[i] = 1;
         if (out.size() < want || want >= maxNeighbors) break;
       }
@@ -538,7 +536,6 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
   });
   std::vector<uint32_t> shortRows;
   for (size_t i = 0; i < n; ++i) if (exact[i]) shortRows.push_back(static_cast<uint32_t>(i));
-  stats.widened = wide;
   stats.shortRows = shortRows.size();
   stats.searchMs = watch.Lap();
   std::vector<uint32_t> group, exactRows, followers;
@@ -548,7 +545,7 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
   stats.exactRows = exactRows.size();
   stats.followers = followers.size();
   stats.shortMs = watch.Lap();
-  ReachClosedParts(h, decide, n, kRetryWidth, internal, rows, stats, threads, cancel);
+  ReachClosedParts(h, decide, n, kClosedPartWidth, internal, rows, stats, threads, cancel);
   stats.closedMs = watch.Lap();
   // Union: every directed edge i→j lands in rows i and j, then each row is sorted and deduplicated (the
   // float64 reference is symmetric, so both copies of a pair carry the same distance).
@@ -563,39 +560,56 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
     throw Failure("ERR_FACECLUST_GRAPH_TOO_LARGE", "The kNN graph has " + std::to_string(total) + " directed edges, more than 2^32-1; lower k",
                   ErrorKind::kRange);
   }
-  std::vector<uint32_t> start(n + 1, 0);
-  for (size_t i = 0; i < n; ++i) start[i + 1] = start[i] + deg[i + 1];
-  std::vector<std::pair<int32_t, float>> tmp(total);
-  std::vector<uint32_t> pos(start.begin(), start.end() - 1);
+  // Both copies go straight into the graph's arrays (no array of pairs beside them: at 1M that held 0.5 GB
+  // while the graph's were allocated), each row is sorted and deduplicated in place, then the rows are moved
+  // down over the duplicates' room and the arrays shrunk.
+  CsrGraph g;
+  g.offsets.assign(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) g.offsets[i + 1] = g.offsets[i] + deg[i + 1];
+  g.indices.resize(total);
+  g.distances.resize(total);
+  std::vector<uint32_t> pos(g.offsets.begin(), g.offsets.end() - 1);
   for (size_t i = 0; i < n; ++i) {
     for (const auto& [j, d] : rows[i]) {
-      tmp[pos[i]++] = {j, d};
-      tmp[pos[j]++] = {static_cast<int32_t>(i), d};
+      g.indices[pos[i]] = j;
+      g.distances[pos[i]++] = d;
+      g.indices[pos[j]] = static_cast<int32_t>(i);
+      g.distances[pos[j]++] = d;
     }
-    std::vector<std::pair<int32_t, float>>().swap(rows[i]);
+    Neighbours().swap(rows[i]);
   }
   cancel.Check();
   std::vector<uint32_t> unique(n, 0);
   ParallelFor(threads, (n + 1023) / 1024, cancel, [&](size_t b, unsigned) {
+    Neighbours row;
     for (size_t i = b * 1024, e = std::min(n, i + 1024); i < e; ++i) {
-      auto first = tmp.begin() + start[i], last = tmp.begin() + start[i + 1];
-      std::sort(first, last, [](const auto& a, const auto& c) { return a.first < c.first; });
-      unique[i] = static_cast<uint32_t>(std::unique(first, last, [](const auto& a, const auto& c) { return a.first == c.first; }) - first);
-    }
-  });
-  CsrGraph g;
-  g.offsets.assign(n + 1, 0);
-  for (size_t i = 0; i < n; ++i) g.offsets[i + 1] = g.offsets[i] + unique[i];
-  g.indices.resize(g.offsets[n]);
-  g.distances.resize(g.offsets[n]);
-  ParallelFor(threads, (n + 1023) / 1024, cancel, [&](size_t b, unsigned) {
-    for (size_t i = b * 1024, e = std::min(n, i + 1024); i < e; ++i) {
-      for (uint32_t t = 0; t < unique[i]; ++t) {
-        g.indices[g.offsets[i] + t] = tmp[start[i] + t].first;
-        g.distances[g.offsets[i] + t] = tmp[start[i] + t].second;
+      const uint32_t first = g.offsets[i], last = g.offsets[i + 1];
+      row.clear();
+      for (uint32_t t = first; t < last; ++t) row.emplace_back(g.indices[t], g.distances[t]);
+      std::sort(row.begin(), row.end(), [](const auto& a, const auto& c) { return a.first < c.first; });
+      row.erase(std::unique(row.begin(), row.end(), [](const auto& a, const auto& c) { return a.first == c.first; }), row.end());
+      for (size_t t = 0; t < row.size(); ++t) {
+        g.indices[first + t] = row[t].first;
+        g.distances[first + t] = row[t].second;
       }
+      unique[i] = static_cast<uint32_t>(row.size());
     }
   });
+  uint32_t to = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t from = g.offsets[i];
+    g.offsets[i] = to;
+    if (from != to) {  // left over overlapping room: std::copy forward is safe when the target starts first
+      std::copy(g.indices.begin() + from, g.indices.begin() + from + unique[i], g.indices.begin() + to);
+      std::copy(g.distances.begin() + from, g.distances.begin() + from + unique[i], g.distances.begin() + to);
+    }
+    to += unique[i];
+  }
+  g.offsets[n] = to;
+  g.indices.resize(to);
+  g.indices.shrink_to_fit();
+  g.distances.resize(to);
+  g.distances.shrink_to_fit();
   stats.unionMs = watch.Lap();
   return g;
 }
@@ -631,7 +645,6 @@ class KnnWorker : public PromiseWorker {
     Napi::Object g = CsrToJs(env, graph_);
     Napi::Object s = Napi::Object::New(env);
     auto count = [&](const char* name, size_t v) { s.Set(name, Napi::Number::New(env, static_cast<double>(v))); };
-    count("widened", stats_.widened);
     count("shortRows", stats_.shortRows);
     count("exactRows", stats_.exactRows);
     count("followers", stats_.followers);

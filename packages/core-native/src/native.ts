@@ -55,9 +55,7 @@ export interface NativeGraph {
 
 /** What hnswKnnGraph's steps did: counts of rows, and each step's wall time in ms. */
 export interface NativeHnswGraphStats {
-  /** Rows searched again 256 wide (fewer than 2 neighbours after the first search). */
-  widened: number;
-  /** Rows still left with fewer than 2 neighbours by the searches. */
+  /** Rows left with fewer than 2 neighbours by the search. */
   shortRows: number;
   /** Of those, rows given their exact nearest among every row. */
   exactRows: number;
@@ -224,8 +222,8 @@ export interface NativeBinding {
   hnswAdd(index: NativeHnswIndex, vectors: Float32Array, n: number, threads: number, cancel?: NativeCancelToken): Promise<number>;
   /**
    * Every row's `k` nearest (search width `ef` >= k), each recomputed with the float64 reference and kept when
-   * <= `radius`; a row left with fewer than 2 is searched again 256 wide, and if still short is completed from
-   * the other short rows and, failing that, exactly (README, "Graph"); a row whose k nearest are all kept
+   * <= `radius`; a row left with fewer than 2 is completed from the other such rows and, failing that,
+   * exactly (README, "Graph"); a row whose k nearest are all kept
    * is searched again with twice the k, up to `maxNeighbors` (default k). Symmetrised (union) into CSR like
    * radiusGraph (sorted rows, no self, Math.fround distances). `n` must equal hnswCount(index).
    */
