@@ -416,7 +416,8 @@ export class FacialClustering {
       this.images = files.length;
       for (const r of rows) if (r.status !== 'done' && !gone.has(r.path)) skipped.push({ path: r.path, reason: r.error ?? r.status });
     }
-    this.faceSet = this.store.loadFaces(model, { files });
+    // no landmarks: nothing a call writes shows them
+    this.faceSet = this.store.loadFaces(model, { files, landmarks: false });
     this.skipped = skipped;
     this.missing = missing;
     this.notices = notices;

@@ -128,6 +128,28 @@ export interface JsonOutput {
 }
 
 export function toJson(r: ClusteringResult): JsonOutput {
+  return { ...jsonHead(r), faces: r.faces.map(jsonFace) };
+}
+
+/** Faces per write of {@link writeJson}. */
+const JSON_FACES_PER_WRITE = 10_000;
+
+/**
+ * Writes `JSON.stringify(toJson(r))` (the same bytes) in pieces of {@link JSON_FACES_PER_WRITE} faces: the
+ * whole text of a million faces, and its million face objects, were held at once at the end of a call.
+ */
+export function writeJson(r: ClusteringResult, write: (text: string) => void): void {
+  // faces is the object's last key: its text ends with "faces":[]}
+  const head = JSON.stringify({ ...jsonHead(r), faces: [] });
+  write(head.slice(0, -2));
+  for (let at = 0; at < r.faces.length; at += JSON_FACES_PER_WRITE) {
+    const part = r.faces.slice(at, at + JSON_FACES_PER_WRITE).map((f) => JSON.stringify(jsonFace(f)));
+    write((at === 0 ? '' : ',') + part.join(','));
+  }
+  write(']}');
+}
+
+function jsonHead(r: ClusteringResult): Omit<JsonOutput, 'faces'> {
   return {
     call: r.call,
     method: r.method,
@@ -137,8 +159,11 @@ export function toJson(r: ClusteringResult): JsonOutput {
     edges: r.edges,
     timings: r.timings,
     people: r.people,
-    faces: r.faces.map((f) => ({ file: f.file, face: f.face, box: f.box, score: f.score, cluster: f.cluster, person: f.person?.id ?? null, name: f.person?.name ?? null, faceId: f.faceId })),
   };
+}
+
+function jsonFace(f: FaceResult): JsonOutput['faces'][number] {
+  return { file: f.file, face: f.face, box: f.box, score: f.score, cluster: f.cluster, person: f.person?.id ?? null, name: f.person?.name ?? null, faceId: f.faceId };
 }
 
 /**

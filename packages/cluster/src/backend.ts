@@ -33,7 +33,8 @@ export type HnswBinding = Pick<NativeBinding, 'hnswCreate' | 'hnswLoad' | 'hnswS
  * cannot-link partners (a CSR over the same nodes).
  */
 export interface CwConstrained {
-  weights: Float64Array;
+  /** Absent: derived from the distances (unit: 1), as without constraints. */
+  weights?: Float64Array;
   cannotOffsets: Uint32Array;
   cannotIndices: Int32Array;
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveBackend, type BackendName } from './backend.js';
 import { chineseWhispers, chineseWhispersOnGraph } from './chinese-whispers.js';
-import { ConstraintConflictError, prepareConstraints, type Constraints } from './constraints.js';
+import { ConstraintConflictError, contractGraph, prepareConstraints, type Constraints } from './constraints.js';
 import { dbscan, dbscanOnGraph } from './dbscan.js';
 import type { NeighborGraph } from './graph.js';
 import { radiusGraph } from './radius-graph.js';
@@ -298,6 +298,35 @@ describe('constraints: absent or empty change nothing', () => {
     expect(c.groups).toBe(4);
     expect(Array.from(c.cannotOffsets)).toEqual([0, 1, 2, 4, 4]); // sorted, duplicates dropped
     expect(Array.from(c.cannotIndices)).toEqual([2, 2, 0, 1]);
+  });
+
+  it('without must-links the graph is its own contraction (no copy, weights from its distances); rows out of order are still contracted', async () => {
+    const graph = await radiusGraph(vectors, 8, { radius: 6, backend: 'ts' });
+    const c = prepareConstraints({ cannotLink: [[0, 1]] }, 200)!;
+    for (const weighting of [undefined, 'unit', 'similarity'] as const) {
+      const own = contractGraph(graph, c, weighting);
+      expect(own.graph).toBe(graph);
+      expect(own.weights).toBeUndefined();
+    }
+    // a row listed in descending order: the contraction sorts it (and weighs each edge as before)
+    const row = graph.offsets.findIndex((o, i) => i < graph.n && graph.offsets[i + 1]! - o >= 2);
+    const indices = graph.indices.slice();
+    const distances = graph.distances.slice();
+    indices.subarray(graph.offsets[row], graph.offsets[row + 1]).reverse();
+    distances.subarray(graph.offsets[row], graph.offsets[row + 1]).reverse();
+    const shuffled = contractGraph({ ...graph, indices, distances }, c, 'similarity');
+    expect(shuffled.graph).not.toBe(graph);
+    expect(Array.from(shuffled.graph.indices)).toEqual(Array.from(graph.indices));
+    expect(Array.from(shuffled.weights!)).toEqual(Array.from(graph.distances, (d) => 1 / (1 + d)));
+    // and the clustering of the graph as it is equals the one with the explicit weights, on both backends
+    const cannot = { cannotLink: [[0, 1], [2, 3], [5, 9]] as [number, number][] };
+    for (const backend of BACKEND_NAMES) {
+      const b = await resolveBackend(backend);
+      const cc = prepareConstraints(cannot, 200)!;
+      const explicit = await b.chineseWhispers(graph, 30, 0, false, undefined, { weights: Float64Array.from(graph.distances, (d) => 1 / (1 + d)), cannotOffsets: cc.cannotOffsets, cannotIndices: cc.cannotIndices });
+      const cw = await chineseWhispersOnGraph(graph, { backend, constraints: cannot, mergeRadius: 0, minClusterSize: 1, iterations: 30, seed: 0 });
+      expect(firstDifference(cw.labels, renumberLabels(explicit.labels, 1).labels), backend).toBeUndefined();
+    }
   });
 });
 

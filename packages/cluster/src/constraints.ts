@@ -96,9 +96,15 @@ export function prepareConstraints(value: unknown, n: number): Contraction | und
  * the float64 sum of its member edges' weights (unit: 1, similarity: 1 / (1 + d)), added in the order met:
  * G's members ascending, each member's edges in CSR order. The contracted graph's `distances` is empty: the
  * backends read `weights` instead (DBSCAN reads neither).
+ *
+ * Without must-links (every group one row), a graph whose rows ascend strictly and skip the row itself, as
+ * every graph made here does, is its own contraction: it comes back as it is and `weights` is absent, since
+ * the backends derive the same float64 weights from its distances. A copy would cost 12 bytes per CSR entry
+ * (twice that while trimmed) at the clustering's memory peak (packages/cluster README, "A million faces").
  * @internal
  */
-export function contractGraph(graph: NeighborGraph, c: Contraction, weighting?: 'unit' | 'similarity'): { graph: NeighborGraph; weights: Float64Array } {
+export function contractGraph(graph: NeighborGraph, c: Contraction, weighting?: 'unit' | 'similarity'): { graph: NeighborGraph; weights?: Float64Array } {
+  if (c.groups === c.n && rowsAscendWithoutSelf(graph)) return { graph };
   const { offsets, indices, distances } = graph;
   const { groups, groupOf, memberOffsets, members } = c;
   const unit = weighting === 'unit';
@@ -134,10 +140,25 @@ export function contractGraph(graph: NeighborGraph, c: Contraction, weighting?: 
     w += count;
     outOffsets[g + 1] = w;
   }
+  // trimmed only when edges went (a copy, so the unused tail is freed)
+  const trim = <T extends Int32Array | Float64Array>(a: T, length: number): T => (a.length === length ? a : (a.slice(0, length) as T));
   return {
-    graph: { n: groups, offsets: outOffsets, indices: outIndices.slice(0, w), distances: new Float32Array(0) },
-    weights: outWeights.slice(0, withWeights ? w : 0),
+    graph: { n: groups, offsets: outOffsets, indices: trim(outIndices, w), distances: new Float32Array(0) },
+    weights: trim(outWeights, withWeights ? w : 0),
   };
+}
+
+/** Whether every row of `graph` lists its neighbours in strictly ascending order, never the row itself. */
+function rowsAscendWithoutSelf({ n, offsets, indices }: NeighborGraph): boolean {
+  for (let i = 0; i < n; i++) {
+    let previous = -1;
+    for (let e = offsets[i], end = offsets[i + 1]; e < end; e++) {
+      const j = indices[e];
+      if (j <= previous || j === i) return false;
+      previous = j;
+    }
+  }
+  return true;
 }
 
 /**

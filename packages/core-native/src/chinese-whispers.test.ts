@@ -199,6 +199,28 @@ describe('chineseWhispers with constraints (weights and cannot-links)', () => {
     expect(Array.from(later.labels)).toEqual(plain.labels);
   });
 
+  it('cannot-links without weights take the weights from the distances (or unit): the labels of those weights given', async () => {
+    for (const [n, m, c] of [[2, 1, 1], [30, 90, 10], [120, 360, 40]]) {
+      const g = randomGraph(n, m, 7 * n + m);
+      const next = mulberry32(m);
+      const cannot: Array<[number, number]> = [];
+      while (cannot.length < c) {
+        const a = next() % n;
+        const b = next() % n;
+        if (a !== b) cannot.push([a, b]);
+      }
+      const { cannotOffsets, cannotIndices } = cannotCsr(n, cannot);
+      for (const unit of [false, true]) {
+        const weights = Float64Array.from(g.distances, (d) => (unit ? 1 : 1 / (1 + d)));
+        const given = native.chineseWhispersSync(g.offsets, g.indices, new Float32Array(0), n, 20, 5, unit, weights, cannotOffsets, cannotIndices);
+        const derived = native.chineseWhispersSync(g.offsets, g.indices, g.distances, n, 20, 5, unit, undefined, cannotOffsets, cannotIndices);
+        expect({ labels: Array.from(derived.labels), iterations: derived.iterations }, `n=${n} unit=${unit}`).toEqual({ labels: Array.from(given.labels), iterations: given.iterations });
+        const later = await native.chineseWhispers(g.offsets, g.indices, g.distances, n, 20, 5, unit, undefined, cannotOffsets, cannotIndices);
+        expect(Array.from(later.labels)).toEqual(Array.from(given.labels));
+      }
+    }
+  });
+
   it('BAD CALL - short weights, a malformed cannot-link CSR, a partial set of constraint arrays', () => {
     const g = csr(3, [[0, 1], [1, 2]]);
     const w = new Float64Array(4);
@@ -221,6 +243,10 @@ describe('chineseWhispers with constraints (weights and cannot-links)', () => {
     expect(call(w)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_FACECLUST_ARG', message: 'Expected Uint32Array for cannotOffsets but received undefined' }));
     expect(call(new Float32Array(4), none, empty)).toThrow(
       expect.objectContaining({ name: 'TypeError', code: 'ERR_FACECLUST_ARG', message: 'Expected Float64Array for weights but received a typed array of another type' }),
+    );
+    // without weights, the distances are needed as before, constrained too
+    expect(call(undefined, none, empty)).toThrow(
+      expect.objectContaining({ code: 'ERR_FACECLUST_GRAPH', message: expect.stringMatching(/indices \(and distances\) to hold offsets\[n\] = 4/) }),
     );
     // without weights, the distances are needed as before
     expect(() => native.chineseWhispersSync(g.offsets, g.indices, new Float32Array(0), 3, 5, 0, false)).toThrow(

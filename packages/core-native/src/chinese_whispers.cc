@@ -47,7 +47,7 @@ ChineseWhispersResult Passes(const uint32_t* offsets, const int32_t* indices, co
         const int32_t l = label[indices[e]];
         double w;
         if constexpr (kConstrained) {
-          w = c->weights[e];
+          w = c->weights ? c->weights[e] : unitWeights ? 1.0 : 1.0 / (1.0 + static_cast<double>(distances[e]));
         } else {
           w = unitWeights ? 1.0 : 1.0 / (1.0 + static_cast<double>(distances[e]));
         }
@@ -111,23 +111,29 @@ CwArgs ParseArgs(const Napi::CallbackInfo& info) {
     throw Failure("ERR_FACECLUST_ARG", "Expected iterations >= 1 but received " + std::to_string(iterations),
                   ErrorKind::kRange);
   }
-  // weights, cannotOffsets, cannotIndices (info[7..9]): all three or none.
+  // cannotOffsets, cannotIndices (info[8..9]): both or none; weights (info[7]) only with them, and optional
+  // there: a graph that no must-link contracted keeps the weights derived from its distances.
   const bool constrained = !IsAbsent(info, 7) || !IsAbsent(info, 8) || !IsAbsent(info, 9);
+  const bool explicitWeights = constrained && !IsAbsent(info, 7);
   CwConstraints c{};
   // Explicit weights replace the distances, which may then be empty.
-  CheckCsr(offsets.data, offsets.length, indices.data, indices.length, distances.length, !unit && !constrained, n);
+  CheckCsr(offsets.data, offsets.length, indices.data, indices.length, distances.length, !unit && !explicitWeights, n);
   if (constrained) {
-    auto weights = GetArray<double>(info, 7, "weights");
+    const double* weights = nullptr;
+    if (explicitWeights) {
+      auto w = GetArray<double>(info, 7, "weights");
+      if (w.length < offsets.data[n]) {
+        throw Failure("ERR_FACECLUST_GRAPH", "Expected weights to hold offsets[n] = " + std::to_string(offsets.data[n]) +
+                                                 " edges but received length " + std::to_string(w.length),
+                      ErrorKind::kRange);
+      }
+      weights = w.data;
+    }
     auto cannotOffsets = GetArray<uint32_t>(info, 8, "cannotOffsets");
     auto cannotIndices = GetArray<int32_t>(info, 9, "cannotIndices");
-    if (weights.length < offsets.data[n]) {
-      throw Failure("ERR_FACECLUST_GRAPH", "Expected weights to hold offsets[n] = " + std::to_string(offsets.data[n]) +
-                                               " edges but received length " + std::to_string(weights.length),
-                    ErrorKind::kRange);
-    }
     CheckCsr(cannotOffsets.data, cannotOffsets.length, cannotIndices.data, cannotIndices.length, 0, false, n,
              "cannotOffsets", "cannotIndices");
-    c = {weights.data, cannotOffsets.data, cannotIndices.data};
+    c = {weights, cannotOffsets.data, cannotIndices.data};
   }
   return {offsets.data, indices.data, distances.data, n, static_cast<uint32_t>(iterations), ToUint32(seed), unit,
           constrained, c};
@@ -175,7 +181,8 @@ Napi::Value ChineseWhispersJs(const Napi::CallbackInfo& info) {
     auto* worker = new ChineseWhispersWorker(info.Env(), a, std::move(cancel));
     for (int i = 0; i < 3; ++i) worker->Keep(info[i]);
     if (a.constrained)
-      for (int i = 7; i < 10; ++i) worker->Keep(info[i]);
+      for (int i = 7; i < 10; ++i)
+        if (!IsAbsent(info, i)) worker->Keep(info[i]);  // weights may be absent
     worker->Queue();
     return worker->Promise();
   });

@@ -16,8 +16,9 @@ struct ChineseWhispersResult {
 };
 
 // The constrained form (docs/ALGORITHMS.md, "Constraints"), over a graph whose nodes are must-link groups:
-// an explicit weight per CSR entry (instead of one derived from the distance) and the cannot-link partners
-// of each node as a second CSR over the same nodes.
+// an explicit weight per CSR entry (instead of one derived from the distance; null when no must-link
+// contracted the graph, so the distances still give them) and the cannot-link partners of each node as a
+// second CSR over the same nodes.
 struct CwConstraints {
   const double* weights;
   const uint32_t* cannotOffsets;

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "errors.h"
 
@@ -57,6 +60,11 @@ inline void CheckCsr(const uint32_t* offsets, size_t offsetsLength, const int32_
 }
 
 inline Napi::Object CsrToJs(Napi::Env env, const CsrGraph& g) {
+#ifdef __GLIBC__
+  // Building the graph freed many small blocks (the per-row lists) that glibc keeps in its arenas, resident,
+  // for the rest of the process: hand their pages back before the caller goes on (README, "A million faces").
+  malloc_trim(0);
+#endif
   auto offsets = Napi::Uint32Array::New(env, g.offsets.size());
   auto indices = Napi::Int32Array::New(env, g.indices.size());
   auto distances = Napi::Float32Array::New(env, g.distances.size());

@@ -158,10 +158,12 @@ export interface NativeBinding {
    * Chinese Whispers over a CSR graph. Edge weight: 1 when `unitWeights`, else 1 / (1 + distance).
    * Order per iteration: Fisher–Yates shuffle driven by mulberry32(seed), continuing across iterations.
    *
-   * Constrained (docs/ALGORITHMS.md, "Constraints"; all three arrays or none): `weights[e]` (float64, one per
-   * CSR entry) is edge e's weight, replacing the distance-derived one (`distances` may then be empty and
-   * `unitWeights` is ignored); `cannotOffsets`/`cannotIndices` (CSR over the same n nodes) list each node's
-   * cannot-link partners, whose labels it never takes.
+   * Constrained (docs/ALGORITHMS.md, "Constraints"; `cannotOffsets` and `cannotIndices` both or neither):
+   * `cannotOffsets`/`cannotIndices` (CSR over the same n nodes) list each node's cannot-link partners, whose
+   * labels it never takes; `weights[e]` (float64, one per CSR entry), given only with them, is edge e's weight,
+   * replacing the distance-derived one (`distances` may then be empty and `unitWeights` is ignored). Without
+   * `weights` (undefined), the weights come from the distances as unconstrained: a graph that no must-link
+   * contracted needs no float64 copy of them.
    */
   chineseWhispers(
     offsets: Uint32Array, indices: Int32Array, distances: Float32Array, n: number, iterations: number, seed: number, unitWeights: boolean,

@@ -89,6 +89,12 @@ for await (const ev of embedImages(files, { storePath: process.argv[3], threads:
     const meta = await sharp(png).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 112, 112]);
     expect(store.loadFaces('other-model@sha256:0000000000000000').faces).toEqual([]); // models never mixed
+    expect(set.faces.every((f) => Array.isArray(f.landmarks) && f.landmarks.length === 10)).toBe(true);
+    const lean = store.loadFaces('default', { landmarks: false });
+    expect(lean.faces).toEqual(set.faces.map(({ landmarks: _, ...f }) => f)); // only the landmarks left out
+    expect(lean.faces.some((f) => 'landmarks' in f)).toBe(false);
+    expect(lean.vectors).toEqual(set.vectors);
+    expect(() => store.loadFaces('default', { landmarks: 'no' as unknown as boolean })).toThrow(new TypeError('Expected a boolean for landmarks but received "no" of type string'));
     expect(() => store.getCrop(1e9)).toThrow(RangeError);
     store.close();
   });

@@ -74,8 +74,8 @@ export interface FaceInfo {
   /** x, y, w, h in original pixels. */
   box: [number, number, number, number];
   score: number;
-  /** 5 points flat x,y in original pixels. */
-  landmarks: number[];
+  /** 5 points flat x,y in original pixels; absent when loaded with `landmarks: false`. */
+  landmarks?: number[];
   quality?: { sharpness: number; size: number };
 }
 
@@ -265,9 +265,11 @@ export class FaceStore {
 
   /**
    * Every face of `model` (an id, 'default' or an .onnx path) from images that are done, ordered by file
-   * then face index, with all embeddings in ONE Float32Array. `files` restricts to those images.
+   * then face index, with all embeddings in ONE Float32Array. `files` restricts to those images;
+   * `landmarks: false` leaves each face's landmarks out (a clustering never reads them, and an array of ten
+   * numbers per face is the largest part of a face's object).
    */
-  loadFaces(model: string, opts: { files?: string[] } = {}): FaceSet {
+  loadFaces(model: string, opts: { files?: string[]; landmarks?: boolean } = {}): FaceSet {
     if (typeof model !== 'string') throw new TypeError(`Expected a model id or path for model but received ${describe(model)}`);
     const id = model.includes('@sha256:') ? model : this.modelId(model);
     let only: Set<string> | undefined;
@@ -275,6 +277,8 @@ export class FaceStore {
       if (!Array.isArray(opts.files)) throw new TypeError(`Expected an array of paths for files but received ${describe(opts.files)}`);
       only = new Set(opts.files.map((f) => path.resolve(f)));
     }
+    if (opts.landmarks !== undefined && typeof opts.landmarks !== 'boolean') throw new TypeError(`Expected a boolean for landmarks but received ${describe(opts.landmarks)}`);
+    const withLandmarks = opts.landmarks !== false;
     // rows are read one at a time into the one Float32Array: holding them all first kept every embedding
     // twice (a Buffer per row, then the array) and ~1 KB of row objects per face at the peak
     const where = `FROM faces f JOIN images i ON i.id = f.image_id WHERE f.model = ? AND i.status = 'done'`;
@@ -290,8 +294,10 @@ export class FaceStore {
       let vectors = new Float32Array(total * dim);
       let bytes = new Uint8Array(vectors.buffer);
       const faces: FaceInfo[] = [];
+      let file = ''; // the faces of one photo share its path string (rows come ordered by path)
       for (const r of rows) {
         if (only && !only.has(r[1])) continue;
+        if (r[1] !== file) file = r[1];
         if (dimRow === undefined && faces.length === 0) {
           dim = r[11].length / 4;
           vectors = new Float32Array(total * dim);
@@ -302,7 +308,7 @@ export class FaceStore {
         }
         bytes.set(r[11], faces.length * dim * 4); // copies bytes: blobs need not be 4-byte aligned
         faces.push({
-          id: r[0], file: r[1], faceIndex: r[2], box: [r[3], r[4], r[5], r[6]], score: r[7], landmarks: JSON.parse(r[8]),
+          id: r[0], file, faceIndex: r[2], box: [r[3], r[4], r[5], r[6]], score: r[7], ...(withLandmarks ? { landmarks: JSON.parse(r[8]) } : {}),
           ...(r[9] !== null && r[10] !== null ? { quality: { sharpness: r[9], size: r[10] } } : {}),
         });
       }

@@ -7,7 +7,7 @@ import { DEFAULTS, parseNumberFlag, parseSaveAsFlag, UsageError, type SaveAs } f
 import { OutputError } from '../output.js';
 import { count } from '../reports/log.js';
 import { createProgress, progressEnabled } from '../progress.js';
-import { clusterName, toJson, type ClusteringResult, type SkippedFile } from '../result.js';
+import { clusterName, writeJson, type ClusteringResult, type SkippedFile } from '../result.js';
 
 /** 0 done; 1 usage error (bad option, missing input, no images, unwritable output); 2 done but files skipped; 130 interrupted. */
 export const EXIT = { ok: 0, usage: 1, skipped: 2, interrupted: 130 } as const;
@@ -136,7 +136,8 @@ export function openClustering(inputs: string[] | undefined, flags: CommonFlags,
 /** Prints a clustering call's outcome: the JSON object on stdout, or a summary for people. */
 export function printResult(r: ClusteringResult, flags: CommonFlags, ui: Ui): void {
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(toJson(r))}\n`);
+    writeJson(r, (text) => process.stdout.write(text));
+    process.stdout.write('\n');
   } else if (!flags.quiet) {
     const rel = (p: string) => {
       const r = path.relative(process.cwd(), p);

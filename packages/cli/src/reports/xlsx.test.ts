@@ -40,6 +40,15 @@ describe('xlsx', () => {
     expect(await sheetRows(file, NO_FACE_SHEET)).toEqual([['file'], ['/photos/empty.jpg']]);
   });
 
+  it('a streamed faces sheet that waits for the zip between blocks of rows keeps every row, in order', async () => {
+    const faces = Array.from({ length: 30_001 }, (_, i): [string, number] => [`/photos/P${i % 7}/${i}.jpg`, i % 11 === 10 ? -1 : i % 11]);
+    const file = path.join(dir, 'clusters-004-cw-t1.xlsx');
+    await writeXlsx(file, handMadeResult(faces, [], 4), () => Buffer.alloc(0), { command: 'faceclust test', created: new Date(0) });
+    const rows = await sheetRows(file, 'faces');
+    expect(rows).toHaveLength(faces.length + 1);
+    expect(rows.slice(1).map((row) => [row[0], row[7]])).toEqual(faces.map(([f, c]) => [f, c < 0 ? 'no_class' : c]));
+  });
+
   it('writes the no face sheet with just its header when every photo had a face', async () => {
     const file = path.join(dir, 'clusters-002-cw-t1.xlsx');
     await writeXlsx(file, handMadeResult([['/photos/Ann/1.jpg', 0]], [], 2), await greyCrops(), { command: 'faceclust test', created: new Date(0) });

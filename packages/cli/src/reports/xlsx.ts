@@ -2,6 +2,7 @@
  * One Excel workbook per clustering call (exceljs): `faces` (a row per face, with its thumbnail),
  * `clusters` (size, cohesion, representative), `parameters`, `skipped` files and photos with `no face`.
  */
+import { once, type EventEmitter } from 'node:events';
 import ExcelJS from 'exceljs';
 import { partialName, publishFile } from '../output.js';
 import { clusterName, type ClusteringResult } from '../result.js';
@@ -44,7 +45,8 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
 
   const faces = wb.addWorksheet('faces', { views: [{ state: 'frozen', ySplit: 1 }] });
   faces.columns = FACE_COLUMNS.map((header) => ({ header, key: header, width: header === 'file' ? 60 : header === 'thumbnail' ? 8 : header === 'rejected' ? 70 : 10 }));
-  r.faces.forEach((f, i) => {
+  for (let i = 0; i < r.faces.length; i++) {
+    const f = r.faces[i]!;
     add(faces, {
       file: f.file, face: f.face,
       x: round(f.box[0]), y: round(f.box[1]), width: round(f.box[2]), height: round(f.box[3]),
@@ -57,7 +59,8 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
     });
     if (thumbs) addThumb(faces, f.faceId, 9, i + 1);
     tick();
-  });
+    if (streaming && i % ROWS_PER_WAIT === ROWS_PER_WAIT - 1) await zipCaughtUp(faces);
+  }
 
   const clusters = wb.addWorksheet('clusters', { views: [{ state: 'frozen', ySplit: 1 }] });
   clusters.columns = [
@@ -104,6 +107,29 @@ export async function writeXlsx(file: string, r: ClusteringResult, crops: CropSo
   if (streaming) await (wb as unknown as ExcelJS.stream.xlsx.WorkbookWriter).commit();
   else await wb.xlsx.writeFile(tmp);
   publishFile(tmp, file);
+}
+
+/** Rows of the streamed faces sheet between two waits for the zip ({@link zipCaughtUp}). */
+const ROWS_PER_WAIT = 2000;
+/** Bytes the zip's input for a sheet may hold before the rows wait for it. */
+const ZIP_BACKLOG = 4 << 20;
+
+/**
+ * Waits until the zip has taken in what a streamed sheet gave it. exceljs's sheet stream writes every block
+ * into the zip's input for the sheet (a PassThrough of archiver's) whatever that already holds, and the
+ * zip compresses only between turns of the event loop, more slowly than rows are made: without these waits
+ * the whole faces sheet was held in memory until the commit, the more of it the busier the machine. exceljs and archiver offer no backpressure, so their streams' own state is read; where it is not
+ * found, only the turn of the loop is given.
+ */
+async function zipCaughtUp(ws: ExcelJS.Worksheet): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  // the sheet stream (exceljs's StreamBuf) lists its consumers in `pipes` once the zip has reached it
+  const sheet = (ws as unknown as { stream?: { pipes?: unknown[] } }).stream;
+  for (const pipe of sheet?.pipes ?? []) {
+    const state = (pipe as { _writableState?: { length?: unknown; needDrain?: unknown } })._writableState;
+    if (typeof state?.length !== 'number') continue;
+    while ((state.length as number) > ZIP_BACKLOG && state.needDrain === true) await once(pipe as EventEmitter, 'drain');
+  }
 }
 
 function round(v: number, digits = 1): number {
