@@ -285,13 +285,6 @@ class Stopwatch {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-// The rows `ids` of x, as a matrix of their own (the queries of a tiled pass).
-std::vector<float> GatherRows(const float* x, size_t dim, const std::vector<uint32_t>& ids) {
-  std::vector<float> out(ids.size() * dim);
-  for (size_t q = 0; q < ids.size(); ++q) std::memcpy(&out[q * dim], x + static_cast<size_t>(ids[q]) * dim, dim * sizeof(float));
-  return out;
-}
-
 // Rows with fewer kept neighbours than kRetryBelow after the search are completed from each other and, failing
 // that, exactly (tiled candidates over every row, as nearestCandidates does, then the float64 reference):
 // JoinShortRows, ExactNearest, JoinFollowers. Face identities are nearly orthogonal (≈ √2 between people, ≈ 0.9
@@ -359,10 +352,9 @@ void ReachClosedParts(const Hnsw& h, const Decider& decide, size_t n, size_t wid
   }
   stats.stillClosed = closed.size();
   if (closed.size() > 1) {
-    std::vector<float> qx = GatherRows(decide.x, dim, closed);
+    const RowSet closedRows{decide.x, closed.size(), closed.data()};
     const size_t want = std::min<size_t>(closed.size(), 3);  // itself and two
-    CandidateLists c = NearestCandidates(decide.kernels, qx.data(), closed.size(), qx.data(), closed.size(), dim, decide.metric, want,
-                                         decide.radius, threads, cancel);
+    CandidateLists c = NearestCandidates(decide.kernels, closedRows, closedRows, dim, decide.metric, want, decide.radius, threads, cancel);
     ParallelFor(threads, closed.size(), cancel, [&](size_t q, unsigned) {
       std::vector<uint32_t> js;
       for (uint32_t t = c.offsets[q]; t < c.offsets[q + 1]; ++t) js.push_back(closed[static_cast<size_t>(c.indices[t])]);
@@ -401,9 +393,9 @@ void JoinShortRows(const Decider& decide, size_t n, const std::vector<uint32_t>&
   const size_t m = shortRows.size();
   exactRows = shortRows;
   if (m < 2) return;
-  std::vector<float> qx = GatherRows(decide.x, decide.dim, shortRows);
-  CandidateLists c = NearestCandidates(decide.kernels, qx.data(), m, qx.data(), m, decide.dim, decide.metric, std::min(m, decide.k + 1),
-                                       decide.radius, threads, cancel);
+  const RowSet among{decide.x, m, shortRows.data()};
+  CandidateLists c = NearestCandidates(decide.kernels, among, among, decide.dim, decide.metric, std::min(m, decide.k + 1), decide.radius,
+                                       threads, cancel);
   ParallelFor(threads, m, cancel, [&](size_t q, unsigned) {
     const uint32_t i = shortRows[q];
     std::vector<uint32_t> js;
@@ -466,9 +458,8 @@ void ExactNearest(const Decider& decide, size_t n, const std::vector<uint32_t>& 
                   unsigned threads, const Cancellation& cancel) {
   if (shortRows.empty()) return;
   const size_t k = decide.k;
-  std::vector<float> qx = GatherRows(decide.x, decide.dim, shortRows);
-  CandidateLists c = NearestCandidates(decide.kernels, decide.x, n, qx.data(), shortRows.size(), decide.dim, decide.metric, std::min(n, k + 1),
-                                       decide.radius, threads, cancel);
+  CandidateLists c = NearestCandidates(decide.kernels, RowSet{decide.x, n}, RowSet{decide.x, shortRows.size(), shortRows.data()}, decide.dim,
+                                       decide.metric, std::min(n, k + 1), decide.radius, threads, cancel);
   ParallelFor(threads, shortRows.size(), cancel, [&](size_t q, unsigned) {
     const uint32_t i = shortRows[q];
     std::vector<uint32_t> js;

@@ -33,10 +33,11 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 class Finder {
  public:
-  Finder(const Kernels& kernels, const float* base, size_t nb, const float* queries, size_t nq, size_t dim,
-         Metric metric, size_t k, double radius, unsigned threads, const Cancellation& cancel)
-      : kt_(kernels), base_(base), queries_(queries), nb_(nb), nq_(nq), dim_(dim), metric_(metric),
-        k_(std::max<size_t>(1, std::min(k, nb))), radius_(radius), threads_(threads), cancel_(cancel),
+  Finder(const Kernels& kernels, RowSet base, RowSet queries, size_t dim, Metric metric, size_t k, double radius,
+         unsigned threads, const Cancellation& cancel)
+      : kt_(kernels), base_(base.x), queries_(queries.x), base_ids_(base.ids), query_ids_(queries.ids), nb_(base.n),
+        nq_(queries.n), dim_(dim), metric_(metric), k_(std::max<size_t>(1, std::min(k, base.n))), radius_(radius),
+        threads_(threads), cancel_(cancel),
         cosine_(metric == kCosine) {
     const double u = std::ldexp(1.0, -24), dimd = static_cast<double>(dim);
     // |fp32 − reference| <= ρ·reference + α (sums of non-negative terms; α: flushed subnormals), or <= ε for
@@ -79,8 +80,8 @@ class Finder {
  private:
   static constexpr double kAlpha = 1e-17;
 
-  const float* Query(size_t i) const { return queries_ + i * dim_; }
-  const float* Base(size_t j) const { return base_ + j * dim_; }
+  const float* Query(size_t i) const { return queries_ + static_cast<size_t>(query_ids_ ? query_ids_[i] : i) * dim_; }
+  const float* Base(size_t j) const { return base_ + static_cast<size_t>(base_ids_ ? base_ids_[j] : j) * dim_; }
 
   // The largest fp32 value a row of the true k nearest can have, given the fp32 k-th value v so far.
   double ReachFast(double v) const { return cosine_ ? v + 2.0 * eps_ : grow_ * (v + kAlpha) + kAlpha; }
@@ -210,7 +211,7 @@ class Finder {
     std::vector<float> rowT(qPanels * mr, 0.0f);
     ParallelFor(threads_, qPanels, cancel_, [&](size_t p, unsigned) {
       PackPanel(packedA.data() + p * mr * depth, queries_, p * mr, std::min(mr, nq_ - p * mr), mr, dim_, bf16, depth,
-                amx, scaleQ);
+                amx, scaleQ, query_ids_);
       for (size_t i = p * mr; i < std::min(nq_, p * mr + mr); ++i) rowT[i] = rowThreshold(i);
     });
 
@@ -230,7 +231,7 @@ class Finder {
       const size_t qe = std::min(bPanels, qb + colPanels);
       ParallelFor(threads_, qe - qb, cancel_, [&](size_t t, unsigned) {
         const size_t first = (qb + t) * nr, count = std::min(nr, nb_ - first);
-        PackPanel(packedB.data() + t * nr * depth, base_, first, count, nr, dim_, bf16, depth, false, scaleB);
+        PackPanel(packedB.data() + t * nr * depth, base_, first, count, nr, dim_, bf16, depth, false, scaleB, base_ids_);
         for (size_t c = 0; c < nr; ++c) colH[t * nr + c] = c < count && op == kTileDot ? bounds.Col(cosine_ ? 0.0 : nn_b_[first + c]) : kInf;
       });
       ParallelFor(threads_, units, cancel_, [&](size_t unit, unsigned) {
@@ -261,6 +262,7 @@ class Finder {
 
   const Kernels& kt_;
   const float *base_, *queries_;
+  const uint32_t *base_ids_, *query_ids_;
   size_t nb_, nq_, dim_;
   Metric metric_;
   size_t k_;
@@ -337,10 +339,9 @@ class NearestWorker : public PromiseWorker {
 
 }  // namespace
 
-CandidateLists NearestCandidates(const Kernels& kernels, const float* base, size_t nb, const float* queries, size_t nq,
-                                 size_t dim, Metric metric, size_t k, double radius, unsigned threads,
-                                 const Cancellation& cancel) {
-  return Finder(kernels, base, nb, queries, nq, dim, metric, k, radius, threads, cancel).Run();
+CandidateLists NearestCandidates(const Kernels& kernels, RowSet base, RowSet queries, size_t dim, Metric metric, size_t k,
+                                 double radius, unsigned threads, const Cancellation& cancel) {
+  return Finder(kernels, base, queries, dim, metric, k, radius, threads, cancel).Run();
 }
 
 Napi::Value NearestCandidatesSyncJs(const Napi::CallbackInfo& info) {

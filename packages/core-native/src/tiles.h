@@ -29,13 +29,15 @@ inline float FloatUp(double v) {
 // Words past the row's (dim + 1) / 2 pairs are zero (depth may be padded). With `scale`, row r's values are
 // packed as float(x * scale[r]) (cosine: rows normalised while packing, as radius_graph.cc normalises them).
 inline void PackPanel(float* dst, const float* src, size_t first, size_t count, size_t width, size_t dim, bool bf16,
-                      size_t depth, bool rowMajor, const double* scale = nullptr) {
+                      size_t depth, bool rowMajor, const double* scale = nullptr, const uint32_t* ids = nullptr) {
+  // row r of the panel's source: src's row ids[r] when ids are given, else row r
+  auto source = [&](size_t r) { return src + static_cast<size_t>(ids ? ids[r] : r) * dim; };
   auto value = [&](const float* row, size_t r, size_t k) -> float {
     return scale ? static_cast<float>(row[k] * scale[r]) : row[k];
   };
   if (!bf16) {
     for (size_t c = 0; c < width; ++c) {
-      const float* row = c < count ? src + (first + c) * dim : nullptr;
+      const float* row = c < count ? source(first + c) : nullptr;
       for (size_t k = 0; k < dim; ++k) dst[k * width + c] = row ? value(row, first + c, k) : 0.0f;
     }
     return;
@@ -43,7 +45,7 @@ inline void PackPanel(float* dst, const float* src, size_t first, size_t count, 
   uint32_t* out = reinterpret_cast<uint32_t*>(dst);
   const size_t pairs = (dim + 1) / 2;
   for (size_t c = 0; c < width; ++c) {
-    const float* row = c < count ? src + (first + c) * dim : nullptr;
+    const float* row = c < count ? source(first + c) : nullptr;
     for (size_t kk = 0; kk < depth; ++kk) {
       uint32_t lo = row && kk < pairs ? ToBf16(value(row, first + c, 2 * kk)) : 0;
       uint32_t hi = row && 2 * kk + 1 < dim ? ToBf16(value(row, first + c, 2 * kk + 1)) : 0;
