@@ -163,6 +163,17 @@ function cannotCsr(n: number, pairs: Array<[number, number]>) {
   return { cannotOffsets: g.offsets, cannotIndices: g.indices };
 }
 
+/** `count` pairs of distinct nodes of [0, n), drawn from `next`. */
+function randomPairs(n: number, count: number, next: () => number): Array<[number, number]> {
+  const pairs: Array<[number, number]> = [];
+  while (pairs.length < count) {
+    const a = next() % n;
+    const b = next() % n;
+    if (a !== b) pairs.push([a, b]);
+  }
+  return pairs;
+}
+
 describe('chineseWhispers with constraints (weights and cannot-links)', () => {
   it('equals the reference on random graphs; cannot-linked nodes never share a label', () => {
     for (const [n, m, c] of [[2, 1, 1], [12, 30, 4], [60, 200, 20], [300, 900, 60]]) {
@@ -170,12 +181,7 @@ describe('chineseWhispers with constraints (weights and cannot-links)', () => {
       const next = mulberry32(n);
       // weights from a small set, so that ties occur
       const weights = Float64Array.from(g.distances, () => [0.5, 1, 1.5, 2][next() % 4]);
-      const cannot: Array<[number, number]> = [];
-      while (cannot.length < c) {
-        const a = next() % n;
-        const b = next() % n;
-        if (a !== b) cannot.push([a, b]);
-      }
+      const cannot = randomPairs(n, c, next);
       const { cannotOffsets, cannotIndices } = cannotCsr(n, cannot);
       for (const seed of [0, 5, 99]) {
         for (const iterations of [1, 30]) {
@@ -202,13 +208,7 @@ describe('chineseWhispers with constraints (weights and cannot-links)', () => {
   it('cannot-links without weights take the weights from the distances (or unit): the labels of those weights given', async () => {
     for (const [n, m, c] of [[2, 1, 1], [30, 90, 10], [120, 360, 40]]) {
       const g = randomGraph(n, m, 7 * n + m);
-      const next = mulberry32(m);
-      const cannot: Array<[number, number]> = [];
-      while (cannot.length < c) {
-        const a = next() % n;
-        const b = next() % n;
-        if (a !== b) cannot.push([a, b]);
-      }
+      const cannot = randomPairs(n, c, mulberry32(m));
       const { cannotOffsets, cannotIndices } = cannotCsr(n, cannot);
       for (const unit of [false, true]) {
         const weights = Float64Array.from(g.distances, (d) => (unit ? 1 : 1 / (1 + d)));
