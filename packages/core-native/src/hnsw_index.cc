@@ -432,9 +432,10 @@ void JoinShortRows(const Decider& decide, size_t n, const std::vector<uint32_t>&
   for (uint32_t i : shortRows) (rows[i].size() < kRetryBelow || group[i] == i ? exactRows : followers).push_back(i);
 }
 
-// Each follower takes as candidates its group row's exact list and the lists of that list's rows outside the
-// group (its person's well-linked faces and their nearest: what the follower's own exact list would mostly
-// hold, at a few hundred pairs instead of n); decided on the reference, they join its list.
+// Each follower takes as candidates its group row's exact list and the lists of that list's rows that were not
+// short (its person's well-linked faces and their nearest: what the follower's own exact list would mostly
+// hold, at a few hundred pairs instead of n); decided on the reference, they join its list. Only followers'
+// lists change here, and none of them is read: a group row was exact, the rows expanded were not short.
 void JoinFollowers(const Decider& decide, const std::vector<uint32_t>& group, const std::vector<uint32_t>& followers,
                    std::vector<Neighbours>& rows, unsigned threads, const Cancellation& cancel) {
   ParallelFor(threads, followers.size(), cancel, [&](size_t q, unsigned) {
@@ -442,7 +443,7 @@ void JoinFollowers(const Decider& decide, const std::vector<uint32_t>& group, co
     std::vector<uint32_t> js;
     for (const auto& [j, d] : rows[g]) {
       js.push_back(static_cast<uint32_t>(j));
-      if (group[j] == g) continue;
+      if (group[j] != UINT32_MAX) continue;  // a short row: a follower's list may be changing
       for (const auto& [l, e] : rows[j]) js.push_back(static_cast<uint32_t>(l));
     }
     std::sort(js.begin(), js.end());
