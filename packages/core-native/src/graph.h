@@ -59,12 +59,16 @@ inline void CheckCsr(const uint32_t* offsets, size_t offsetsLength, const int32_
   }
 }
 
-inline Napi::Object CsrToJs(Napi::Env env, const CsrGraph& g) {
+// Building a graph frees many small blocks (per-row lists) that glibc keeps in its arenas, resident, for the
+// rest of the process: their pages are handed back before the next large allocation (README, "A million faces").
+inline void ReleaseFreedMemory() {
 #ifdef __GLIBC__
-  // Building the graph freed many small blocks (the per-row lists) that glibc keeps in its arenas, resident,
-  // for the rest of the process: hand their pages back before the caller goes on (README, "A million faces").
   malloc_trim(0);
 #endif
+}
+
+inline Napi::Object CsrToJs(Napi::Env env, const CsrGraph& g) {
+  ReleaseFreedMemory();
   auto offsets = Napi::Uint32Array::New(env, g.offsets.size());
   auto indices = Napi::Int32Array::New(env, g.indices.size());
   auto distances = Napi::Float32Array::New(env, g.distances.size());

@@ -558,6 +558,7 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
   CsrGraph g;
   g.offsets.assign(n + 1, 0);
   for (size_t i = 0; i < n; ++i) g.offsets[i + 1] = g.offsets[i] + deg[i + 1];
+  ReleaseFreedMemory();  // what the searches and the short-row steps freed
   g.indices.resize(total);
   g.distances.resize(total);
   std::vector<uint32_t> pos(g.offsets.begin(), g.offsets.end() - 1);
@@ -570,6 +571,7 @@ CsrGraph KnnGraph(Index& index, const Kernels& kernels, const float* x, size_t n
     }
     Neighbours().swap(rows[i]);
   }
+  ReleaseFreedMemory();  // the per-row lists, before the shrunk arrays are allocated
   cancel.Check();
   std::vector<uint32_t> unique(n, 0);
   ParallelFor(threads, (n + 1023) / 1024, cancel, [&](size_t b, unsigned) {
