@@ -5,7 +5,7 @@
  */
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { NativeHnswGraphStats, NativeHnswIndex } from '@faceclust/core-native';
+import type { NativeHnswIndex } from '@faceclust/core-native';
 import { resolveBackend, resolveThreads, type HnswBinding } from './backend.js';
 import { throwIfAborted, withCancel } from './cancel.js';
 import type { NeighborGraph } from './graph.js';
@@ -62,7 +62,17 @@ export interface HnswAddOptions extends CancelOptions {
  * searched from the entry point (`closedParts`), of which `stillClosed` were compared exactly with each other;
  * and each step's wall time in ms.
  */
-export type HnswGraphStats = NativeHnswGraphStats;
+export interface HnswGraphStats {
+  shortRows: number;
+  exactRows: number;
+  followers: number;
+  closedParts: number;
+  stillClosed: number;
+  searchMs: number;
+  shortMs: number;
+  closedMs: number;
+  unionMs: number;
+}
 
 /** A {@link NeighborGraph} from the index, with what its steps did. */
 export interface HnswGraph extends NeighborGraph {
