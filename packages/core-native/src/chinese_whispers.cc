@@ -45,12 +45,8 @@ ChineseWhispersResult Passes(const uint32_t* offsets, const int32_t* indices, co
       touched.clear();
       for (uint32_t e = begin; e < end; ++e) {
         const int32_t l = label[indices[e]];
-        double w;
-        if constexpr (kConstrained) {
-          w = c->weights ? c->weights[e] : unitWeights ? 1.0 : 1.0 / (1.0 + static_cast<double>(distances[e]));
-        } else {
-          w = unitWeights ? 1.0 : 1.0 / (1.0 + static_cast<double>(distances[e]));
-        }
+        // explicit weights (a contracted graph's) or the distance-derived ones
+        const double w = kConstrained && c->weights ? c->weights[e] : unitWeights ? 1.0 : 1.0 / (1.0 + static_cast<double>(distances[e]));
         if (stamp[l] != visit) stamp[l] = visit, sum[l] = 0.0, touched.push_back(l);
         sum[l] = sum[l] + w;
       }

@@ -406,8 +406,6 @@ void JoinShortRows(const Decider& decide, size_t n, const std::vector<uint32_t>&
     decide.Join(i, js, rows[i]);
   });
   // groups: components of the short rows over their lists' short rows (the root is the smallest row)
-  std::vector<uint8_t> isShort(n, 0);
-  for (uint32_t i : shortRows) isShort[i] = 1;
   group.assign(n, UINT32_MAX);  // rows that were not short belong to no group
   for (uint32_t i : shortRows) group[i] = i;
   auto find = [&](uint32_t i) {
@@ -416,7 +414,7 @@ void JoinShortRows(const Decider& decide, size_t n, const std::vector<uint32_t>&
   };
   for (uint32_t i : shortRows) {
     for (const auto& [j, d] : rows[i]) {
-      if (!isShort[j]) continue;
+      if (group[j] == UINT32_MAX) continue;  // not a short row
       const uint32_t a = find(i), b = find(static_cast<uint32_t>(j));
       if (a != b) group[std::max(a, b)] = std::min(a, b);
     }
